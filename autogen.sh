@@ -1,0 +1,7 @@
+#!/bin/sh
+# Generate ./configure from configure.ac and Makefile.am.
+set -e
+cd "$(dirname "$0")"
+mkdir -p m4 build-aux
+autoreconf --force --install --verbose >/dev/null
+echo "Now run ./configure && make"

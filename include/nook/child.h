@@ -1,0 +1,19 @@
+/* child.h - everything that runs inside the new namespaces. */
+#pragma once
+#include "nook/spec.h"
+
+struct nook_security;
+
+struct nook_child_ctx {
+	const struct nook_spec *spec;
+	int sync_fd;                   /* child's end of the socketpair */
+	int parent_fd;                 /* parent's end, closed first thing */
+	struct nook_security *security; /* prepared in the parent, may be NULL */
+};
+
+/* Never returns. */
+__attribute__((noreturn)) void nook_child_main(struct nook_child_ctx *ctx);
+
+/* The signals nook forwards to the payload. */
+extern const int nook_forwarded_signals[];
+extern const unsigned nook_n_forwarded_signals;

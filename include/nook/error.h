@@ -1,0 +1,39 @@
+/* error.h - error reporting that works after clone(): a fixed-size buffer. */
+#pragma once
+#include <errno.h>
+#include <stdbool.h>
+#include <stdarg.h>
+
+#define NOOK_ERR_MAX 1024
+
+/* Exit codes, as podman uses them. */
+enum {
+	NOOK_EXIT_FAILURE = 125, /* nook itself failed */
+	NOOK_EXIT_CANNOT_EXEC = 126,
+	NOOK_EXIT_NOT_FOUND = 127,
+};
+
+struct nook_error {
+	int code;              /* negative errno of the failure, 0 if none */
+	int exit_status;       /* exit status the CLI should use (125 by default) */
+	char msg[NOOK_ERR_MAX];
+};
+
+/* Fill err with a formatted message; returns -errnum (or -EINVAL if errnum
+ * is 0) so callers can write `return nook_err(err, errno, "...")`.
+ * When errnum != 0, ": strerror(errnum)" is appended. */
+int nook_err(struct nook_error *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Same, but without appending strerror. */
+int nook_errx(struct nook_error *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prepend context to an existing message: "ctx: old message". */
+void nook_err_prefix(struct nook_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void nook_err_clear(struct nook_error *err);
+
+/* Warnings and verbose output go through one place so tests can rely on
+ * the "nook: warning: " prefix. */
+void nook_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int nook_verbose_level;
+void nook_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

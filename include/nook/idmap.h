@@ -1,0 +1,41 @@
+/* idmap.h - user-namespace id maps: range selection, map lines, writing them. */
+#pragma once
+#include <stddef.h>
+#include <sys/types.h>
+#include "nook/spec.h"
+
+struct nook_error;
+
+/* The maps nook will write, uid and gid side. */
+struct nook_idmaps {
+	enum nook_userns_mode mode;     /* SELF or SUBUID after resolution */
+	struct nook_idmap uid[8]; size_t n_uid;
+	struct nook_idmap gid[8]; size_t n_gid;
+	char why[256];                  /* why this mode was chosen (for --verbose) */
+};
+
+/* Pure: build maps for "self" mode: inside_uid -> caller uid, count 1. */
+void nook_idmaps_self(struct nook_idmaps *m, uid_t caller_uid, gid_t caller_gid,
+		      uid_t inside_uid, gid_t inside_gid);
+/* Pure: build maps for "subuid" mode: 0 -> caller, 1..count -> range start. */
+void nook_idmaps_subuid(struct nook_idmaps *m, uid_t caller_uid, gid_t caller_gid,
+			unsigned long uid_start, unsigned long uid_count,
+			unsigned long gid_start, unsigned long gid_count);
+/* Pure: pick the range to use from a list: the largest one; ties -> first.
+ * Returns the index, or -1 if n == 0 or all are empty. */
+int nook_subid_pick(const unsigned long *starts, const unsigned long *counts, size_t n);
+/* Pure: format maps as the kernel expects ("inside outside count\n" lines). */
+int nook_idmap_format(const struct nook_idmap *m, size_t n, char *buf, size_t size);
+/* Pure: format the argument list for newuidmap/newgidmap after the pid. */
+char **nook_idmap_helper_args(const char *helper, pid_t pid, const struct nook_idmap *m, size_t n);
+
+/* Look up the caller's subordinate ranges with libsubid. Returns 0 and fills
+ * start/count, -ENOENT if the user has no range, other negative on error. */
+int nook_subid_lookup(const char *user, bool gid, unsigned long *start,
+		      unsigned long *count, struct nook_error *err);
+
+/* Decide the mode and the maps for this spec (AUTO resolved here). */
+int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
+			struct nook_error *err);
+/* Write the maps for process pid (parent side). */
+int nook_idmaps_apply(const struct nook_idmaps *m, pid_t pid, struct nook_error *err);

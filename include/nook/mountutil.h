@@ -1,0 +1,35 @@
+/* mountutil.h - race-free mount helpers used while the new root is built.
+ *
+ * Targets are resolved inside a root directory fd with openat2 and
+ * RESOLVE_IN_ROOT, so a symlink in the container's tree can never send a
+ * mount outside it. Mounts go onto the resolved O_PATH fd (new mount API:
+ * open_tree + move_mount), never onto a path string that could change. */
+#pragma once
+#include <stdbool.h>
+#include <sys/types.h>
+#include "nook/error.h"
+
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#endif
+
+enum nook_mkpath {
+	NOOK_MK_NONE = 0,  /* must exist */
+	NOOK_MK_DIR,       /* create missing directories (mode 0755) */
+	NOOK_MK_FILE,      /* create missing parents and an empty file */
+};
+
+/* Open path (absolute, inside root) as O_PATH, creating it when asked.
+ * Refuses a final symlink (O_NOFOLLOW semantics). Returns fd or -errno. */
+int nook_open_in_root(int rootfd, const char *path, enum nook_mkpath mk, mode_t mode);
+/* Clone the mount tree at src (recursively when rec), apply attrs
+ * (MOUNT_ATTR_*) to the whole clone, and attach it on target_fd. */
+int nook_bind_fd(const char *src, int target_fd, bool rec, unsigned attrs);
+/* Set attrs recursively on the mount tree at path (mount_setattr). */
+int nook_mount_setattr(int dirfd, const char *path, unsigned attrs_set, bool rec);
+/* Classic mount(2) onto an O_PATH fd (via /proc/self/fd of a given proc). */
+int nook_mount_on_fd(const char *proc_root, const char *source, int target_fd,
+		     const char *fstype, unsigned long flags, const char *data);

@@ -1,0 +1,12 @@
+/* rootfs.h - build the container's root filesystem (child side). */
+#pragma once
+#include "nook/spec.h"
+#include "nook/error.h"
+
+/* In the new mount namespace: make / slave, build the new root under a
+ * private staging tmpfs, mount proc/dev/sys/tmp and the spec's mounts,
+ * then pivot_root into it and detach the old root. */
+int nook_rootfs_setup(const struct nook_spec *s, struct nook_error *err);
+
+/* The minimal /dev inside root (a directory fd of the new root). */
+int nook_devfs_setup(const struct nook_spec *s, const char *root, struct nook_error *err);

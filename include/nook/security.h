@@ -1,0 +1,139 @@
+/* security.h - the payload's security envelope: rlimits, capabilities,
+ * no_new_privs, Landlock, seccomp, and the masked/read-only path lists.
+ *
+ * Contract with spawn/child (call sites in spawn.c and child.c):
+ *  - nook_security_prepare() runs in the parent BEFORE clone. It checks the
+ *    capability names, loads an OCI seccomp file if asked, and compiles the
+ *    seccomp filter to BPF in memory, so the child does no libseccomp work.
+ *    *out is never NULL on success. User errors (unknown capability, bad
+ *    seccomp file) fail here with exit status 125 and a message naming the
+ *    key or file:line:column.
+ *  - nook_masks_apply() runs in the container's init after pivot_root, with
+ *    /proc, /sys and /dev mounted, before the payload is forked (the init
+ *    still holds its capabilities in the user namespace).
+ *  - nook_security_before_setuid() runs in the payload right before
+ *    setgroups/setresgid/setresuid. It sets PR_SET_KEEPCAPS when the payload
+ *    runs as a non-zero uid, so nook_security_apply() can still trim the
+ *    bounding set and raise ambient capabilities afterwards.
+ *  - nook_security_apply() runs in the payload right before execve, after
+ *    setsid/setresuid/setresgid/chdir. Order inside: rlimits, bounding set,
+ *    (seccomp/Landlock here if no_new_privs is off, while CAP_SYS_ADMIN is
+ *    still held), inheritable/permitted/effective, ambient, no_new_privs,
+ *    Landlock, seccomp last.
+ *  - nook_security_free() in the parent after the container exits.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <seccomp.h>
+#include "nook/spec.h"
+#include "nook/error.h"
+
+struct nook_security;
+
+int nook_security_prepare(const struct nook_spec *s, struct nook_security **out,
+			  struct nook_error *err);
+int nook_security_before_setuid(const struct nook_spec *s, struct nook_security *sec,
+				struct nook_error *err);
+int nook_security_apply(const struct nook_spec *s, struct nook_security *sec,
+			struct nook_error *err);
+void nook_security_free(struct nook_security *sec);
+int nook_masks_apply(const struct nook_spec *s, struct nook_error *err);
+
+/* ------------------------------------------------------------ defaults
+ * Used when spec->masked_paths / spec->readonly_paths are NULL. A profile
+ * that sets its own list replaces the defaults (the loader is expected to
+ * start from these arrays and append). NULL-terminated. */
+extern const char *const nook_default_masked_paths[];
+extern const char *const nook_default_readonly_paths[];
+
+/* ------------------------------------------------------------ capabilities
+ * (caps.c) Capability sets are bit masks: bit N is capability N. */
+#define NOOK_CAP_BIT(c) (UINT64_C(1) << (c))
+uint64_t nook_caps_default(void);          /* podman's default set */
+/* "NET_ADMIN", "cap_net_admin" (any case) -> number; -1 if unknown.
+ * "ALL" is not a capability: callers check it first. */
+int nook_cap_from_name(const char *name);
+/* Pure: the bounding set the payload keeps, from the default set and the
+ * spec's add/drop lists ("ALL" allowed in both), limited to caps
+ * 0..last_cap. Fails on unknown names, naming the list. */
+int nook_caps_compute(char *const *add, char *const *drop, int last_cap,
+		      uint64_t *keep, struct nook_error *err);
+/* Pure: the ambient set from names; every ambient cap must be kept. */
+int nook_caps_ambient(char *const *ambient, uint64_t keep, int last_cap,
+		      uint64_t *out, struct nook_error *err);
+int nook_caps_last_cap(void);              /* from /proc or libcap */
+/* In the payload: drop the bounding set to keep, set I/P/E and ambient.
+ * root: P = E = keep; other uids: P = E = I = ambient. */
+int nook_caps_apply_bounding(uint64_t keep, int last_cap, struct nook_error *err);
+int nook_caps_apply_sets(uint64_t permitted, uint64_t inheritable, uint64_t ambient,
+			 int last_cap, struct nook_error *err);
+/* Raise the effective set to the permitted set (after setresuid with
+ * PR_SET_KEEPCAPS the effective set is empty). */
+int nook_caps_raise_effective(struct nook_error *err);
+
+/* ------------------------------------------------------------ seccomp
+ * (seccomp.c, seccomp_oci.c) A filter is first described as a plain rule
+ * list, then compiled to BPF with libseccomp. */
+#define NOOK_SC_MAX_ARGS 6
+struct nook_sc_rule {
+	char *name;                   /* syscall name */
+	uint32_t action;              /* SCMP_ACT_* */
+	unsigned n_args;
+	struct scmp_arg_cmp args[NOOK_SC_MAX_ARGS];
+};
+
+struct nook_sc_filter {
+	uint32_t default_action;
+	uint32_t arches[8]; size_t n_arches;  /* SCMP_ARCH_*; native always added */
+	struct nook_sc_rule *rules; size_t n_rules, cap_rules;
+	bool personality_guard;       /* stack the personality value check */
+	bool tty_guard;               /* stack the TIOCSTI/TIOCLINUX check */
+};
+
+void nook_sc_filter_init(struct nook_sc_filter *f, uint32_t default_action);
+void nook_sc_filter_free(struct nook_sc_filter *f);
+void nook_sc_filter_add(struct nook_sc_filter *f, const char *name, uint32_t action,
+			unsigned n_args, const struct scmp_arg_cmp *args);
+/* Remove every rule for name; returns how many were removed. */
+size_t nook_sc_filter_remove(struct nook_sc_filter *f, const char *name);
+size_t nook_sc_filter_count(const struct nook_sc_filter *f, const char *name);
+/* Pure: the built-in default filter for this spec, with the spec's custom
+ * rules merged in (a custom rule for a syscall replaces the built-in rules
+ * for that syscall). kernel_major/minor decide "ptrace on old kernels". */
+int nook_sc_default(const struct nook_spec *s, int kernel_major, int kernel_minor,
+		    struct nook_sc_filter *f, struct nook_error *err);
+int nook_sc_add_custom(const struct nook_spec *s, struct nook_sc_filter *f,
+		       struct nook_error *err);
+/* Parse an OCI/Docker seccomp JSON profile (libyaml) into f. caps is the
+ * kept capability set (for includes/excludes.caps). */
+int nook_sc_load_oci(const char *path, uint64_t caps, int kernel_major, int kernel_minor,
+		     struct nook_sc_filter *f, struct nook_error *err);
+/* Map a spec action (+errno) to SCMP_ACT_*. */
+uint32_t nook_sc_action(enum nook_seccomp_action a, int errno_ret, int default_errno);
+/* Compile f to classic BPF (malloc'd instructions, 8 bytes each). */
+int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
+		    struct nook_error *err);
+/* Load a compiled program, after the stacked personality / terminal
+ * guards when asked (libseccomp 2.5 cannot express those checks). */
+int nook_sc_load(const void *bpf, size_t n_insns, bool personality_guard,
+		 bool tty_guard, int default_errno, struct nook_error *err);
+
+/* ------------------------------------------------------------ Landlock
+ * (landlock.c) */
+int nook_landlock_abi(void);               /* 0 when unsupported */
+/* Pure: the handled access mask for an ABI version, and the rights given
+ * to a read / write / execute path for that ABI. */
+uint64_t nook_landlock_handled(int abi);
+uint64_t nook_landlock_rights(int abi, char kind /* 'r', 'w', 'x' */, bool is_dir);
+/* In the payload: build and enforce the ruleset. Warns and returns 0 when
+ * the kernel has no Landlock, unless spec->landlock_required. */
+int nook_landlock_apply(const struct nook_spec *s, struct nook_error *err);
+
+/* ------------------------------------------------------------ rlimits
+ * (rlimits.c) */
+int nook_rlimit_from_name(const char *name);  /* "nofile" -> RLIMIT_NOFILE, -1 */
+const char *nook_rlimit_name(int resource);
+int nook_rlimits_check(const struct nook_rlimit *r, size_t n, struct nook_error *err);
+int nook_rlimits_apply(const struct nook_rlimit *r, size_t n, struct nook_error *err);

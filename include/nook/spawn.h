@@ -1,0 +1,22 @@
+/* spawn.h - run a spec: the parent (monitor) side of the launcher. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "nook/spec.h"
+#include "nook/error.h"
+
+struct nook_result {
+	int exit_status;      /* what `nook run` exits with */
+	int wait_status;      /* raw wait status of the payload, if known */
+	bool timed_out;
+	uint64_t wall_ns;
+	/* filled from the cgroup when one was used */
+	bool have_stats;
+	uint64_t cpu_user_us, cpu_system_us, memory_peak, oom_kills, pids_peak;
+	char note[256];       /* a line the CLI prints (timeout, OOM kill), or "" */
+};
+
+/* Run the container described by s. Returns 0 and fills res (even when the
+ * payload failed); on a nook failure returns negative errno and fills err
+ * (err->exit_status says 125/126/127). */
+int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_error *err);

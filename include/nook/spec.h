@@ -1,0 +1,187 @@
+/* spec.h - the resolved container specification.
+ *
+ * The spec is plain data: everything expanded, paths absolute, sizes in
+ * bytes, defaults applied. The profile loader (profile.h) and the command
+ * line fill it; spawn.h executes it. Nothing below spawn reads YAML or argv.
+ *
+ * Conventions: a "tri-state" int is -1 for unset, 0 false, 1 true; numeric
+ * limits use 0 for "unset / no limit" unless noted; strings may be NULL.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum nook_userns_mode {
+	NOOK_USERNS_AUTO = 0, /* subuid if the caller has a range and newuidmap exists */
+	NOOK_USERNS_SELF,     /* write uid_map/gid_map directly, one id */
+	NOOK_USERNS_SUBUID,   /* newuidmap/newgidmap with the subordinate ranges */
+};
+
+/* One line of a uid_map/gid_map: inside, outside, count. */
+struct nook_idmap {
+	unsigned long inside, outside, count;
+};
+
+enum nook_mount_type {
+	NOOK_MOUNT_BIND = 0,
+	NOOK_MOUNT_RO_BIND,
+	NOOK_MOUNT_DEV_BIND,
+	NOOK_MOUNT_TMPFS,
+	NOOK_MOUNT_PROC,
+	NOOK_MOUNT_DIR,
+	NOOK_MOUNT_SYMLINK,
+	NOOK_MOUNT_FILE, /* a file with the given content */
+};
+
+struct nook_mount {
+	enum nook_mount_type type;
+	char *source;   /* host path (bind kinds), link target (symlink) */
+	char *target;   /* absolute path inside the container */
+	char *content;  /* NOOK_MOUNT_FILE */
+	char *options;  /* extra fs options (tmpfs), comma separated, may be NULL */
+	uint64_t size;  /* tmpfs size in bytes, 0 = kernel default */
+	int mode;       /* -1 unset, else permission bits for dir/tmpfs/file */
+	bool readonly;
+	bool optional;  /* a missing source is skipped silently */
+};
+
+enum nook_rootfs_kind {
+	NOOK_ROOTFS_HOST = 0, /* host / bound read-only, private /tmp */
+	NOOK_ROOTFS_DIR,      /* a directory becomes / */
+	NOOK_ROOTFS_OVERLAY,  /* lower dirs + upper (or tmpfs upper) */
+	NOOK_ROOTFS_EMPTY,    /* an empty tmpfs; the mounts list fills it */
+};
+
+struct nook_rootfs {
+	enum nook_rootfs_kind kind;
+	char *path;          /* NOOK_ROOTFS_DIR */
+	bool readonly;       /* remount the root read-only */
+	char **lower;        /* overlay lower dirs (NULL-terminated) */
+	char *upper;         /* overlay upper dir; NULL = tmpfs (writes discarded) */
+	char *work;          /* overlay work dir; NULL = next to upper */
+	char *overlay_driver; /* "kernel", "fuse" or NULL (auto) */
+};
+
+enum nook_seccomp_mode {
+	NOOK_SECCOMP_DEFAULT = 0, /* built-in filter */
+	NOOK_SECCOMP_UNCONFINED,
+	NOOK_SECCOMP_FILE,        /* OCI/Docker JSON profile */
+};
+
+enum nook_seccomp_action {
+	NOOK_SCMP_ALLOW = 0,
+	NOOK_SCMP_ERRNO,
+	NOOK_SCMP_KILL,
+	NOOK_SCMP_LOG,
+	NOOK_SCMP_TRAP,
+};
+
+enum nook_scmp_op {
+	NOOK_SCMP_OP_EQ = 0, NOOK_SCMP_OP_NE, NOOK_SCMP_OP_LT, NOOK_SCMP_OP_LE,
+	NOOK_SCMP_OP_GT, NOOK_SCMP_OP_GE, NOOK_SCMP_OP_MASKED_EQ,
+};
+
+struct nook_seccomp_arg {
+	unsigned index;
+	enum nook_scmp_op op;
+	uint64_t value, value2;
+};
+
+struct nook_seccomp_rule {
+	char **names;             /* syscall names */
+	enum nook_seccomp_action action;
+	int errno_ret;            /* for NOOK_SCMP_ERRNO; 0 = EPERM */
+	struct nook_seccomp_arg *args;
+	size_t n_args;
+};
+
+struct nook_rlimit {
+	int resource;     /* RLIMIT_* */
+	uint64_t soft, hard; /* UINT64_MAX = unlimited */
+};
+
+struct nook_port {
+	char *host_addr;  /* default 127.0.0.1 */
+	unsigned host_port, container_port;
+	bool udp;
+};
+
+enum nook_net_mode {
+	NOOK_NET_NONE = 0,
+	NOOK_NET_HOST,
+	NOOK_NET_SLIRP,
+	NOOK_NET_PASTA,
+};
+
+struct nook_spec {
+	/* namespaces: CLONE_NEW* flags to create (CLONE_NEWUSER always) */
+	unsigned long ns_flags;
+
+	/* user namespace */
+	enum nook_userns_mode userns;
+	uid_t uid;                 /* id the payload runs as inside */
+	gid_t gid;
+	struct nook_idmap *uid_maps; size_t n_uid_maps; /* explicit maps, optional */
+	struct nook_idmap *gid_maps; size_t n_gid_maps;
+
+	char *hostname;            /* NULL = keep "nook" default */
+	struct nook_rootfs rootfs;
+	struct nook_mount *mounts; size_t n_mounts; /* applied in order */
+
+	/* process */
+	char **argv;               /* NULL-terminated */
+	char **env;                /* final environment, NULL-terminated */
+	char *cwd;                 /* NULL = "/" (or $HOME if bound) */
+	bool init;                 /* nook's reaper is PID 1 (default true) */
+	bool new_session;          /* setsid (default true) */
+	bool die_with_parent;      /* default true */
+	bool tty;                  /* allocate a pty for the payload */
+	uint64_t timeout_ms;       /* 0 = none */
+	int *pass_fds; size_t n_pass_fds; /* extra fds kept open at execve */
+
+	/* security */
+	char **cap_add;            /* names like "NET_ADMIN" or "ALL" */
+	char **cap_drop;
+	char **cap_ambient;
+	bool no_new_privs;         /* default true */
+	enum nook_seccomp_mode seccomp;
+	char *seccomp_file;
+	int seccomp_default_errno; /* default EPERM */
+	bool allow_nested_userns;
+	struct nook_seccomp_rule *seccomp_rules; size_t n_seccomp_rules;
+	char **landlock_read, **landlock_write, **landlock_execute;
+	bool landlock_enabled, landlock_required;
+	char **masked_paths;       /* defaults + profile additions */
+	char **readonly_paths;
+	struct nook_rlimit *rlimits; size_t n_rlimits;
+	bool minimal_dev;          /* only the required device nodes */
+	bool cgroup_writable;      /* /sys/fs/cgroup writable (delegated) */
+
+	/* resources (cgroup v2) */
+	uint64_t memory, memory_swap;  /* bytes, 0 = unset; memory_swap UINT64_MAX = unlimited */
+	uint64_t cpu_quota_us, cpu_period_us; /* from cpus */
+	uint64_t cpu_weight, io_weight;
+	uint64_t pids;
+	char *cpuset_cpus, *cpuset_mems;
+	bool resources_required;   /* default true */
+	char *stats_json;          /* write stats to this file */
+
+	/* network */
+	enum nook_net_mode net;
+	struct nook_port *ports; size_t n_ports;
+	bool allow_host_loopback;
+	unsigned mtu;              /* 0 = 65520 */
+
+	/* diagnostics */
+	char *name;                /* container name (for state and cgroup leaf) */
+	int verbose;
+};
+
+void nook_spec_init(struct nook_spec *s);   /* fill defaults */
+void nook_spec_free(struct nook_spec *s);
+/* Check for contradictions (e.g. ports without slirp); fills err. */
+struct nook_error;
+struct nook_mount *nook_spec_add_mount(struct nook_spec *s); /* zeroed, mode -1 */
+int nook_spec_check(const struct nook_spec *s, struct nook_error *err);

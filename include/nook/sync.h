@@ -1,0 +1,25 @@
+/* sync.h - the parent/child channel: one SOCK_SEQPACKET socketpair. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include "nook/error.h"
+
+enum nook_msg_type {
+	NOOK_MSG_GO = 1,      /* parent -> child: maps written, helpers up */
+	NOOK_MSG_READY,       /* child -> parent: root built, payload about to start */
+	NOOK_MSG_ERROR,       /* child -> parent: setup failed, see msg/exit_status */
+	NOOK_MSG_EXIT,        /* reaper -> parent: payload wait status in value */
+	NOOK_MSG_PID,         /* reaper -> parent: payload pid (as seen by the parent) */
+};
+
+struct nook_msg {
+	int32_t type;
+	int32_t value;        /* exit status / wait status / pid */
+	char text[NOOK_ERR_MAX];
+};
+
+int nook_sync_send(int fd, int type, int value, const char *text);
+/* Returns 1 with a message, 0 on EOF, negative errno on error. */
+int nook_sync_recv(int fd, struct nook_msg *m);
+/* Send an error from a child: uses err->msg and err->exit_status. */
+void nook_sync_send_error(int fd, const struct nook_error *err);

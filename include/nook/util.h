@@ -1,0 +1,43 @@
+/* util.h - small helpers: strings, string vectors, paths, files. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct nook_error;
+
+char *nook_strdup(const char *s);            /* aborts on OOM; NULL -> NULL */
+char *nook_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *nook_xmalloc(size_t n);                /* zeroed; aborts on OOM */
+void *nook_xrealloc(void *p, size_t n);
+
+/* NULL-terminated string vectors */
+size_t nook_strv_len(char *const *v);
+char **nook_strv_copy(char *const *v);
+void nook_strv_push(char ***v, const char *s);   /* copies s */
+bool nook_strv_contains(char *const *v, const char *s);
+/* nook_strv_free() is declared in cleanup.h */
+
+/* Paths */
+bool nook_path_is_absolute(const char *p);
+/* Normalize an absolute path lexically: collapse //, remove ., resolve ..
+ * without going above /. Returns a new string; NULL if p is not absolute. */
+char *nook_path_normalize(const char *p);
+/* Join a and b with exactly one '/'. */
+char *nook_path_join(const char *a, const char *b);
+/* True if path (normalized, absolute) is prefix or equal to other at a
+ * component boundary: "/a" contains "/a/b" but not "/ab". */
+bool nook_path_contains(const char *dir, const char *path);
+
+/* Files */
+int nook_write_file(const char *path, const char *data, size_t len, int flags);
+int nook_write_file_at(int dirfd, const char *path, const char *data, size_t len);
+/* Read at most max bytes; returns a NUL-terminated malloc'd buffer or NULL with errno. */
+char *nook_read_file(const char *path, size_t max, size_t *len_out);
+int nook_mkdir_p(const char *path, mode_t mode);
+/* Look a program up in PATH (or the given search path); returns malloc'd path or NULL. */
+char *nook_find_program(const char *name, const char *path_env);
+
+/* Monotonic clock in nanoseconds */
+uint64_t nook_now_ns(void);

@@ -1,0 +1,245 @@
+/* args.c - `nook run` options. Every option that corresponds to a profile
+ * key becomes an override string "KEY.PATH=YAML" so flags and profile keys
+ * cannot drift apart; the profile loader applies them after the profile. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "args.h"
+#include "nook/cleanup.h"
+#include "nook/util.h"
+
+enum {
+	OPT_ROOTFS = 1000, OPT_HOSTNAME, OPT_USERNS, OPT_UID, OPT_GID, OPT_TMPFS,
+	OPT_NETWORK, OPT_MEMORY, OPT_CPUS, OPT_PIDS, OPT_CAP_ADD, OPT_CAP_DROP,
+	OPT_SECCOMP, OPT_TIMEOUT, OPT_SET, OPT_NAME, OPT_STATS_JSON, OPT_VERBOSE,
+};
+
+static const struct option options[] = {
+	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
+	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+	{ "userns", required_argument, NULL, OPT_USERNS },
+	{ "uid", required_argument, NULL, OPT_UID },
+	{ "gid", required_argument, NULL, OPT_GID },
+	{ "bind", required_argument, NULL, 'v' },
+	{ "volume", required_argument, NULL, 'v' },
+	{ "tmpfs", required_argument, NULL, OPT_TMPFS },
+	{ "env", required_argument, NULL, 'e' },
+	{ "workdir", required_argument, NULL, 'w' },
+	{ "network", required_argument, NULL, OPT_NETWORK },
+	{ "publish", required_argument, NULL, 'p' },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "pids", required_argument, NULL, OPT_PIDS },
+	{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
+	{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+char *nook_yaml_quote(const char *s)
+{
+	size_t n = strlen(s);
+	char *q = nook_xmalloc(n * 4 + 3), *o = q;
+	*o++ = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			o += sprintf(o, "\\x%02x", c);
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	return q;
+}
+
+static void push_kv(struct nook_run_args *a, const char *key, const char *op, const char *yaml)
+{
+	_cleanup_free_ char *s = nook_asprintf("%s%s%s", key, op, yaml);
+	nook_strv_push(&a->overrides, s);
+}
+
+static void push_str(struct nook_run_args *a, const char *key, const char *val)
+{
+	_cleanup_free_ char *q = nook_yaml_quote(val);
+	push_kv(a, key, "=", q);
+}
+
+/* SRC:DST[:ro|:rw] */
+static int parse_bind(struct nook_run_args *a, const char *arg, char *errbuf, size_t errlen)
+{
+	_cleanup_free_ char *copy = nook_strdup(arg);
+	char *parts[4] = { 0 };
+	int n = 0;
+	for (char *tok = copy, *save; n < 4; tok = NULL) {
+		char *p = strtok_r(tok, ":", &save);
+		if (!p)
+			break;
+		parts[n++] = p;
+	}
+	bool ro = false;
+	if (n == 3 && strcmp(parts[2], "ro") == 0)
+		ro = true;
+	else if (n == 3 && strcmp(parts[2], "rw") == 0)
+		ro = false;
+	else if (n == 1)
+		parts[1] = parts[0];
+	else if (n != 2) {
+		snprintf(errbuf, errlen, "--bind '%s': expected SRC:DST[:ro]", arg);
+		return -1;
+	}
+	if (parts[0][0] != '/' || parts[1][0] != '/') {
+		snprintf(errbuf, errlen, "--bind '%s': SRC and DST must be absolute paths", arg);
+		return -1;
+	}
+	_cleanup_free_ char *qs = nook_yaml_quote(parts[0]);
+	_cleanup_free_ char *qd = nook_yaml_quote(parts[1]);
+	_cleanup_free_ char *v = nook_asprintf("{type: %s, source: %s, target: %s}",
+					       ro ? "ro-bind" : "bind", qs, qd);
+	push_kv(a, "mounts", "+=", v);
+	return 0;
+}
+
+/* DST[:size=S][,mode=M] */
+static int parse_tmpfs(struct nook_run_args *a, const char *arg, char *errbuf, size_t errlen)
+{
+	_cleanup_free_ char *copy = nook_strdup(arg);
+	char *opts = strchr(copy, ':');
+	if (opts)
+		*opts++ = '\0';
+	if (copy[0] != '/') {
+		snprintf(errbuf, errlen, "--tmpfs '%s': the target must be an absolute path", arg);
+		return -1;
+	}
+	_cleanup_free_ char *qd = nook_yaml_quote(copy);
+	_cleanup_free_ char *v = NULL;
+	char size[64] = "", mode[32] = "";
+	for (char *tok = opts, *save; opts; tok = NULL) {
+		char *p = strtok_r(tok, ",", &save);
+		if (!p)
+			break;
+		if (strncmp(p, "size=", 5) == 0)
+			snprintf(size, sizeof size, ", size: %s", p + 5);
+		else if (strncmp(p, "mode=", 5) == 0)
+			snprintf(mode, sizeof mode, ", mode: %s", p + 5);
+		else {
+			snprintf(errbuf, errlen, "--tmpfs '%s': unknown option '%s' (use size= or mode=)", arg, p);
+			return -1;
+		}
+	}
+	v = nook_asprintf("{type: tmpfs, target: %s%s%s}", qd, size, mode);
+	push_kv(a, "mounts", "+=", v);
+	return 0;
+}
+
+int nook_run_args_parse(int argc, char **argv, struct nook_run_args *a, char *errbuf, size_t errlen)
+{
+	memset(a, 0, sizeof *a);
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+v:e:w:p:h", options, NULL)) != -1) {
+		char *eq;
+		_cleanup_free_ char *tmp = NULL;
+		switch (c) {
+		case OPT_ROOTFS: push_str(a, "rootfs.path", optarg); break;
+		case OPT_HOSTNAME: push_str(a, "hostname", optarg); break;
+		case OPT_USERNS:
+			if (strcmp(optarg, "self") && strcmp(optarg, "subuid") && strcmp(optarg, "auto")) {
+				snprintf(errbuf, errlen, "--userns '%s': expected self, subuid or auto", optarg);
+				return -1;
+			}
+			push_kv(a, "user.mode", "=", optarg);
+			break;
+		case OPT_UID: push_str(a, "user.uid", optarg); break;
+		case OPT_GID: push_str(a, "user.gid", optarg); break;
+		case 'v':
+			if (parse_bind(a, optarg, errbuf, errlen) < 0)
+				return -1;
+			break;
+		case OPT_TMPFS:
+			if (parse_tmpfs(a, optarg, errbuf, errlen) < 0)
+				return -1;
+			break;
+		case 'e':
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg) {
+				snprintf(errbuf, errlen, "--env '%s': expected NAME=VALUE", optarg);
+				return -1;
+			}
+			tmp = nook_asprintf("process.env.set.%.*s", (int)(eq - optarg), optarg);
+			push_str(a, tmp, eq + 1);
+			break;
+		case 'w': push_str(a, "process.cwd", optarg); break;
+		case OPT_NETWORK: push_str(a, "network.mode", optarg); break;
+		case 'p':
+			{
+				_cleanup_free_ char *q = nook_yaml_quote(optarg);
+				_cleanup_free_ char *v = nook_asprintf("[%s]", q);
+				push_kv(a, "network.ports", "+=", v);
+			}
+			break;
+		case OPT_MEMORY: push_str(a, "resources.memory", optarg); break;
+		case OPT_CPUS: push_str(a, "resources.cpus", optarg); break;
+		case OPT_PIDS: push_str(a, "resources.pids", optarg); break;
+		case OPT_CAP_ADD:
+		case OPT_CAP_DROP: {
+			_cleanup_free_ char *q = nook_yaml_quote(optarg);
+			_cleanup_free_ char *v = nook_asprintf("[%s]", q);
+			push_kv(a, c == OPT_CAP_ADD ? "security.capabilities.add" : "security.capabilities.drop", "+=", v);
+			break;
+		}
+		case OPT_SECCOMP: push_str(a, "security.seccomp", optarg); break;
+		case OPT_TIMEOUT: push_str(a, "process.timeout", optarg); break;
+		case OPT_SET:
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				snprintf(errbuf, errlen, "--set '%s': expected KEY.PATH=VALUE", optarg);
+				return -1;
+			}
+			nook_strv_push(&a->overrides, optarg);
+			break;
+		case OPT_NAME: push_str(a, "name", optarg); break;
+		case OPT_STATS_JSON: free(a->stats_json); a->stats_json = nook_strdup(optarg); break;
+		case OPT_VERBOSE: a->verbose++; break;
+		case 'h': a->help = true; return 0;
+		case ':':
+			snprintf(errbuf, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt && optopt < 256)
+				snprintf(errbuf, errlen, "unknown option '-%c' (see nook run --help)", optopt);
+			else
+				snprintf(errbuf, errlen, "unknown option '%s' (see nook run --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	int i = optind;
+	bool dashdash = i > 1 && strcmp(argv[i - 1], "--") == 0;
+	if (!dashdash && i < argc && strcmp(argv[i], "--") != 0)
+		a->profile = nook_strdup(argv[i++]);
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	if (i < argc)
+		a->command = nook_strv_copy(argv + i);
+	return 0;
+}
+
+void nook_run_args_free(struct nook_run_args *a)
+{
+	free(a->profile);
+	nook_strv_free(a->overrides);
+	nook_strv_free(a->command);
+	free(a->stats_json);
+	memset(a, 0, sizeof *a);
+}

@@ -1,0 +1,20 @@
+/* args.h - parse `nook run` arguments into profile overrides. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+struct nook_run_args {
+	char *profile;        /* NULL = the default profile */
+	char **overrides;     /* "KEY.PATH=YAMLVALUE" / "KEY.PATH+=YAMLVALUE", in order */
+	char **command;       /* NULL = the profile's process.args */
+	int verbose;
+	char *stats_json;
+	bool help;
+};
+
+/* Parse argv (argv[0] is "run"). On error returns -1 and writes a message
+ * (without the "nook: " prefix) into errbuf. */
+int nook_run_args_parse(int argc, char **argv, struct nook_run_args *out, char *errbuf, size_t errlen);
+void nook_run_args_free(struct nook_run_args *a);
+/* Quote s as a YAML double-quoted scalar (malloc'd). */
+char *nook_yaml_quote(const char *s);

@@ -1,0 +1,6 @@
+/* cli.h - the command table's entry points. src/cli only parses and prints. */
+#pragma once
+
+int cmd_run(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+void cli_usage(void);

@@ -1,0 +1,88 @@
+/* cmd_run.c - `nook run`: parse, resolve, spawn, report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "args.h"
+#include "cli.h"
+#include "nook/error.h"
+#include "nook/spawn.h"
+#include "nook/spec.h"
+#include "nook/util.h"
+
+int nook_spec_apply_overrides(struct nook_spec *s, char *const *ov, struct nook_error *err);
+extern char **environ;
+
+static void run_usage(void)
+{
+	printf("Usage: nook run [OPTIONS] [PROFILE] [-- COMMAND [ARG...]]\n\n"
+	       "Options:\n"
+	       "  --rootfs DIR            use DIR as the root filesystem (default: host / read-only)\n"
+	       "  --hostname NAME         hostname inside the container\n"
+	       "  --userns MODE           self, subuid or auto (default: auto)\n"
+	       "  --uid N, --gid N        run the command as this uid/gid inside\n"
+	       "  -v, --bind SRC:DST[:ro] bind a host path into the container\n"
+	       "  --tmpfs DST[:size=S]    mount a tmpfs\n"
+	       "  -e, --env NAME=VALUE    set an environment variable\n"
+	       "  -w, --workdir DIR       working directory inside\n"
+	       "  --network MODE          none, host, slirp or pasta\n"
+	       "  -p, --publish SPEC      forward a host port ([ADDR:]HOST:CONTAINER[/udp])\n"
+	       "  --memory S, --cpus N, --pids N   resource limits (cgroup v2)\n"
+	       "  --cap-add C, --cap-drop C        adjust capabilities\n"
+	       "  --seccomp MODE|FILE     default, unconfined or an OCI seccomp JSON file\n"
+	       "  --timeout D             stop the container after D (e.g. 90s, 10m)\n"
+	       "  --set KEY.PATH=VALUE    override any profile key\n"
+	       "  --name NAME             name the container\n"
+	       "  --stats-json FILE       write exit status and resource usage as JSON\n"
+	       "  --verbose               explain what nook decides\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct nook_run_args a;
+	struct nook_spec spec;
+	struct nook_error err = { 0 };
+	struct nook_result res;
+	char msg[512];
+
+	if (nook_run_args_parse(argc, argv, &a, msg, sizeof msg) < 0) {
+		fprintf(stderr, "nook: %s\n", msg);
+		nook_run_args_free(&a);
+		return NOOK_EXIT_FAILURE;
+	}
+	if (a.help) {
+		run_usage();
+		nook_run_args_free(&a);
+		return 0;
+	}
+	nook_verbose_level = a.verbose;
+
+	nook_spec_init(&spec);
+	int r = 0;
+	if (a.profile) {
+		r = nook_errx(&err, ENOENT, "no profile named '%s' (to run a command: nook run -- %s)",
+			      a.profile, a.profile);
+	} else {
+		spec.env = nook_strv_copy(environ);
+		r = nook_spec_apply_overrides(&spec, a.overrides, &err);
+		if (r == 0)
+			spec.argv = nook_strv_copy(a.command);
+	}
+	if (r == 0) {
+		spec.verbose = a.verbose;
+		spec.stats_json = a.stats_json ? strdup(a.stats_json) : NULL;
+		r = nook_spawn(&spec, &res, &err);
+	}
+	int status;
+	if (r < 0) {
+		fprintf(stderr, "nook: %s\n", err.msg);
+		status = err.exit_status ? err.exit_status : NOOK_EXIT_FAILURE;
+	} else {
+		if (res.note[0])
+			fprintf(stderr, "nook: %s\n", res.note);
+		status = res.exit_status;
+	}
+	nook_spec_free(&spec);
+	nook_run_args_free(&a);
+	return status;
+}

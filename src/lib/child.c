@@ -1,0 +1,205 @@
+/* child.c - the container side: wait for the parent, build the root, then
+ * either exec the payload as PID 1 or fork it and stay as a small reaper
+ * that forwards signals and reports the payload's exit status. */
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "nook/child.h"
+#include "nook/error.h"
+#include "nook/net.h"
+#include "nook/rootfs.h"
+#include "nook/security.h"
+#include "nook/sync.h"
+#include "nook/util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+extern char **environ;
+
+const int nook_forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+const unsigned nook_n_forwarded_signals = sizeof nook_forwarded_signals / sizeof *nook_forwarded_signals;
+
+__attribute__((noreturn)) static void fail(int sync_fd, struct nook_error *err)
+{
+	nook_sync_send_error(sync_fd, err);
+	_exit(err->exit_status ? err->exit_status : NOOK_EXIT_FAILURE);
+}
+
+/* Mark every fd from 3 up close-on-exec except the ones passed on purpose. */
+static void fd_hygiene(const struct nook_spec *s)
+{
+	if (s->n_pass_fds == 0) {
+		if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+			return;
+	}
+	int max = (int)sysconf(_SC_OPEN_MAX);
+	for (int fd = 3; fd < max && fd < 65536; fd++) {
+		bool keep = false;
+		for (size_t i = 0; i < s->n_pass_fds; i++)
+			keep |= s->pass_fds[i] == fd;
+		int fl = fcntl(fd, F_GETFD);
+		if (fl < 0)
+			continue;
+		if (keep)
+			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+		else
+			fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+}
+
+__attribute__((noreturn)) static void exec_payload(struct nook_child_ctx *ctx, bool pid1)
+{
+	const struct nook_spec *s = ctx->spec;
+	struct nook_error err = { 0 };
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (unsigned i = 0; i < nook_n_forwarded_signals; i++)
+		signal(nook_forwarded_signals[i], SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+
+	if (s->new_session && setsid() < 0 && !pid1)
+		nook_err(&err, errno, "setsid"), fail(ctx->sync_fd, &err);
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		nook_err(&err, errno, "setgroups"), fail(ctx->sync_fd, &err);
+	if (setresgid(s->gid, s->gid, s->gid) < 0)
+		nook_err(&err, errno, "cannot switch to gid %u inside the container", (unsigned)s->gid),
+			fail(ctx->sync_fd, &err);
+	if (setresuid(s->uid, s->uid, s->uid) < 0)
+		nook_err(&err, errno, "cannot switch to uid %u inside the container", (unsigned)s->uid),
+			fail(ctx->sync_fd, &err);
+	/* credentials changed: the parent-death signal was reset; set it again */
+	if (!pid1 && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		nook_err(&err, errno, "prctl(PR_SET_PDEATHSIG)"), fail(ctx->sync_fd, &err);
+
+	const char *cwd = s->cwd ? s->cwd : "/";
+	if (chdir(cwd) < 0)
+		nook_err(&err, errno, "cannot change to the working directory %s", cwd), fail(ctx->sync_fd, &err);
+	char got[PATH_MAX];
+	if (!getcwd(got, sizeof got) || got[0] != '/')
+		nook_errx(&err, EPERM, "the working directory %s lies outside the container's root", cwd),
+			fail(ctx->sync_fd, &err);
+
+	fd_hygiene(s);
+	if (nook_security_apply(s, ctx->security, &err) < 0)
+		fail(ctx->sync_fd, &err);
+
+	environ = s->env ? s->env : (char *[]){ NULL };
+	execvp(s->argv[0], s->argv);
+	int e = errno;
+	if (e == ENOENT && !strchr(s->argv[0], '/')) {
+		nook_errx(&err, e, "%s: command not found", s->argv[0]);
+		err.exit_status = NOOK_EXIT_NOT_FOUND;
+	} else if (e == ENOENT) {
+		nook_errx(&err, e, "%s: no such file or directory", s->argv[0]);
+		err.exit_status = NOOK_EXIT_NOT_FOUND;
+	} else {
+		nook_err(&err, e, "cannot execute %s", s->argv[0]);
+		err.exit_status = NOOK_EXIT_CANNOT_EXEC;
+	}
+	fail(ctx->sync_fd, &err);
+}
+
+static void drop_all_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof d);
+	syscall(SYS_capset, &h, d);
+}
+
+/* PID 1: forward signals to the payload, reap orphans, report the status. */
+__attribute__((noreturn)) static void reaper(struct nook_child_ctx *ctx, pid_t payload, int sfd)
+{
+	int status = 0;
+	drop_all_caps();
+	prctl(PR_SET_DUMPABLE, 0);
+	for (;;) {
+		struct signalfd_siginfo si;
+		ssize_t n = read(sfd, &si, sizeof si);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof si)
+			_exit(NOOK_EXIT_FAILURE);
+		if (si.ssi_signo != SIGCHLD) {
+			kill(payload, (int)si.ssi_signo);
+			continue;
+		}
+		for (;;) {
+			int st;
+			pid_t p = waitpid(-1, &st, WNOHANG);
+			if (p <= 0)
+				break;
+			if (p == payload) {
+				status = st;
+				nook_sync_send(ctx->sync_fd, NOOK_MSG_EXIT, status, NULL);
+				_exit(0);
+			}
+		}
+	}
+}
+
+void nook_child_main(struct nook_child_ctx *ctx)
+{
+	const struct nook_spec *s = ctx->spec;
+	struct nook_error err = { 0 };
+	struct nook_msg msg;
+
+	close(ctx->parent_fd);
+	if (s->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		_exit(NOOK_EXIT_FAILURE);
+	/* Wait for the parent: it writes our id maps, then says go. If it died
+	 * before we set the death signal, its end of the socket is closed and
+	 * we see EOF here. */
+	if (nook_sync_recv(ctx->sync_fd, &msg) <= 0 || msg.type != NOOK_MSG_GO)
+		_exit(NOOK_EXIT_FAILURE);
+
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		nook_err(&err, errno, "cannot set the hostname to '%s'", s->hostname), fail(ctx->sync_fd, &err);
+	if ((s->ns_flags & CLONE_NEWNET) && nook_net_loopback_up(&err) < 0)
+		fail(ctx->sync_fd, &err);
+	if (nook_rootfs_setup(s, &err) < 0)
+		fail(ctx->sync_fd, &err);
+	if (nook_masks_apply(s, &err) < 0)
+		fail(ctx->sync_fd, &err);
+
+	if (!s->init) {
+		nook_sync_send(ctx->sync_fd, NOOK_MSG_READY, 0, NULL);
+		exec_payload(ctx, true);
+	}
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	for (unsigned i = 0; i < nook_n_forwarded_signals; i++)
+		sigaddset(&mask, nook_forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0)
+		nook_err(&err, errno, "signalfd"), fail(ctx->sync_fd, &err);
+
+	pid_t pid = fork();
+	if (pid < 0)
+		nook_err(&err, errno, "cannot fork the payload"), fail(ctx->sync_fd, &err);
+	if (pid == 0) {
+		close(sfd);
+		exec_payload(ctx, false);
+	}
+	nook_sync_send(ctx->sync_fd, NOOK_MSG_READY, 0, NULL);
+	reaper(ctx, pid, sfd);
+}

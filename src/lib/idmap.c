@@ -1,0 +1,299 @@
+/* idmap.c - user namespace id maps: choose the mode, build the map lines,
+ * look up subordinate ranges with libsubid, write maps (directly in self
+ * mode, through newuidmap/newgidmap in subuid mode). */
+#include <fcntl.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <shadow/subid.h>
+#include "nook/cleanup.h"
+#include "nook/error.h"
+#include "nook/idmap.h"
+#include "nook/util.h"
+
+extern char **environ;
+
+void nook_idmaps_self(struct nook_idmaps *m, uid_t caller_uid, gid_t caller_gid,
+		      uid_t inside_uid, gid_t inside_gid)
+{
+	m->mode = NOOK_USERNS_SELF;
+	m->uid[0] = (struct nook_idmap){ inside_uid, caller_uid, 1 };
+	m->gid[0] = (struct nook_idmap){ inside_gid, caller_gid, 1 };
+	m->n_uid = m->n_gid = 1;
+}
+
+void nook_idmaps_subuid(struct nook_idmaps *m, uid_t caller_uid, gid_t caller_gid,
+			unsigned long uid_start, unsigned long uid_count,
+			unsigned long gid_start, unsigned long gid_count)
+{
+	m->mode = NOOK_USERNS_SUBUID;
+	m->uid[0] = (struct nook_idmap){ 0, caller_uid, 1 };
+	m->uid[1] = (struct nook_idmap){ 1, uid_start, uid_count };
+	m->gid[0] = (struct nook_idmap){ 0, caller_gid, 1 };
+	m->gid[1] = (struct nook_idmap){ 1, gid_start, gid_count };
+	m->n_uid = m->n_gid = 2;
+}
+
+int nook_subid_pick(const unsigned long *starts, const unsigned long *counts, size_t n)
+{
+	int best = -1;
+	(void)starts;
+	for (size_t i = 0; i < n; i++)
+		if (counts[i] > 0 && (best < 0 || counts[i] > counts[best]))
+			best = (int)i;
+	return best;
+}
+
+int nook_idmap_format(const struct nook_idmap *m, size_t n, char *buf, size_t size)
+{
+	size_t off = 0;
+	if (size > 0)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(buf + off, size - off, "%lu %lu %lu\n",
+				 m[i].inside, m[i].outside, m[i].count);
+		if (w < 0 || (size_t)w >= size - off)
+			return -ENOSPC;
+		off += (size_t)w;
+	}
+	return (int)off;
+}
+
+char **nook_idmap_helper_args(const char *helper, pid_t pid, const struct nook_idmap *m, size_t n)
+{
+	char **argv = NULL;
+	char num[32];
+	nook_strv_push(&argv, helper);
+	snprintf(num, sizeof num, "%d", (int)pid);
+	nook_strv_push(&argv, num);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(num, sizeof num, "%lu", m[i].inside);
+		nook_strv_push(&argv, num);
+		snprintf(num, sizeof num, "%lu", m[i].outside);
+		nook_strv_push(&argv, num);
+		snprintf(num, sizeof num, "%lu", m[i].count);
+		nook_strv_push(&argv, num);
+	}
+	return argv;
+}
+
+int nook_subid_lookup(const char *user, bool gid, unsigned long *start,
+		      unsigned long *count, struct nook_error *err)
+{
+	static bool inited;
+	struct subid_range *ranges = NULL;
+	if (!inited) {
+		/* libsubid logs to stderr by default; nook reports errors itself */
+		subid_init("nook", NULL);
+		inited = true;
+	}
+	int n = gid ? subid_get_gid_ranges(user, &ranges) : subid_get_uid_ranges(user, &ranges);
+	if (n < 0) {
+		free(ranges);
+		return nook_errx(err, EIO, "cannot read the subordinate %s ranges of '%s' (check /etc/%s and /etc/nsswitch.conf)",
+				 gid ? "gid" : "uid", user, gid ? "subgid" : "subuid");
+	}
+	unsigned long starts[64], counts[64];
+	size_t k = (size_t)n < 64 ? (size_t)n : 64;
+	for (size_t i = 0; i < k; i++) {
+		starts[i] = ranges[i].start;
+		counts[i] = ranges[i].count;
+	}
+	free(ranges);
+	int best = nook_subid_pick(starts, counts, k);
+	if (best < 0)
+		return -ENOENT;
+	*start = starts[best];
+	*count = counts[best];
+	return 0;
+}
+
+static const char *caller_name(char *buf, size_t size)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[4096];
+	if (getpwuid_r(getuid(), &pw, tmp, sizeof tmp, &res) != 0 || !res)
+		snprintf(buf, size, "%u", (unsigned)getuid());
+	else
+		snprintf(buf, size, "%s", pw.pw_name);
+	return buf;
+}
+
+int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
+			struct nook_error *err)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	char user[256];
+	memset(m, 0, sizeof *m);
+
+	if (s->n_uid_maps > 0 || s->n_gid_maps > 0) {
+		if (s->n_uid_maps > 8 || s->n_gid_maps > 8)
+			return nook_errx(err, EINVAL, "at most 8 uid and 8 gid map lines are supported");
+		m->mode = NOOK_USERNS_SUBUID;
+		memcpy(m->uid, s->uid_maps, s->n_uid_maps * sizeof *m->uid);
+		memcpy(m->gid, s->gid_maps, s->n_gid_maps * sizeof *m->gid);
+		m->n_uid = s->n_uid_maps;
+		m->n_gid = s->n_gid_maps;
+		snprintf(m->why, sizeof m->why, "explicit maps from the profile, written by newuidmap/newgidmap");
+		return 0;
+	}
+
+	if (s->userns == NOOK_USERNS_SELF) {
+		nook_idmaps_self(m, uid, gid, s->uid, s->gid);
+		snprintf(m->why, sizeof m->why, "self mode (asked for): uid %u inside is you", (unsigned)s->uid);
+		return 0;
+	}
+
+	caller_name(user, sizeof user);
+	_cleanup_free_ char *nuid = nook_find_program("newuidmap", getenv("PATH"));
+	_cleanup_free_ char *ngid = nook_find_program("newgidmap", getenv("PATH"));
+	unsigned long us = 0, uc = 0, gs = 0, gc = 0;
+	struct nook_error lerr = { 0 };
+	int ru = nook_subid_lookup(user, false, &us, &uc, &lerr);
+	int rg = ru == 0 ? nook_subid_lookup(user, true, &gs, &gc, &lerr) : ru;
+
+	if (s->userns == NOOK_USERNS_SUBUID) {
+		if (ru == -ENOENT)
+			return nook_errx(err, ENOENT, "no subordinate uid range for user '%s' in /etc/subuid "
+					 "(add one with: usermod --add-subuids 100000-165535 %s)", user, user);
+		if (rg == -ENOENT)
+			return nook_errx(err, ENOENT, "no subordinate gid range for user '%s' in /etc/subgid "
+					 "(add one with: usermod --add-subgids 100000-165535 %s)", user, user);
+		if (ru < 0 || rg < 0) {
+			*err = lerr;
+			return ru < 0 ? ru : rg;
+		}
+		if (!nuid || !ngid)
+			return nook_errx(err, ENOENT, "%s not found in PATH (install it with: apt-get install uidmap)",
+					 !nuid ? "newuidmap" : "newgidmap");
+		if (s->uid > uc || s->gid > gc)
+			return nook_errx(err, EINVAL, "uid %u/gid %u is outside the mapped range 0-%lu",
+					 (unsigned)s->uid, (unsigned)s->gid, uc < gc ? uc : gc);
+		nook_idmaps_subuid(m, uid, gid, us, uc, gs, gc);
+		snprintf(m->why, sizeof m->why, "subuid mode (asked for): 0 is you, 1-%lu are %lu-%lu from /etc/subuid",
+			 uc, us, us + uc - 1);
+		return 0;
+	}
+
+	/* auto */
+	if (ru == 0 && rg == 0 && nuid && ngid && s->uid <= uc && s->gid <= gc) {
+		nook_idmaps_subuid(m, uid, gid, us, uc, gs, gc);
+		snprintf(m->why, sizeof m->why, "subuid mode: user '%s' has %lu subordinate ids from %lu and newuidmap is installed",
+			 user, uc, us);
+	} else {
+		nook_idmaps_self(m, uid, gid, s->uid, s->gid);
+		snprintf(m->why, sizeof m->why, "self mode: %s",
+			 ru == -ENOENT ? "no subordinate uid range in /etc/subuid" :
+			 rg == -ENOENT ? "no subordinate gid range in /etc/subgid" :
+			 (ru < 0 || rg < 0) ? "subordinate ranges could not be read" :
+			 !nuid || !ngid ? "newuidmap/newgidmap not installed" :
+			 "the requested uid/gid is outside the subordinate range");
+	}
+	return 0;
+}
+
+/* Start newuidmap/newgidmap with stderr into a pipe; return its pid. */
+static pid_t run_helper(char **argv, int errfd)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	int r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0) {
+		errno = r;
+		return -1;
+	}
+	return pid;
+}
+
+static int wait_helper(pid_t pid, const char *what, int rfd, struct nook_error *err)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return nook_err(err, errno, "waiting for %s", what);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	char out[512] = "";
+	ssize_t n = read(rfd, out, sizeof out - 1);
+	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	return nook_errx(err, EPERM, "%s failed%s%s (check the ranges in /etc/subuid and /etc/subgid)",
+			 what, out[0] ? ": " : "", out);
+}
+
+int nook_idmaps_apply(const struct nook_idmaps *m, pid_t pid, struct nook_error *err)
+{
+	char buf[1024], path[64];
+	int r;
+
+	if (m->mode == NOOK_USERNS_SELF) {
+		snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+		r = nook_write_file(path, "deny", 4, 0);
+		if (r < 0 && r != -ENOENT)
+			return nook_err(err, -r, "cannot write %s", path);
+		const struct { const char *name; const struct nook_idmap *map; size_t n; } w[] = {
+			{ "uid_map", m->uid, m->n_uid }, { "gid_map", m->gid, m->n_gid },
+		};
+		for (size_t i = 0; i < 2; i++) {
+			int len = nook_idmap_format(w[i].map, w[i].n, buf, sizeof buf);
+			if (len < 0)
+				return nook_errx(err, ENOSPC, "id map too long");
+			snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, w[i].name);
+			r = nook_write_file(path, buf, (size_t)len, 0);
+			if (r < 0)
+				return nook_err(err, -r, "cannot write %s '%.*s'", path, len - 1, buf);
+		}
+		return 0;
+	}
+
+	_cleanup_free_ char *nuid = nook_find_program("newuidmap", getenv("PATH"));
+	_cleanup_free_ char *ngid = nook_find_program("newgidmap", getenv("PATH"));
+	if (!nuid || !ngid)
+		return nook_errx(err, ENOENT, "%s not found in PATH (install it with: apt-get install uidmap)",
+				 !nuid ? "newuidmap" : "newgidmap");
+	_cleanup_strv_ char **ua = nook_idmap_helper_args(nuid, pid, m->uid, m->n_uid);
+	_cleanup_strv_ char **ga = nook_idmap_helper_args(ngid, pid, m->gid, m->n_gid);
+	int up[2], gp[2];
+	if (pipe2(up, O_CLOEXEC) < 0)
+		return nook_err(err, errno, "pipe");
+	if (pipe2(gp, O_CLOEXEC) < 0) {
+		close(up[0]); close(up[1]);
+		return nook_err(err, errno, "pipe");
+	}
+	/* run both helpers at once: they are independent */
+	pid_t pu = run_helper(ua, up[1]);
+	int eu = errno;
+	pid_t pg = run_helper(ga, gp[1]);
+	int eg = errno;
+	close(up[1]);
+	close(gp[1]);
+	r = 0;
+	if (pu < 0)
+		r = nook_err(err, eu, "cannot run %s", nuid);
+	else {
+		r = wait_helper(pu, "newuidmap", up[0], err);
+	}
+	if (pg < 0) {
+		if (r == 0)
+			r = nook_err(err, eg, "cannot run %s", ngid);
+	} else {
+		struct nook_error gerr = { 0 };
+		int r2 = wait_helper(pg, "newgidmap", gp[0], &gerr);
+		if (r == 0 && r2 < 0) {
+			*err = gerr;
+			r = r2;
+		}
+	}
+	close(up[0]);
+	close(gp[0]);
+	return r;
+}

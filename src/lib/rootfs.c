@@ -1,0 +1,328 @@
+/* rootfs.c - build the container's root filesystem and pivot into it.
+ *
+ * In the new mount namespace (child side, full capabilities in the new user
+ * namespace):
+ *   1. make every mount a slave, so nothing we mount reaches the host;
+ *   2. mount a private staging tmpfs on /tmp and pivot_root into it, so the
+ *      host's tree is reachable only as /oldroot (bind sources are opened
+ *      there, under their real host paths);
+ *   3. build /newroot: the rootfs (host / read-only, a directory, an overlay
+ *      or an empty tmpfs), /proc, /dev, /sys, /tmp, then the profile's mounts
+ *      in order, each target resolved inside /newroot without escaping it;
+ *   4. pivot_root into /newroot and detach the staging tree (and with it
+ *      every trace of the host's root).
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "nook/cleanup.h"
+#include "nook/error.h"
+#include "nook/mountutil.h"
+#include "nook/net.h"
+#include "nook/rootfs.h"
+#include "nook/util.h"
+
+#define STAGE "/tmp"
+#define OLD "/oldroot"
+#define NEW "/newroot"
+#define HOSTPROC OLD "/proc"
+
+static int host_path(char *buf, size_t size, const char *p)
+{
+	if (snprintf(buf, size, OLD "%s", p) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int enter_staging(struct nook_error *err)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return nook_err(err, errno, "cannot make / a slave mount");
+	if (mount("nook", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m") < 0)
+		return nook_err(err, errno, "cannot mount the staging tmpfs on " STAGE);
+	if (chdir(STAGE) < 0)
+		return nook_err(err, errno, "cannot enter " STAGE);
+	if (mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0 || mkdir("files", 0755) < 0)
+		return nook_err(err, errno, "cannot create the staging directories");
+	if (syscall(SYS_pivot_root, ".", "oldroot") < 0)
+		return nook_err(err, errno, "cannot pivot_root into the staging tmpfs");
+	if (chdir("/") < 0)
+		return nook_err(err, errno, "chdir /");
+	return 0;
+}
+
+static int mount_rootfs(const struct nook_spec *s, struct nook_error *err)
+{
+	char src[PATH_MAX];
+	_cleanup_close_ int nfd = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (nfd < 0)
+		return nook_err(err, errno, "open " NEW);
+	int r;
+	switch (s->rootfs.kind) {
+	case NOOK_ROOTFS_HOST:
+		/* host / read-only, no setuid, no device nodes (our /dev comes later) */
+		r = nook_bind_fd(OLD, nfd, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+		if (r < 0)
+			return nook_err(err, -r, "cannot bind the host's / read-only");
+		return 0;
+	case NOOK_ROOTFS_DIR:
+		if (host_path(src, sizeof src, s->rootfs.path) < 0)
+			return nook_errx(err, ENAMETOOLONG, "rootfs path too long");
+		r = nook_bind_fd(src, nfd, true, MOUNT_ATTR_NOSUID |
+				 (s->rootfs.readonly ? MOUNT_ATTR_RDONLY : 0));
+		if (r < 0)
+			return nook_err(err, -r, "cannot bind the rootfs %s", s->rootfs.path);
+		return 0;
+	case NOOK_ROOTFS_EMPTY:
+		if (mount("nook-root", NEW, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+			return nook_err(err, errno, "cannot mount an empty tmpfs root");
+		return 0;
+	case NOOK_ROOTFS_OVERLAY: {
+		char opts[4096], upper[PATH_MAX], work[PATH_MAX];
+		size_t off = 0;
+		off += (size_t)snprintf(opts, sizeof opts, "lowerdir=");
+		for (size_t i = 0; s->rootfs.lower && s->rootfs.lower[i]; i++)
+			off += (size_t)snprintf(opts + off, sizeof opts - off, "%s" OLD "%s",
+						i ? ":" : "", s->rootfs.lower[i]);
+		if (s->rootfs.upper) {
+			snprintf(upper, sizeof upper, OLD "%s", s->rootfs.upper);
+			if (s->rootfs.work)
+				snprintf(work, sizeof work, OLD "%s", s->rootfs.work);
+			else
+				snprintf(work, sizeof work, OLD "%s.work", s->rootfs.upper);
+			mkdir(work, 0700);
+		} else {
+			/* writes go to a tmpfs and are discarded at exit */
+			if (mkdir("/ovl", 0755) < 0 ||
+			    mount("nook-upper", "/ovl", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
+			    mkdir("/ovl/upper", 0755) < 0 || mkdir("/ovl/work", 0755) < 0)
+				return nook_err(err, errno, "cannot create the overlay's tmpfs upper layer");
+			snprintf(upper, sizeof upper, "/ovl/upper");
+			snprintf(work, sizeof work, "/ovl/work");
+		}
+		snprintf(opts + off, sizeof opts - off, ",upperdir=%s,workdir=%s,userxattr", upper, work);
+		if (mount("overlay", NEW, "overlay", MS_NOSUID, opts) < 0)
+			return nook_err(err, errno, "cannot mount the overlay root (%s)", opts);
+		return 0;
+	}
+	}
+	return nook_errx(err, EINVAL, "unknown rootfs kind");
+}
+
+static int mount_proc_sys_tmp(const struct nook_spec *s, int rootfd, struct nook_error *err)
+{
+	bool host = s->rootfs.kind == NOOK_ROOTFS_HOST;
+	_cleanup_close_ int pfd = nook_open_in_root(rootfd, "/proc", host ? NOOK_MK_NONE : NOOK_MK_DIR, 0555);
+	if (pfd < 0)
+		return nook_err(err, -pfd, "cannot find /proc in the new root");
+	int r = nook_mount_on_fd(HOSTPROC, "proc", pfd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (r < 0)
+		return nook_err(err, -r, "cannot mount proc on /proc");
+
+	_cleanup_close_ int sfd = nook_open_in_root(rootfd, "/sys", host ? NOOK_MK_NONE : NOOK_MK_DIR, 0555);
+	if (sfd < 0)
+		return nook_err(err, -sfd, "cannot find /sys in the new root");
+	/* A fresh sysfs shows this network namespace's devices; if the kernel
+	 * refuses it, fall back to a read-only bind of the host's /sys. */
+	r = nook_mount_on_fd(HOSTPROC, "sysfs", sfd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (r < 0) {
+		r = nook_bind_fd(OLD "/sys", sfd, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				 MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		if (r < 0)
+			return nook_err(err, -r, "cannot mount sysfs on /sys");
+	} else {
+		/* the cgroup namespace's root, read-only unless delegated */
+		_cleanup_close_ int cfd = nook_open_in_root(rootfd, "/sys/fs/cgroup", NOOK_MK_NONE, 0);
+		if (cfd >= 0) {
+			unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | (s->cgroup_writable ? 0 : MS_RDONLY);
+			r = nook_mount_on_fd(HOSTPROC, "cgroup2", cfd, "cgroup2", fl, NULL);
+			if (r < 0)
+				nook_verbose("no cgroup2 mounted on /sys/fs/cgroup: %s", strerror(-r));
+		}
+	}
+
+	bool want_tmp = host || s->rootfs.kind == NOOK_ROOTFS_EMPTY || s->rootfs.readonly;
+	if (want_tmp) {
+		_cleanup_close_ int tfd = nook_open_in_root(rootfd, "/tmp", host ? NOOK_MK_NONE : NOOK_MK_DIR, 01777);
+		if (tfd < 0)
+			return nook_err(err, -tfd, "cannot find /tmp in the new root");
+		r = nook_mount_on_fd(HOSTPROC, "tmpfs", tfd, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+		if (r < 0)
+			return nook_err(err, -r, "cannot mount a private tmpfs on /tmp");
+	}
+	return 0;
+}
+
+static int write_stage_file(const char *content, char *path, size_t size, unsigned idx)
+{
+	snprintf(path, size, "/files/%u", idx);
+	int r = nook_write_file(path, content, strlen(content), O_CREAT | O_TRUNC);
+	return r;
+}
+
+static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, struct nook_error *err)
+{
+	char src[PATH_MAX];
+	struct stat st;
+	int r;
+	bool is_bind = m->type == NOOK_MOUNT_BIND || m->type == NOOK_MOUNT_RO_BIND ||
+		       m->type == NOOK_MOUNT_DEV_BIND;
+
+	if (is_bind) {
+		if (host_path(src, sizeof src, m->source) < 0)
+			return nook_errx(err, ENAMETOOLONG, "bind source too long");
+		if (stat(src, &st) < 0) {
+			if (m->optional && errno == ENOENT)
+				return 0;
+			return nook_err(err, errno, "cannot bind %s on %s", m->source, m->target);
+		}
+		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target,
+							    S_ISDIR(st.st_mode) ? NOOK_MK_DIR : NOOK_MK_FILE, 0);
+		if (tfd < 0)
+			return nook_err(err, -tfd, "cannot create the mount point %s for %s", m->target, m->source);
+		unsigned attrs = MOUNT_ATTR_NOSUID;
+		if (m->type != NOOK_MOUNT_DEV_BIND)
+			attrs |= MOUNT_ATTR_NODEV;
+		if (m->type == NOOK_MOUNT_RO_BIND || m->readonly)
+			attrs |= MOUNT_ATTR_RDONLY;
+		r = nook_bind_fd(src, tfd, true, attrs);
+		if (r < 0)
+			return nook_err(err, -r, "cannot bind %s on %s", m->source, m->target);
+		return 0;
+	}
+
+	switch (m->type) {
+	case NOOK_MOUNT_TMPFS: {
+		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR, 0);
+		if (tfd < 0)
+			return nook_err(err, -tfd, "cannot create the mount point %s", m->target);
+		char opts[512];
+		int n = snprintf(opts, sizeof opts, "mode=%o", m->mode >= 0 ? m->mode : 0755);
+		if (m->size)
+			n += snprintf(opts + n, sizeof opts - (size_t)n, ",size=%llu", (unsigned long long)m->size);
+		if (m->options && m->options[0])
+			snprintf(opts + n, sizeof opts - (size_t)n, ",%s", m->options);
+		r = nook_mount_on_fd(HOSTPROC, "tmpfs", tfd, "tmpfs",
+				     MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0), opts);
+		if (r < 0)
+			return nook_err(err, -r, "cannot mount tmpfs on %s", m->target);
+		return 0;
+	}
+	case NOOK_MOUNT_PROC: {
+		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR, 0);
+		if (tfd < 0)
+			return nook_err(err, -tfd, "cannot create the mount point %s", m->target);
+		r = nook_mount_on_fd(HOSTPROC, "proc", tfd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+		if (r < 0)
+			return nook_err(err, -r, "cannot mount proc on %s", m->target);
+		return 0;
+	}
+	case NOOK_MOUNT_DIR: {
+		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR,
+							    m->mode >= 0 ? (mode_t)m->mode : 0755);
+		if (tfd < 0)
+			return nook_err(err, -tfd, "cannot create the directory %s", m->target);
+		return 0;
+	}
+	case NOOK_MOUNT_SYMLINK: {
+		_cleanup_free_ char *norm = nook_path_normalize(m->target);
+		char *slash = strrchr(norm, '/');
+		*slash = '\0';
+		_cleanup_close_ int pfd = nook_open_in_root(rootfd, norm[0] ? norm : "/", NOOK_MK_DIR, 0);
+		if (pfd < 0)
+			return nook_err(err, -pfd, "cannot create the parent of %s", m->target);
+		_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || symlinkat(m->source, dfd, slash + 1) < 0) {
+			if (errno == EEXIST)
+				return 0;
+			return nook_err(err, errno, "cannot create the symlink %s -> %s", m->target, m->source);
+		}
+		return 0;
+	}
+	case NOOK_MOUNT_FILE: {
+		char path[64];
+		r = write_stage_file(m->content ? m->content : "", path, sizeof path, idx);
+		if (r < 0)
+			return nook_err(err, -r, "cannot write the content of %s", m->target);
+		if (m->mode >= 0)
+			chmod(path, (mode_t)m->mode);
+		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_FILE, 0644);
+		if (tfd < 0)
+			return nook_err(err, -tfd, "cannot create %s", m->target);
+		r = nook_bind_fd(path, tfd, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				 (m->readonly ? MOUNT_ATTR_RDONLY : 0));
+		if (r < 0)
+			return nook_err(err, -r, "cannot bind the content of %s", m->target);
+		return 0;
+	}
+	default:
+		return nook_errx(err, EINVAL, "unknown mount type for %s", m->target);
+	}
+}
+
+static int net_files(const struct nook_spec *s, int rootfd, struct nook_error *err)
+{
+	char buf[4096];
+	const struct { const char *target; int (*fn)(const struct nook_spec *, char *, size_t); } f[] = {
+		{ "/etc/resolv.conf", nook_net_resolv_conf },
+		{ "/etc/hosts", nook_net_hosts },
+	};
+	for (unsigned i = 0; i < 2; i++) {
+		if (f[i].fn(s, buf, sizeof buf) < 0)
+			continue;
+		struct nook_mount m = { .type = NOOK_MOUNT_FILE, .target = (char *)f[i].target,
+					.content = buf, .mode = 0644, .readonly = true };
+		int r = apply_mount(&m, 10000 + i, rootfd, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int nook_rootfs_setup(const struct nook_spec *s, struct nook_error *err)
+{
+	int r;
+	if (s->rootfs.kind == NOOK_ROOTFS_DIR) {
+		struct stat st;
+		if (stat(s->rootfs.path, &st) < 0 || !S_ISDIR(st.st_mode))
+			return nook_err(err, errno ? errno : ENOTDIR, "rootfs %s is not a directory", s->rootfs.path);
+	}
+	if ((r = enter_staging(err)) < 0)
+		return r;
+	if ((r = mount_rootfs(s, err)) < 0)
+		return r;
+	_cleanup_close_ int rootfd = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return nook_err(err, errno, "open " NEW);
+	if ((r = mount_proc_sys_tmp(s, rootfd, err)) < 0)
+		return r;
+	if ((r = nook_devfs_setup(s, NEW, err)) < 0)
+		return r;
+	if ((r = net_files(s, rootfd, err)) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if ((r = apply_mount(&s->mounts[i], (unsigned)i, rootfd, err)) < 0)
+			return r;
+	if (s->rootfs.readonly && s->rootfs.kind != NOOK_ROOTFS_HOST) {
+		r = nook_mount_setattr(rootfd, "", MOUNT_ATTR_RDONLY, false);
+		if (r < 0)
+			return nook_err(err, -r, "cannot make the root read-only");
+	}
+
+	/* Switch to the new root and drop the staging tree with the host's root. */
+	if (fchdir(rootfd) < 0)
+		return nook_err(err, errno, "cannot enter the new root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return nook_err(err, errno, "cannot pivot_root into the new root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return nook_err(err, errno, "cannot detach the old root");
+	if (chdir("/") < 0)
+		return nook_err(err, errno, "chdir /");
+	return 0;
+}

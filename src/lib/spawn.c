@@ -1,0 +1,304 @@
+/* spawn.c - the parent (monitor) side of `nook run`.
+ *
+ * Prepare everything that can fail before any namespace exists, clone the
+ * child into new namespaces (and into its cgroup leaf), write its id maps,
+ * start outside helpers, tell it to go, then forward signals, enforce the
+ * timeout and collect the exit status. Every exit path kills what it
+ * started and removes what it created. */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "nook/cgroup.h"
+#include "nook/child.h"
+#include "nook/cleanup.h"
+#include "nook/idmap.h"
+#include "nook/net.h"
+#include "nook/security.h"
+#include "nook/spawn.h"
+#include "nook/sync.h"
+#include "nook/util.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define KILL_GRACE_MS 2000
+
+static int pidfd_signal(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static pid_t clone_child(const struct nook_spec *s, int cgroup_fd, int *pidfd)
+{
+	struct clone_args a;
+	memset(&a, 0, sizeof a);
+	a.flags = (s->ns_flags | CLONE_NEWUSER | CLONE_PIDFD) & ~(unsigned long)CLONE_NEWTIME;
+	a.pidfd = (uint64_t)(uintptr_t)pidfd;
+	a.exit_signal = SIGCHLD;
+	if (cgroup_fd >= 0) {
+		a.flags |= CLONE_INTO_CGROUP;
+		a.cgroup = (uint64_t)cgroup_fd;
+	}
+	return (pid_t)syscall(SYS_clone3, &a, sizeof a);
+}
+
+/* Turn a wait status into podman-style exit codes. */
+static int exit_code_of(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return NOOK_EXIT_FAILURE;
+}
+
+static int precheck(const struct nook_spec *s, struct nook_error *err)
+{
+	struct stat st;
+	if (s->rootfs.kind == NOOK_ROOTFS_DIR) {
+		if (stat(s->rootfs.path, &st) < 0)
+			return nook_err(err, errno, "rootfs %s does not exist (create it, or drop --rootfs to use the host's / read-only)",
+					s->rootfs.path);
+		if (!S_ISDIR(st.st_mode))
+			return nook_errx(err, ENOTDIR, "rootfs %s is not a directory", s->rootfs.path);
+	}
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct nook_mount *m = &s->mounts[i];
+		if (m->type != NOOK_MOUNT_BIND && m->type != NOOK_MOUNT_RO_BIND && m->type != NOOK_MOUNT_DEV_BIND)
+			continue;
+		if (stat(m->source, &st) < 0 && !m->optional)
+			return nook_err(err, errno, "bind source %s (for %s) is not accessible", m->source, m->target);
+	}
+	return 0;
+}
+
+struct run_state {
+	int pidfd, sync_fd, sfd, tfd;
+	pid_t pid;
+	bool exited, got_exit_msg, ready, timed_out, term_sent;
+	int init_status, payload_status;
+	struct nook_error child_err;
+	bool have_child_err;
+};
+
+static void handle_msg(struct run_state *rs, const struct nook_msg *m)
+{
+	switch (m->type) {
+	case NOOK_MSG_READY:
+		rs->ready = true;
+		break;
+	case NOOK_MSG_ERROR:
+		if (!rs->have_child_err) {
+			rs->have_child_err = true;
+			snprintf(rs->child_err.msg, sizeof rs->child_err.msg, "%s", m->text);
+			rs->child_err.exit_status = m->value;
+			rs->child_err.code = -EINVAL;
+		}
+		break;
+	case NOOK_MSG_EXIT:
+		rs->got_exit_msg = true;
+		rs->payload_status = m->value;
+		break;
+	}
+}
+
+static int monitor(const struct nook_spec *s, struct run_state *rs, struct nook_error *err)
+{
+	struct pollfd pfd[4];
+	bool sync_open = true;
+	while (!rs->exited) {
+		int n = 0;
+		pfd[n++] = (struct pollfd){ .fd = rs->pidfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = rs->sfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = sync_open ? rs->sync_fd : -1, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = rs->tfd, .events = POLLIN };
+		if (poll(pfd, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return nook_err(err, errno, "poll");
+		}
+		if (pfd[2].revents) {
+			struct nook_msg m;
+			int r = nook_sync_recv(rs->sync_fd, &m);
+			if (r > 0)
+				handle_msg(rs, &m);
+			else
+				sync_open = false;
+		}
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(rs->sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
+				pidfd_signal(rs->pidfd, (int)si.ssi_signo);
+		}
+		if (rs->tfd >= 0 && (pfd[3].revents & POLLIN)) {
+			uint64_t ticks;
+			if (read(rs->tfd, &ticks, sizeof ticks) < 0) { /* spurious */ }
+			if (!rs->term_sent) {
+				rs->timed_out = rs->term_sent = true;
+				pidfd_signal(rs->pidfd, SIGTERM);
+				struct itimerspec its = { .it_value = { KILL_GRACE_MS / 1000, (KILL_GRACE_MS % 1000) * 1000000L } };
+				timerfd_settime(rs->tfd, 0, &its, NULL);
+			} else {
+				pidfd_signal(rs->pidfd, SIGKILL);
+			}
+		}
+		if (pfd[0].revents & POLLIN) {
+			siginfo_t si;
+			memset(&si, 0, sizeof si);
+			if (waitid((idtype_t)P_PIDFD, (id_t)rs->pidfd, &si, WEXITED) == 0) {
+				rs->exited = true;
+				rs->init_status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
+			}
+		}
+	}
+	/* drain what the child said before it went */
+	if (sync_open) {
+		struct nook_msg m;
+		while (recv(rs->sync_fd, &m, sizeof m, MSG_DONTWAIT | MSG_PEEK) > 0 && nook_sync_recv(rs->sync_fd, &m) > 0)
+			handle_msg(rs, &m);
+	}
+	(void)s;
+	return 0;
+}
+
+int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_error *err)
+{
+	struct nook_idmaps maps;
+	struct nook_security *sec = NULL;
+	struct nook_cgroup *cg = NULL;
+	struct nook_net *net = NULL;
+	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1 };
+	int sv[2] = { -1, -1 };
+	sigset_t mask, oldmask;
+	int r;
+
+	memset(res, 0, sizeof *res);
+	uint64_t t0 = nook_now_ns();
+
+	if ((r = nook_spec_check(s, err)) < 0 || (r = precheck(s, err)) < 0)
+		return r;
+	if ((r = nook_idmaps_resolve(s, &maps, err)) < 0)
+		return r;
+	nook_verbose("user namespace: %s", maps.why);
+	if ((r = nook_security_prepare(s, &sec, err)) < 0)
+		return r;
+	nook_cgroup_cleanup_stale();
+	if ((r = nook_cgroup_setup(s, &cg, err)) < 0)
+		goto out;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = nook_err(err, errno, "socketpair");
+		goto out;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	for (unsigned i = 0; i < nook_n_forwarded_signals; i++)
+		sigaddset(&mask, nook_forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	rs.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (rs.sfd < 0) {
+		r = nook_err(err, errno, "signalfd");
+		goto out;
+	}
+
+	rs.pid = clone_child(s, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd);
+	if (rs.pid < 0) {
+		int e = errno;
+		if (e == ENOSPC || e == EPERM || e == EINVAL)
+			r = nook_err(err, e, "cannot create the container's namespaces (are unprivileged user namespaces enabled? see /proc/sys/user/max_user_namespaces)");
+		else
+			r = nook_err(err, e, "clone3");
+		goto out;
+	}
+	if (rs.pid == 0) {
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec };
+		nook_child_main(&ctx);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	rs.sync_fd = sv[0];
+
+	if ((r = nook_idmaps_apply(&maps, rs.pid, err)) < 0)
+		goto kill;
+	if ((r = nook_net_start(s, rs.pid, &net, err)) < 0)
+		goto kill;
+	if (s->timeout_ms) {
+		rs.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		struct itimerspec its = { .it_value = { (time_t)(s->timeout_ms / 1000), (long)(s->timeout_ms % 1000) * 1000000L } };
+		if (rs.tfd < 0 || timerfd_settime(rs.tfd, 0, &its, NULL) < 0) {
+			r = nook_err(err, errno, "timerfd");
+			goto kill;
+		}
+	}
+	if (nook_sync_send(rs.sync_fd, NOOK_MSG_GO, 0, NULL) < 0) {
+		/* the child died already; monitor() collects the reason */
+	}
+	if ((r = monitor(s, &rs, err)) < 0)
+		goto kill;
+
+	res->wall_ns = nook_now_ns() - t0;
+	res->timed_out = rs.timed_out;
+	if (rs.got_exit_msg) {
+		res->wait_status = rs.payload_status;
+		res->exit_status = exit_code_of(rs.payload_status);
+	} else {
+		res->wait_status = rs.init_status;
+		res->exit_status = exit_code_of(rs.init_status);
+	}
+	if (rs.have_child_err) {
+		*err = rs.child_err;
+		/* the payload's exec failed (126/127) or setup failed (125) */
+		r = -EINVAL;
+		res->exit_status = err->exit_status;
+	} else if (rs.timed_out) {
+		res->exit_status = 124;
+		snprintf(res->note, sizeof res->note, "timed out after %llu.%03llus",
+			 (unsigned long long)(s->timeout_ms / 1000), (unsigned long long)(s->timeout_ms % 1000));
+	}
+	goto out;
+
+kill:
+	if (rs.pidfd >= 0) {
+		pidfd_signal(rs.pidfd, SIGKILL);
+		siginfo_t si;
+		waitid((idtype_t)P_PIDFD, (id_t)rs.pidfd, &si, WEXITED);
+	}
+out:
+	if (cg) {
+		nook_cgroup_finish(cg, res);
+		nook_cgroup_free(cg);
+	}
+	nook_net_stop(net);
+	nook_security_free(sec);
+	if (rs.pidfd >= 0)
+		close(rs.pidfd);
+	if (rs.sfd >= 0) {
+		close(rs.sfd);
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	}
+	if (rs.tfd >= 0)
+		close(rs.tfd);
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	return r;
+}

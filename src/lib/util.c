@@ -1,0 +1,269 @@
+/* util.c - strings, string vectors, paths and small file helpers. */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "nook/cleanup.h"
+#include "nook/util.h"
+
+static void oom(void)
+{
+	static const char msg[] = "nook: out of memory\n";
+	if (write(2, msg, sizeof msg - 1) < 0) { /* nothing more to do */ }
+	abort();
+}
+
+void *nook_xmalloc(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *nook_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *nook_strdup(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		oom();
+	return d;
+}
+
+char *nook_asprintf(const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom();
+	return s;
+}
+
+size_t nook_strv_len(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+char **nook_strv_copy(char *const *v)
+{
+	size_t n = nook_strv_len(v);
+	char **c = nook_xmalloc((n + 1) * sizeof *c);
+	for (size_t i = 0; i < n; i++)
+		c[i] = nook_strdup(v[i]);
+	return c;
+}
+
+void nook_strv_push(char ***v, const char *s)
+{
+	size_t n = nook_strv_len(*v);
+	*v = nook_xrealloc(*v, (n + 2) * sizeof **v);
+	(*v)[n] = nook_strdup(s);
+	(*v)[n + 1] = NULL;
+}
+
+bool nook_strv_contains(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void nook_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+bool nook_path_is_absolute(const char *p)
+{
+	return p && p[0] == '/';
+}
+
+char *nook_path_normalize(const char *p)
+{
+	if (!nook_path_is_absolute(p))
+		return NULL;
+	size_t len = strlen(p);
+	char *out = nook_xmalloc(len + 2);
+	size_t o = 0;
+	const char *s = p;
+	while (*s) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		if (n == 1 && s[0] == '.') {
+			/* skip */
+		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--; /* drop the slash too */
+		} else {
+			out[o++] = '/';
+			memcpy(out + o, s, n);
+			o += n;
+		}
+		s += n;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return out;
+}
+
+char *nook_path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+	while (la > 0 && a[la - 1] == '/')
+		la--;
+	while (*b == '/')
+		b++;
+	return nook_asprintf("%.*s/%s", (int)la, a, b);
+}
+
+bool nook_path_contains(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+	if (n == 1 && dir[0] == '/')
+		return path[0] == '/';
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(dir, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+int nook_write_file_at(int dirfd, const char *path, const char *data, size_t len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	while (len > 0) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		data += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int nook_write_file(const char *path, const char *data, size_t len, int flags)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags, 0644);
+	if (fd < 0)
+		return -errno;
+	while (len > 0) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		data += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+char *nook_read_file(const char *path, size_t max, size_t *len_out)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 4096 < max ? 4096 : max, len = 0;
+	char *buf = nook_xmalloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			if (cap >= max)
+				break;
+			cap = cap * 2 < max ? cap * 2 : max;
+			buf = nook_xrealloc(buf, cap + 1);
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(buf);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	if (len_out)
+		*len_out = len;
+	return buf;
+}
+
+int nook_mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = nook_strdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+char *nook_find_program(const char *name, const char *path_env)
+{
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? nook_strdup(name) : NULL;
+	if (!path_env)
+		path_env = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	const char *s = path_env;
+	while (*s) {
+		const char *e = strchrnul(s, ':');
+		if (e > s) {
+			char *cand = nook_asprintf("%.*s/%s", (int)(e - s), s, name);
+			struct stat st;
+			if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+				return cand;
+			free(cand);
+		}
+		s = *e ? e + 1 : e;
+	}
+	return NULL;
+}
+
+uint64_t nook_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

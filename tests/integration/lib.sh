@@ -1,0 +1,95 @@
+# lib.sh - a tiny TAP library for nook's integration tests.
+#
+# Source it from a test script:   . "$NOOK_SRCDIR/tests/integration/lib.sh"
+# Every check prints one TAP line; t_done prints the plan and exits with
+# the number of failures. Tests run as an unprivileged user against the
+# real kernel; as root they would prove nothing, so they refuse to run.
+#
+#   t_ok NAME | t_fail NAME WHY | t_skip NAME WHY
+#   t_run NAME CMD...            passes if CMD exits 0
+#   t_status NAME WANT CMD...    passes if CMD exits with status WANT
+#   t_eq NAME WANT GOT           passes if the strings are equal
+#   t_match NAME REGEX TEXT      passes if TEXT matches the extended REGEX
+#   t_nomatch NAME REGEX TEXT
+#   t_clean NAME                 no container process, mount or temp file left
+#
+# $NOOK is the nook binary under test; $T is a private scratch directory.
+
+: "${NOOK:?NOOK must point at the nook binary}"
+: "${NOOK_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${NOOK_BUILDDIR:=$(dirname "$NOOK")}"
+export NOOK NOOK_SRCDIR NOOK_BUILDDIR
+
+_t_n=0
+_t_failed=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/nook-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+if [ "$(id -u)" = 0 ] && [ -z "$NOOK_TEST_AS_ROOT" ]; then
+	echo "1..0 # SKIP integration tests must run as an unprivileged user (contrib/quickstart.sh test does that)"
+	exit 0
+fi
+
+t_ok() { _t_n=$((_t_n + 1)); echo "ok $_t_n - $1"; }
+t_fail() {
+	_t_n=$((_t_n + 1)); _t_failed=$((_t_failed + 1))
+	echo "not ok $_t_n - $1"
+	shift
+	[ $# -gt 0 ] && printf '%s\n' "$*" | sed 's/^/#   /'
+	return 0
+}
+t_skip() { _t_n=$((_t_n + 1)); echo "ok $_t_n - $1 # SKIP $2"; }
+
+t_run() {
+	_name=$1; shift
+	if _out=$("$@" 2>&1); then t_ok "$_name"; else t_fail "$_name" "exit $?: $_out"; fi
+}
+t_status() {
+	_name=$1; _want=$2; shift 2
+	_out=$("$@" 2>&1); _got=$?
+	if [ "$_got" = "$_want" ]; then t_ok "$_name"; else t_fail "$_name" "want status $_want, got $_got: $_out"; fi
+}
+t_eq() {
+	if [ "$2" = "$3" ]; then t_ok "$1"; else t_fail "$1" "want: $2" "got:  $3"; fi
+}
+t_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then t_ok "$1"; else t_fail "$1" "no match for /$2/ in: $3"; fi
+}
+t_nomatch() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then t_fail "$1" "unexpected match for /$2/ in: $3"; else t_ok "$1"; fi
+}
+
+# Processes of ours that live in another user namespace are container
+# processes; none may survive a test. Mounts are compared with the start.
+_t_myuserns=$(readlink /proc/self/ns/user)
+_t_mounts0=$(wc -l < /proc/self/mountinfo)
+t_container_procs() {
+	for _p in /proc/[0-9]*; do
+		[ -O "$_p" ] || continue
+		_ns=$(readlink "$_p/ns/user" 2>/dev/null) || continue
+		[ "$_ns" != "$_t_myuserns" ] && echo "${_p#/proc/} $(tr '\0' ' ' < "$_p/cmdline" 2>/dev/null)"
+	done
+	# helpers nook starts outside the container
+	pgrep -u "$(id -u)" -a -x 'slirp4netns|pasta|pasta.avx2|fuse-overlayfs' 2>/dev/null
+	return 0
+}
+t_clean() {
+	_i=0
+	while [ $_i -lt 50 ]; do
+		_left=$(t_container_procs)
+		[ -z "$_left" ] && break
+		sleep 0.1; _i=$((_i + 1))
+	done
+	_m=$(wc -l < /proc/self/mountinfo)
+	_tmp=$(ls -d "${TMPDIR:-/tmp}"/nook-* 2>/dev/null | grep -v "^$T\$" | grep -v 'nook-test\.' )
+	if [ -n "$_left" ]; then t_fail "$1: no process left" "$_left"
+	elif [ "$_m" != "$_t_mounts0" ]; then t_fail "$1: no mount left" "mountinfo had $_t_mounts0 lines, now $_m"
+	elif [ -n "$_tmp" ]; then t_fail "$1: no temp file left" "$_tmp"
+	else t_ok "$1: nothing left behind"; fi
+}
+
+t_done() {
+	echo "1..$_t_n"
+	[ "$_t_failed" -eq 0 ]
+	exit $?
+}
