@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,6 +62,46 @@ static void fd_hygiene(const struct nook_spec *s)
 	}
 }
 
+/* execve argv[0], searching the container's PATH (not nook's) when it has
+ * no slash. Returns the errno that explains the failure: ENOENT when no
+ * candidate exists at all, otherwise the first other error seen. */
+static int exec_search(char *const *argv, char *const *envp)
+{
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	if (strchr(argv[0], '/')) {
+		execve(argv[0], argv, envp);
+		return errno;
+	}
+	for (size_t i = 0; envp[i]; i++)
+		if (strncmp(envp[i], "PATH=", 5) == 0)
+			path = envp[i] + 5;
+	int saved = ENOENT;
+	char buf[PATH_MAX];
+	for (const char *p = path; ; ) {
+		const char *e = strchrnul(p, ':');
+		size_t n = (size_t)(e - p);
+		if (n == 0)
+			n = 1, p = ".";
+		if (n + strlen(argv[0]) + 2 <= sizeof buf) {
+			memcpy(buf, p, n);
+			buf[n] = '/';
+			strcpy(buf + n + 1, argv[0]);
+			execve(buf, argv, envp);
+			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
+				return errno;
+			if (errno == EACCES && access(buf, F_OK) == 0 && saved == ENOENT) {
+				struct stat st;
+				if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+					saved = EACCES;
+			}
+		}
+		if (!*e)
+			break;
+		p = e + 1;
+	}
+	return saved;
+}
+
 __attribute__((noreturn)) static void exec_payload(struct nook_child_ctx *ctx, bool pid1)
 {
 	const struct nook_spec *s = ctx->spec;
@@ -99,14 +140,11 @@ __attribute__((noreturn)) static void exec_payload(struct nook_child_ctx *ctx, b
 	if (nook_security_apply(s, ctx->security, &err) < 0)
 		fail(ctx->sync_fd, &err);
 
-	environ = s->env ? s->env : (char *[]){ NULL };
-	execvp(s->argv[0], s->argv);
-	int e = errno;
-	if (e == ENOENT && !strchr(s->argv[0], '/')) {
-		nook_errx(&err, e, "%s: command not found", s->argv[0]);
-		err.exit_status = NOOK_EXIT_NOT_FOUND;
-	} else if (e == ENOENT) {
-		nook_errx(&err, e, "%s: no such file or directory", s->argv[0]);
+	char *const *envp = s->env ? s->env : (char *const[]){ NULL };
+	int e = exec_search(s->argv, envp);
+	if (e == ENOENT) {
+		nook_errx(&err, e, strchr(s->argv[0], '/') ? "%s: no such file or directory" : "%s: command not found",
+			  s->argv[0]);
 		err.exit_status = NOOK_EXIT_NOT_FOUND;
 	} else {
 		nook_err(&err, e, "cannot execute %s", s->argv[0]);

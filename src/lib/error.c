@@ -49,7 +49,15 @@ void nook_err_prefix(struct nook_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+	size_t n = strnlen(prefix, sizeof prefix);
+	if (n + 2 >= sizeof err->msg)
+		return;
+	memcpy(err->msg, prefix, n);
+	memcpy(err->msg + n, ": ", 2);
+	size_t rest = sizeof err->msg - n - 3;
+	size_t m = strnlen(old, rest);
+	memcpy(err->msg + n + 2, old, m);
+	err->msg[n + 2 + m] = '\0';
 }
 
 void nook_err_clear(struct nook_error *err)

@@ -1,5 +1,4 @@
 /* spec.c - defaults, release and consistency checks of struct nook_spec. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
