@@ -1,0 +1,490 @@
+#!/bin/sh
+# core.sh - integration tests for the core launcher (issue 2): namespaces,
+# root filesystem, /proc /dev /sys, loopback, id maps and file ownership,
+# exit status, signal forwarding, death of the container with nook, error
+# messages, and nothing left behind. Run as the unprivileged test user.
+. "${NOOK_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
+
+# ---------------------------------------------------------------- helpers
+
+# nkx CMD...: run CMD with a time limit and stdin from /dev/null; sets
+# rc (exit status), out (stdout) and err (stderr).
+nkx() {
+	timeout -k 5 "${NK_TIMEOUT:-30}" "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+nk() { nkx "$NOOK" "$@"; }
+
+_diag() { printf 'nook status %s\nstdout: %s\nstderr: %s' "$rc" "$out" "$err"; }
+# chk NAME WANT GOT: t_eq that also shows the last nook run on failure
+chk() {
+	if [ "$2" = "$3" ]; then t_ok "$1"
+	else t_fail "$1" "$(printf 'want: %s\ngot:  %s\n' "$2" "$3"; _diag)"; fi
+}
+# chkre NAME REGEX TEXT: t_match that also shows the last nook run
+chkre() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then t_ok "$1"
+	else t_fail "$1" "$(printf 'no match for /%s/ in: %s\n' "$2" "$3"; _diag)"; fi
+}
+chknore() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then
+		t_fail "$1" "$(printf 'unexpected match for /%s/ in: %s\n' "$2" "$3"; _diag)"
+	else t_ok "$1"; fi
+}
+# chk_error NAME WANT_STATUS REGEX: the last run failed with WANT_STATUS and
+# exactly one line on stderr that starts with "nook: " and matches REGEX.
+chk_error() {
+	_ok=1 _why=
+	[ "$rc" = "$2" ] || { _ok=0; _why="want status $2"; }
+	[ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || { _ok=0; _why="$_why; want one line on stderr"; }
+	case $err in "nook: "*) ;; *) _ok=0; _why="$_why; stderr must start with 'nook: '" ;; esac
+	printf '%s' "$err" | grep -Eq -- "$3" || { _ok=0; _why="$_why; stderr must match /$3/"; }
+	printf '%s' "$err" | grep -Eqi -- 'child exited' && { _ok=0; _why="$_why; bare 'child exited' message"; }
+	if [ $_ok = 1 ]; then t_ok "$1"; else t_fail "$1" "$(printf '%s\n' "${_why#; }"; _diag)"; fi
+}
+# squeeze whitespace the kernel uses to align uid_map columns
+norm() { printf '%s\n' "$1" | awk '{ $1 = $1; print }'; }
+
+# wait_file FILE [SECONDS]: wait until FILE exists; false on timeout
+wait_file() {
+	_w=0 _max=$((${2:-10} * 50))
+	while [ ! -e "$1" ]; do
+		[ $_w -ge $_max ] && return 1
+		sleep 0.02; _w=$((_w + 1))
+	done
+	return 0
+}
+# wait_gone PID [SECONDS]: wait until our child PID has exited (zombies
+# count as exited); false on timeout
+wait_gone() {
+	_w=0 _max=$((${2:-10} * 50))
+	while [ -e "/proc/$1" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; do
+		[ $_w -ge $_max ] && return 1
+		sleep 0.02; _w=$((_w + 1))
+	done
+	return 0
+}
+# wait_no_container [SECONDS]: wait until no container process is left
+wait_no_container() {
+	_w=0 _max=$((${1:-5} * 20))
+	while [ -n "$(t_container_procs)" ]; do
+		[ $_w -ge $_max ] && return 1
+		sleep 0.05; _w=$((_w + 1))
+	done
+	return 0
+}
+# reap PID: wait for a background nook (bounded); kill it if it hangs.
+# Sets st to its exit status (or "hung").
+reap() {
+	if wait_gone "$1" "${2:-10}"; then
+		wait "$1"; st=$?
+	else
+		kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; st=hung
+	fi
+}
+# kill_container_procs: make sure a failed test does not poison the next
+kill_container_procs() {
+	t_container_procs | while read -r _p _rest; do kill -9 "$_p" 2>/dev/null; done
+	wait_no_container 5
+}
+
+me=$(id -un)
+myuid=$(id -u)
+mygid=$(id -g)
+# largest subordinate range of this user in FILE (ties: the first), as nook picks it
+subrange() {
+	awk -F: -v u="$me" -v id="$myuid" \
+		'($1 == u || $1 == id) && $3 + 0 > best { best = $3 + 0; s = $2 } END { if (best) print s, best }' "$1" 2>/dev/null
+}
+subuid=$(subrange /etc/subuid)
+subgid=$(subrange /etc/subgid)
+have_subuid=1
+if [ -z "$subuid" ] || [ -z "$subgid" ] || ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
+	have_subuid=0
+fi
+subuid_start=${subuid% *} subuid_count=${subuid#* }
+subgid_start=${subgid% *} subgid_count=${subgid#* }
+
+R=$T/rootfs
+if ! sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$R" >"$T/mkrootfs.log" 2>&1; then
+	t_fail "build the busybox test rootfs" "$(cat "$T/mkrootfs.log")"
+	t_done
+fi
+mkdir -p "$R/sync" "$R/data"
+printf '#!/bin/sh\necho only-in-rootfs\n' > "$R/bin/only-in-rootfs"
+chmod 0755 "$R/bin/only-in-rootfs"
+printf 'not a program\n' > "$R/etc/not-executable"
+chmod 0644 "$R/etc/not-executable"
+
+# ---------------------------------------------------------------- basics
+nk run --rootfs "$R" -- /bin/true
+chk "run /bin/true in a busybox rootfs" 0 "$rc"
+nk run --rootfs "$R" -- /bin/sh -c 'echo hello from $(uname -s)'
+chk "payload stdout reaches the caller" "hello from Linux" "$out"
+nk run --rootfs "$R" -- only-in-rootfs
+chk "a bare command name is looked up inside the rootfs" "only-in-rootfs" "$out"
+nk run -- /bin/sh -c 'echo host-root'
+chk "run with the host's / (no --rootfs)" "0 host-root" "$rc $out"
+nk run --rootfs "$R" -e NOOK_A=bar -e NOOK_B=x=y -- /bin/sh -c 'echo "$NOOK_A $NOOK_B"'
+chk "-e K=V sets the payload's environment" "bar x=y" "$out"
+nk run --rootfs "$R" -w /etc -- /bin/sh -c pwd
+chk "-w DIR sets the working directory" "/etc" "$out"
+exec 7</dev/null
+nk run --rootfs "$R" -- /bin/sh -c 'ls /proc/$$/fd; true'
+exec 7<&-
+chk "the payload inherits only fds 0 1 2 (fd 7 of the caller is closed)" "0 1 2" "$(echo $out)"
+t_clean "basics"
+
+# ---------------------------------------------------------------- PID 1
+sleep 31337 &
+marker=$!
+probe='cd /proc && echo "pids=" [0-9]*; echo "self=$$"
+while read -r k v; do [ "$k" = PPid: ] && echo "ppid=$v"; done < /proc/$$/status'
+for mode in rootfs host; do
+	if [ $mode = rootfs ]; then nk run --rootfs "$R" -- /bin/sh -c "$probe"
+	else nk run -- /bin/sh -c "$probe"; fi
+	pids=$(printf '%s\n' "$out" | sed -n 's/^pids= //p')
+	self=$(printf '%s\n' "$out" | sed -n 's/^self=//p')
+	ppid=$(printf '%s\n' "$out" | sed -n 's/^ppid=//p')
+	chkre "$mode: PID 1 exists in the container's /proc" '(^| )1( |$)' "$pids"
+	if [ "$self" = 1 ] || [ "$ppid" = 1 ]; then t_ok "$mode: the payload is PID 1 or a child of PID 1 (nook's reaper)"
+	else t_fail "$mode: the payload is PID 1 or a child of PID 1 (nook's reaper)" "$(_diag)"; fi
+	if [ "$self" = 1 ]; then want="1"; else want="1 $self"; fi
+	chk "$mode: /proc shows only the payload and the reaper (process count $(echo $want | wc -w))" "$want" "$pids"
+	if [ $mode = rootfs ]; then nk run --rootfs "$R" -- /bin/ps -o pid,args
+	else nk run -- ps -e -o pid,args; fi
+	chknore "$mode: ps inside does not see a host process" 'sleep 31337' "$out"
+	n=$(printf '%s\n' "$out" | sed 1d | wc -l)
+	if [ "$rc" = 0 ] && [ "$n" -ge 1 ] && [ "$n" -le 2 ]; then t_ok "$mode: ps inside lists at most the reaper and the payload"
+	else t_fail "$mode: ps inside lists at most the reaper and the payload" "$(_diag)"; fi
+done
+kill "$marker"; wait "$marker" 2>/dev/null
+t_clean "PID namespace"
+
+# ---------------------------------------------------------------- hostname
+h0=$(hostname)
+nk run --rootfs "$R" --hostname nook-box -- /bin/sh -c 'hostname; cat /proc/sys/kernel/hostname; hostname nook-renamed 2>/dev/null; hostname'
+chk "--hostname sets the name in the new UTS namespace" "nook-box nook-box" "$(printf '%s\n' "$out" | sed -n 1,2p | tr '\n' ' ' | sed 's/ $//')"
+chk "the host keeps its hostname while the payload renames its own" "$h0" "$(hostname)"
+nk run --hostname nook-box2 -- hostname
+chk "--hostname in host-root mode" "nook-box2" "$out"
+chk "the host keeps its hostname" "$h0" "$(cat /proc/sys/kernel/hostname)"
+t_clean "UTS namespace"
+
+# ---------------------------------------------------------------- network
+nk run --rootfs "$R" -- /bin/ip -o link show
+chk "ip link inside lists exactly one interface" 1 "$(printf '%s\n' "$out" | grep -c '^[0-9]*:')"
+chkre "the only interface is lo and it is UP" '^1: lo: <([A-Z_]+,)*UP(,[A-Z_]+)*>' "$out"
+nk run --rootfs "$R" -- /bin/sh -c 'ls /sys/class/net; cat /sys/class/net/lo/flags'
+chk "/sys/class/net inside shows only lo" "lo" "$(printf '%s\n' "$out" | sed -n 1p)"
+flags=$(printf '%s\n' "$out" | sed -n 2p)
+case $flags in
+0x*) chk "/sys/class/net/lo/flags has IFF_UP" 1 "$((flags & 1))" ;;
+*) t_fail "/sys/class/net/lo/flags has IFF_UP" "$(_diag)" ;;
+esac
+nk run --rootfs "$R" -- /bin/ping -c 1 -W 5 127.0.0.1
+chk "loopback carries traffic (ping 127.0.0.1)" 0 "$rc"
+if [ -x /usr/sbin/ip ]; then
+	nk run -- /usr/sbin/ip -o link show
+	chk "host-root mode: host's ip sees only lo" "lo:" "$(printf '%s\n' "$out" | grep -E '^[0-9]+:' | awk '{ print $2 }')"
+	chkre "host-root mode: lo is UP" '<([A-Z_]+,)*UP(,[A-Z_]+)*>' "$out"
+else
+	t_skip "host-root mode: host's ip sees only lo" "/usr/sbin/ip missing"
+fi
+t_clean "network namespace"
+
+# ---------------------------------------------------------------- namespaces
+for n in user mnt pid net uts ipc cgroup; do
+	eval "host_$n=\$(readlink /proc/self/ns/$n)"
+done
+nk run --rootfs "$R" -- /bin/sh -c 'for n in user mnt pid net uts ipc cgroup; do echo "$n $(readlink /proc/self/ns/$n)"; done'
+for n in user mnt pid net uts ipc cgroup; do
+	inside=$(printf '%s\n' "$out" | sed -n "s/^$n //p")
+	eval "host=\$host_$n"
+	if [ -n "$inside" ] && [ -n "$host" ] && [ "$inside" != "$host" ]; then
+		t_ok "/proc/self/ns/$n differs from the host's ($inside vs $host)"
+	else
+		t_fail "/proc/self/ns/$n differs from the host's" "$(printf 'host: %s inside: %s\n' "$host" "$inside"; _diag)"
+	fi
+done
+t_clean "namespaces"
+
+# ---------------------------------------------------------------- mounts
+# A tmpfs (--tmpfs, and one the payload mounts itself) is invisible from
+# the host while the container still runs.
+S=$T/sync-mnt
+mkdir -p "$S" "$R/tmp/selfmount"
+m0=$(wc -l < /proc/self/mountinfo)
+"$NOOK" run --rootfs "$R" --tmpfs /mnt -v "$S:/sync" -- /bin/sh -c '
+	echo hidden > /mnt/tmpfs-marker
+	if mount -t tmpfs nook-selfmade /tmp/selfmount 2>/sync/mount.err; then
+		echo hidden > /tmp/selfmount/self-marker; echo yes > /sync/selfmount
+	fi
+	touch /sync/ready
+	i=0; while [ ! -e /sync/go ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done' \
+	>"$T/bg.out" 2>"$T/bg.err" </dev/null &
+pid=$!
+if wait_file "$S/ready" 10; then
+	t_ok "container with --tmpfs /mnt started"
+	cpid=
+	for p in $(t_container_procs | awk '{ print $1 }'); do
+		grep -q ' /mnt .* - tmpfs ' "/proc/$p/mountinfo" 2>/dev/null && { cpid=$p; break; }
+	done
+	if [ -n "$cpid" ]; then t_ok "/proc/$cpid/mountinfo (seen from the host) has the tmpfs on /mnt"
+	else t_fail "a container process's mountinfo (seen from the host) has the tmpfs on /mnt" "$(t_container_procs)"; fi
+	chk "the host's mount table is unchanged while the container runs" "$m0" "$(wc -l < /proc/self/mountinfo)"
+	chknore "the host's mountinfo has no mount under the rootfs" " $R/" "$(cat /proc/self/mountinfo)"
+	chk "the tmpfs contents are not visible in the rootfs dir on the host" "" "$(ls -A "$R/mnt")"
+	if [ -e "$S/selfmount" ]; then
+		t_ok "the payload mounted a tmpfs itself"
+		chk "the payload's own tmpfs is not visible on the host" "" "$(ls -A "$R/tmp/selfmount")"
+	else
+		t_skip "the payload's own tmpfs is not visible on the host" "mount denied inside: $(cat "$S/mount.err" 2>/dev/null)"
+	fi
+else
+	t_fail "container with --tmpfs /mnt started" "$(cat "$T/bg.err")"
+fi
+touch "$S/go"
+reap "$pid"
+chk "the --tmpfs container exits 0" 0 "$st"
+chk "no mount left on the host after it exits" "$m0" "$(wc -l < /proc/self/mountinfo)"
+
+nk run --rootfs "$R" -- /bin/sh -c "cat /etc/not-executable; awk '\$5 == \"/sys\" { print \$6 }' /proc/self/mountinfo"
+chk "--rootfs DIR becomes /" "not a program" "$(printf '%s\n' "$out" | sed -n 1p)"
+chkre "/sys is mounted read-only" '^ro(,|$)' "$(printf '%s\n' "$out" | sed -n 2p)"
+nk run --rootfs "$R" -- /bin/sh -c "awk '\$5 == \"/proc\" { print \$0 }' /proc/self/mountinfo"
+chkre "a proc filesystem is mounted on /proc" ' - proc ' "$out"
+# the old root is detached: nothing of the host is reachable
+hostonly=$T/host-only-marker.$$
+touch "$hostonly"
+nk run --rootfs "$R" -- /bin/sh -c "timeout 20 find / \\( -path /proc -o -path /sys \\) -prune -o \\( -name ${hostonly##*/} -o -name debian_version -o -name os-release \\) -print; echo end"
+chk "no host file is reachable from inside --rootfs (old root detached)" "end" "$out"
+rm -f "$hostonly"
+
+# --bind / -v
+mkdir -p "$T/rw" "$T/ro"
+echo content > "$T/ro/existing"
+nk run --rootfs "$R" --bind "$T/rw:/data" -- /bin/sh -c 'echo written > /data/new'
+chk "--bind SRC:DST is writable" "written" "$(cat "$T/rw/new" 2>/dev/null)"
+nk run --rootfs "$R" -v "$T/ro:/data:ro" -- /bin/sh -c 'cat /data/existing; echo x > /data/new 2>/dev/null && echo writable'
+chk "-v SRC:DST:ro is readable but not writable" "content" "$out"
+chk "-v SRC:DST:ro: nothing written on the host" "no" "$([ -e "$T/ro/new" ] && echo yes || echo no)"
+
+# /dev
+nk run --rootfs "$R" -- /bin/sh -c 'for d in null zero full random urandom tty ptmx; do [ -c /dev/$d ] && echo $d; done'
+chk "/dev has null zero full random urandom tty ptmx" "null zero full random urandom tty ptmx" "$(echo $out)"
+nk run --rootfs "$R" -- /bin/sh -c 'ls /dev'
+extra=$(printf '%s\n' "$out" | grep -Ev '^(null|zero|full|random|urandom|tty|ptmx|pts|shm|mqueue|fd|stdin|stdout|stderr|core|console)$')
+chk "/dev is minimal (no host device)" "" "$extra"
+nk run --rootfs "$R" -- /bin/sh -c 'for d in shm mqueue pts; do [ -d /dev/$d ] && echo $d; done; ls /dev/pts; [ -c /dev/pts/ptmx ] && echo pts-ptmx'
+chk "/dev/shm /dev/mqueue /dev/pts are dirs, pts is a new instance with ptmx" "shm mqueue pts ptmx pts-ptmx" "$(echo $out)"
+nk run --rootfs "$R" -- /bin/sh -c "awk '\$5 == \"/dev/pts\" || \$5 == \"/dev/mqueue\" || \$5 == \"/dev/shm\" { sub(/.* - /, \"\"); print \$1 }' /proc/self/mountinfo"
+chk "devpts, mqueue and tmpfs are mounted on /dev/pts /dev/mqueue /dev/shm" "devpts mqueue tmpfs" "$(echo $out | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+nk run --rootfs "$R" -- /bin/sh -c 'head -c 8 /dev/zero | wc -c; head -c 16 /dev/urandom | wc -c; echo x > /dev/null && echo null-ok; echo x 2>/dev/null > /dev/full || echo full-fails'
+chk "/dev nodes work (zero, urandom, null, full)" "8 16 null-ok full-fails" "$(echo $out)"
+nk run --rootfs "$R" -- /bin/sh -c 'exec 3<>/dev/ptmx && ls /dev/pts'
+chkre "opening /dev/ptmx creates a pty in the new devpts" '(^|[[:space:]])0($|[[:space:]])' "$out"
+
+# host-root mode: / read-only, private /tmp
+nk run -- /bin/sh -c "awk '\$5 == \"/\" { print \$6 }' /proc/self/mountinfo"
+chkre "host-root mode: / is read-only" '^ro(,|$)' "$out"
+if [ -n "$HOME" ] && [ -w "$HOME" ]; then
+	probe_file=$HOME/.nook-ro-probe.$$
+	rm -f "$probe_file"
+	nk run -- /bin/sh -c "echo x > $probe_file"
+	chkre "host-root mode: writing to \$HOME fails with EROFS" 'Read-only file system' "$out $err"
+	chk "host-root mode: nothing written on the host" "no" "$([ -e "$probe_file" ] && echo yes || echo no)"
+	rm -f "$probe_file"
+else
+	t_skip "host-root mode: writing to \$HOME fails with EROFS" "no writable \$HOME"
+fi
+nk run -- /bin/sh -c "[ -e '$T' ] && echo host-tmp-visible; echo inside > /tmp/nook-private-probe.$$ && cat /tmp/nook-private-probe.$$"
+chk "host-root mode: /tmp is private and writable" "inside" "$out"
+chk "host-root mode: the private /tmp does not reach the host" "no" "$([ -e "/tmp/nook-private-probe.$$" ] && echo yes || echo no)"
+nk run --tmpfs /mnt -- /bin/sh -c "awk '\$5 == \"/mnt\" { sub(/.* - /, \"\"); print \$1 }' /proc/self/mountinfo"
+chk "host-root mode: --tmpfs /mnt" "tmpfs" "$out"
+t_clean "mounts"
+
+# ---------------------------------------------------------------- id maps
+maps='cat /proc/self/uid_map; echo -; cat /proc/self/gid_map; echo -; cat /proc/self/setgroups; echo -; id -u; id -g'
+nk run --rootfs "$R" --userns self -- /bin/sh -c "$maps"
+chk "self: uid_map gid_map setgroups and ids" "$(printf '0 %s 1\n-\n0 %s 1\n-\ndeny\n-\n0\n0' "$myuid" "$mygid")" "$(norm "$out")"
+nk run --rootfs "$R" --userns self --uid 1000 --gid 1000 -- /bin/sh -c "$maps"
+chk "self --uid 1000 --gid 1000: the caller is 1000 inside" "$(printf '1000 %s 1\n-\n1000 %s 1\n-\ndeny\n-\n1000\n1000' "$myuid" "$mygid")" "$(norm "$out")"
+nk run --userns self -- /bin/cat /proc/self/uid_map
+chk "self mode with the host root" "0 $myuid 1" "$(norm "$out")"
+
+mkdir -p "$T/own-self"
+nk run --rootfs "$R" --userns self -v "$T/own-self:/data" -- /bin/sh -c 'echo x > /data/by-root; stat -c %u:%g /data/by-root'
+chk "self: a file root creates is 0:0 inside" "0:0" "$out"
+chk "self: a file root creates in a bind is owned by the caller on the host" "$myuid:$mygid" "$(stat -c %u:%g "$T/own-self/by-root" 2>/dev/null)"
+
+if [ $have_subuid = 1 ]; then
+	nk run --rootfs "$R" --userns subuid -- /bin/sh -c "$maps"
+	chk "subuid: uid_map gid_map setgroups and ids" \
+		"$(printf '0 %s 1\n1 %s %s\n-\n0 %s 1\n1 %s %s\n-\nallow\n-\n0\n0' "$myuid" "$subuid_start" "$subuid_count" "$mygid" "$subgid_start" "$subgid_count")" \
+		"$(norm "$out")"
+	nk run --rootfs "$R" --userns subuid --uid 1000 --gid 1000 -- /bin/sh -c 'id -u; id -g'
+	chk "subuid --uid 1000 --gid 1000: the payload runs as 1000:1000" "1000 1000" "$(echo $out)"
+	nk run --userns subuid -- /bin/cat /proc/self/uid_map
+	chk "subuid mode with the host root" "$(printf '0 %s 1\n1 %s %s' "$myuid" "$subuid_start" "$subuid_count")" "$(norm "$out")"
+
+	mkdir -p "$T/own-sub"
+	chmod 0777 "$T/own-sub"
+	nk run --rootfs "$R" --userns subuid --uid 1000 --gid 1000 -v "$T/own-sub:/data" -- /bin/sh -c 'echo x > /data/by-1000'
+	chk "subuid: a file uid 1000 creates is owned by the subordinate uid on the host" \
+		"$((subuid_start + 999)):$((subgid_start + 999))" "$(stat -c %u:%g "$T/own-sub/by-1000" 2>/dev/null)"
+	nk run --rootfs "$R" --userns subuid -v "$T/own-sub:/data" -- /bin/sh -c 'echo x > /data/by-root; echo y > /data/chowned; chown 1000:1000 /data/chowned'
+	chk "subuid: a file root creates is owned by the caller on the host" "$myuid:$mygid" "$(stat -c %u:%g "$T/own-sub/by-root" 2>/dev/null)"
+	chk "subuid: root's chown 1000:1000 inside is the subordinate uid on the host" \
+		"$((subuid_start + 999)):$((subgid_start + 999))" "$(stat -c %u:%g "$T/own-sub/chowned" 2>/dev/null)"
+
+	nk run --rootfs "$R" --verbose -- /bin/cat /proc/self/uid_map
+	chk "auto: subuid mode when the caller has a range and newuidmap exists" \
+		"$(printf '0 %s 1\n1 %s %s' "$myuid" "$subuid_start" "$subuid_count")" "$(norm "$out")"
+	chkre "--verbose says subuid mode was chosen" '^nook: .*subuid' "$err"
+	chk "--verbose writes only lines starting with 'nook: ' on stderr" "" "$(printf '%s\n' "$err" | grep -v '^nook: ')"
+else
+	t_skip "subuid mode tests" "no range for $me in /etc/subuid and /etc/subgid, or no newuidmap/newgidmap"
+fi
+mkdir -p "$T/nopath"
+nkx env PATH="$T/nopath" "$NOOK" run --rootfs "$R" --verbose -- /bin/cat /proc/self/uid_map
+chk "auto: self mode when newuidmap is not in PATH" "0 $myuid 1" "$(norm "$out")"
+chkre "--verbose says self mode was chosen and why" '^nook: .*self.*newuidmap|^nook: .*newuidmap.*self' "$err"
+t_clean "id maps"
+
+# ---------------------------------------------------------------- exit status
+st_case() { # NAME WANT NOOK-RUN-ARGS...
+	_n=$1 _want=$2; shift 2
+	nk run "$@"
+	chk "exit status: $_n" "$_want" "$rc"
+}
+st_case "true is 0" 0 --rootfs "$R" -- /bin/true
+st_case "false is 1" 1 --rootfs "$R" -- /bin/false
+st_case "exit 42 is 42" 42 --rootfs "$R" -- /bin/sh -c 'exit 42'
+st_case "exit 255 is 255" 255 --rootfs "$R" -- /bin/sh -c 'exit 255'
+st_case "the payload's own exit 126 passes through" 126 --rootfs "$R" -- /bin/sh -c 'exit 126'
+st_case "killed by SIGTERM is 143" 143 --rootfs "$R" -- /bin/sh -c 'kill -TERM $$; sleep 5'
+st_case "killed by SIGKILL is 137" 137 --rootfs "$R" -- /bin/sh -c 'kill -KILL $$; sleep 5'
+st_case "killed by SIGUSR1 is 138" 138 --rootfs "$R" -- /bin/sh -c 'kill -USR1 $$; sleep 5'
+st_case "not executable is 126" 126 --rootfs "$R" -- /etc/not-executable
+st_case "a directory is 126" 126 --rootfs "$R" -- /etc
+st_case "a missing absolute path is 127" 127 --rootfs "$R" -- /no/such/program
+st_case "a missing command name is 127" 127 --rootfs "$R" -- no-such-program-xyz
+st_case "a missing rootfs is 125" 125 --rootfs "$T/no-such-rootfs" -- /bin/true
+st_case "an unknown option is 125" 125 --no-such-option-xyz -- /bin/true
+st_case "a bad --userns value is 125" 125 --userns bogus -- /bin/true
+st_case "host-root: false is 1" 1 -- /bin/false
+st_case "host-root: a missing program is 127" 127 -- /no/such/program
+st_case "host-root: killed by SIGTERM is 143" 143 -- /bin/sh -c 'kill -TERM $$; sleep 5'
+t_clean "exit status"
+
+# ---------------------------------------------------------------- errors
+nk run --rootfs "$T/no-such-rootfs" -- /bin/true
+chk_error "missing rootfs: one clear 'nook: ' line naming the path" 125 "no-such-rootfs"
+nk run --rootfs "$R" -- no-such-program-xyz
+chk_error "missing command: one clear 'nook: ' line naming it" 127 "no-such-program-xyz"
+nk run --rootfs "$R" -- /no/such/program
+chk_error "missing absolute command: one clear 'nook: ' line naming it" 127 "/no/such/program"
+nk run --rootfs "$R" -- /etc/not-executable
+chk_error "non-executable command: one clear 'nook: ' line naming it" 126 "not-executable"
+nkx env PATH="$T/nopath" "$NOOK" run --rootfs "$R" --userns subuid -- /bin/true
+chk_error "--userns subuid without newuidmap in PATH: one clear 'nook: ' line" 125 "newuidmap"
+nk run --rootfs "$R" -v "$T/no-such-source:/data" -- /bin/true
+chk_error "missing bind source: the real cause reaches the user" 125 "no-such-source|/data"
+nk run --rootfs "$R" -w /no/such/dir -- /bin/true
+if [ "$rc" != 0 ]; then t_ok "missing working directory fails"; else t_fail "missing working directory fails" "$(_diag)"; fi
+chkre "missing working directory: the error names it" '^nook: .*/no/such/dir' "$err"
+nk run --no-such-option-xyz -- /bin/true
+chkre "unknown option: the error starts with 'nook: '" '^nook: ' "$err"
+nk run --rootfs "$R"
+chk "no command: status 125" 125 "$rc"
+chkre "no command: the error starts with 'nook: '" '^nook: ' "$err"
+t_skip "--userns subuid for a user without a range" "needs a second user without a range; run as root by the setup (see report)"
+t_clean "errors"
+
+# ---------------------------------------------------------------- signals
+# The payload traps the signal, writes a marker and exits 7. nook is started
+# with default dispositions: a background job of sh has SIGINT and SIGQUIT
+# ignored, which would make the trap impossible for reasons outside nook.
+S=$T/sync-sig
+for sig in INT TERM HUP QUIT USR1 USR2; do
+	rm -rf "$S"; mkdir -p "$S"
+	env --default-signal "$NOOK" run --rootfs "$R" -v "$S:/sync" -- /bin/sh -c "
+		trap 'echo $sig > /sync/got; exit 7' $sig
+		touch /sync/ready
+		i=0; while [ \$i -lt 400 ]; do sleep 0.05; i=\$((i + 1)); done; exit 3" \
+		>"$T/bg.out" 2>"$T/bg.err" </dev/null &
+	pid=$!
+	if wait_file "$S/ready" 10; then
+		kill -s "$sig" "$pid"
+		reap "$pid"
+		chk "SIG$sig sent to nook reaches the payload's trap" "$sig" "$(cat "$S/got" 2>/dev/null)"
+		chk "SIG$sig: nook exits with the payload's status" 7 "$st"
+	else
+		reap "$pid" 1
+		t_fail "SIG$sig sent to nook reaches the payload's trap" "the payload never started: $(cat "$T/bg.err")"
+	fi
+done
+rm -rf "$S"; mkdir -p "$S"
+env --default-signal "$NOOK" run --rootfs "$R" -v "$S:/sync" -- /bin/sh -c 'touch /sync/ready; exec sleep 20' \
+	>"$T/bg.out" 2>"$T/bg.err" </dev/null &
+pid=$!
+if wait_file "$S/ready" 10; then
+	sleep 0.1 # let the shell exec sleep
+	kill -TERM "$pid"
+	reap "$pid"
+	chk "an untrapped SIGTERM forwarded to the payload: nook exits 143" 143 "$st"
+else
+	reap "$pid" 1
+	t_fail "an untrapped SIGTERM forwarded to the payload: nook exits 143" "$(cat "$T/bg.err")"
+fi
+kill_container_procs
+t_clean "signal forwarding"
+
+# ---------------------------------------------------------------- SIGKILL
+for mode in rootfs host; do
+	rm -rf "$S"; mkdir -p "$S"
+	if [ $mode = rootfs ]; then
+		"$NOOK" run --rootfs "$R" -v "$S:/sync" -- /bin/sh -c \
+			'trap "" INT TERM HUP; sleep 1000 & touch /sync/ready; sleep 1000' \
+			>"$T/bg.out" 2>"$T/bg.err" </dev/null &
+	else
+		"$NOOK" run -v "$S:/mnt" -- /bin/sh -c \
+			'trap "" INT TERM HUP; sleep 1000 & touch /mnt/ready; sleep 1000' \
+			>"$T/bg.out" 2>"$T/bg.err" </dev/null &
+	fi
+	pid=$!
+	if wait_file "$S/ready" 10; then
+		left=$(t_container_procs)
+		if [ -n "$left" ]; then t_ok "$mode: the container's processes are visible before the kill"
+		else t_fail "$mode: the container's processes are visible before the kill" "t_container_procs found nothing"; fi
+		kill -9 "$pid"
+		wait "$pid" 2>/dev/null
+		if wait_no_container 5; then t_ok "$mode: SIGKILL of nook kills the whole container"
+		else t_fail "$mode: SIGKILL of nook kills the whole container" "left: $(t_container_procs)"; fi
+	else
+		kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+		t_fail "$mode: SIGKILL of nook kills the whole container" "the payload never started: $(cat "$T/bg.err")"
+	fi
+	kill_container_procs
+	t_clean "$mode: SIGKILL"
+done
+# SIGKILL at random moments of the start-up (the getppid race)
+i=0
+while [ $i -lt 10 ]; do
+	"$NOOK" run --rootfs "$R" -- /bin/sleep 1000 >/dev/null 2>&1 </dev/null &
+	pid=$!
+	sleep "0.0$i"
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	i=$((i + 1))
+done
+if wait_no_container 5; then t_ok "SIGKILL of nook during start-up leaves no container (10 tries)"
+else t_fail "SIGKILL of nook during start-up leaves no container (10 tries)" "left: $(t_container_procs)"; fi
+kill_container_procs
+t_clean "SIGKILL during start-up"
+
+t_done
