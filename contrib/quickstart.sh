@@ -1,0 +1,75 @@
+#!/bin/sh
+# quickstart.sh - the README's two commands (run as root, or with sudo).
+#
+#   sh contrib/quickstart.sh demo   set up the host, build, install nook to
+#                                   /usr/local and run a demo container as the
+#                                   unprivileged user nooktest
+#   sh contrib/quickstart.sh test   set up the host, build nook (warnings are
+#                                   errors, ASan+UBSan on) as nooktest in a
+#                                   scratch copy and run the whole test suite
+#
+# The last line of `test` is "N passed, N failed[, N skipped]".
+set -eu
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-}
+NOOK_TEST_USER=${NOOK_TEST_USER:-nooktest}
+export NOOK_TEST_USER
+
+case "$mode" in
+demo)
+	sh "$here/contrib/setup-host.sh"
+	cd "$here"
+	./autogen.sh >/dev/null
+	./configure --quiet
+	make -j"$(nproc)" >/dev/null
+	make install >/dev/null
+	echo "--- nook run, as the unprivileged user $NOOK_TEST_USER ---"
+	cd /
+	runuser -u "$NOOK_TEST_USER" -- nook run --hostname demo -- \
+		sh -c 'echo "hello from $(hostname), I am $(id -un) (uid $(id -u)) inside"; echo "processes I can see:"; ps -o pid,comm; echo "network:"; ls /sys/class/net'
+	;;
+test)
+	sh "$here/contrib/setup-host.sh" --test
+	# A second user with no subordinate range, for the error-path tests.
+	if ! id nooknorange >/dev/null 2>&1; then
+		useradd -M -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 nooknorange
+	fi
+	sed -i '/^nooknorange:/d' /etc/subuid /etc/subgid
+	work=$(mktemp -d /var/tmp/nook-ci.XXXXXX)
+	trap 'rm -rf "$work"' EXIT
+	chmod 0755 "$work"
+	# the test user builds and tests its own copy of the tree
+	(cd "$here" && tar --exclude=.git -cf - .) | tar -xf - -C "$work"
+	mkdir "$work/build"
+	chown -R "$NOOK_TEST_USER" "$work"
+	as_user() { runuser -u "$NOOK_TEST_USER" -- env -i HOME="$work" PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+	as_user sh -c "cd '$work' && ./autogen.sh >/dev/null"
+	as_user sh -c "cd '$work/build' && ../configure --quiet --enable-werror --enable-sanitizers"
+	as_user sh -c "cd '$work/build' && make -j$(nproc) >/dev/null"
+	status=0
+	as_user sh -c "cd '$work/build' && make -j1 check" > "$work/check.out" 2>&1 || status=$?
+	grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):' "$work/check.out" | grep -v '^PASS:' || true
+	# the tests that need a user without a subordinate range
+	runuser -u nooknorange -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		NOOK="$work/build/nook" NOOK_SRCDIR="$work" \
+		sh "$work/tests/integration/norange.sh" > "$work/norange.tap" 2>&1 || status=1
+	grep -E '^not ok' "$work/norange.tap" || true
+	for f in "$work"/build/test-suite.log; do
+		[ "$status" = 0 ] || sed -n '/^FAIL\|^ERROR\|^not ok/,+20p' "$f" | head -200
+	done
+	log=$work/build/test-suite.log
+	p=$(sed -n 's/^# PASS: *//p' "$log"); f=$(sed -n 's/^# FAIL: *//p' "$log")
+	s=$(sed -n 's/^# SKIP: *//p' "$log"); e=$(sed -n 's/^# ERROR: *//p' "$log")
+	xp=$(sed -n 's/^# XPASS: *//p' "$log")
+	np=$(grep -c '^ok ' "$work/norange.tap" || true)
+	nf=$(grep -c '^not ok ' "$work/norange.tap" || true)
+	passed=$((p + np)); failed=$((f + e + xp + nf))
+	echo "${passed} passed, ${failed} failed, ${s} skipped"
+	[ "$status" = 0 ] && [ "$failed" = 0 ]
+	;;
+*)
+	echo "usage: sh contrib/quickstart.sh demo|test" >&2
+	exit 2
+	;;
+esac
