@@ -1,0 +1,237 @@
+/* caps.c - the payload's capability sets (libcap).
+ *
+ * Inside the user namespace a uid-0 payload keeps podman's default set; a
+ * payload running as another uid keeps nothing in its permitted/effective
+ * sets. The bounding set is trimmed to the kept set for every uid, the
+ * inheritable set stays empty and ambient capabilities are raised only when
+ * the profile names them (they must be part of the kept set).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/capability.h>
+
+#include "nook/security.h"
+#include "nook/cleanup.h"
+#include "nook/util.h"
+
+/* podman's default capabilities (containers.conf default_capabilities). */
+static const int default_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL,
+	CAP_NET_BIND_SERVICE, CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP,
+	CAP_SETUID, CAP_SYS_CHROOT,
+};
+
+uint64_t nook_caps_default(void)
+{
+	uint64_t m = 0;
+	for (size_t i = 0; i < sizeof(default_caps) / sizeof(default_caps[0]); i++)
+		m |= NOOK_CAP_BIT(default_caps[i]);
+	return m;
+}
+
+int nook_cap_from_name(const char *name)
+{
+	char buf[64];
+	size_t n;
+	cap_value_t v;
+
+	if (!name || !*name)
+		return -1;
+	if (strncasecmp(name, "cap_", 4) == 0)
+		name += 4;
+	n = strlen(name);
+	if (n + 5 > sizeof(buf))
+		return -1;
+	memcpy(buf, "cap_", 4);
+	for (size_t i = 0; i <= n; i++)
+		buf[4 + i] = (char)tolower((unsigned char)name[i]);
+	/* libcap also accepts plain numbers; capability names only here. */
+	if (isdigit((unsigned char)buf[4]))
+		return -1;
+	if (cap_from_name(buf, &v) < 0 || v < 0 || v > 63)
+		return -1;
+	return v;
+}
+
+int nook_caps_last_cap(void)
+{
+	char *s = nook_read_file("/proc/sys/kernel/cap_last_cap", 32, NULL);
+	int last = -1;
+
+	if (s) {
+		last = atoi(s);
+		free(s);
+	}
+	if (last <= 0 || last > 63)
+		last = (int)cap_max_bits() - 1;
+	if (last > 63)
+		last = 63;
+	return last;
+}
+
+static uint64_t all_caps(int last_cap)
+{
+	return last_cap >= 63 ? UINT64_MAX : (NOOK_CAP_BIT(last_cap + 1) - 1);
+}
+
+static int names_to_mask(char *const *names, const char *what, bool allow_all,
+			 int last_cap, uint64_t *mask, bool *has_all,
+			 struct nook_error *err)
+{
+	*mask = 0;
+	*has_all = false;
+	for (size_t i = 0; names && names[i]; i++) {
+		int c;
+
+		if (strcasecmp(names[i], "ALL") == 0) {
+			if (!allow_all)
+				return nook_errx(err, EINVAL,
+						 "capabilities.%s: 'ALL' is not allowed here; name each capability",
+						 what);
+			*has_all = true;
+			continue;
+		}
+		c = nook_cap_from_name(names[i]);
+		if (c < 0)
+			return nook_errx(err, EINVAL,
+					 "capabilities.%s: unknown capability '%s' (names are listed in capabilities(7), e.g. NET_ADMIN)",
+					 what, names[i]);
+		if (c > last_cap)
+			continue; /* the running kernel does not know it */
+		*mask |= NOOK_CAP_BIT(c);
+	}
+	return 0;
+}
+
+int nook_caps_compute(char *const *add, char *const *drop, int last_cap,
+		      uint64_t *keep, struct nook_error *err)
+{
+	uint64_t add_m, drop_m, k;
+	bool add_all, drop_all;
+	int r;
+
+	r = names_to_mask(add, "add", true, last_cap, &add_m, &add_all, err);
+	if (r < 0)
+		return r;
+	r = names_to_mask(drop, "drop", true, last_cap, &drop_m, &drop_all, err);
+	if (r < 0)
+		return r;
+
+	k = nook_caps_default() & all_caps(last_cap);
+	if (drop_all)
+		k = 0;
+	if (add_all)
+		k = all_caps(last_cap);
+	k |= add_m;
+	k &= ~drop_m;
+	*keep = k;
+	return 0;
+}
+
+int nook_caps_ambient(char *const *ambient, uint64_t keep, int last_cap,
+		      uint64_t *out, struct nook_error *err)
+{
+	uint64_t m;
+	bool all;
+	int r;
+
+	r = names_to_mask(ambient, "ambient", true, last_cap, &m, &all, err);
+	if (r < 0)
+		return r;
+	if (all)
+		m = keep;
+	if (m & ~keep) {
+		for (int c = 0; c <= last_cap; c++) {
+			if (!(m & ~keep & NOOK_CAP_BIT(c)))
+				continue;
+			char *n = cap_to_name(c);
+			nook_errx(err, EINVAL,
+				  "capabilities.ambient: %s is not in the kept set (add it with capabilities.add or --cap-add)",
+				  n ? n : "?");
+			cap_free(n);
+			return -EINVAL;
+		}
+	}
+	*out = m;
+	return 0;
+}
+
+int nook_caps_apply_bounding(uint64_t keep, int last_cap, struct nook_error *err)
+{
+	for (int c = 0; c <= last_cap; c++) {
+		if (keep & NOOK_CAP_BIT(c))
+			continue;
+		if (prctl(PR_CAPBSET_READ, (unsigned long)c, 0L, 0L, 0L) <= 0)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0L, 0L, 0L) < 0)
+			return nook_err(err, errno, "cannot drop capability %d from the bounding set", c);
+	}
+	return 0;
+}
+
+static int set_flag_mask(cap_t caps, cap_flag_t flag, uint64_t m, int last_cap)
+{
+	for (int c = 0; c <= last_cap; c++) {
+		cap_value_t v = c;
+		if (!(m & NOOK_CAP_BIT(c)))
+			continue;
+		if (cap_set_flag(caps, flag, 1, &v, CAP_SET) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+int nook_caps_apply_sets(uint64_t permitted, uint64_t inheritable, uint64_t ambient,
+			 int last_cap, struct nook_error *err)
+{
+	cap_t caps = cap_init();
+	int r = 0;
+
+	if (!caps)
+		return nook_err(err, errno, "cannot allocate a capability set");
+	if (set_flag_mask(caps, CAP_PERMITTED, permitted, last_cap) < 0 ||
+	    set_flag_mask(caps, CAP_EFFECTIVE, permitted, last_cap) < 0 ||
+	    set_flag_mask(caps, CAP_INHERITABLE, inheritable, last_cap) < 0) {
+		r = nook_err(err, errno, "cannot build the capability set");
+		goto out;
+	}
+	if (cap_set_proc(caps) < 0) {
+		r = nook_err(err, errno, "cannot set the payload's capabilities");
+		goto out;
+	}
+	if (cap_reset_ambient() < 0 && errno != EINVAL) {
+		r = nook_err(err, errno, "cannot clear the ambient capability set");
+		goto out;
+	}
+	for (int c = 0; c <= last_cap; c++) {
+		if (!(ambient & NOOK_CAP_BIT(c)))
+			continue;
+		if (cap_set_ambient(c, CAP_SET) < 0) {
+			r = nook_err(err, errno, "cannot raise ambient capability %d", c);
+			goto out;
+		}
+	}
+out:
+	cap_free(caps);
+	return r;
+}
+
+int nook_caps_raise_effective(struct nook_error *err)
+{
+	cap_t caps = cap_get_proc();
+	int r = 0;
+
+	if (!caps)
+		return nook_err(err, errno, "cannot read the payload's capabilities");
+	for (cap_value_t c = 0; c <= (cap_value_t)nook_caps_last_cap(); c++) {
+		cap_flag_value_t v;
+		if (cap_get_flag(caps, c, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
+			cap_set_flag(caps, CAP_EFFECTIVE, 1, &c, CAP_SET);
+	}
+	if (cap_set_proc(caps) < 0)
+		r = nook_err(err, errno, "cannot raise the effective capabilities");
+	cap_free(caps);
+	return r;
+}

@@ -1,0 +1,164 @@
+/* landlock.c - restrict the payload's filesystem access with Landlock.
+ *
+ * Debian 12's headers predate the newer Landlock ABIs, so the few
+ * constants and structures are spelled out here (they are kernel ABI).
+ * The newest ABI the running kernel reports decides which rights nook
+ * handles; rights the kernel does not know are left out.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "nook/security.h"
+#include "nook/cleanup.h"
+
+#ifndef __NR_landlock_create_ruleset
+#define __NR_landlock_create_ruleset 444
+#define __NR_landlock_add_rule 445
+#define __NR_landlock_restrict_self 446
+#endif
+
+#define LL_CREATE_RULESET_VERSION (1U << 0)
+#define LL_RULE_PATH_BENEATH 1
+
+#define LL_FS_EXECUTE     (1ULL << 0)
+#define LL_FS_WRITE_FILE  (1ULL << 1)
+#define LL_FS_READ_FILE   (1ULL << 2)
+#define LL_FS_READ_DIR    (1ULL << 3)
+#define LL_FS_REMOVE_DIR  (1ULL << 4)
+#define LL_FS_REMOVE_FILE (1ULL << 5)
+#define LL_FS_MAKE_CHAR   (1ULL << 6)
+#define LL_FS_MAKE_DIR    (1ULL << 7)
+#define LL_FS_MAKE_REG    (1ULL << 8)
+#define LL_FS_MAKE_SOCK   (1ULL << 9)
+#define LL_FS_MAKE_FIFO   (1ULL << 10)
+#define LL_FS_MAKE_BLOCK  (1ULL << 11)
+#define LL_FS_MAKE_SYM    (1ULL << 12)
+#define LL_FS_REFER       (1ULL << 13) /* ABI 2 */
+#define LL_FS_TRUNCATE    (1ULL << 14) /* ABI 3 */
+#define LL_FS_IOCTL_DEV   (1ULL << 15) /* ABI 5 */
+
+/* rights that make sense on a non-directory */
+#define LL_FILE_RIGHTS (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | \
+			LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
+
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+};
+
+struct ll_path_beneath_attr {
+	uint64_t allowed_access;
+	int32_t parent_fd;
+} __attribute__((packed));
+
+int nook_landlock_abi(void)
+{
+	long v = syscall(__NR_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
+	return v < 0 ? 0 : (int)v;
+}
+
+uint64_t nook_landlock_handled(int abi)
+{
+	uint64_t m;
+
+	if (abi < 1)
+		return 0;
+	m = (LL_FS_MAKE_SYM << 1) - 1; /* ABI 1: bits 0..12 */
+	if (abi >= 2)
+		m |= LL_FS_REFER;
+	if (abi >= 3)
+		m |= LL_FS_TRUNCATE;
+	if (abi >= 5)
+		m |= LL_FS_IOCTL_DEV;
+	return m;
+}
+
+uint64_t nook_landlock_rights(int abi, char kind, bool is_dir)
+{
+	uint64_t read = LL_FS_READ_FILE | LL_FS_READ_DIR;
+	uint64_t m;
+
+	switch (kind) {
+	case 'r':
+		m = read;
+		break;
+	case 'x':
+		/* the dynamic loader reads what it maps */
+		m = read | LL_FS_EXECUTE;
+		break;
+	case 'w':
+		/* write includes read; not execute */
+		m = nook_landlock_handled(abi) & ~LL_FS_EXECUTE;
+		break;
+	default:
+		return 0;
+	}
+	m &= nook_landlock_handled(abi);
+	if (!is_dir)
+		m &= LL_FILE_RIGHTS;
+	return m;
+}
+
+static int add_paths(int ruleset, int abi, char *const *paths, char kind,
+		     const char *key, struct nook_error *err)
+{
+	for (size_t i = 0; paths && paths[i]; i++) {
+		_cleanup_close_ int fd = open(paths[i], O_PATH | O_CLOEXEC);
+		struct ll_path_beneath_attr pb;
+		struct stat st;
+
+		if (fd < 0)
+			return nook_err(err, errno,
+					"landlock.%s: cannot open '%s' inside the container (remove it from the list or create it)",
+					key, paths[i]);
+		if (fstat(fd, &st) < 0)
+			return nook_err(err, errno, "landlock.%s: stat '%s'", key, paths[i]);
+		pb.allowed_access = nook_landlock_rights(abi, kind, S_ISDIR(st.st_mode));
+		pb.parent_fd = fd;
+		if (!pb.allowed_access)
+			continue;
+		if (syscall(__NR_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &pb, 0) < 0)
+			return nook_err(err, errno, "landlock.%s: cannot add a rule for '%s'", key, paths[i]);
+	}
+	return 0;
+}
+
+int nook_landlock_apply(const struct nook_spec *s, struct nook_error *err)
+{
+	struct ll_ruleset_attr attr;
+	_cleanup_close_ int ruleset = -1;
+	int abi, r;
+
+	if (!s->landlock_enabled)
+		return 0;
+	abi = nook_landlock_abi();
+	if (abi < 1) {
+		if (s->landlock_required)
+			return nook_errx(err, EOPNOTSUPP,
+					 "landlock.required is true but this kernel has no Landlock support (enable CONFIG_SECURITY_LANDLOCK and add 'landlock' to the lsm= boot parameter, or set landlock.required: false)");
+		nook_warn("this kernel has no Landlock support; running without the landlock restrictions of this profile");
+		return 0;
+	}
+
+	attr.handled_access_fs = nook_landlock_handled(abi);
+	ruleset = (int)syscall(__NR_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (ruleset < 0)
+		return nook_err(err, errno, "cannot create the Landlock ruleset");
+
+	r = add_paths(ruleset, abi, s->landlock_read, 'r', "read", err);
+	if (r == 0)
+		r = add_paths(ruleset, abi, s->landlock_write, 'w', "write", err);
+	if (r == 0)
+		r = add_paths(ruleset, abi, s->landlock_execute, 'x', "execute", err);
+	if (r < 0)
+		return r;
+
+	if (syscall(__NR_landlock_restrict_self, ruleset, 0) < 0)
+		return nook_err(err, errno, "cannot enforce the Landlock ruleset%s",
+				errno == EPERM ? " (it needs no_new_privs or CAP_SYS_ADMIN)" : "");
+	return 0;
+}

@@ -1,0 +1,444 @@
+/* seccomp.c - the built-in seccomp deny-list, custom rules, and turning a
+ * rule list into BPF (libseccomp) in the parent and loading it in the
+ * payload with the plain seccomp(2) call.
+ *
+ * The built-in filter allows by default and denies, with the profile's errno
+ * (EPERM unless configured), the kernel interfaces a container payload has
+ * no business with, in the spirit of Docker's default profile. It covers
+ * every ABI an x86-64 kernel can be entered through: x86_64, x32 and i386.
+ */
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/audit.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "nook/security.h"
+#include "nook/cleanup.h"
+#include "nook/util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+
+/* Denied outright (EPERM by default). Names the running libseccomp does
+ * not know are skipped when compiling. */
+static const char *const denied_syscalls[] = {
+	/* keyrings are not namespaced */
+	"keyctl", "add_key", "request_key",
+	/* kernel attack surface */
+	"bpf", "perf_event_open", "userfaultfd", "lookup_dcookie",
+	"io_uring_setup", "io_uring_enter", "io_uring_register",
+	"open_by_handle_at", "fanotify_init", "kcmp",
+	/* kernel images and modules */
+	"kexec_load", "kexec_file_load", "init_module", "finit_module",
+	"delete_module", "create_module", "query_module", "get_kernel_syms",
+	/* the mount family */
+	"mount", "umount", "umount2", "fsopen", "fsconfig", "fsmount",
+	"fspick", "move_mount", "open_tree", "mount_setattr", "pivot_root",
+	/* namespaces */
+	"unshare", "setns",
+	/* clocks */
+	"clock_settime", "clock_settime64", "settimeofday", "stime",
+	"clock_adjtime", "clock_adjtime64",
+	/* host administration */
+	"reboot", "swapon", "swapoff", "acct", "quotactl", "quotactl_fd",
+	"nfsservctl", "syslog", "vhangup", "iopl", "ioperm", "uselib",
+	"ustat", "sysfs", "_sysctl", "vm86", "vm86old",
+	NULL,
+};
+
+/* namespace flags of clone(2) that the filter refuses */
+static const uint64_t clone_ns_flags[] = {
+	CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
+	CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
+};
+
+static bool is_namespace_rule(const char *name)
+{
+	return strcmp(name, "unshare") == 0 || strcmp(name, "setns") == 0;
+}
+
+void nook_sc_filter_init(struct nook_sc_filter *f, uint32_t default_action)
+{
+	memset(f, 0, sizeof(*f));
+	f->default_action = default_action;
+	f->arches[f->n_arches++] = SCMP_ARCH_X86_64;
+	f->arches[f->n_arches++] = SCMP_ARCH_X32;
+	f->arches[f->n_arches++] = SCMP_ARCH_X86;
+}
+
+void nook_sc_filter_free(struct nook_sc_filter *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n_rules; i++)
+		free(f->rules[i].name);
+	free(f->rules);
+	f->rules = NULL;
+	f->n_rules = f->cap_rules = 0;
+}
+
+void nook_sc_filter_add(struct nook_sc_filter *f, const char *name, uint32_t action,
+			unsigned n_args, const struct scmp_arg_cmp *args)
+{
+	struct nook_sc_rule *r;
+
+	if (f->n_rules == f->cap_rules) {
+		f->cap_rules = f->cap_rules ? f->cap_rules * 2 : 64;
+		f->rules = nook_xrealloc(f->rules, f->cap_rules * sizeof(*f->rules));
+	}
+	r = &f->rules[f->n_rules++];
+	memset(r, 0, sizeof(*r));
+	r->name = nook_strdup(name);
+	r->action = action;
+	if (n_args > NOOK_SC_MAX_ARGS)
+		n_args = NOOK_SC_MAX_ARGS;
+	r->n_args = n_args;
+	if (n_args)
+		memcpy(r->args, args, n_args * sizeof(*args));
+}
+
+size_t nook_sc_filter_remove(struct nook_sc_filter *f, const char *name)
+{
+	size_t j = 0, removed = 0;
+
+	for (size_t i = 0; i < f->n_rules; i++) {
+		if (strcmp(f->rules[i].name, name) == 0) {
+			free(f->rules[i].name);
+			removed++;
+			continue;
+		}
+		f->rules[j++] = f->rules[i];
+	}
+	f->n_rules = j;
+	/* a custom personality rule replaces the built-in value check */
+	if (strcmp(name, "personality") == 0)
+		f->personality_guard = false;
+	return removed;
+}
+
+size_t nook_sc_filter_count(const struct nook_sc_filter *f, const char *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->n_rules; i++)
+		n += strcmp(f->rules[i].name, name) == 0;
+	return n;
+}
+
+uint32_t nook_sc_action(enum nook_seccomp_action a, int errno_ret, int default_errno)
+{
+	switch (a) {
+	case NOOK_SCMP_ALLOW: return SCMP_ACT_ALLOW;
+	case NOOK_SCMP_KILL:  return SCMP_ACT_KILL_PROCESS;
+	case NOOK_SCMP_LOG:   return SCMP_ACT_LOG;
+	case NOOK_SCMP_TRAP:  return SCMP_ACT_TRAP;
+	case NOOK_SCMP_ERRNO:
+	default:
+		return SCMP_ACT_ERRNO(errno_ret > 0 ? errno_ret : default_errno);
+	}
+}
+
+static enum scmp_compare to_scmp_op(enum nook_scmp_op op)
+{
+	switch (op) {
+	case NOOK_SCMP_OP_NE: return SCMP_CMP_NE;
+	case NOOK_SCMP_OP_LT: return SCMP_CMP_LT;
+	case NOOK_SCMP_OP_LE: return SCMP_CMP_LE;
+	case NOOK_SCMP_OP_GT: return SCMP_CMP_GT;
+	case NOOK_SCMP_OP_GE: return SCMP_CMP_GE;
+	case NOOK_SCMP_OP_MASKED_EQ: return SCMP_CMP_MASKED_EQ;
+	case NOOK_SCMP_OP_EQ:
+	default: return SCMP_CMP_EQ;
+	}
+}
+
+static int spec_errno(const struct nook_spec *s)
+{
+	return s->seccomp_default_errno > 0 ? s->seccomp_default_errno : EPERM;
+}
+
+int nook_sc_add_custom(const struct nook_spec *s, struct nook_sc_filter *f,
+		       struct nook_error *err)
+{
+	int eno = spec_errno(s);
+
+	/* First drop the built-in rules for every syscall a custom rule names,
+	 * then add the custom rules, so several custom rules for one syscall
+	 * (e.g. different argument values) all survive. */
+	for (size_t i = 0; i < s->n_seccomp_rules; i++)
+		for (char **n = s->seccomp_rules[i].names; n && *n; n++)
+			nook_sc_filter_remove(f, *n);
+
+	for (size_t i = 0; i < s->n_seccomp_rules; i++) {
+		const struct nook_seccomp_rule *r = &s->seccomp_rules[i];
+		struct scmp_arg_cmp args[NOOK_SC_MAX_ARGS];
+		uint32_t action = nook_sc_action(r->action, r->errno_ret, eno);
+
+		if (!r->names || !r->names[0])
+			return nook_errx(err, EINVAL, "seccomp.rules[%zu]: the rule names no syscall", i);
+		if (r->n_args > NOOK_SC_MAX_ARGS)
+			return nook_errx(err, EINVAL, "seccomp.rules[%zu]: at most %d argument comparisons",
+					 i, NOOK_SC_MAX_ARGS);
+		for (size_t a = 0; a < r->n_args; a++) {
+			if (r->args[a].index > 5)
+				return nook_errx(err, EINVAL,
+						 "seccomp.rules[%zu]: argument index %u is out of range (0-5)",
+						 i, r->args[a].index);
+			for (size_t b = 0; b < a; b++)
+				if (r->args[b].index == r->args[a].index)
+					return nook_errx(err, EINVAL,
+							 "seccomp.rules[%zu]: argument %u is compared twice; libseccomp allows one comparison per argument (write two rules)",
+							 i, r->args[a].index);
+			args[a].arg = r->args[a].index;
+			args[a].op = to_scmp_op(r->args[a].op);
+			/* for masked_eq, value is the mask and value2 the value */
+			args[a].datum_a = r->args[a].value;
+			args[a].datum_b = r->args[a].value2;
+		}
+		for (char **n = r->names; *n; n++) {
+			if (seccomp_syscall_resolve_name(*n) == __NR_SCMP_ERROR)
+				return nook_errx(err, EINVAL,
+						 "seccomp.rules[%zu]: unknown syscall '%s' (check the spelling; see syscalls(2))",
+						 i, *n);
+			if (action == f->default_action) {
+				/* Same as the default: removing the built-in rules was
+				 * all it takes; conditions cannot narrow it further. */
+				if (r->n_args)
+					return nook_errx(err, EINVAL,
+							 "seccomp.rules[%zu]: an 'allow' rule with argument conditions cannot narrow the built-in deny-list; write a deny rule for the other values instead",
+							 i);
+				continue;
+			}
+			nook_sc_filter_add(f, *n, action, (unsigned)r->n_args, args);
+		}
+	}
+	return 0;
+}
+
+int nook_sc_default(const struct nook_spec *s, int kernel_major, int kernel_minor,
+		    struct nook_sc_filter *f, struct nook_error *err)
+{
+	uint32_t deny = SCMP_ACT_ERRNO(spec_errno(s));
+	struct scmp_arg_cmp a;
+
+	nook_sc_filter_init(f, SCMP_ACT_ALLOW);
+	for (size_t i = 0; denied_syscalls[i]; i++) {
+		if (s->allow_nested_userns && is_namespace_rule(denied_syscalls[i]))
+			continue;
+		nook_sc_filter_add(f, denied_syscalls[i], deny, 0, NULL);
+	}
+
+	/* ptrace could escape seccomp before 4.8 */
+	if (kernel_major < 4 || (kernel_major == 4 && kernel_minor < 8))
+		nook_sc_filter_add(f, "ptrace", deny, 0, NULL);
+
+	if (!s->allow_nested_userns) {
+		/* clone with any namespace flag; clone3 cannot be filtered on
+		 * its flags (they live in memory), so it says ENOSYS and libc
+		 * falls back to clone. */
+		for (size_t i = 0; i < sizeof(clone_ns_flags) / sizeof(clone_ns_flags[0]); i++) {
+			a = (struct scmp_arg_cmp)SCMP_A0(SCMP_CMP_MASKED_EQ, clone_ns_flags[i],
+							 clone_ns_flags[i]);
+			nook_sc_filter_add(f, "clone", deny, 1, &a);
+		}
+		nook_sc_filter_add(f, "clone3", SCMP_ACT_ERRNO(ENOSYS), 0, NULL);
+	}
+
+	/* Terminal injection: the command argument is an unsigned int, so
+	 * only its low 32 bits count; compare exactly those. */
+	a = (struct scmp_arg_cmp)SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, TIOCSTI);
+	nook_sc_filter_add(f, "ioctl", deny, 1, &a);
+	a = (struct scmp_arg_cmp)SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, TIOCLINUX);
+	nook_sc_filter_add(f, "ioctl", deny, 1, &a);
+
+	/* personality: only the safe values (checked by a small stacked
+	 * program, see below). */
+	f->personality_guard = true;
+
+	return nook_sc_add_custom(s, f, err);
+}
+
+/* ------------------------------------------------------------ compile */
+
+int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
+		    struct nook_error *err)
+{
+	scmp_filter_ctx ctx;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	void *buf = NULL;
+	int r;
+
+	*bpf = NULL;
+	*n_insns = 0;
+	ctx = seccomp_init(f->default_action);
+	if (!ctx)
+		return nook_errx(err, ENOMEM, "cannot create the seccomp filter (libseccomp)");
+	/* A syscall from an ABI outside the filter kills the process. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* binary search over syscall numbers: cheaper per syscall */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+	for (size_t i = 0; i < f->n_arches; i++) {
+		r = seccomp_arch_add(ctx, f->arches[i]);
+		if (r < 0 && r != -EEXIST) {
+			nook_err(err, -r, "cannot add architecture %#x to the seccomp filter",
+				 f->arches[i]);
+			goto fail;
+		}
+	}
+
+	for (size_t i = 0; i < f->n_rules; i++) {
+		const struct nook_sc_rule *rule = &f->rules[i];
+		int nr = seccomp_syscall_resolve_name(rule->name);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* unknown to this libseccomp: cannot be called */
+		if (rule->action == f->default_action)
+			continue;
+		r = seccomp_rule_add_array(ctx, rule->action, nr, rule->n_args,
+					   rule->n_args ? rule->args : NULL);
+		if (r < 0) {
+			nook_err(err, -r, "seccomp rule for '%s' is not valid", rule->name);
+			goto fail;
+		}
+	}
+
+	fd = memfd_create("nook-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		r = nook_err(err, errno, "memfd_create for the seccomp program");
+		goto fail;
+	}
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0) {
+		nook_err(err, -r, "cannot compile the seccomp filter");
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % sizeof(struct sock_filter)) {
+		r = nook_errx(err, EIO, "the compiled seccomp program has a bad size");
+		goto fail;
+	}
+	buf = nook_xmalloc((size_t)st.st_size);
+	if (pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		free(buf);
+		r = nook_err(err, errno ? errno : EIO, "cannot read back the seccomp program");
+		goto fail;
+	}
+	*bpf = buf;
+	*n_insns = (size_t)st.st_size / sizeof(struct sock_filter);
+	seccomp_release(ctx);
+	return 0;
+fail:
+	seccomp_release(ctx);
+	return r < 0 ? r : -EINVAL;
+}
+
+/* ------------------------------------------------------------ load */
+
+/* libseccomp 2.5 cannot compare one argument against several values in
+ * one rule, so "personality only with a safe value" is a tiny program of
+ * its own, stacked under the main filter. The argument is an unsigned int:
+ * only the low 32 bits are checked (little-endian: offset of args[0]). */
+#define ARG0_LO offsetof(struct seccomp_data, args[0])
+#define NR_OFF offsetof(struct seccomp_data, nr)
+#define ARCH_OFF offsetof(struct seccomp_data, arch)
+
+static int load_personality_guard(int eno, struct nook_error *err)
+{
+	struct sock_filter prog[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARCH_OFF),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 4),  /* else 6 */
+		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFF),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 5, 0),                /* x86_64: 9 */
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40000000 | 135, 4, 0),   /* x32: 9 */
+		/* 5 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 9),    /* else 16 */
+		/* 7 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFF),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 0, 7),                /* i386; else 16 */
+		/* 9 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LO),
+		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0, 5, 0),               /* PER_LINUX */
+		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8, 4, 0),               /* PER_LINUX32 */
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20000, 3, 0),           /* UNAME26 */
+		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20008, 2, 0),
+		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 1, 0),        /* query */
+		/* 15 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (eno & SECCOMP_RET_DATA)),
+		/* 16 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
+
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+		return nook_err(err, errno, "cannot load the seccomp personality filter");
+	return 0;
+}
+
+/* With a file profile whose default is to refuse, libseccomp cannot say
+ * "allow ioctl except TIOCSTI/TIOCLINUX" (an unconditional allow swallows
+ * the conditional denial), so the terminal-injection check is stacked as
+ * its own program. Only the low 32 bits of the command count. */
+#define ARG1_LO offsetof(struct seccomp_data, args[1])
+
+static int load_tty_guard(int eno, struct nook_error *err)
+{
+	struct sock_filter prog[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARCH_OFF),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),  /* else 7 */
+		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFF),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 16, 6, 0),                 /* x86_64: 10 */
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40000000 | 514, 5, 0),   /* x32: 10 */
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40000000 | 16, 4, 0),    /* x32 alias: 10 */
+		/* 6 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 6),    /* else 14 */
+		/* 8 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFF),
+		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 54, 0, 4),                 /* i386; else 14 */
+		/* 10 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG1_LO),
+		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0),
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1),
+		/* 13 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (eno & SECCOMP_RET_DATA)),
+		/* 14 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
+
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+		return nook_err(err, errno, "cannot load the seccomp terminal filter");
+	return 0;
+}
+
+int nook_sc_load(const void *bpf, size_t n_insns, bool personality_guard,
+		 bool tty_guard, int default_errno, struct nook_error *err)
+{
+	struct sock_fprog fp = {
+		.len = (unsigned short)n_insns,
+		.filter = (struct sock_filter *)bpf,
+	};
+	int r;
+
+	if (n_insns == 0 || n_insns > BPF_MAXINSNS)
+		return nook_errx(err, E2BIG, "the seccomp program has %zu instructions (limit %d)",
+				 n_insns, BPF_MAXINSNS);
+	if (personality_guard) {
+		r = load_personality_guard(default_errno > 0 ? default_errno : EPERM, err);
+		if (r < 0)
+			return r;
+	}
+	if (tty_guard) {
+		r = load_tty_guard(default_errno > 0 ? default_errno : EPERM, err);
+		if (r < 0)
+			return r;
+	}
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+		return nook_err(err, errno, "cannot load the seccomp filter");
+	return 0;
+}

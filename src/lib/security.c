@@ -1,0 +1,186 @@
+/* security.c - prepare the security envelope in the parent, apply it in
+ * the payload right before execve.
+ *
+ * Everything that can fail because of the profile (capability names,
+ * rlimit values, seccomp rules or file) is checked in
+ * nook_security_prepare(), before any namespace exists, so a user error
+ * leaves nothing behind. The payload side only issues syscalls.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+
+#include "nook/security.h"
+#include "nook/cleanup.h"
+#include "nook/util.h"
+
+struct nook_security {
+	int last_cap;
+	uint64_t keep;             /* bounding set (and P/E for uid 0) */
+	uint64_t ambient;
+	bool filter;               /* a seccomp program is to be loaded */
+	void *bpf;
+	size_t n_insns;
+	bool personality_guard, tty_guard;
+	int default_errno;
+};
+
+static void kernel_version(int *major, int *minor)
+{
+	struct utsname u;
+
+	*major = *minor = 0;
+	if (uname(&u) == 0 && sscanf(u.release, "%d.%d", major, minor) < 1)
+		*major = *minor = 0;
+}
+
+static int prepare_seccomp(const struct nook_spec *s, struct nook_security *sec,
+			   struct nook_error *err)
+{
+	struct nook_sc_filter f;
+	int major, minor, r;
+	uint64_t t0 = nook_now_ns();
+
+	if (s->seccomp == NOOK_SECCOMP_UNCONFINED)
+		return 0;
+	kernel_version(&major, &minor);
+	if (s->seccomp == NOOK_SECCOMP_FILE) {
+		if (!s->seccomp_file)
+			return nook_errx(err, EINVAL, "seccomp: a profile file was asked for but no path given");
+		nook_sc_filter_init(&f, SCMP_ACT_ALLOW);
+		/* the caps that decide includes/excludes are the ones the
+		 * payload really holds: the kept set for uid 0, else ambient */
+		r = nook_sc_load_oci(s->seccomp_file, s->uid == 0 ? sec->keep : sec->ambient,
+				     major, minor, &f, err);
+		if (r == 0)
+			r = nook_sc_add_custom(s, &f, err);
+		f.tty_guard = true;
+	} else {
+		r = nook_sc_default(s, major, minor, &f, err);
+	}
+	if (r == 0)
+		r = nook_sc_compile(&f, &sec->bpf, &sec->n_insns, err);
+	sec->personality_guard = f.personality_guard;
+	sec->tty_guard = f.tty_guard;
+	nook_sc_filter_free(&f);
+	if (r < 0)
+		return r;
+	sec->filter = true;
+	nook_verbose("seccomp: %zu BPF instructions compiled in %llu us", sec->n_insns,
+		     (unsigned long long)((nook_now_ns() - t0) / 1000));
+	return 0;
+}
+
+int nook_security_prepare(const struct nook_spec *s, struct nook_security **out,
+			  struct nook_error *err)
+{
+	struct nook_security *sec = nook_xmalloc(sizeof(*sec));
+	int r;
+
+	*out = NULL;
+	sec->last_cap = nook_caps_last_cap();
+	sec->default_errno = s->seccomp_default_errno > 0 ? s->seccomp_default_errno : EPERM;
+	if (s->seccomp_default_errno < 0 || s->seccomp_default_errno > 4095) {
+		r = nook_errx(err, EINVAL, "seccomp.default_errno: %d is not an errno value (1-4095)",
+			      s->seccomp_default_errno);
+		goto fail;
+	}
+	r = nook_caps_compute(s->cap_add, s->cap_drop, sec->last_cap, &sec->keep, err);
+	if (r == 0)
+		r = nook_caps_ambient(s->cap_ambient, sec->keep, sec->last_cap, &sec->ambient, err);
+	if (r == 0)
+		r = nook_rlimits_check(s->rlimits, s->n_rlimits, err);
+	if (r == 0)
+		r = prepare_seccomp(s, sec, err);
+	if (r < 0)
+		goto fail;
+	*out = sec;
+	return 0;
+fail:
+	if (err->exit_status == 0)
+		err->exit_status = NOOK_EXIT_FAILURE;
+	nook_security_free(sec);
+	return r;
+}
+
+void nook_security_free(struct nook_security *sec)
+{
+	if (!sec)
+		return;
+	free(sec->bpf);
+	free(sec);
+}
+
+int nook_security_before_setuid(const struct nook_spec *s, struct nook_security *sec,
+				struct nook_error *err)
+{
+	/* setresuid() to a non-zero uid clears the permitted set; keep it
+	 * until nook_security_apply() has trimmed and set it. */
+	if (s->uid != 0 && prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) < 0)
+		return nook_err(err, errno, "prctl(PR_SET_KEEPCAPS)");
+	return 0;
+}
+
+static int load_filters(const struct nook_spec *s, struct nook_security *sec,
+			struct nook_error *err)
+{
+	int r = nook_landlock_apply(s, err);
+
+	if (r < 0)
+		return r;
+	if (!sec->filter)
+		return 0;
+	return nook_sc_load(sec->bpf, sec->n_insns, sec->personality_guard, sec->tty_guard,
+			    sec->default_errno, err);
+}
+
+int nook_security_apply(const struct nook_spec *s, struct nook_security *sec,
+			struct nook_error *err)
+{
+	uint64_t permitted, inheritable;
+	int r;
+
+	if (!sec)
+		return nook_errx(err, EINVAL, "internal error: the security envelope was not prepared");
+
+	r = nook_rlimits_apply(s->rlimits, s->n_rlimits, err);
+	if (r < 0)
+		return r;
+
+	/* After setresuid with PR_SET_KEEPCAPS only the effective set is
+	 * empty; raise it from what is permitted (a no-op for uid 0). */
+	if (s->uid != 0 && (r = nook_caps_raise_effective(err)) < 0)
+		return r;
+	r = nook_caps_apply_bounding(sec->keep, sec->last_cap, err);
+	if (r < 0) {
+		if (s->uid != 0)
+			nook_err_prefix(err, "the payload lost its capabilities before the bounding set was trimmed (the launcher must call nook_security_before_setuid)");
+		return r;
+	}
+
+	/* Without no_new_privs, loading seccomp and Landlock needs
+	 * CAP_SYS_ADMIN: do it while the payload still holds it. */
+	if (!s->no_new_privs && (r = load_filters(s, sec, err)) < 0)
+		return r;
+
+	if (s->uid == 0) {
+		permitted = sec->keep;
+		inheritable = sec->ambient;
+	} else {
+		permitted = inheritable = sec->ambient;
+	}
+	r = nook_caps_apply_sets(permitted, inheritable, sec->ambient, sec->last_cap, err);
+	if (r < 0)
+		return r;
+	prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
+
+	if (s->no_new_privs) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+			return nook_err(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+		r = load_filters(s, sec, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
