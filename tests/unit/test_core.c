@@ -1,0 +1,780 @@
+/* test_core.c - unit tests for the pure logic of the core launcher:
+ * `nook run` argument parsing (src/cli/args.c), id map building, subordinate
+ * range selection and newuidmap arguments (src/lib/idmap.c), path and
+ * string helpers (src/lib/util.c) and error messages (src/lib/error.c). */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "nook/cleanup.h"
+#include "nook/error.h"
+#include "nook/idmap.h"
+#include "nook/spec.h"
+#include "nook/util.h"
+#include "tap.h"
+
+/* ------------------------------------------------------------ args */
+
+/* Parse a NULL-terminated list of words as `nook run WORDS...`. */
+static int parse(struct nook_run_args *a, char *errbuf, size_t errlen, ...)
+{
+	char *argv[64];
+	int argc = 0;
+	va_list ap;
+	argv[argc++] = (char *)"run";
+	va_start(ap, errlen);
+	for (char *w; (w = va_arg(ap, char *)) != NULL;)
+		argv[argc++] = w;
+	va_end(ap);
+	argv[argc] = NULL;
+	errbuf[0] = '\0';
+	return nook_run_args_parse(argc, argv, a, errbuf, errlen);
+}
+#define PARSE(a, err, ...) parse(a, err, sizeof(err), __VA_ARGS__, (char *)NULL)
+
+static void assert_strv(char **got, const char *const *want)
+{
+	size_t n = 0;
+	while (want[n])
+		n++;
+	ck_assert_msg(nook_strv_len(got) == n, "want %zu elements, got %zu", n, nook_strv_len(got));
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(got[i], want[i]);
+	ck_assert_ptr_null(got[n]);
+}
+
+static void parse_bad(const char *want_in_msg, char *w1, char *w2, char *w3)
+{
+	struct nook_run_args a;
+	char err[512];
+	int r = PARSE(&a, err, w1, w2, w3);
+	ck_assert_msg(r == -1, "'%s %s %s' should be rejected", w1, w2 ? w2 : "", w3 ? w3 : "");
+	ck_assert_msg(strstr(err, want_in_msg), "message for '%s' lacks '%s': %s", w1, want_in_msg, err);
+	ck_assert_msg(strncmp(err, "nook: ", 6) != 0, "message must not carry the 'nook: ' prefix: %s", err);
+	nook_run_args_free(&a);
+}
+
+START_TEST(args_command_after_dashdash)
+{
+	struct nook_run_args a;
+	char err[256];
+	ck_assert_int_eq(PARSE(&a, err, "--", "/bin/sh", "-c", "echo hi"), 0);
+	ck_assert_ptr_null(a.profile);
+	ck_assert_uint_eq(nook_strv_len(a.overrides), 0);
+	assert_strv(a.command, (const char *const[]){ "/bin/sh", "-c", "echo hi", NULL });
+	ck_assert_int_eq(a.verbose, 0);
+	ck_assert(!a.help);
+	nook_run_args_free(&a);
+}
+END_TEST
+
+START_TEST(args_options_after_dashdash_belong_to_the_command)
+{
+	struct nook_run_args a;
+	char err[256];
+	ck_assert_int_eq(PARSE(&a, err, "--hostname", "h", "--", "prog", "--verbose", "--rootfs", "/x", "--"), 0);
+	ck_assert_int_eq(a.verbose, 0);
+	assert_strv(a.overrides, (const char *const[]){ "hostname=\"h\"", NULL });
+	assert_strv(a.command, (const char *const[]){ "prog", "--verbose", "--rootfs", "/x", "--", NULL });
+	nook_run_args_free(&a);
+}
+END_TEST
+
+START_TEST(args_profile_then_command)
+{
+	struct nook_run_args a;
+	char err[256];
+	ck_assert_int_eq(PARSE(&a, err, "--verbose", "dev", "--", "make", "-j4"), 0);
+	ck_assert_str_eq(a.profile, "dev");
+	assert_strv(a.command, (const char *const[]){ "make", "-j4", NULL });
+	nook_run_args_free(&a);
+
+	ck_assert_int_eq(PARSE(&a, err, "dev"), 0);
+	ck_assert_str_eq(a.profile, "dev");
+	ck_assert_ptr_null(a.command);
+	nook_run_args_free(&a);
+
+	ck_assert_int_eq(PARSE(&a, err, "--"), 0);
+	ck_assert_ptr_null(a.profile);
+	ck_assert_ptr_null(a.command);
+	nook_run_args_free(&a);
+}
+END_TEST
+
+START_TEST(args_core_options_become_overrides_in_order)
+{
+	struct nook_run_args a;
+	char err[256];
+	ck_assert_int_eq(PARSE(&a, err, "--rootfs", "/srv/root", "--hostname", "box",
+			       "--userns", "subuid", "--uid", "1000", "--gid", "100",
+			       "-w", "/work", "--workdir", "/w2", "--", "true"), 0);
+	assert_strv(a.overrides, (const char *const[]){
+		"rootfs.path=\"/srv/root\"",
+		"hostname=\"box\"",
+		"user.mode=subuid",
+		"user.uid=\"1000\"",
+		"user.gid=\"100\"",
+		"process.cwd=\"/work\"",
+		"process.cwd=\"/w2\"",
+		NULL });
+	nook_run_args_free(&a);
+}
+END_TEST
+
+START_TEST(args_userns_values)
+{
+	const char *ok[] = { "self", "subuid", "auto" };
+	for (size_t i = 0; i < 3; i++) {
+		struct nook_run_args a;
+		char err[256], want[64];
+		ck_assert_int_eq(PARSE(&a, err, "--userns", (char *)ok[i], "--", "x"), 0);
+		snprintf(want, sizeof want, "user.mode=%s", ok[i]);
+		assert_strv(a.overrides, (const char *const[]){ want, NULL });
+		nook_run_args_free(&a);
+	}
+	parse_bad("bogus", "--userns", "bogus", NULL);
+	parse_bad("self", "--userns", "", NULL);
+	parse_bad("Self", "--userns=Self", NULL, NULL);
+}
+END_TEST
+
+START_TEST(args_bind)
+{
+	struct nook_run_args a;
+	char err[256];
+	ck_assert_int_eq(PARSE(&a, err, "-v", "/a:/b", "--bind", "/c:/d:ro", "--volume", "/e:/f:rw",
+			       "-v", "/same", "--", "x"), 0);
+	assert_strv(a.overrides, (const char *const[]){
+		"mounts+={type: bind, source: \"/a\", target: \"/b\"}",
+		"mounts+={type: ro-bind, source: \"/c\", target: \"/d\"}",
+		"mounts+={type: bind, source: \"/e\", target: \"/f\"}",
+		"mounts+={type: bind, source: \"/same\", target: \"/same\"}",
+		NULL });
+	nook_run_args_free(&a);
+
+	/* YAML-special characters in paths stay data */
+	ck_assert_int_eq(PARSE(&a, err, "-v", "/a b/\"q\":/t{x}", "--", "x"), 0);
+	assert_strv(a.overrides, (const char *const[]){
+		"mounts+={type: bind, source: \"/a b/\\\"q\\\"\", target: \"/t{x}\"}", NULL });
+	nook_run_args_free(&a);
+}
+END_TEST
+
+START_TEST(args_bind_errors)
+{
+	parse_bad("absolute", "-v", "rel:/b", NULL);
+	parse_bad("absolute", "-v", "/a:rel", NULL);
+	parse_bad("SRC:DST", "-v", "/a:/b:xx", NULL);
+	parse_bad("SRC:DST", "--bind", "/a:/b:ro:extra", NULL);
+	parse_bad("absolute", "--bind", "relative", NULL);
+}
+END_TEST
+
+START_TEST(args_tmpfs)
+{
+	struct nook_run_args a;
+	char err[256];
+	ck_assert_int_eq(PARSE(&a, err, "--tmpfs", "/mnt", "--tmpfs", "/run:size=1m,mode=0700", "--", "x"), 0);
+	assert_strv(a.overrides, (const char *const[]){
+		"mounts+={type: tmpfs, target: \"/mnt\"}",
+		"mounts+={type: tmpfs, target: \"/run\", size: 1m, mode: 0700}",
+		NULL });
+	nook_run_args_free(&a);
+	parse_bad("absolute", "--tmpfs", "mnt", NULL);
+	parse_bad("nosuid", "--tmpfs", "/mnt:nosuid", NULL);
+}
+END_TEST
+
+START_TEST(args_env)
+{
+	struct nook_run_args a;
+	char err[256];
+	ck_assert_int_eq(PARSE(&a, err, "-e", "A=1", "--env", "B=x=y", "-e", "C=", "-e", "D=\"q\"\n", "--", "x"), 0);
+	assert_strv(a.overrides, (const char *const[]){
+		"process.env.set.A=\"1\"",
+		"process.env.set.B=\"x=y\"",
+		"process.env.set.C=\"\"",
+		"process.env.set.D=\"\\\"q\\\"\\x0a\"",
+		NULL });
+	nook_run_args_free(&a);
+	parse_bad("NAME=VALUE", "-e", "NOVALUE", NULL);
+	parse_bad("NAME=VALUE", "-e", "=value", NULL);
+}
+END_TEST
+
+START_TEST(args_verbose_and_help)
+{
+	struct nook_run_args a;
+	char err[256];
+	ck_assert_int_eq(PARSE(&a, err, "--verbose", "--verbose", "--", "x"), 0);
+	ck_assert_int_eq(a.verbose, 2);
+	nook_run_args_free(&a);
+	ck_assert_int_eq(PARSE(&a, err, "--help"), 0);
+	ck_assert(a.help);
+	nook_run_args_free(&a);
+	ck_assert_int_eq(PARSE(&a, err, "-h"), 0);
+	ck_assert(a.help);
+	nook_run_args_free(&a);
+}
+END_TEST
+
+START_TEST(args_unknown_option)
+{
+	parse_bad("--no-such-option", "--no-such-option", "--", "x");
+	parse_bad("-Z", "-Z", "--", "x");
+	parse_bad("unknown option", "--no-such-option", NULL, NULL);
+}
+END_TEST
+
+/* An option at the end without its value is a missing value, not an
+ * unknown option. */
+START_TEST(args_missing_value)
+{
+	const char *opts[] = { "--rootfs", "--hostname", "--userns", "--uid", "-v", "--tmpfs", "-e", "-w" };
+	for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
+		struct nook_run_args a;
+		char err[256];
+		ck_assert_int_eq(PARSE(&a, err, (char *)opts[i]), -1);
+		ck_assert_msg(strstr(err, opts[i]), "message for a bare '%s' does not name it: %s", opts[i], err);
+		ck_assert_msg(!strstr(err, "unknown option"), "a bare '%s' is reported as unknown: %s", opts[i], err);
+		nook_run_args_free(&a);
+	}
+}
+END_TEST
+
+START_TEST(args_parse_twice)
+{
+	/* getopt state must be reset between calls */
+	for (int round = 0; round < 3; round++) {
+		struct nook_run_args a;
+		char err[256];
+		ck_assert_int_eq(PARSE(&a, err, "--hostname", "h", "--", "cmd", "arg"), 0);
+		assert_strv(a.overrides, (const char *const[]){ "hostname=\"h\"", NULL });
+		assert_strv(a.command, (const char *const[]){ "cmd", "arg", NULL });
+		nook_run_args_free(&a);
+	}
+}
+END_TEST
+
+START_TEST(args_free_is_idempotent)
+{
+	struct nook_run_args a;
+	char err[256];
+	ck_assert_int_eq(PARSE(&a, err, "-v", "/a:/b", "dev", "--", "x"), 0);
+	nook_run_args_free(&a);
+	nook_run_args_free(&a);
+	ck_assert_ptr_null(a.overrides);
+	ck_assert_ptr_null(a.command);
+	ck_assert_ptr_null(a.profile);
+}
+END_TEST
+
+START_TEST(yaml_quote)
+{
+	struct { const char *in, *out; } c[] = {
+		{ "", "\"\"" },
+		{ "plain", "\"plain\"" },
+		{ "a\"b\\c", "\"a\\\"b\\\\c\"" },
+		{ "tab\there", "\"tab\\x09here\"" },
+		{ "del\x7f", "\"del\\x7f\"" },
+		{ "{[: #,]}", "\"{[: #,]}\"" },
+		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		_cleanup_free_ char *q = nook_yaml_quote(c[i].in);
+		ck_assert_str_eq(q, c[i].out);
+	}
+}
+END_TEST
+
+/* ------------------------------------------------------------ idmap */
+
+START_TEST(idmaps_self)
+{
+	struct nook_idmaps m;
+	memset(&m, 0xaa, sizeof m);
+	nook_idmaps_self(&m, 1001, 1002, 0, 0);
+	ck_assert_int_eq(m.mode, NOOK_USERNS_SELF);
+	ck_assert_uint_eq(m.n_uid, 1);
+	ck_assert_uint_eq(m.n_gid, 1);
+	ck_assert_uint_eq(m.uid[0].inside, 0);
+	ck_assert_uint_eq(m.uid[0].outside, 1001);
+	ck_assert_uint_eq(m.uid[0].count, 1);
+	ck_assert_uint_eq(m.gid[0].inside, 0);
+	ck_assert_uint_eq(m.gid[0].outside, 1002);
+	ck_assert_uint_eq(m.gid[0].count, 1);
+
+	nook_idmaps_self(&m, 1001, 1002, 1000, 1000);
+	ck_assert_uint_eq(m.uid[0].inside, 1000);
+	ck_assert_uint_eq(m.uid[0].outside, 1001);
+	ck_assert_uint_eq(m.gid[0].inside, 1000);
+	ck_assert_uint_eq(m.gid[0].outside, 1002);
+}
+END_TEST
+
+START_TEST(idmaps_subuid)
+{
+	struct nook_idmaps m;
+	char buf[256];
+	nook_idmaps_subuid(&m, 1001, 1002, 100000, 65536, 200000, 1000);
+	ck_assert_int_eq(m.mode, NOOK_USERNS_SUBUID);
+	ck_assert_uint_eq(m.n_uid, 2);
+	ck_assert_uint_eq(m.n_gid, 2);
+	ck_assert_int_ge(nook_idmap_format(m.uid, m.n_uid, buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "0 1001 1\n1 100000 65536\n");
+	ck_assert_int_ge(nook_idmap_format(m.gid, m.n_gid, buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "0 1002 1\n1 200000 1000\n");
+}
+END_TEST
+
+START_TEST(idmap_format)
+{
+	struct nook_idmap m[] = { { 0, 1001, 1 }, { 1, 100000, 65536 }, { 65537, 4294967294UL, 1 } };
+	char buf[128];
+	const char *want = "0 1001 1\n1 100000 65536\n65537 4294967294 1\n";
+	ck_assert_int_eq(nook_idmap_format(m, 3, buf, sizeof buf), (int)strlen(want));
+	ck_assert_str_eq(buf, want);
+
+	/* exactly enough room, and one byte short */
+	char exact[64];
+	size_t need = strlen("0 1001 1\n1 100000 65536\n") + 1;
+	ck_assert_int_eq(nook_idmap_format(m, 2, exact, need), (int)need - 1);
+	ck_assert_str_eq(exact, "0 1001 1\n1 100000 65536\n");
+	ck_assert_int_lt(nook_idmap_format(m, 2, exact, need - 1), 0);
+	ck_assert_int_lt(nook_idmap_format(m, 1, exact, 4), 0);
+
+	/* no lines: an empty string */
+	buf[0] = 'x';
+	ck_assert_int_eq(nook_idmap_format(m, 0, buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+START_TEST(subid_pick)
+{
+	unsigned long s1[] = { 100000 }, c1[] = { 65536 };
+	ck_assert_int_eq(nook_subid_pick(s1, c1, 1), 0);
+	ck_assert_int_eq(nook_subid_pick(s1, c1, 0), -1);
+
+	/* the largest wins; ties go to the first */
+	unsigned long s3[] = { 100000, 300000, 500000, 700000 }, c3[] = { 1000, 65536, 65536, 10 };
+	ck_assert_int_eq(nook_subid_pick(s3, c3, 4), 1);
+
+	unsigned long s4[] = { 1, 2, 3 }, c4[] = { 5, 0, 7 };
+	ck_assert_int_eq(nook_subid_pick(s4, c4, 3), 2);
+
+	/* empty ranges never count */
+	unsigned long s5[] = { 100000, 200000 }, c5[] = { 0, 0 };
+	ck_assert_int_eq(nook_subid_pick(s5, c5, 2), -1);
+	unsigned long s6[] = { 100000, 200000 }, c6[] = { 0, 1 };
+	ck_assert_int_eq(nook_subid_pick(s6, c6, 2), 1);
+}
+END_TEST
+
+START_TEST(idmap_helper_args)
+{
+	struct nook_idmap m[] = { { 0, 1001, 1 }, { 1, 100000, 65536 } };
+	_cleanup_strv_ char **argv = nook_idmap_helper_args("/usr/bin/newuidmap", 4242, m, 2);
+	assert_strv(argv, (const char *const[]){
+		"/usr/bin/newuidmap", "4242", "0", "1001", "1", "1", "100000", "65536", NULL });
+
+	_cleanup_strv_ char **one = nook_idmap_helper_args("newgidmap", 1, m, 1);
+	assert_strv(one, (const char *const[]){ "newgidmap", "1", "0", "1001", "1", NULL });
+}
+END_TEST
+
+START_TEST(idmaps_resolve_self)
+{
+	struct nook_spec s;
+	struct nook_idmaps m;
+	struct nook_error err = { 0 };
+	nook_spec_init(&s);
+	s.userns = NOOK_USERNS_SELF;
+	s.uid = 1000;
+	s.gid = 1000;
+	ck_assert_int_eq(nook_idmaps_resolve(&s, &m, &err), 0);
+	ck_assert_int_eq(m.mode, NOOK_USERNS_SELF);
+	ck_assert_uint_eq(m.n_uid, 1);
+	ck_assert_uint_eq(m.uid[0].inside, 1000);
+	ck_assert_uint_eq(m.uid[0].outside, getuid());
+	ck_assert_uint_eq(m.uid[0].count, 1);
+	ck_assert_uint_eq(m.gid[0].inside, 1000);
+	ck_assert_uint_eq(m.gid[0].outside, getgid());
+	ck_assert_msg(strstr(m.why, "self"), "why does not say self: %s", m.why);
+}
+END_TEST
+
+START_TEST(idmaps_resolve_explicit_maps)
+{
+	struct nook_spec s;
+	struct nook_idmaps m;
+	struct nook_error err = { 0 };
+	struct nook_idmap u[] = { { 0, 1001, 1 }, { 1, 300000, 10 } }, g[] = { { 0, 1001, 1 } };
+	nook_spec_init(&s);
+	s.uid_maps = u;
+	s.n_uid_maps = 2;
+	s.gid_maps = g;
+	s.n_gid_maps = 1;
+	ck_assert_int_eq(nook_idmaps_resolve(&s, &m, &err), 0);
+	ck_assert_uint_eq(m.n_uid, 2);
+	ck_assert_uint_eq(m.n_gid, 1);
+	ck_assert_uint_eq(m.uid[1].outside, 300000);
+	ck_assert_uint_eq(m.uid[1].count, 10);
+	ck_assert_str_ne(m.why, "");
+}
+END_TEST
+
+/* Without newuidmap in PATH, auto falls back to self and says why; subuid
+ * fails with a message that names what is missing. */
+START_TEST(idmaps_resolve_without_newuidmap)
+{
+	char dir[] = "/tmp/nook-unit-path.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("PATH", dir, 1);
+
+	struct nook_spec s;
+	struct nook_idmaps m;
+	struct nook_error err = { 0 };
+	nook_spec_init(&s);
+	ck_assert_int_eq(nook_idmaps_resolve(&s, &m, &err), 0);
+	ck_assert_int_eq(m.mode, NOOK_USERNS_SELF);
+	ck_assert_uint_eq(m.n_uid, 1);
+	ck_assert_uint_eq(m.uid[0].outside, getuid());
+	ck_assert_msg(strncmp(m.why, "self", 4) == 0, "why: %s", m.why);
+	ck_assert_msg(strstr(m.why, "newuidmap") || strstr(m.why, "subordinate"), "why gives no reason: %s", m.why);
+
+	s.userns = NOOK_USERNS_SUBUID;
+	ck_assert_int_lt(nook_idmaps_resolve(&s, &m, &err), 0);
+	ck_assert_msg(strstr(err.msg, "newuidmap") || strstr(err.msg, "subordinate"), "error: %s", err.msg);
+	rmdir(dir);
+}
+END_TEST
+
+/* --uid beyond the subordinate range cannot be mapped in subuid mode. */
+START_TEST(idmaps_resolve_uid_outside_range)
+{
+	struct nook_spec s;
+	struct nook_idmaps m;
+	struct nook_error err = { 0 };
+	nook_spec_init(&s);
+	s.userns = NOOK_USERNS_SUBUID;
+	s.uid = 4000000000U;
+	ck_assert_int_lt(nook_idmaps_resolve(&s, &m, &err), 0);
+	/* the reason: the uid is outside the range, or there is no range or helper */
+	ck_assert_msg(strstr(err.msg, "4000000000") || strstr(err.msg, "subordinate") || strstr(err.msg, "newuidmap"),
+		      "error: %s", err.msg);
+}
+END_TEST
+
+/* ------------------------------------------------------------ util */
+
+START_TEST(path_absolute)
+{
+	ck_assert(nook_path_is_absolute("/"));
+	ck_assert(nook_path_is_absolute("/a/b"));
+	ck_assert(!nook_path_is_absolute("a/b"));
+	ck_assert(!nook_path_is_absolute("./a"));
+	ck_assert(!nook_path_is_absolute(""));
+	ck_assert(!nook_path_is_absolute(NULL));
+}
+END_TEST
+
+START_TEST(path_normalize)
+{
+	struct { const char *in, *out; } c[] = {
+		{ "/", "/" },
+		{ "//", "/" },
+		{ "///a//b///", "/a/b" },
+		{ "/a/./b/.", "/a/b" },
+		{ "/a/b/..", "/a" },
+		{ "/a/b/../..", "/" },
+		{ "/a/../../b", "/b" },
+		{ "/..", "/" },
+		{ "/../../..", "/" },
+		{ "/./", "/" },
+		{ "/..a/b..", "/..a/b.." },
+		{ "/a/.../b", "/a/.../b" },
+		{ "/.hidden/./x", "/.hidden/x" },
+		{ "/usr/lib/../bin/./sh", "/usr/bin/sh" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		_cleanup_free_ char *n = nook_path_normalize(c[i].in);
+		ck_assert_msg(n && strcmp(n, c[i].out) == 0, "normalize(%s): want %s, got %s",
+			      c[i].in, c[i].out, n ? n : "(null)");
+	}
+	ck_assert_ptr_null(nook_path_normalize("a/b"));
+	ck_assert_ptr_null(nook_path_normalize(""));
+	ck_assert_ptr_null(nook_path_normalize("../etc"));
+	ck_assert_ptr_null(nook_path_normalize(NULL));
+}
+END_TEST
+
+START_TEST(path_join)
+{
+	struct { const char *a, *b, *out; } c[] = {
+		{ "/a", "b", "/a/b" },
+		{ "/a/", "b", "/a/b" },
+		{ "/a", "/b", "/a/b" },
+		{ "/a//", "//b/c", "/a/b/c" },
+		{ "/", "etc", "/etc" },
+		{ "/", "/etc", "/etc" },
+		{ "/root/dir", "x/y/", "/root/dir/x/y/" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		_cleanup_free_ char *j = nook_path_join(c[i].a, c[i].b);
+		ck_assert_msg(strcmp(j, c[i].out) == 0, "join(%s, %s): want %s, got %s", c[i].a, c[i].b, c[i].out, j);
+	}
+}
+END_TEST
+
+START_TEST(path_contains)
+{
+	ck_assert(nook_path_contains("/a", "/a"));
+	ck_assert(nook_path_contains("/a", "/a/b"));
+	ck_assert(nook_path_contains("/a/", "/a/b"));
+	ck_assert(nook_path_contains("/a/", "/a"));
+	ck_assert(!nook_path_contains("/a", "/ab"));
+	ck_assert(!nook_path_contains("/a/b", "/a"));
+	ck_assert(!nook_path_contains("/a/b", "/a/bc/d"));
+	ck_assert(nook_path_contains("/", "/"));
+	ck_assert(nook_path_contains("/", "/anything/at/all"));
+	ck_assert(nook_path_contains("/proc", "/proc/sys/kernel"));
+	ck_assert(!nook_path_contains("/proc", "/procfs"));
+}
+END_TEST
+
+START_TEST(strv)
+{
+	char **v = NULL;
+	ck_assert_uint_eq(nook_strv_len(v), 0);
+	ck_assert(!nook_strv_contains(v, "a"));
+	nook_strv_push(&v, "a");
+	nook_strv_push(&v, "bb");
+	nook_strv_push(&v, "");
+	ck_assert_uint_eq(nook_strv_len(v), 3);
+	ck_assert(nook_strv_contains(v, "bb"));
+	ck_assert(nook_strv_contains(v, ""));
+	ck_assert(!nook_strv_contains(v, "b"));
+	_cleanup_strv_ char **c = nook_strv_copy(v);
+	ck_assert_ptr_ne(c, v);
+	ck_assert_ptr_ne(c[0], v[0]);
+	assert_strv(c, (const char *const[]){ "a", "bb", "", NULL });
+	nook_strv_free(v);
+	nook_strv_free(NULL);
+	_cleanup_strv_ char **e = nook_strv_copy(NULL);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_null(e[0]);
+}
+END_TEST
+
+START_TEST(strings)
+{
+	ck_assert_ptr_null(nook_strdup(NULL));
+	_cleanup_free_ char *d = nook_strdup("x");
+	ck_assert_str_eq(d, "x");
+	_cleanup_free_ char *f = nook_asprintf("%s-%d", "a", 42);
+	ck_assert_str_eq(f, "a-42");
+	_cleanup_free_ char *z = nook_xmalloc(16);
+	for (int i = 0; i < 16; i++)
+		ck_assert_int_eq(z[i], 0);
+}
+END_TEST
+
+START_TEST(find_program)
+{
+	char dir[] = "/tmp/nook-unit-find.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	_cleanup_free_ char *exe = nook_path_join(dir, "prog");
+	_cleanup_free_ char *noexec = nook_path_join(dir, "data");
+	_cleanup_free_ char *subdir = nook_path_join(dir, "sub");
+	_cleanup_free_ char *subexe = nook_path_join(subdir, "data");
+	ck_assert_int_eq(nook_write_file(exe, "#!/bin/sh\n", 10, O_CREAT | O_TRUNC), 0);
+	ck_assert_int_eq(chmod(exe, 0755), 0);
+	ck_assert_int_eq(nook_write_file(noexec, "x", 1, O_CREAT | O_TRUNC), 0);
+	ck_assert_int_eq(chmod(noexec, 0644), 0);
+	ck_assert_int_eq(mkdir(subdir, 0755), 0);
+	ck_assert_int_eq(nook_write_file(subexe, "#!/bin/sh\n", 10, O_CREAT | O_TRUNC), 0);
+	ck_assert_int_eq(chmod(subexe, 0755), 0);
+
+	_cleanup_free_ char *path = nook_asprintf("/nonexistent::%s:%s", dir, subdir);
+	_cleanup_free_ char *p1 = nook_find_program("prog", path);
+	ck_assert_str_eq(p1, exe);
+	/* a non-executable file is skipped in favour of a later directory */
+	_cleanup_free_ char *p2 = nook_find_program("data", path);
+	ck_assert_str_eq(p2, subexe);
+	/* a directory is not a program */
+	_cleanup_free_ char *p3 = nook_find_program("sub", path);
+	ck_assert_ptr_null(p3);
+	ck_assert_ptr_null(nook_find_program("missing", path));
+	/* names with a slash are not searched */
+	_cleanup_free_ char *p4 = nook_find_program(exe, "/nonexistent");
+	ck_assert_str_eq(p4, exe);
+	ck_assert_ptr_null(nook_find_program(noexec, path));
+	/* NULL: a default search path that has sh */
+	_cleanup_free_ char *sh = nook_find_program("sh", NULL);
+	ck_assert_ptr_nonnull(sh);
+	ck_assert(nook_path_is_absolute(sh));
+
+	unlink(subexe);
+	rmdir(subdir);
+	unlink(exe);
+	unlink(noexec);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(read_write_file)
+{
+	char dir[] = "/tmp/nook-unit-rw.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	_cleanup_free_ char *f = nook_path_join(dir, "f");
+	ck_assert_int_eq(nook_write_file(f, "hello world", 11, O_CREAT | O_TRUNC), 0);
+	size_t len = 0;
+	_cleanup_free_ char *all = nook_read_file(f, 1 << 20, &len);
+	ck_assert_str_eq(all, "hello world");
+	ck_assert_uint_eq(len, 11);
+	_cleanup_free_ char *part = nook_read_file(f, 5, &len);
+	ck_assert_str_eq(part, "hello");
+	ck_assert_uint_eq(len, 5);
+
+	/* a file larger than the first read chunk */
+	size_t big = 10000;
+	_cleanup_free_ char *data = nook_xmalloc(big);
+	memset(data, 'x', big);
+	ck_assert_int_eq(nook_write_file(f, data, big, O_CREAT | O_TRUNC), 0);
+	_cleanup_free_ char *rb = nook_read_file(f, 1 << 20, &len);
+	ck_assert_uint_eq(len, big);
+	ck_assert_uint_eq(strlen(rb), big);
+
+	_cleanup_free_ char *missing = nook_path_join(dir, "missing");
+	errno = 0;
+	ck_assert_ptr_null(nook_read_file(missing, 100, NULL));
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(nook_write_file(missing, "x", 1, 0), -ENOENT);
+	unlink(f);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(mkdir_p)
+{
+	char dir[] = "/tmp/nook-unit-mkdir.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	_cleanup_free_ char *deep = nook_path_join(dir, "a/b/c");
+	ck_assert_int_eq(nook_mkdir_p(deep, 0755), 0);
+	struct stat st;
+	ck_assert_int_eq(stat(deep, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(nook_mkdir_p(deep, 0755), 0); /* exists: fine */
+
+	/* a regular file in the way is an error, not success */
+	_cleanup_free_ char *file = nook_path_join(dir, "file");
+	ck_assert_int_eq(nook_write_file(file, "x", 1, O_CREAT | O_TRUNC), 0);
+	_cleanup_free_ char *under = nook_path_join(file, "sub");
+	ck_assert_int_lt(nook_mkdir_p(under, 0755), 0);
+	ck_assert_msg(nook_mkdir_p(file, 0755) < 0, "mkdir_p on an existing regular file reported success");
+
+	unlink(file);
+	_cleanup_free_ char *b = nook_path_join(dir, "a/b");
+	_cleanup_free_ char *a = nook_path_join(dir, "a");
+	rmdir(deep);
+	rmdir(b);
+	rmdir(a);
+	rmdir(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------ error */
+
+START_TEST(error_messages)
+{
+	struct nook_error err = { 0 };
+	ck_assert_int_eq(nook_err(&err, ENOENT, "cannot open %s", "/x"), -ENOENT);
+	ck_assert_str_eq(err.msg, "cannot open /x: No such file or directory");
+	ck_assert_int_eq(err.code, -ENOENT);
+	ck_assert_int_eq(err.exit_status, NOOK_EXIT_FAILURE);
+
+	struct nook_error e2 = { 0 };
+	ck_assert_int_eq(nook_errx(&e2, EPERM, "plain %d", 1), -EPERM);
+	ck_assert_str_eq(e2.msg, "plain 1");
+	nook_err_prefix(&e2, "ctx %s", "here");
+	ck_assert_str_eq(e2.msg, "ctx here: plain 1");
+
+	/* errnum 0 still reports a failure */
+	struct nook_error e3 = { 0 };
+	ck_assert_int_eq(nook_errx(&e3, 0, "no errno"), -EINVAL);
+	ck_assert_int_lt(e3.code, 0);
+	ck_assert_str_eq(e3.msg, "no errno");
+
+	/* a preset exit status (126/127) survives */
+	struct nook_error e4 = { .exit_status = NOOK_EXIT_NOT_FOUND };
+	nook_err(&e4, ENOENT, "x");
+	ck_assert_int_eq(e4.exit_status, NOOK_EXIT_NOT_FOUND);
+
+	/* an overlong message is truncated, not overflowed */
+	char big[2 * NOOK_ERR_MAX];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	struct nook_error e5 = { 0 };
+	nook_err(&e5, EIO, "%s", big);
+	ck_assert_uint_eq(strlen(e5.msg), NOOK_ERR_MAX - 1);
+	nook_err_prefix(&e5, "prefix");
+	ck_assert_uint_lt(strlen(e5.msg), NOOK_ERR_MAX);
+	ck_assert(strncmp(e5.msg, "prefix: aaa", 11) == 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("core");
+	TCase *ta = tcase_create("args");
+	tcase_add_test(ta, args_command_after_dashdash);
+	tcase_add_test(ta, args_options_after_dashdash_belong_to_the_command);
+	tcase_add_test(ta, args_profile_then_command);
+	tcase_add_test(ta, args_core_options_become_overrides_in_order);
+	tcase_add_test(ta, args_userns_values);
+	tcase_add_test(ta, args_bind);
+	tcase_add_test(ta, args_bind_errors);
+	tcase_add_test(ta, args_tmpfs);
+	tcase_add_test(ta, args_env);
+	tcase_add_test(ta, args_verbose_and_help);
+	tcase_add_test(ta, args_unknown_option);
+	tcase_add_test(ta, args_missing_value);
+	tcase_add_test(ta, args_parse_twice);
+	tcase_add_test(ta, args_free_is_idempotent);
+	tcase_add_test(ta, yaml_quote);
+	suite_add_tcase(s, ta);
+
+	TCase *ti = tcase_create("idmap");
+	tcase_add_test(ti, idmaps_self);
+	tcase_add_test(ti, idmaps_subuid);
+	tcase_add_test(ti, idmap_format);
+	tcase_add_test(ti, subid_pick);
+	tcase_add_test(ti, idmap_helper_args);
+	tcase_add_test(ti, idmaps_resolve_self);
+	tcase_add_test(ti, idmaps_resolve_explicit_maps);
+	tcase_add_test(ti, idmaps_resolve_without_newuidmap);
+	tcase_add_test(ti, idmaps_resolve_uid_outside_range);
+	suite_add_tcase(s, ti);
+
+	TCase *tu = tcase_create("util");
+	tcase_add_test(tu, path_absolute);
+	tcase_add_test(tu, path_normalize);
+	tcase_add_test(tu, path_join);
+	tcase_add_test(tu, path_contains);
+	tcase_add_test(tu, strv);
+	tcase_add_test(tu, strings);
+	tcase_add_test(tu, find_program);
+	tcase_add_test(tu, read_write_file);
+	tcase_add_test(tu, mkdir_p);
+	tcase_add_test(tu, error_messages);
+	suite_add_tcase(s, tu);
+	return nook_check_main(s);
+}
