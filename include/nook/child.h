@@ -9,6 +9,7 @@ struct nook_child_ctx {
 	int sync_fd;                   /* child's end of the socketpair */
 	int parent_fd;                 /* parent's end, closed first thing */
 	struct nook_security *security; /* prepared in the parent, may be NULL */
+	int tty_slave;                 /* the payload's pty, -1 if none */
 };
 
 /* Never returns. */

@@ -21,5 +21,9 @@ struct nook_msg {
 int nook_sync_send(int fd, int type, int value, const char *text);
 /* Returns 1 with a message, 0 on EOF, negative errno on error. */
 int nook_sync_recv(int fd, struct nook_msg *m);
+/* The same, with one file descriptor passed alongside (SCM_RIGHTS); the
+ * received fd (O_CLOEXEC) is stored in *passed, or -1. */
+int nook_sync_send_fd(int fd, int type, int value, int pass);
+int nook_sync_recv_fd(int fd, struct nook_msg *m, int *passed);
 /* Send an error from a child: uses err->msg and err->exit_status. */
 void nook_sync_send_error(int fd, const struct nook_error *err);

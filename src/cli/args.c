@@ -39,6 +39,7 @@ static const struct option options[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "tty", no_argument, NULL, 't' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -149,7 +150,7 @@ int nook_run_args_parse(int argc, char **argv, struct nook_run_args *a, char *er
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+v:e:w:p:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+v:e:w:p:ht", options, NULL)) != -1) {
 		char *eq;
 		_cleanup_free_ char *tmp = NULL;
 		switch (c) {
@@ -212,6 +213,7 @@ int nook_run_args_parse(int argc, char **argv, struct nook_run_args *a, char *er
 		case OPT_NAME: push_str(a, "name", optarg); break;
 		case OPT_STATS_JSON: free(a->stats_json); a->stats_json = nook_strdup(optarg); break;
 		case OPT_VERBOSE: a->verbose++; break;
+		case 't': push_kv(a, "process.tty", "=", "true"); break;
 		case 'h': a->help = true; return 0;
 		case ':':
 			snprintf(errbuf, errlen, "option '%s' needs a value", argv[optind - 1]);

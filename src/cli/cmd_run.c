@@ -25,6 +25,7 @@ static void run_usage(void)
 	       "  --tmpfs DST[:size=S]    mount a tmpfs\n"
 	       "  -e, --env NAME=VALUE    set an environment variable\n"
 	       "  -w, --workdir DIR       working directory inside\n"
+	       "  -t, --tty               give the command its own terminal (a pty)\n"
 	       "  --network MODE          none, host, slirp or pasta\n"
 	       "  -p, --publish SPEC      forward a host port ([ADDR:]HOST:CONTAINER[/udp])\n"
 	       "  --memory S, --cpus N, --pids N   resource limits (cgroup v2)\n"

@@ -20,6 +20,7 @@
 #include "nook/child.h"
 #include "nook/error.h"
 #include "nook/net.h"
+#include "nook/pty.h"
 #include "nook/rootfs.h"
 #include "nook/security.h"
 #include "nook/sync.h"
@@ -114,8 +115,10 @@ __attribute__((noreturn)) static void exec_payload(struct nook_child_ctx *ctx, b
 		signal(nook_forwarded_signals[i], SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 
-	if (s->new_session && setsid() < 0 && !pid1)
+	if ((s->new_session || ctx->tty_slave >= 0) && setsid() < 0 && !pid1)
 		nook_err(&err, errno, "setsid"), fail(ctx->sync_fd, &err);
+	if (ctx->tty_slave >= 0 && nook_pty_make_controlling(ctx->tty_slave, &err) < 0)
+		fail(ctx->sync_fd, &err);
 	if (setgroups(0, NULL) < 0 && errno != EPERM)
 		nook_err(&err, errno, "setgroups"), fail(ctx->sync_fd, &err);
 	if (setresgid(s->gid, s->gid, s->gid) < 0)
@@ -192,6 +195,17 @@ __attribute__((noreturn)) static void reaper(struct nook_child_ctx *ctx, pid_t p
 	}
 }
 
+/* Tell the parent the payload is starting; hand over the pty master. */
+static void send_ready(struct nook_child_ctx *ctx, int master)
+{
+	if (master >= 0) {
+		nook_sync_send_fd(ctx->sync_fd, NOOK_MSG_READY, 1, master);
+		close(master);
+	} else {
+		nook_sync_send(ctx->sync_fd, NOOK_MSG_READY, 0, NULL);
+	}
+}
+
 void nook_child_main(struct nook_child_ctx *ctx)
 {
 	const struct nook_spec *s = ctx->spec;
@@ -216,8 +230,12 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	if (nook_masks_apply(s, &err) < 0)
 		fail(ctx->sync_fd, &err);
 
+	int master = -1;
+	if (s->tty && nook_pty_open(&master, &ctx->tty_slave, &err) < 0)
+		fail(ctx->sync_fd, &err);
+
 	if (!s->init) {
-		nook_sync_send(ctx->sync_fd, NOOK_MSG_READY, 0, NULL);
+		send_ready(ctx, master);
 		exec_payload(ctx, true);
 	}
 
@@ -236,8 +254,12 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		nook_err(&err, errno, "cannot fork the payload"), fail(ctx->sync_fd, &err);
 	if (pid == 0) {
 		close(sfd);
+		if (master >= 0)
+			close(master);
 		exec_payload(ctx, false);
 	}
-	nook_sync_send(ctx->sync_fd, NOOK_MSG_READY, 0, NULL);
+	if (ctx->tty_slave >= 0)
+		close(ctx->tty_slave);
+	send_ready(ctx, master);
 	reaper(ctx, pid, sfd);
 }

@@ -26,6 +26,7 @@
 #include "nook/cleanup.h"
 #include "nook/idmap.h"
 #include "nook/net.h"
+#include "nook/pty.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
 #include "nook/sync.h"
@@ -96,13 +97,19 @@ struct run_state {
 	int init_status, payload_status;
 	struct nook_error child_err;
 	bool have_child_err;
+	struct nook_pty_relay pty;
 };
 
-static void handle_msg(struct run_state *rs, const struct nook_msg *m)
+static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passed)
 {
 	switch (m->type) {
 	case NOOK_MSG_READY:
 		rs->ready = true;
+		if (passed >= 0 && rs->pty.master < 0) {
+			fcntl(passed, F_SETFL, fcntl(passed, F_GETFL) | O_NONBLOCK);
+			nook_pty_relay_init(&rs->pty, passed);
+			passed = -1;
+		}
 		break;
 	case NOOK_MSG_ERROR:
 		if (!rs->have_child_err) {
@@ -117,18 +124,23 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m)
 		rs->payload_status = m->value;
 		break;
 	}
+	if (passed >= 0)
+		close(passed);
 }
 
 static int monitor(const struct nook_spec *s, struct run_state *rs, struct nook_error *err)
 {
-	struct pollfd pfd[4];
-	bool sync_open = true;
+	struct pollfd pfd[6];
+	bool sync_open = true, master_open = true;
 	while (!rs->exited) {
 		int n = 0;
+		bool pty = rs->pty.master >= 0;
 		pfd[n++] = (struct pollfd){ .fd = rs->pidfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = rs->sfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = sync_open ? rs->sync_fd : -1, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = rs->tfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = pty && master_open ? rs->pty.master : -1, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = pty && rs->pty.in_open ? 0 : -1, .events = POLLIN };
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -136,16 +148,25 @@ static int monitor(const struct nook_spec *s, struct run_state *rs, struct nook_
 		}
 		if (pfd[2].revents) {
 			struct nook_msg m;
-			int r = nook_sync_recv(rs->sync_fd, &m);
+			int passed = -1;
+			int r = nook_sync_recv_fd(rs->sync_fd, &m, &passed);
 			if (r > 0)
-				handle_msg(rs, &m);
+				handle_msg(rs, &m, passed);
 			else
 				sync_open = false;
 		}
+		if (pfd[4].revents && !nook_pty_pump_out(&rs->pty))
+			master_open = false;
+		if (pfd[5].revents)
+			nook_pty_pump_in(&rs->pty);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(rs->sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
-				pidfd_signal(rs->pidfd, (int)si.ssi_signo);
+			if (read(rs->sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) {
+				if (si.ssi_signo == SIGWINCH && rs->pty.master >= 0)
+					nook_pty_resize(&rs->pty);
+				else
+					pidfd_signal(rs->pidfd, (int)si.ssi_signo);
+			}
 		}
 		if (rs->tfd >= 0 && (pfd[3].revents & POLLIN)) {
 			uint64_t ticks;
@@ -171,8 +192,16 @@ static int monitor(const struct nook_spec *s, struct run_state *rs, struct nook_
 	/* drain what the child said before it went */
 	if (sync_open) {
 		struct nook_msg m;
-		while (recv(rs->sync_fd, &m, sizeof m, MSG_DONTWAIT | MSG_PEEK) > 0 && nook_sync_recv(rs->sync_fd, &m) > 0)
-			handle_msg(rs, &m);
+		int passed;
+		while (recv(rs->sync_fd, &m, sizeof m, MSG_DONTWAIT | MSG_PEEK) > 0 &&
+		       nook_sync_recv_fd(rs->sync_fd, &m, &passed) > 0)
+			handle_msg(rs, &m, passed);
+	}
+	/* what the payload wrote last is still in the pty */
+	while (rs->pty.master >= 0 && master_open && nook_pty_pump_out(&rs->pty)) {
+		struct pollfd p = { .fd = rs->pty.master, .events = POLLIN };
+		if (poll(&p, 1, 0) <= 0)
+			break;
 	}
 	(void)s;
 	return 0;
@@ -184,7 +213,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	struct nook_security *sec = NULL;
 	struct nook_cgroup *cg = NULL;
 	struct nook_net *net = NULL;
-	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1 };
+	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1,
+				.pty = { .master = -1 } };
 	int sv[2] = { -1, -1 };
 	sigset_t mask, oldmask;
 	int r;
@@ -229,7 +259,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	}
 	if (rs.pid == 0) {
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec };
+		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
+					      .tty_slave = -1 };
 		nook_child_main(&ctx);
 	}
 	close(sv[1]);
@@ -288,6 +319,7 @@ out:
 	}
 	nook_net_stop(net);
 	nook_security_free(sec);
+	nook_pty_relay_done(&rs.pty);
 	if (rs.pidfd >= 0)
 		close(rs.pidfd);
 	if (rs.sfd >= 0) {

@@ -96,6 +96,8 @@ int nook_spec_apply_overrides(struct nook_spec *s, char *const *ov, struct nook_
 			s->uid = (uid_t)strtoul(v, NULL, 10);
 		else if (!strcmp(key, "user.gid") && v)
 			s->gid = (gid_t)strtoul(v, NULL, 10);
+		else if (!strcmp(key, "process.tty") && v)
+			s->tty = !strcmp(v, "true");
 		else if (!strcmp(key, "process.cwd") && v)
 			free(s->cwd), s->cwd = TAKE_PTR(v);
 		else if (!strncmp(key, "process.env.set.", 16) && v)

@@ -1,5 +1,6 @@
 /* sync.c - messages over the parent/child SOCK_SEQPACKET socketpair. */
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include "nook/sync.h"
 
@@ -24,10 +25,47 @@ int nook_sync_send(int fd, int type, int value, const char *text)
 	}
 }
 
+int nook_sync_send_fd(int fd, int type, int value, int pass)
+{
+	struct nook_msg m = { .type = type, .value = value };
+	struct iovec iov = { .iov_base = &m, .iov_len = offsetof(struct nook_msg, text) };
+	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof u.buf };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &pass, sizeof pass);
+	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
 int nook_sync_recv(int fd, struct nook_msg *m)
 {
+	int passed = -1;
+	int r = nook_sync_recv_fd(fd, m, &passed);
+	if (passed >= 0)
+		close(passed);
+	return r;
+}
+
+int nook_sync_recv_fd(int fd, struct nook_msg *m, int *passed)
+{
+	*passed = -1;
 	for (;;) {
-		ssize_t r = recv(fd, m, sizeof *m, 0);
+		struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
+		union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				      .msg_controllen = sizeof u.buf };
+		ssize_t r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+		if (r > 0) {
+			struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+			if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+				memcpy(passed, CMSG_DATA(c), sizeof *passed);
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
