@@ -1,0 +1,122 @@
+/* cmd_profile.c - `nook profile list|show|validate`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "nook/cleanup.h"
+#include "nook/error.h"
+#include "nook/profile.h"
+#include "nook/spec.h"
+#include "nook/util.h"
+
+static void profile_usage(FILE *f)
+{
+	fprintf(f, "Usage: nook profile list\n"
+		   "       nook profile show [--set KEY.PATH=VALUE]... [PROFILE] [-- COMMAND [ARG...]]\n"
+		   "       nook profile validate PROFILE...\n\n"
+		   "PROFILE is a name looked up in $NOOK_PROFILE_PATH, $XDG_CONFIG_HOME/nook/profiles,\n"
+		   "/etc/nook/profiles and the shipped profiles, or a file (contains '/' or ends in .yaml).\n"
+		   "show prints the fully resolved profile as YAML; see nook-profile(5).\n");
+}
+
+static int do_list(void)
+{
+	struct nook_profile_info *v = NULL;
+	size_t n = 0;
+	struct nook_error err = { 0 };
+	if (nook_profile_list(&v, &n, &err) < 0) {
+		fprintf(stderr, "nook: %s\n", err.msg);
+		return NOOK_EXIT_FAILURE;
+	}
+	size_t w = 4;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(v[i].name) > w)
+			w = strlen(v[i].name);
+	printf("%-*s  %s\n", (int)w, "NAME", "DESCRIPTION (FILE)");
+	for (size_t i = 0; i < n; i++)
+		printf("%-*s  %s (%s)%s\n", (int)w, v[i].name,
+		       v[i].description ? v[i].description : "-", v[i].path,
+		       v[i].shadowed ? " [shadowed]" : "");
+	nook_profile_info_free(v, n);
+	return 0;
+}
+
+static int do_show(int argc, char **argv)
+{
+	_cleanup_strv_ char **overrides = NULL;
+	const char *profile = NULL;
+	char **command = NULL;
+	int i;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			command = argv + i + 1;
+			break;
+		} else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
+			nook_strv_push(&overrides, argv[++i]);
+		} else if (strncmp(argv[i], "--set=", 6) == 0) {
+			nook_strv_push(&overrides, argv[i] + 6);
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "nook: profile show: unknown option '%s' (see nook profile --help)\n", argv[i]);
+			return NOOK_EXIT_FAILURE;
+		} else if (!profile) {
+			profile = argv[i];
+		} else {
+			fprintf(stderr, "nook: profile show: more than one profile given ('%s' and '%s')\n",
+				profile, argv[i]);
+			return NOOK_EXIT_FAILURE;
+		}
+	}
+	struct nook_spec spec;
+	struct nook_error err = { 0 };
+	if (nook_profile_resolve_ex(profile, overrides, command, NOOK_PROFILE_ALLOW_NO_COMMAND,
+				    &spec, &err) < 0) {
+		fprintf(stderr, "nook: %s\n", err.msg);
+		return err.exit_status ? err.exit_status : NOOK_EXIT_FAILURE;
+	}
+	int r = nook_spec_emit_yaml(&spec, stdout, &err);
+	nook_spec_free(&spec);
+	if (r < 0) {
+		fprintf(stderr, "nook: %s\n", err.msg);
+		return NOOK_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int do_validate(int argc, char **argv)
+{
+	int status = 0;
+	if (argc < 2) {
+		fprintf(stderr, "nook: profile validate: give one or more profiles (names or files)\n");
+		return NOOK_EXIT_FAILURE;
+	}
+	for (int i = 1; i < argc; i++) {
+		struct nook_error err = { 0 };
+		_cleanup_free_ char *path = NULL;
+		int r = nook_profile_find(argv[i], &path, &err);
+		if (r == 0)
+			r = nook_profile_validate(path, &err);
+		if (r < 0) {
+			fprintf(stderr, "nook: %s\n", err.msg);
+			status = NOOK_EXIT_FAILURE;
+		} else {
+			printf("%s: ok\n", path);
+		}
+	}
+	return status;
+}
+
+int cmd_profile(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		profile_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? NOOK_EXIT_FAILURE : 0;
+	}
+	if (strcmp(argv[1], "list") == 0)
+		return do_list();
+	if (strcmp(argv[1], "show") == 0)
+		return do_show(argc - 1, argv + 1);
+	if (strcmp(argv[1], "validate") == 0)
+		return do_validate(argc - 1, argv + 1);
+	fprintf(stderr, "nook: unknown profile command '%s' (list, show or validate)\n", argv[1]);
+	return NOOK_EXIT_FAILURE;
+}

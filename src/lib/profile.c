@@ -1,0 +1,284 @@
+/* profile.c - find profiles on the search path, list them, and resolve a
+ * profile plus command-line overrides into a struct nook_spec. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "nook/cleanup.h"
+#include "nook/profile.h"
+#include "nook/util.h"
+#include "profile_int.h"
+
+#ifndef NOOK_SYSCONFDIR
+#define NOOK_SYSCONFDIR "/etc"
+#endif
+#ifndef NOOK_DATADIR
+#define NOOK_DATADIR "/usr/share/nook"
+#endif
+
+char **nook_profile_search_path(void)
+{
+	char **v = NULL;
+	const char *env = getenv("NOOK_PROFILE_PATH");
+	if (env && *env) {
+		_cleanup_free_ char *copy = nook_strdup(env);
+		char *save = NULL;
+		for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+			if (*d)
+				nook_strv_push(&v, d);
+	}
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	if (xdg && xdg[0] == '/') {
+		_cleanup_free_ char *d = nook_path_join(xdg, "nook/profiles");
+		nook_strv_push(&v, d);
+	} else if (home && home[0] == '/') {
+		_cleanup_free_ char *d = nook_path_join(home, ".config/nook/profiles");
+		nook_strv_push(&v, d);
+	}
+	nook_strv_push(&v, NOOK_SYSCONFDIR "/nook/profiles");
+	nook_strv_push(&v, NOOK_DATADIR "/profiles");
+	return v;
+}
+
+static bool is_file_arg(const char *arg)
+{
+	size_t len = strlen(arg);
+	return strchr(arg, '/') || (len > 5 && strcmp(arg + len - 5, ".yaml") == 0);
+}
+
+static char *path_list(char *const *dirs)
+{
+	char *s = nook_strdup("");
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		char *n = nook_asprintf("%s%s%s", s, i ? ", " : "", dirs[i]);
+		free(s);
+		s = n;
+	}
+	return s;
+}
+
+/* Search dirs[start..] for NAME.yaml. */
+static char *search(char *const *dirs, size_t start, const char *name)
+{
+	for (size_t i = start; dirs && dirs[i]; i++) {
+		_cleanup_free_ char *f = nook_asprintf("%s/%s.yaml", dirs[i], name);
+		if (access(f, F_OK) == 0)
+			return TAKE_PTR(f);
+	}
+	return NULL;
+}
+
+static int check_name(const char *name, struct nook_error *err)
+{
+	if (!name[0])
+		return nook_errx(err, EINVAL, "empty profile name");
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.' || *p == '+' || *p == '@'))
+			return nook_errx(err, EINVAL, "invalid profile name '%s' (letters, digits, '-', '_', '.')", name);
+	return 0;
+}
+
+int nook_profile_find(const char *arg, char **path_out, struct nook_error *err)
+{
+	*path_out = NULL;
+	if (!arg)
+		arg = "default";
+	if (is_file_arg(arg)) {
+		if (access(arg, R_OK) != 0)
+			return nook_err(err, errno, "cannot read profile %s", arg);
+		*path_out = nook_strdup(arg);
+		return 0;
+	}
+	int r = check_name(arg, err);
+	if (r < 0)
+		return r;
+	_cleanup_strv_ char **dirs = nook_profile_search_path();
+	*path_out = search(dirs, 0, arg);
+	if (*path_out)
+		return 0;
+	_cleanup_free_ char *list = path_list(dirs);
+	return nook_errx(err, ENOENT, "no profile named '%s' (searched %s)", arg, list);
+}
+
+int nook_profile_find_parent(const char *name, const char *self_real, const char *dir,
+			     char **path_out, struct nook_error *err)
+{
+	*path_out = NULL;
+	if (is_file_arg(name)) {
+		char *p = name[0] == '/' ? nook_strdup(name) : nook_path_join(dir, name);
+		if (access(p, R_OK) != 0) {
+			int e = errno;
+			nook_err(err, e, "cannot read parent profile %s", p);
+			free(p);
+			return -e;
+		}
+		*path_out = p;
+		return 0;
+	}
+	int r = check_name(name, err);
+	if (r < 0)
+		return r;
+	_cleanup_strv_ char **dirs = nook_profile_search_path();
+	size_t start = 0;
+	_cleanup_free_ char *self_copy = nook_strdup(self_real);
+	const char *base = basename(self_copy);
+	size_t blen = strlen(base);
+	if (blen == strlen(name) + 5 && strncmp(base, name, strlen(name)) == 0) {
+		/* "extends: default" inside default.yaml: the next one on the path */
+		for (size_t i = 0; dirs[i]; i++) {
+			char real[PATH_MAX];
+			if (realpath(dirs[i], real) && strcmp(real, dir) == 0)
+				start = i + 1;
+		}
+		if (start == 0)
+			return nook_errx(err, ELOOP, "profile '%s' extends itself", name);
+	}
+	*path_out = search(dirs, start, name);
+	if (*path_out)
+		return 0;
+	_cleanup_free_ char *list = path_list(dirs + start);
+	return nook_errx(err, ENOENT, "no parent profile named '%s' (searched %s)", name, list);
+}
+
+static int resolve(const char *arg, const char *path, char *const *overrides,
+		   char *const *command, bool need_command, struct nook_spec *out,
+		   struct nook_error *err)
+{
+	struct nook_node *root = NULL;
+	int r = nook_profile_load_tree(path, &root, err);
+	for (size_t i = 0; r == 0 && overrides && overrides[i]; i++)
+		r = nook_override_apply(root, overrides[i], err);
+	if (r == 0)
+		r = nook_vars_expand_tree(root, err);
+	if (r == 0)
+		r = nook_keys_apply(root, out, err);
+	nook_node_free(root);
+	if (r < 0)
+		return r;
+	if (command && command[0]) {
+		nook_strv_free(out->argv);
+		out->argv = nook_strv_copy(command);
+	}
+	if (need_command && (!out->argv || !out->argv[0]))
+		return nook_errx(err, EINVAL, "profile '%s' (%s) has no process.args: give a command (nook run %s -- COMMAND)",
+				 arg, path, arg);
+	return 0;
+}
+
+int nook_profile_resolve(const char *arg, char *const *overrides, char *const *command,
+			 struct nook_spec *out, struct nook_error *err)
+{
+	return nook_profile_resolve_ex(arg, overrides, command, 0, out, err);
+}
+
+int nook_profile_resolve_ex(const char *arg, char *const *overrides, char *const *command,
+			    unsigned flags, struct nook_spec *out, struct nook_error *err)
+{
+	_cleanup_free_ char *path = NULL;
+	nook_spec_init(out);
+	if (!arg)
+		arg = "default";
+	int r = nook_profile_find(arg, &path, err);
+	if (r == -ENOENT && !is_file_arg(arg) && (!command || !command[0]))
+		nook_errx(err, ENOENT, "no profile named '%s' (to run a command: nook run -- %s)", arg, arg);
+	if (r == 0)
+		r = resolve(arg, path, overrides, command, !(flags & NOOK_PROFILE_ALLOW_NO_COMMAND), out, err);
+	if (r < 0) {
+		if (err && !err->exit_status)
+			err->exit_status = NOOK_EXIT_FAILURE;
+		nook_spec_free(out);
+		return r;
+	}
+	return 0;
+}
+
+int nook_profile_validate(const char *path, struct nook_error *err)
+{
+	struct nook_spec s;
+	nook_spec_init(&s);
+	int r = resolve(path, path, NULL, NULL, false, &s, err);
+	nook_spec_free(&s);
+	return r;
+}
+
+/* ---------------------------------------------------------------- list */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *description_of(const char *path)
+{
+	struct nook_node *root = NULL;
+	struct nook_error e = { 0 };
+	if (nook_yaml_parse_file(path, &root, &e) < 0)
+		return nook_strdup("(invalid: run nook profile validate)");
+	const struct nook_node *d = nook_map_get(root, "description");
+	char *s = d && d->kind == NOOK_NODE_SCALAR ? nook_strdup(d->value) : NULL;
+	nook_node_free(root);
+	if (s) {
+		/* first line only */
+		s[strcspn(s, "\n")] = 0;
+	}
+	return s;
+}
+
+int nook_profile_list(struct nook_profile_info **out, size_t *n_out, struct nook_error *err)
+{
+	_cleanup_strv_ char **dirs = nook_profile_search_path();
+	struct nook_profile_info *v = NULL;
+	size_t n = 0;
+	for (size_t i = 0; dirs[i]; i++) {
+		_cleanup_closedir_ DIR *d = opendir(dirs[i]);
+		if (!d)
+			continue;
+		_cleanup_strv_ char **names = NULL;
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			size_t len = strlen(de->d_name);
+			if (len <= 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".yaml") != 0)
+				continue;
+			nook_strv_push(&names, de->d_name);
+		}
+		size_t nn = nook_strv_len(names);
+		if (nn)
+			qsort(names, nn, sizeof *names, cmp_str);
+		for (size_t k = 0; k < nn; k++) {
+			v = nook_xrealloc(v, (n + 1) * sizeof *v);
+			struct nook_profile_info *p = &v[n];
+			p->name = strndup(names[k], strlen(names[k]) - 5);
+			if (!p->name)
+				abort();
+			p->path = nook_asprintf("%s/%s", dirs[i], names[k]);
+			p->description = description_of(p->path);
+			p->shadowed = false;
+			for (size_t j = 0; j < n; j++)
+				if (strcmp(v[j].name, p->name) == 0)
+					p->shadowed = true;
+			n++;
+		}
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+void nook_profile_info_free(struct nook_profile_info *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].path);
+		free(v[i].description);
+	}
+	free(v);
+}

@@ -1,0 +1,111 @@
+/* profile_int.h - internals of the profile loader, shared by its files:
+ * yaml_tree.c (libyaml -> node tree), merge.c (extends, overrides),
+ * vars.c (${...}), units.c (sizes, durations, cpus), profile_keys.c (the
+ * key table and the setters), profile.c (lookup and resolve), emit.c. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "nook/error.h"
+#include "nook/spec.h"
+
+/* Limits that keep hostile input cheap. */
+#define NOOK_PROFILE_MAX_BYTES (1024 * 1024)
+#define NOOK_PROFILE_MAX_DEPTH 32
+#define NOOK_PROFILE_MAX_NODES 20000
+#define NOOK_PROFILE_MAX_SCALAR 16384
+#define NOOK_PROFILE_MAX_EXTENDS 16
+
+enum nook_node_kind {
+	NOOK_NODE_SCALAR = 1,
+	NOOK_NODE_MAP,
+	NOOK_NODE_SEQ,
+};
+
+struct nook_node;
+
+struct nook_pair {
+	struct nook_node *key;   /* always a scalar */
+	struct nook_node *val;
+};
+
+struct nook_node {
+	enum nook_node_kind kind;
+	char *origin;            /* file name, or "--set KEY.PATH" (line 0) */
+	unsigned line, col;      /* 1-based; 0 = no position (overrides) */
+	char *tag;               /* "!reset" or NULL */
+	/* scalar */
+	char *value;
+	bool quoted;             /* quoted or block scalar: never null/bool */
+	/* map */
+	struct nook_pair *pairs;
+	/* seq */
+	struct nook_node **items;
+	size_t n;                /* pairs or items */
+};
+
+/* yaml_tree.c */
+/* Parse one YAML document. origin names the source in errors. An empty
+ * document is an error. */
+int nook_yaml_parse(const char *buf, size_t len, const char *origin,
+		    struct nook_node **out, struct nook_error *err);
+int nook_yaml_parse_file(const char *path, struct nook_node **out, struct nook_error *err);
+void nook_node_free(struct nook_node *n);
+struct nook_node *nook_node_new(enum nook_node_kind kind, const char *origin,
+				unsigned line, unsigned col);
+struct nook_node *nook_node_copy(const struct nook_node *n);
+struct nook_node *nook_map_get(const struct nook_node *map, const char *key);
+/* Add (or replace) key in map; takes ownership of val. */
+void nook_map_set(struct nook_node *map, const char *key, struct nook_node *val);
+void nook_map_del(struct nook_node *map, const char *key);
+void nook_seq_push(struct nook_node *seq, struct nook_node *item);
+bool nook_node_is_null(const struct nook_node *n);
+/* Set the error "ORIGIN:LINE:COL: message" for node n. Returns -EINVAL. */
+int nook_node_err(struct nook_error *err, const struct nook_node *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* merge.c */
+/* Merge over into base (both consumed); path is the dotted key path of
+ * the two nodes ("" for the document). Returns the merged node. */
+struct nook_node *nook_node_merge(struct nook_node *base, struct nook_node *over,
+				  const char *path);
+/* Apply one "KEY.PATH=VALUE" or "KEY.PATH+=VALUE" override to the tree. */
+int nook_override_apply(struct nook_node *root, const char *override, struct nook_error *err);
+/* Load a profile file and its extends: chain into one tree. */
+int nook_profile_load_tree(const char *path, struct nook_node **out, struct nook_error *err);
+
+/* vars.c */
+/* Substitute ${...} in every scalar value of the tree. */
+int nook_vars_expand_tree(struct nook_node *root, struct nook_error *err);
+/* Expand one string; on error *why is set (static text or into whybuf). */
+char *nook_vars_expand(const char *s, char *whybuf, size_t whysize);
+
+/* profile_keys.c */
+enum nook_key_merge { NOOK_MERGE_DEFAULT = 0, NOOK_MERGE_REPLACE };
+/* How a list at path merges (process.args replaces, others append). */
+enum nook_key_merge nook_key_merge_mode(const char *path);
+/* True if the map at path has free-form keys (env names, rlimit names). */
+bool nook_key_is_freemap(const char *path);
+/* Validate the tree with the key table and fill s (already initialized). */
+int nook_keys_apply(const struct nook_node *root, struct nook_spec *s, struct nook_error *err);
+/* Edit distance helper for "did you mean". */
+unsigned nook_edit_distance(const char *a, const char *b);
+
+/* Name tables shared by profile_keys.c (parsing) and emit.c (printing). */
+struct nook_name_val {
+	const char *name;
+	int val;
+};
+extern const struct nook_name_val nook_tbl_userns[], nook_tbl_rootfs_kind[],
+	nook_tbl_mount_type[], nook_tbl_net_mode[], nook_tbl_rlimit[],
+	nook_tbl_scmp_action[], nook_tbl_scmp_op[], nook_tbl_errno[], nook_tbl_ns[];
+const char *nook_tbl_name(const struct nook_name_val *t, int val);
+/* Returns 0 and *val, or -ENOENT. */
+int nook_tbl_lookup(const struct nook_name_val *t, const char *name, int *val);
+
+/* profile.c */
+/* Find the file of a parent named in extends: of the profile self_real (a
+ * realpath) in directory dir: a file name is relative to dir; a name equal
+ * to the profile's own name continues the search after its directory. */
+int nook_profile_find_parent(const char *name, const char *self_real, const char *dir,
+			     char **path_out, struct nook_error *err);

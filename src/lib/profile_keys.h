@@ -1,0 +1,82 @@
+/* profile_keys.h - the key table and its setters (profile_keys.c,
+ * profile_values.c). Internal to the profile loader. */
+#pragma once
+#include "profile_int.h"
+
+struct kctx {
+	struct nook_spec *s;
+	struct nook_error *err;
+	/* process.env, built into s->env when the walk is done */
+	int env_clear;                 /* -1 unset */
+	char **env_keep, **env_unset;
+	char **env_set;                /* "NAME=value", later ones win */
+	/* rootfs kind inference */
+	const struct nook_node *rootfs_kind_node, *rootfs_path_node;
+	bool rootfs_kind_set, overlay_seen;
+	/* namespaces.net / network.mode consistency */
+	const struct nook_node *netns_node, *netmode_node;
+	int netns;                     /* -1 unset */
+};
+
+enum {
+	K_SECTION = 1 << 0,  /* a map of keys; a single value goes to the setter */
+	K_REPLACE = 1 << 1,  /* a list that replaces, not appends, on merge */
+	K_FREEMAP = 1 << 2,  /* a map with free-form keys (names of env vars...) */
+};
+
+struct key_row;
+typedef int (*key_setter)(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+
+struct key_row {
+	const char *path;
+	key_setter set;
+	size_t off;          /* offset of the field in struct nook_spec */
+	const void *arg;     /* per-setter: limits, name table */
+	unsigned flags;
+	const char *notyet;  /* non-NULL: the feature is not built; why */
+};
+
+extern const struct key_row nook_key_table[];
+const struct key_row *nook_key_find(const char *path);
+
+/* helpers (profile_keys.c) */
+int nook_want_scalar(struct kctx *c, const struct nook_node *n, const char *what);
+int nook_get_bool(struct kctx *c, const struct nook_node *n, bool *out);
+int nook_get_u64(struct kctx *c, const struct nook_node *n, uint64_t min, uint64_t max, uint64_t *out);
+int nook_get_str(struct kctx *c, const struct nook_node *n, const char **out);
+int nook_get_path(struct kctx *c, const struct nook_node *n, char **out);
+int nook_get_enum(struct kctx *c, const struct nook_node *n, const struct nook_name_val *t, int *out);
+int nook_check_keys(struct kctx *c, const struct nook_node *map, const char *where,
+		    const char *const *allowed);
+int nook_unknown_key(struct kctx *c, const struct nook_node *key, const char *where,
+		     const char *const *cands, size_t n);
+const char *nook_suggest(const char *word, const char *const *cands, size_t n);
+void nook_tbl_list(const struct nook_name_val *t, char *buf, size_t size);
+
+/* setters with a shape of their own (profile_values.c) */
+int nook_set_ignore(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_name(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_hostname(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_ns(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_idmap(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_rootfs_scalar(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_rootfs_kind(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_rootfs_path(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_overlay_null(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_overlay_lower(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_overlay_path(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_overlay_driver(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_mounts(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_env(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_caps(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_seccomp_profile(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_errno(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_seccomp_rules(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_rlimits(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_cpulist(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_net_mode(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_ports(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+
+/* after the walk: infer the rootfs kind, build the env, check namespaces */
+int nook_keys_finish(struct kctx *c);
+void nook_kctx_free(struct kctx *c);
