@@ -12,6 +12,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run a command in a new rootless container" },
+	{ "profile", cmd_profile, "list, show (resolved) or validate profiles" },
 	{ NULL, NULL, NULL },
 };
 

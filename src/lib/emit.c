@@ -356,8 +356,15 @@ static void emit_spec(struct em *m, const struct nook_spec *s)
 	kv_bool(m, "die_with_parent", s->die_with_parent);
 	kv_bool(m, "tty", s->tty);
 	if (s->timeout_ms) {
+		/* the largest unit that divides the value exactly */
+		static const struct { const char *unit; uint64_t ms; } u[] = {
+			{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 },
+		};
+		size_t k = 0;
+		while (s->timeout_ms % u[k].ms)
+			k++;
 		char b[32];
-		snprintf(b, sizeof b, "%llums", (unsigned long long)s->timeout_ms);
+		snprintf(b, sizeof b, "%llu%s", (unsigned long long)(s->timeout_ms / u[k].ms), u[k].unit);
 		kv_raw(m, "timeout", b);
 	}
 	map_end(m);

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include "nook/cleanup.h"
 #include "nook/profile.h"
+#include "nook/security.h"
 #include "nook/util.h"
 #include "profile_keys.h"
 
@@ -274,6 +275,7 @@ int nook_get_enum(struct kctx *c, const struct nook_node *n, const struct nook_n
 
 /* ---------------------------------------------------------------- generic setters */
 
+#define OFF_MASKED offsetof(struct nook_spec, masked_paths)
 #define FIELD(c, row, type) ((type *)((char *)(c)->s + (row)->off))
 
 static int set_bool(struct kctx *c, const struct key_row *row, const struct nook_node *n)
@@ -381,6 +383,30 @@ static int set_pathlist(struct kctx *c, const struct key_row *row, const struct 
 	return 0;
 }
 
+/* masked_paths and readonly_paths add to nook's built-in lists */
+static int set_masklist(struct kctx *c, const struct key_row *row, const struct nook_node *n)
+{
+	char ***f = FIELD(c, row, char **);
+	if (!*f) {
+		const char *const *def = row->off == OFF_MASKED ? nook_default_masked_paths
+								: nook_default_readonly_paths;
+		for (size_t i = 0; def[i]; i++)
+			nook_strv_push(f, def[i]);
+	}
+	if (n->kind != NOOK_NODE_SEQ)
+		return nook_node_err(c->err, n, "expected a list of absolute paths, got %s", kind_name(n));
+	for (size_t i = 0; i < n->n; i++) {
+		char *p;
+		int r = nook_get_path(c, n->items[i], &p);
+		if (r < 0)
+			return r;
+		if (!nook_strv_contains(*f, p))
+			nook_strv_push(f, p);
+		free(p);
+	}
+	return 0;
+}
+
 static int set_strlist(struct kctx *c, const struct key_row *row, const struct nook_node *n)
 {
 	if (n->kind != NOOK_NODE_SEQ)
@@ -472,8 +498,8 @@ const struct key_row nook_key_table[] = {
 	{ "security.landlock.write", set_landlock_list, OFF(landlock_write), NULL, 0, NULL },
 	{ "security.landlock.execute", set_landlock_list, OFF(landlock_execute), NULL, 0, NULL },
 	{ "security.landlock.required", set_bool, OFF(landlock_required), NULL, 0, NULL },
-	{ "security.masked_paths", set_pathlist, OFF(masked_paths), NULL, 0, NULL },
-	{ "security.readonly_paths", set_pathlist, OFF(readonly_paths), NULL, 0, NULL },
+	{ "security.masked_paths", set_masklist, OFF(masked_paths), NULL, 0, NULL },
+	{ "security.readonly_paths", set_masklist, OFF(readonly_paths), NULL, 0, NULL },
 	{ "security.rlimits", nook_set_rlimits, 0, NULL, K_FREEMAP, NULL },
 	{ "security.minimal_dev", set_bool, OFF(minimal_dev), NULL, 0, NULL },
 	{ "security.cgroup_writable", set_bool, OFF(cgroup_writable), NULL, 0, NULL },
@@ -597,7 +623,7 @@ static int walk(struct kctx *c, const struct nook_node *map, const char *prefix)
 
 int nook_keys_apply(const struct nook_node *root, struct nook_spec *s, struct nook_error *err)
 {
-	struct kctx c = { .s = s, .err = err, .env_clear = -1 };
+	struct kctx c = { .s = s, .err = err, .env_clear = -1, .netns = -1 };
 	if (root->kind != NOOK_NODE_MAP)
 		return nook_node_err(err, root, "a profile is a map of keys, not %s", kind_name(root));
 	int r = walk(&c, root, "");
