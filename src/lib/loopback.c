@@ -7,6 +7,18 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "nook/net.h"
+#include "nook/util.h"
+
+/* Let the container's users send ICMP echo without CAP_NET_RAW (as podman
+ * does): ping_group_range is per network namespace, and both ends of the
+ * range must be mapped gids, so try the widest range the maps allow. */
+static void allow_ping(void)
+{
+	static const char *const ranges[] = { "0 65536", "0 0" };
+	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
+		if (nook_write_file("/proc/sys/net/ipv4/ping_group_range", ranges[i], strlen(ranges[i]), 0) == 0)
+			return;
+}
 
 int nook_net_loopback_up(struct nook_error *err)
 {
@@ -21,5 +33,6 @@ int nook_net_loopback_up(struct nook_error *err)
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
 		return nook_err(err, errno, "cannot bring up the loopback interface");
+	allow_ping();
 	return 0;
 }
