@@ -435,7 +435,7 @@ END_TEST
  * fails with a message that names what is missing. */
 START_TEST(idmaps_resolve_without_newuidmap)
 {
-	char dir[] = "/tmp/nook-unit-path.XXXXXX";
+	char dir[] = "/tmp/nookunit-path.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	setenv("PATH", dir, 1);
 
@@ -589,7 +589,7 @@ END_TEST
 
 START_TEST(find_program)
 {
-	char dir[] = "/tmp/nook-unit-find.XXXXXX";
+	char dir[] = "/tmp/nookunit-find.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	_cleanup_free_ char *exe = nook_path_join(dir, "prog");
 	_cleanup_free_ char *noexec = nook_path_join(dir, "data");
@@ -632,7 +632,7 @@ END_TEST
 
 START_TEST(read_write_file)
 {
-	char dir[] = "/tmp/nook-unit-rw.XXXXXX";
+	char dir[] = "/tmp/nookunit-rw.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	_cleanup_free_ char *f = nook_path_join(dir, "f");
 	ck_assert_int_eq(nook_write_file(f, "hello world", 11, O_CREAT | O_TRUNC), 0);
@@ -665,7 +665,7 @@ END_TEST
 
 START_TEST(mkdir_p)
 {
-	char dir[] = "/tmp/nook-unit-mkdir.XXXXXX";
+	char dir[] = "/tmp/nookunit-mkdir.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	_cleanup_free_ char *deep = nook_path_join(dir, "a/b/c");
 	ck_assert_int_eq(nook_mkdir_p(deep, 0755), 0);
@@ -678,8 +678,8 @@ START_TEST(mkdir_p)
 	_cleanup_free_ char *file = nook_path_join(dir, "file");
 	ck_assert_int_eq(nook_write_file(file, "x", 1, O_CREAT | O_TRUNC), 0);
 	_cleanup_free_ char *under = nook_path_join(file, "sub");
-	ck_assert_int_lt(nook_mkdir_p(under, 0755), 0);
-	ck_assert_msg(nook_mkdir_p(file, 0755) < 0, "mkdir_p on an existing regular file reported success");
+	int r_under = nook_mkdir_p(under, 0755);
+	int r_file = nook_mkdir_p(file, 0755);
 
 	unlink(file);
 	_cleanup_free_ char *b = nook_path_join(dir, "a/b");
@@ -688,6 +688,8 @@ START_TEST(mkdir_p)
 	rmdir(b);
 	rmdir(a);
 	rmdir(dir);
+	ck_assert_int_lt(r_under, 0);
+	ck_assert_msg(r_file < 0, "mkdir_p on an existing regular file reported success");
 }
 END_TEST
 
