@@ -1,0 +1,213 @@
+#!/bin/sh
+# start-latency.sh - time `true` under nook and its peers, interleaved.
+#
+#   NOOK=/path/to/nook sh tests/bench/start-latency.sh
+#
+# Candidates, run round-robin in a fresh random order each round by
+# benchrun.c (compiled here), as the unprivileged user:
+#   1 floor          unshare --user --map-root-user --pid --fork --mount --net --uts --ipc true
+#   2 bwrap          bwrap --unshare-all --die-with-parent --new-session --ro-bind ROOTFS / --proc /proc --dev /dev true
+#   3 nook-self      nook run --userns self --rootfs ROOTFS [envelope off as far as nook accepts] -- true
+#   4 nook-subuid    nook run --userns subuid --rootfs ROOTFS [envelope off ...] -- true
+#   5 nook-default   nook run --rootfs ROOTFS -- true   (full default envelope)
+#   6 podman         podman run --rm --rootfs ROOTFS true   (when podman works rootless)
+# Prints each median, the ratios, nook's peak RSS, and PASS/MISS per
+# target. Timing never fails the script: it exits 0 unless the benchmark
+# itself cannot run (nook missing, nook cannot start a container).
+#
+# Environment:
+#   NOOK        the nook binary (default: nook in PATH)
+#   RUNS        timed runs per candidate (default 200); WARMUP (default 10)
+#   ROOTFS      a busybox rootfs (default: built with tests/integration/mkrootfs.sh)
+#   BENCH_USER  the user to run as when started as root (default nooktest)
+#   BENCH_DIR   work directory (default: a fresh mktemp -d, removed at exit)
+#   PODMAN      set to "no" to leave podman out
+#   SEED        the shuffle seed (default: the time)
+#   CC          the C compiler for the harness (default cc)
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+BENCH_USER=${BENCH_USER:-nooktest}
+
+if [ "$(id -u)" = 0 ]; then
+	nook=${NOOK:-$(command -v nook || true)}
+	exec runuser -u "$BENCH_USER" -- env NOOK="$nook" RUNS="${RUNS:-}" WARMUP="${WARMUP:-}" \
+		ROOTFS="${ROOTFS:-}" BENCH_DIR="${BENCH_DIR:-}" PODMAN="${PODMAN:-}" SEED="${SEED:-}" \
+		CC="${CC:-}" PATH="$PATH" sh "$here/start-latency.sh" "$@"
+fi
+
+NOOK=${NOOK:-$(command -v nook || true)}
+RUNS=${RUNS:-200}
+WARMUP=${WARMUP:-10}
+SEED=${SEED:-$(date +%s)}
+CC=${CC:-cc}
+if [ -z "$NOOK" ] || [ ! -x "$NOOK" ]; then
+	echo "start-latency.sh: nook not found (set NOOK=/path/to/nook)" >&2
+	exit 2
+fi
+
+if [ -n "${BENCH_DIR:-}" ]; then
+	W=$BENCH_DIR
+	mkdir -p "$W"
+else
+	W=$(mktemp -d /tmp/nook-bench.XXXXXX)
+	trap 'rm -rf "$W"' EXIT
+	trap 'exit 130' INT TERM
+fi
+
+# -------------------------------------------------------------- harness
+"$CC" -O2 -o "$W/benchrun" "$here/benchrun.c" -lm
+"$CC" -O2 -shared -fPIC -o "$W/vmhwm.so" "$here/vmhwm.c"
+
+if [ -z "${ROOTFS:-}" ]; then
+	ROOTFS=$W/rootfs
+	sh "$here/../integration/mkrootfs.sh" "$ROOTFS" >/dev/null
+fi
+
+# ------------------------------------------------------------ candidates
+# Flags that turn parts of nook's envelope off; each is kept only if this
+# nook accepts it (the profile keys land over time).
+off_flags=""
+off_rejected=""
+for f in "--seccomp unconfined" "--set security.no_new_privileges=false" \
+	"--set security.masked_paths=[]" "--set security.readonly_paths=[]" \
+	"--set security.cgroup_writable=true" "--set security.landlock.enabled=false" \
+	"--cap-add ALL"; do
+	# shellcheck disable=SC2086
+	if "$NOOK" run --userns self --rootfs "$ROOTFS" $off_flags $f -- true >/dev/null 2>"$W/probe.err"; then
+		off_flags="$off_flags $f"
+	else
+		off_rejected="$off_rejected [$f: $(head -n1 "$W/probe.err")]"
+	fi
+done
+off_flags=${off_flags# }
+
+if ! "$NOOK" run --rootfs "$ROOTFS" -- true 2>"$W/nook.err"; then
+	echo "start-latency.sh: nook cannot run a container: $(cat "$W/nook.err")" >&2
+	exit 1
+fi
+
+# rootless podman: a runtime dir of our own (the same one every time:
+# podman remembers it in its database); runc when crun refuses this host.
+podman_args=""
+podman_why=""
+if [ "${PODMAN:-}" = no ]; then
+	podman_why="left out (PODMAN=no)"
+elif ! command -v podman >/dev/null 2>&1; then
+	podman_why="podman is not installed"
+else
+	if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -w "${XDG_RUNTIME_DIR:-/nonexistent}" ]; then
+		XDG_RUNTIME_DIR=/tmp/nook-bench-run-$(id -u)
+		mkdir -p "$XDG_RUNTIME_DIR"
+		chmod 0700 "$XDG_RUNTIME_DIR"
+		export XDG_RUNTIME_DIR
+	fi
+	pause_pid_file=$XDG_RUNTIME_DIR/libpod/tmp/pause.pid
+	pause_before=$(cat "$pause_pid_file" 2>/dev/null || true)
+	if podman run --rm --rootfs "$ROOTFS" true >/dev/null 2>"$W/podman.err"; then
+		podman_args="run --rm --rootfs $ROOTFS true"
+	elif command -v runc >/dev/null 2>&1 &&
+	     podman run --runtime runc --rm --rootfs "$ROOTFS" true >/dev/null 2>"$W/podman-runc.err"; then
+		podman_args="run --runtime runc --rm --rootfs $ROOTFS true"
+		podman_why="crun refused: $(grep -v '^time=' "$W/podman.err" | head -n1); using runc"
+	else
+		podman_why="podman failed: $(grep -v '^time=' "$W/podman.err" | head -n1)"
+		command -v runc >/dev/null 2>&1 || podman_why="$podman_why (and runc, which would work with hybrid cgroups, is not installed: apt-get install runc)"
+	fi
+fi
+
+# --------------------------------------------------------------- the run
+floor="unshare --user --map-root-user --pid --fork --mount --net --uts --ipc true"
+bwrap_cmd="bwrap --unshare-all --die-with-parent --new-session --ro-bind $ROOTFS / --proc /proc --dev /dev true"
+set -- floor $floor ';'
+command -v bwrap >/dev/null 2>&1 && set -- "$@" bwrap $bwrap_cmd ';'
+# shellcheck disable=SC2086
+set -- "$@" nook-self "$NOOK" run --userns self --rootfs "$ROOTFS" $off_flags -- true ';'
+# shellcheck disable=SC2086
+set -- "$@" nook-subuid "$NOOK" run --userns subuid --rootfs "$ROOTFS" $off_flags -- true ';'
+set -- "$@" nook-default "$NOOK" run --rootfs "$ROOTFS" -- true ';'
+# shellcheck disable=SC2086
+[ -n "$podman_args" ] && set -- "$@" podman podman $podman_args ';'
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+"$W/benchrun" -n "$RUNS" -w "$WARMUP" -s "$SEED" -e "$W" "$@" >"$W/results"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# nook's own peak RSS and fds left open at exit (LD_PRELOAD destructor;
+# setuid helpers and the static payload ignore it), 20 runs of each mode
+: >"$W/hwm"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	for mode in self subuid default; do
+		case $mode in
+		default) set -- --rootfs "$ROOTFS" ;;
+		*) # shellcheck disable=SC2086
+		   set -- --userns "$mode" --rootfs "$ROOTFS" $off_flags ;;
+		esac
+		NOOK_BENCH_HWM="$W/hwm.$mode" LD_PRELOAD="$W/vmhwm.so" "$NOOK" run "$@" -- true >/dev/null 2>&1 || true
+	done
+done
+
+# ---------------------------------------------------------------- report
+field() { # NAME KEY -> value from the RESULT line
+	awk -v n="$1" -v k="$2" '$1 == "RESULT" && $2 == n {
+		for (i = 3; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$W/results"
+}
+hwm_max() { [ -s "$W/hwm.$1" ] && awk '$3 > m { m = $3 } END { print m }' "$W/hwm.$1" || echo "?"; }
+fds_max() { [ -s "$W/hwm.$1" ] && awk '$4 > m { m = $4 } END { print m }' "$W/hwm.$1" || echo "?"; }
+ratio() { # A B -> A/B with 3 decimals, or "n/a"
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.3f\n", a / b }'
+}
+check() { # VALUE LIMIT -> PASS/MISS/n/a
+	awk -v v="$1" -v l="$2" 'BEGIN { if (v == "n/a" || v == "" || v == "?") print "n/a"; else if (v + 0 <= l + 0) print "PASS"; else print "MISS" }'
+}
+
+echo "nook start latency: $RUNS timed runs per candidate after $WARMUP warm-up rounds, interleaved in random order (seed $SEED)"
+echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), kernel $(uname -r); load average before $load_before, after $load_after"
+echo "nook: $NOOK ($("$NOOK" --version 2>/dev/null || echo '?')); rootfs $ROOTFS; user $(id -un)"
+echo "envelope-off flags accepted for (3)/(4): ${off_flags:-none}"
+[ -n "$off_rejected" ] && echo "envelope-off flags rejected by this nook:$off_rejected"
+[ -n "$podman_why" ] && echo "podman: $podman_why"
+echo
+printf '%-16s %10s %10s %10s %6s %12s\n' candidate median_ms p10_ms p90_ms fails maxrss_KiB
+for n in floor bwrap nook-self nook-subuid nook-default podman; do
+	m=$(field "$n" median_ms)
+	[ -n "$m" ] || continue
+	printf '%-16s %10s %10s %10s %6s %12s\n' "$n" "$m" "$(field "$n" p10_ms)" "$(field "$n" p90_ms)" \
+		"$(field "$n" fails)" "$(field "$n" maxrss_kib)"
+done
+echo "(maxrss_KiB is wait4's ru_maxrss: the largest process of the tree, GNU time's %M)"
+echo
+
+f1=$(field floor median_ms); f2=$(field bwrap median_ms); f3=$(field nook-self median_ms)
+f4=$(field nook-subuid median_ms); f5=$(field nook-default median_ms); f6=$(field podman median_ms)
+r32=$(ratio "$f3" "$f2"); r42=$(ratio "$f4" "$f2"); r52=$(ratio "$f5" "$f2")
+r31=$(ratio "$f3" "$f1"); r51=$(ratio "$f5" "$f1"); r56=$(ratio "$f5" "$f6")
+rss=$(hwm_max default)
+echo "ratios of medians:"
+echo "  nook-self/bwrap    (3)/(2) = $r32"
+echo "  nook-subuid/bwrap  (4)/(2) = $r42"
+echo "  nook-default/bwrap (5)/(2) = $r52"
+echo "  nook-self/floor    (3)/(1) = $r31"
+echo "  nook-default/floor (5)/(1) = $r51"
+echo "  nook-default/podman (5)/(6) = $r56"
+echo "nook's own peak RSS (VmHWM at exit, max of 20 runs): self $(hwm_max self) KiB, subuid $(hwm_max subuid) KiB, default $rss KiB"
+echo "fds nook still holds at exit (0, 1, 2 expected = 3): self $(fds_max self), subuid $(fds_max subuid), default $(fds_max default)"
+echo
+echo "targets:"
+echo "  $(check "$r32" 0.8) (3)/(2) <= 0.8   ($r32)"
+echo "  $(check "$r52" 1.0) (5)/(2) <= 1.0   ($r52)"
+echo "  $(check "$r56" 0.05) (5)/(6) <= 0.05  ($r56)"
+echo "  $(check "$rss" 4096) nook peak RSS <= 4096 KiB  ($rss KiB)"
+for n in floor bwrap nook-self nook-subuid nook-default podman; do
+	fl=$(field "$n" fails)
+	if [ -n "$fl" ] && [ "$fl" != 0 ]; then
+		echo "warning: $n failed $fl times; its last error: $(tail -n 3 "$W/$n.err" 2>/dev/null)"
+	fi
+done
+# podman's rootless pause process (it keeps podman's user namespace): stop
+# it by its pid if this benchmark started it.
+if [ -n "$podman_args" ] && [ -s "$pause_pid_file" ]; then
+	pid=$(cat "$pause_pid_file")
+	[ "$pid" != "$pause_before" ] && kill "$pid" 2>/dev/null || true
+fi
+exit 0
