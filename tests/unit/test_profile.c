@@ -1,0 +1,675 @@
+/* test_profile.c - unit tests of the profile loader: units, variables,
+ * the YAML tree, merge rules, overrides, every key of the table, extends,
+ * error messages, and the emitter round trip. */
+#include <fcntl.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include "tap.h"
+#include "nook/profile.h"
+#include "nook/spec.h"
+#include "nook/util.h"
+#include "../../src/lib/profile_int.h"
+
+#ifndef NOOK_TEST_SRCDIR
+#define NOOK_TEST_SRCDIR "."
+#endif
+
+static char tmpdir[] = "/tmp/nook-test.profile-XXXXXX";
+
+static void setup(void)
+{
+	if (!mkdtemp(tmpdir))
+		abort();
+}
+
+static void teardown(void)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		abort();
+	strcpy(tmpdir, "/tmp/nook-test.profile-XXXXXX");
+}
+
+static char *write_tmp(const char *name, const char *text)
+{
+	char *p = nook_asprintf("%s/%s", tmpdir, name);
+	ck_assert_int_eq(nook_write_file(p, text, strlen(text), O_CREAT | O_TRUNC), 0);
+	return p;
+}
+
+/* resolve YAML text written to a temp file; returns the resolve result */
+static int load(const char *yaml, char *const *ov, struct nook_spec *s, struct nook_error *e)
+{
+	char *p = write_tmp("p.yaml", yaml);
+	memset(e, 0, sizeof *e);
+	int r = nook_profile_resolve_ex(p, ov, NULL, NOOK_PROFILE_ALLOW_NO_COMMAND, s, e);
+	free(p);
+	return r;
+}
+
+/* the error for YAML text, with the temp dir replaced by "T" */
+static const char *errmsg(const char *yaml, char *const *ov)
+{
+	static char buf[NOOK_ERR_MAX];
+	struct nook_spec s;
+	struct nook_error e;
+	int r = load(yaml, ov, &s, &e);
+	ck_assert_int_lt(r, 0);
+	ck_assert_int_eq(e.exit_status, 125);
+	const char *m = e.msg;
+	size_t tl = strlen(tmpdir);
+	if (strncmp(m, tmpdir, tl) == 0) {
+		snprintf(buf, sizeof buf, "T%s", m + tl);
+	} else {
+		snprintf(buf, sizeof buf, "%s", m);
+	}
+	return buf;
+}
+
+/* ---------------------------------------------------------------- units */
+
+START_TEST(test_sizes)
+{
+	uint64_t v;
+	const char *why;
+	ck_assert_int_eq(nook_parse_size("512M", &v, &why), 0);
+	ck_assert_uint_eq(v, 512ull << 20);
+	ck_assert_int_eq(nook_parse_size("2G", &v, &why), 0);
+	ck_assert_uint_eq(v, 2ull << 30);
+	ck_assert_int_eq(nook_parse_size("1.5G", &v, &why), 0);
+	ck_assert_uint_eq(v, 3ull << 29);
+	ck_assert_int_eq(nook_parse_size("1024", &v, &why), 0);
+	ck_assert_uint_eq(v, 1024);
+	ck_assert_int_eq(nook_parse_size("64KiB", &v, &why), 0);
+	ck_assert_uint_eq(v, 65536);
+	ck_assert_int_eq(nook_parse_size("1t", &v, &why), 0);
+	ck_assert_uint_eq(v, 1ull << 40);
+	ck_assert_int_eq(nook_parse_size("0.5K", &v, &why), 0);
+	ck_assert_uint_eq(v, 512);
+	const char *bad[] = { "", "M", "1.5", "1X", "-1", "+1", "1..5G", " 1G", "1G ", "1.G", "1e3",
+			      "0.1", "1.0000000001G", "99999999999999999999", "20000P", "16777216T", NULL };
+	for (int i = 0; bad[i]; i++)
+		ck_assert_msg(nook_parse_size(bad[i], &v, &why) < 0, "'%s' must be rejected", bad[i]);
+}
+END_TEST
+
+START_TEST(test_durations)
+{
+	uint64_t v;
+	const char *why;
+	ck_assert_int_eq(nook_parse_duration_ms("90s", &v, &why), 0);
+	ck_assert_uint_eq(v, 90000);
+	ck_assert_int_eq(nook_parse_duration_ms("10m", &v, &why), 0);
+	ck_assert_uint_eq(v, 600000);
+	ck_assert_int_eq(nook_parse_duration_ms("1h30m", &v, &why), 0);
+	ck_assert_uint_eq(v, 5400000);
+	ck_assert_int_eq(nook_parse_duration_ms("250ms", &v, &why), 0);
+	ck_assert_uint_eq(v, 250);
+	ck_assert_int_eq(nook_parse_duration_ms("1.5h", &v, &why), 0);
+	ck_assert_uint_eq(v, 5400000);
+	ck_assert_int_eq(nook_parse_duration_ms("2d", &v, &why), 0);
+	ck_assert_uint_eq(v, 172800000);
+	const char *bad[] = { "", "10", "s", "5x", "0s", "1.0001s", "1.5ms", "10 s", "-1s",
+			      "99999999999999999999d", "1h-", NULL };
+	for (int i = 0; bad[i]; i++)
+		ck_assert_msg(nook_parse_duration_ms(bad[i], &v, &why) < 0, "'%s' must be rejected", bad[i]);
+	ck_assert_int_eq(nook_parse_duration_ms("10", &v, &why), -EINVAL);
+	ck_assert_str_eq(why, "a duration needs a unit (90s, 10m, 1h)");
+}
+END_TEST
+
+START_TEST(test_cpus)
+{
+	uint64_t q, p;
+	const char *why;
+	ck_assert_int_eq(nook_parse_cpus("1.5", &q, &p, &why), 0);
+	ck_assert_uint_eq(q, 150000);
+	ck_assert_uint_eq(p, 100000);
+	ck_assert_int_eq(nook_parse_cpus("2", &q, &p, &why), 0);
+	ck_assert_uint_eq(q, 200000);
+	ck_assert_int_eq(nook_parse_cpus("0.25", &q, &p, &why), 0);
+	ck_assert_uint_eq(q, 25000);
+	ck_assert_int_eq(nook_parse_cpus("0.01", &q, &p, &why), 0);
+	ck_assert_uint_eq(q, 1000);
+	const char *bad[] = { "", "0", "0.001", "abc", "1.123456", "1,5", "-1", "1.5x", NULL };
+	for (int i = 0; bad[i]; i++)
+		ck_assert_msg(nook_parse_cpus(bad[i], &q, &p, &why) < 0, "'%s' must be rejected", bad[i]);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- variables */
+
+START_TEST(test_vars)
+{
+	char why[512];
+	char *v;
+	setenv("HOME", "/home/ann", 1);
+	setenv("NOOK_T_A", "aa", 1);
+	unsetenv("NOOK_T_NOPE");
+	v = nook_vars_expand("${HOME}/x", why, sizeof why);
+	ck_assert_str_eq(v, "/home/ann/x");
+	free(v);
+	v = nook_vars_expand("${env:NOOK_T_A}-${env:NOOK_T_NOPE:-dflt}", why, sizeof why);
+	ck_assert_str_eq(v, "aa-dflt");
+	free(v);
+	v = nook_vars_expand("${env:NOOK_T_NOPE:-${env:NOOK_T_A}}", why, sizeof why);
+	ck_assert_str_eq(v, "aa");
+	free(v);
+	v = nook_vars_expand("cost $5 and $$HOME", why, sizeof why);
+	ck_assert_str_eq(v, "cost $5 and $HOME");
+	free(v);
+	char num[32];
+	snprintf(num, sizeof num, "%u:%u", (unsigned)getuid(), (unsigned)getgid());
+	v = nook_vars_expand("${UID}:${GID}", why, sizeof why);
+	ck_assert_str_eq(v, num);
+	free(v);
+	ck_assert_ptr_null(nook_vars_expand("${env:NOOK_T_NOPE}", why, sizeof why));
+	ck_assert_str_eq(why, "variable '${env:NOOK_T_NOPE}' is not defined (give a default: ${env:NOOK_T_NOPE:-VALUE})");
+	ck_assert_ptr_null(nook_vars_expand("${HOMEDIR}", why, sizeof why));
+	ck_assert_msg(strstr(why, "unknown variable '${HOMEDIR}'"), "%s", why);
+	ck_assert_ptr_null(nook_vars_expand("${HOME", why, sizeof why));
+	ck_assert_ptr_null(nook_vars_expand("${}", why, sizeof why));
+	ck_assert_ptr_null(nook_vars_expand("${env:A-B}", why, sizeof why));
+}
+END_TEST
+
+/* ---------------------------------------------------------------- tree, merge */
+
+START_TEST(test_tree_positions)
+{
+	struct nook_node *n = NULL;
+	struct nook_error e = { 0 };
+	const char *y = "a: 1\nb:\n  c: [x, \"y\"]\n";
+	ck_assert_int_eq(nook_yaml_parse(y, strlen(y), "f.yaml", &n, &e), 0);
+	const struct nook_node *b = nook_map_get(n, "b");
+	ck_assert_int_eq(b->kind, NOOK_NODE_MAP);
+	const struct nook_node *c = nook_map_get(b, "c");
+	ck_assert_int_eq(c->kind, NOOK_NODE_SEQ);
+	ck_assert_uint_eq(c->line, 3);
+	ck_assert_uint_eq(c->col, 6);
+	ck_assert_uint_eq(c->items[1]->col, 10);
+	ck_assert(!c->items[0]->quoted);
+	ck_assert(c->items[1]->quoted);
+	nook_node_free(n);
+
+	const char *dup = "a: 1\nb: 2\na: 3\n";
+	ck_assert_int_lt(nook_yaml_parse(dup, strlen(dup), "f.yaml", &n, &e), 0);
+	ck_assert_str_eq(e.msg, "f.yaml:3:1: duplicate key 'a' (first given at line 1)");
+	const char *alias = "a: &x 1\nb: *x\n";
+	ck_assert_int_lt(nook_yaml_parse(alias, strlen(alias), "f.yaml", &n, &e), 0);
+	ck_assert_str_eq(e.msg, "f.yaml:1:4: YAML anchors and aliases are not supported (use extends: to share settings)");
+	ck_assert_int_lt(nook_yaml_parse("", 0, "f.yaml", &n, &e), 0);
+	ck_assert_str_eq(e.msg, "f.yaml:1:1: empty profile (a profile is a map of keys, see nook-profile(5))");
+	const char *two = "a: 1\n---\nb: 2\n";
+	ck_assert_int_lt(nook_yaml_parse(two, strlen(two), "f.yaml", &n, &e), 0);
+	ck_assert_str_eq(e.msg, "f.yaml:2:1: more than one YAML document (remove the '---' separator)");
+}
+END_TEST
+
+static struct nook_node *parse(const char *y)
+{
+	struct nook_node *n = NULL;
+	struct nook_error e = { 0 };
+	ck_assert_msg(nook_yaml_parse(y, strlen(y), "t", &n, &e) == 0, "%s", e.msg);
+	return n;
+}
+
+START_TEST(test_merge_rules)
+{
+	struct nook_node *base = parse("m: {a: 1, b: 2}\nl: [1, 2]\ns: x\nr: [1]\nprocess: {args: [a, b]}\n");
+	struct nook_node *over = parse("m: {b: 3, c: 4}\nl: [3]\ns: y\nr: !reset [9]\nprocess: {args: [c]}\n");
+	struct nook_node *m = nook_node_merge(base, over, "");
+	const struct nook_node *mm = nook_map_get(m, "m");
+	ck_assert_uint_eq(mm->n, 3);
+	ck_assert_str_eq(nook_map_get(mm, "a")->value, "1");
+	ck_assert_str_eq(nook_map_get(mm, "b")->value, "3");
+	ck_assert_str_eq(nook_map_get(mm, "c")->value, "4");
+	const struct nook_node *l = nook_map_get(m, "l");
+	ck_assert_uint_eq(l->n, 3);
+	ck_assert_str_eq(l->items[2]->value, "3");
+	ck_assert_str_eq(nook_map_get(m, "s")->value, "y");
+	const struct nook_node *r = nook_map_get(m, "r");
+	ck_assert_uint_eq(r->n, 1);
+	ck_assert_str_eq(r->items[0]->value, "9");
+	const struct nook_node *args = nook_map_get(nook_map_get(m, "process"), "args");
+	ck_assert_uint_eq(args->n, 1);
+	ck_assert_str_eq(args->items[0]->value, "c");
+	nook_node_free(m);
+}
+END_TEST
+
+START_TEST(test_overrides)
+{
+	struct nook_node *root = parse("hostname: a\nmounts: [{type: tmpfs, target: /x}]\nrootfs: empty\n");
+	struct nook_error e = { 0 };
+	ck_assert_int_eq(nook_override_apply(root, "hostname=\"b\"", &e), 0);
+	ck_assert_str_eq(nook_map_get(root, "hostname")->value, "b");
+	ck_assert_int_eq(nook_override_apply(root, "mounts+={type: tmpfs, target: /y}", &e), 0);
+	ck_assert_uint_eq(nook_map_get(root, "mounts")->n, 2);
+	ck_assert_int_eq(nook_override_apply(root, "network.ports+=[\"80\"]", &e), 0);
+	ck_assert_int_eq(nook_override_apply(root, "network.ports+=[\"81\"]", &e), 0);
+	ck_assert_uint_eq(nook_map_get(nook_map_get(root, "network"), "ports")->n, 2);
+	ck_assert_int_eq(nook_override_apply(root, "process.env.set.A.B=\"v\"", &e), 0);
+	const struct nook_node *set = nook_map_get(nook_map_get(nook_map_get(root, "process"), "env"), "set");
+	ck_assert_str_eq(nook_map_get(set, "A.B")->value, "v");
+	/* a key below a single value replaces it */
+	ck_assert_int_eq(nook_override_apply(root, "rootfs.path=\"/r\"", &e), 0);
+	ck_assert_int_eq(nook_map_get(root, "rootfs")->kind, NOOK_NODE_MAP);
+	ck_assert_int_lt(nook_override_apply(root, "mounts.target=/z", &e), 0);
+	ck_assert_str_eq(e.msg, "--set mounts.target: 'mounts' is a list; replace it whole or append with mounts+=VALUE");
+	ck_assert_int_lt(nook_override_apply(root, "hostname+=x", &e), 0);
+	ck_assert_int_lt(nook_override_apply(root, "=x", &e), 0);
+	ck_assert_int_lt(nook_override_apply(root, "a..b=x", &e), 0);
+	ck_assert_str_eq(e.msg, "--set a..b: empty key in the path (write KEY.SUBKEY=VALUE)");
+	ck_assert_int_lt(nook_override_apply(root, "hostname=[unclosed", &e), 0);
+	ck_assert_msg(strncmp(e.msg, "--set hostname: invalid YAML", 28) == 0, "%s", e.msg);
+	nook_node_free(root);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- keys */
+
+static const char *every_key =
+	"description: all keys\n"
+	"name: box1\n"
+	"hostname: box\n"
+	"namespaces: {pid: true, ipc: false, uts: true, cgroup: false, net: true}\n"
+	"user: {mode: subuid, uid: 1000, gid: 100, uid_map: [{inside: 0, outside: 100000, count: 65536}],\n"
+	"       gid_map: [{inside: 0, outside: 200000, count: 10}]}\n"
+	"rootfs: {path: /srv/root, readonly: true, overlay: {lower: [/srv/l1], upper: /srv/up, work: /srv/wk, driver: fuse}}\n"
+	"mounts:\n"
+	"  - {type: bind, source: /a, target: /b, optional: true}\n"
+	"  - {type: ro-bind, source: /c/./d/, target: /e}\n"
+	"  - {type: dev-bind, source: /dev/dri, target: /dev/dri}\n"
+	"  - {type: tmpfs, target: /t, size: 64M, mode: \"1777\", options: nr_inodes=100}\n"
+	"  - {type: proc, target: /p}\n"
+	"  - {type: dir, target: /d, mode: 0700}\n"
+	"  - {type: symlink, source: usr/bin, target: /bin}\n"
+	"  - {type: file, target: /etc/motd, content: \"hi\\n\", readonly: true}\n"
+	"process:\n"
+	"  args: [/bin/echo, hi]\n"
+	"  env: {clear: true, keep: [NOOK_T_KEEP*], set: {A: '1', B: two}, unset: [NOOK_T_KEEP2]}\n"
+	"  cwd: /work\n"
+	"  init: false\n"
+	"  new_session: false\n"
+	"  die_with_parent: false\n"
+	"  tty: true\n"
+	"  timeout: 1m30s\n"
+	"security:\n"
+	"  capabilities: {add: [net_admin, CAP_SYS_PTRACE], drop: [ALL], ambient: [NET_ADMIN]}\n"
+	"  seccomp:\n"
+	"    profile: unconfined\n"
+	"    default_errno: ENOSYS\n"
+	"    allow_nested_userns: true\n"
+	"    rules:\n"
+	"      - {syscalls: [ptrace], action: errno, errno: EACCES}\n"
+	"      - syscalls: [personality]\n"
+	"        action: allow\n"
+	"        args: [{index: 0, op: masked_eq, value: 255, value2: 8}]\n"
+	"  no_new_privileges: false\n"
+	"  landlock: {read: [/usr], write: [/tmp], execute: [/bin], required: true}\n"
+	"  masked_paths: [/proc/x]\n"
+	"  readonly_paths: [/proc/y]\n"
+	"  rlimits: {nofile: {soft: 100, hard: 200}, core: 0, stack: 8M, cpu: unlimited}\n"
+	"  minimal_dev: true\n"
+	"  cgroup_writable: true\n"
+	"resources:\n"
+	"  memory: 512M\n"
+	"  memory_swap: unlimited\n"
+	"  cpus: 1.5\n"
+	"  cpu_weight: 200\n"
+	"  io_weight: 300\n"
+	"  pids: 64\n"
+	"  cpuset: {cpus: \"0-1,3\", mems: \"0\"}\n"
+	"  required: false\n"
+	"  stats_json: /tmp/s.json\n"
+	"network: {mode: slirp, ports: [\"8080:80\", \"127.0.0.2:53:5353/udp\", {container_port: 22, host_port: 2222}],\n"
+	"          allow_host_loopback: true, mtu: 1500}\n";
+
+START_TEST(test_every_key)
+{
+	struct nook_spec s;
+	struct nook_error e;
+	setenv("NOOK_T_KEEP1", "k1", 1);
+	setenv("NOOK_T_KEEP2", "k2", 1);
+	int r = load(every_key, NULL, &s, &e);
+	ck_assert_msg(r == 0, "%s", e.msg);
+	ck_assert_str_eq(s.name, "box1");
+	ck_assert_str_eq(s.hostname, "box");
+	ck_assert(s.ns_flags & CLONE_NEWPID);
+	ck_assert(!(s.ns_flags & CLONE_NEWIPC));
+	ck_assert(!(s.ns_flags & CLONE_NEWCGROUP));
+	ck_assert(s.ns_flags & CLONE_NEWUSER);
+	ck_assert_int_eq(s.userns, NOOK_USERNS_SUBUID);
+	ck_assert_uint_eq(s.uid, 1000);
+	ck_assert_uint_eq(s.gid, 100);
+	ck_assert_uint_eq(s.n_uid_maps, 1);
+	ck_assert_uint_eq(s.uid_maps[0].outside, 100000);
+	ck_assert_uint_eq(s.gid_maps[0].count, 10);
+	ck_assert_int_eq(s.rootfs.kind, NOOK_ROOTFS_OVERLAY);
+	ck_assert(s.rootfs.readonly);
+	ck_assert_str_eq(s.rootfs.lower[0], "/srv/l1");
+	ck_assert_str_eq(s.rootfs.lower[1], "/srv/root");
+	ck_assert_str_eq(s.rootfs.upper, "/srv/up");
+	ck_assert_str_eq(s.rootfs.work, "/srv/wk");
+	ck_assert_str_eq(s.rootfs.overlay_driver, "fuse");
+	ck_assert_uint_eq(s.n_mounts, 8);
+	ck_assert_int_eq(s.mounts[0].type, NOOK_MOUNT_BIND);
+	ck_assert(s.mounts[0].optional);
+	ck_assert(!s.mounts[0].readonly);
+	ck_assert_str_eq(s.mounts[1].source, "/c/d");
+	ck_assert(s.mounts[1].readonly);
+	ck_assert_int_eq(s.mounts[2].type, NOOK_MOUNT_DEV_BIND);
+	ck_assert_uint_eq(s.mounts[3].size, 64ull << 20);
+	ck_assert_int_eq(s.mounts[3].mode, 01777);
+	ck_assert_str_eq(s.mounts[3].options, "nr_inodes=100");
+	ck_assert_int_eq(s.mounts[4].type, NOOK_MOUNT_PROC);
+	ck_assert_int_eq(s.mounts[5].mode, 0700);
+	ck_assert_str_eq(s.mounts[6].source, "usr/bin");
+	ck_assert_str_eq(s.mounts[7].content, "hi\n");
+	ck_assert(s.mounts[7].readonly);
+	ck_assert_str_eq(s.argv[0], "/bin/echo");
+	ck_assert_ptr_null(s.argv[2]);
+	ck_assert(nook_strv_contains(s.env, "NOOK_T_KEEP1=k1"));
+	ck_assert(!nook_strv_contains(s.env, "NOOK_T_KEEP2=k2"));
+	ck_assert(nook_strv_contains(s.env, "A=1"));
+	ck_assert(nook_strv_contains(s.env, "B=two"));
+	ck_assert_str_eq(s.cwd, "/work");
+	ck_assert(!s.init && !s.new_session && !s.die_with_parent && s.tty);
+	ck_assert_uint_eq(s.timeout_ms, 90000);
+	ck_assert_str_eq(s.cap_add[0], "NET_ADMIN");
+	ck_assert_str_eq(s.cap_add[1], "SYS_PTRACE");
+	ck_assert_str_eq(s.cap_drop[0], "ALL");
+	ck_assert_str_eq(s.cap_ambient[0], "NET_ADMIN");
+	ck_assert_int_eq(s.seccomp, NOOK_SECCOMP_UNCONFINED);
+	ck_assert_int_eq(s.seccomp_default_errno, ENOSYS);
+	ck_assert(s.allow_nested_userns);
+	ck_assert_uint_eq(s.n_seccomp_rules, 2);
+	ck_assert_int_eq(s.seccomp_rules[0].errno_ret, EACCES);
+	ck_assert_int_eq(s.seccomp_rules[1].action, NOOK_SCMP_ALLOW);
+	ck_assert_int_eq(s.seccomp_rules[1].args[0].op, NOOK_SCMP_OP_MASKED_EQ);
+	ck_assert_uint_eq(s.seccomp_rules[1].args[0].value2, 8);
+	ck_assert(!s.no_new_privs);
+	ck_assert(s.landlock_enabled && s.landlock_required);
+	ck_assert_str_eq(s.landlock_execute[0], "/bin");
+	ck_assert(nook_strv_contains(s.masked_paths, "/proc/x"));
+	ck_assert(nook_strv_contains(s.masked_paths, "/proc/kcore"));
+	ck_assert(nook_strv_contains(s.readonly_paths, "/proc/y"));
+	ck_assert_uint_eq(s.n_rlimits, 4);
+	ck_assert_int_eq(s.rlimits[0].resource, RLIMIT_NOFILE);
+	ck_assert_uint_eq(s.rlimits[0].hard, 200);
+	ck_assert_uint_eq(s.rlimits[2].soft, 8ull << 20);
+	ck_assert_uint_eq(s.rlimits[3].soft, UINT64_MAX);
+	ck_assert(s.minimal_dev && s.cgroup_writable);
+	ck_assert_uint_eq(s.memory, 512ull << 20);
+	ck_assert_uint_eq(s.memory_swap, UINT64_MAX);
+	ck_assert_uint_eq(s.cpu_quota_us, 150000);
+	ck_assert_uint_eq(s.cpu_period_us, 100000);
+	ck_assert_uint_eq(s.cpu_weight, 200);
+	ck_assert_uint_eq(s.io_weight, 300);
+	ck_assert_uint_eq(s.pids, 64);
+	ck_assert_str_eq(s.cpuset_cpus, "0-1,3");
+	ck_assert_str_eq(s.cpuset_mems, "0");
+	ck_assert(!s.resources_required);
+	ck_assert_str_eq(s.stats_json, "/tmp/s.json");
+	ck_assert_int_eq(s.net, NOOK_NET_SLIRP);
+	ck_assert_uint_eq(s.n_ports, 3);
+	ck_assert_uint_eq(s.ports[0].host_port, 8080);
+	ck_assert_uint_eq(s.ports[0].container_port, 80);
+	ck_assert_str_eq(s.ports[0].host_addr, "127.0.0.1");
+	ck_assert_str_eq(s.ports[1].host_addr, "127.0.0.2");
+	ck_assert(s.ports[1].udp);
+	ck_assert_uint_eq(s.ports[2].host_port, 2222);
+	ck_assert(s.allow_host_loopback);
+	ck_assert_uint_eq(s.mtu, 1500);
+	nook_spec_free(&s);
+}
+END_TEST
+
+START_TEST(test_defaults_and_env)
+{
+	struct nook_spec s;
+	struct nook_error e;
+	setenv("NOOK_T_HOSTVAR", "h", 1);
+	int r = load("hostname: x\n", NULL, &s, &e);
+	ck_assert_msg(r == 0, "%s", e.msg);
+	ck_assert_int_eq(s.rootfs.kind, NOOK_ROOTFS_HOST);
+	ck_assert(s.init && s.new_session && s.die_with_parent && s.no_new_privs);
+	ck_assert(!nook_strv_contains(s.env, "NOOK_T_HOSTVAR=h")); /* cleared by default */
+	ck_assert_ptr_nonnull(s.env);
+	ck_assert_msg(strncmp(s.env[0], "PATH=", 5) == 0, "%s", s.env[0]);
+	nook_spec_free(&s);
+	r = load("process: {env: {clear: false, unset: [NOOK_T_*]}}\n", NULL, &s, &e);
+	ck_assert_msg(r == 0, "%s", e.msg);
+	ck_assert(!nook_strv_contains(s.env, "NOOK_T_HOSTVAR=h"));
+	ck_assert(nook_strv_len(s.env) > 1);
+	nook_spec_free(&s);
+	r = load("process: {env: {clear: false}}\n", NULL, &s, &e);
+	ck_assert(nook_strv_contains(s.env, "NOOK_T_HOSTVAR=h"));
+	nook_spec_free(&s);
+	/* namespaces.net: false means the host network */
+	r = load("namespaces: {net: false}\n", NULL, &s, &e);
+	ck_assert_int_eq(s.net, NOOK_NET_HOST);
+	ck_assert(!(s.ns_flags & CLONE_NEWNET));
+	nook_spec_free(&s);
+	r = load("network: {mode: host}\n", NULL, &s, &e);
+	ck_assert(!(s.ns_flags & CLONE_NEWNET));
+	nook_spec_free(&s);
+	/* rootfs forms */
+	r = load("rootfs: /srv/r\n", NULL, &s, &e);
+	ck_assert_int_eq(s.rootfs.kind, NOOK_ROOTFS_DIR);
+	ck_assert_str_eq(s.rootfs.path, "/srv/r");
+	nook_spec_free(&s);
+	r = load("rootfs: empty\n", (char *[]){ "rootfs.path=\"/srv/q\"", NULL }, &s, &e);
+	ck_assert_msg(r == 0, "%s", e.msg);
+	ck_assert_int_eq(s.rootfs.kind, NOOK_ROOTFS_DIR);
+	nook_spec_free(&s);
+	/* ~ leaves the default */
+	r = load("process: {init: ~}\n", NULL, &s, &e);
+	ck_assert(s.init);
+	nook_spec_free(&s);
+}
+END_TEST
+
+START_TEST(test_cli_overrides)
+{
+	struct nook_spec s;
+	struct nook_error e;
+	char *ov[] = { "hostname=\"cli\"", "mounts+={type: bind, source: \"/x\", target: \"/y\"}",
+		       "process.env.set.FOO=\"bar baz\"", "resources.memory=\"1G\"", "resources.cpus=\"0.5\"",
+		       "security.capabilities.add+=[\"NET_RAW\"]", "process.timeout=\"10s\"",
+		       "user.uid=\"5\"", "network.mode=\"slirp\"", "network.ports+=[\"9000:90\"]",
+		       "security.seccomp=\"unconfined\"", "process.args=[a, b]", NULL };
+	int r = load("hostname: file\nmounts: [{type: tmpfs, target: /t}]\nprocess: {args: [z]}\n", ov, &s, &e);
+	ck_assert_msg(r == 0, "%s", e.msg);
+	ck_assert_str_eq(s.hostname, "cli");
+	ck_assert_uint_eq(s.n_mounts, 2);
+	ck_assert_str_eq(s.mounts[1].target, "/y");
+	ck_assert(nook_strv_contains(s.env, "FOO=bar baz"));
+	ck_assert_uint_eq(s.memory, 1ull << 30);
+	ck_assert_uint_eq(s.cpu_quota_us, 50000);
+	ck_assert_str_eq(s.cap_add[0], "NET_RAW");
+	ck_assert_uint_eq(s.timeout_ms, 10000);
+	ck_assert_uint_eq(s.uid, 5);
+	ck_assert_uint_eq(s.n_ports, 1);
+	ck_assert_int_eq(s.seccomp, NOOK_SECCOMP_UNCONFINED);
+	ck_assert_str_eq(s.argv[0], "a");
+	ck_assert_uint_eq(nook_strv_len(s.argv), 2);
+	nook_spec_free(&s);
+	ck_assert_str_eq(errmsg("hostname: a\n", (char *[]){ "resources.memory=\"3Q\"", NULL }),
+			 "--set resources.memory: invalid size '3Q': expected a size such as 512M, 2G or 1.5G (units: K, M, G, T, P)");
+	ck_assert_str_eq(errmsg("hostname: a\n", (char *[]){ "hostnme=\"x\"", NULL }),
+			 "--set hostnme: unknown key 'hostnme' (did you mean 'hostname'?)");
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	ck_assert_str_eq(errmsg("hostnme: box\n", NULL),
+			 "T/p.yaml:1:1: unknown key 'hostnme' (did you mean 'hostname'?)");
+	ck_assert_str_eq(errmsg("resources:\n  memroy: 1G\n", NULL),
+			 "T/p.yaml:2:3: unknown key 'memroy' in resources (did you mean 'memory'?)");
+	ck_assert_str_eq(errmsg("resources:\n  memory: 1.5\n", NULL),
+			 "T/p.yaml:2:11: invalid size '1.5': size is not a whole number of bytes");
+	ck_assert_str_eq(errmsg("process: {cwd: work}\n", NULL),
+			 "T/p.yaml:1:16: path 'work' must be absolute (start with / or use ${HOME}, ${PWD})");
+	ck_assert_str_eq(errmsg("process: {init: yes}\n", NULL),
+			 "T/p.yaml:1:17: expected true or false, got 'yes'");
+	ck_assert_str_eq(errmsg("hostname: [a]\n", NULL), "T/p.yaml:1:11: expected a string, got a list");
+	ck_assert_str_eq(errmsg("mounts: [{type: bind, target: /x}]\n", NULL),
+			 "T/p.yaml:1:10: bind mount on /x needs a 'source'");
+	ck_assert_str_eq(errmsg("network: {mode: slip}\n", NULL),
+			 "T/p.yaml:1:17: unknown value 'slip' (expected 'none', 'host', 'slirp' or 'pasta')");
+	ck_assert_str_eq(errmsg("hostname: ${NOPE}\n", NULL),
+			 "T/p.yaml:1:11: unknown variable '${NOPE}' (known: HOME, USER, UID, GID, XDG_RUNTIME_DIR, PWD; use ${env:NOPE} for the environment)");
+	ck_assert_str_eq(errmsg("security: {capabilities: {add: [NET_ADMINN]}}\n", NULL),
+			 "T/p.yaml:1:33: unknown capability 'NET_ADMINN' (see capabilities(7))");
+	ck_assert_str_eq(errmsg("namespaces: {user: false}\n", NULL),
+			 "T/p.yaml:1:20: nook always creates a new user namespace; it cannot be turned off");
+	ck_assert_str_eq(errmsg("- a\n", NULL),
+			 "T/p.yaml:1:1: a profile is a map of keys (like 'hostname: box'), not a list");
+}
+END_TEST
+
+/* ---------------------------------------------------------------- extends */
+
+START_TEST(test_extends)
+{
+	struct nook_spec s;
+	struct nook_error e = { 0 };
+	free(write_tmp("base.yaml", "hostname: base\nmounts: [{type: tmpfs, target: /a}]\nprocess: {args: [x]}\n"));
+	free(write_tmp("mid.yaml", "extends: base.yaml\nmounts: [{type: tmpfs, target: /b}]\n"));
+	char *child = write_tmp("child.yaml", "extends: [mid.yaml]\nhostname: child\nprocess: {args: [y, z]}\n");
+	int r = nook_profile_resolve(child, NULL, NULL, &s, &e);
+	ck_assert_msg(r == 0, "%s", e.msg);
+	ck_assert_str_eq(s.hostname, "child");
+	ck_assert_uint_eq(s.n_mounts, 2);
+	ck_assert_str_eq(s.mounts[0].target, "/a");
+	ck_assert_str_eq(s.mounts[1].target, "/b");
+	ck_assert_uint_eq(nook_strv_len(s.argv), 2);
+	nook_spec_free(&s);
+	free(child);
+
+	free(write_tmp("c1.yaml", "extends: c2.yaml\n"));
+	char *c2 = write_tmp("c2.yaml", "hostname: x\nextends: c1.yaml\n");
+	r = nook_profile_resolve_ex(c2, NULL, NULL, NOOK_PROFILE_ALLOW_NO_COMMAND, &s, &e);
+	ck_assert_int_lt(r, 0);
+	ck_assert_msg(strstr(e.msg, "extends cycle: ") && strstr(e.msg, "c2.yaml -> "), "%s", e.msg);
+	free(c2);
+
+	/* a name equal to the profile's own continues down the search path */
+	char *d1 = nook_asprintf("%s/d1", tmpdir), *d2 = nook_asprintf("%s/d2", tmpdir);
+	ck_assert_int_eq(nook_mkdir_p(d1, 0755), 0);
+	ck_assert_int_eq(nook_mkdir_p(d2, 0755), 0);
+	free(write_tmp("d1/mine.yaml", "extends: mine\nhostname: top\n"));
+	free(write_tmp("d2/mine.yaml", "hostname: bottom\nname: fromd2\n"));
+	char *path = nook_asprintf("%s:%s", d1, d2);
+	setenv("NOOK_PROFILE_PATH", path, 1);
+	r = nook_profile_resolve_ex("mine", NULL, NULL, NOOK_PROFILE_ALLOW_NO_COMMAND, &s, &e);
+	ck_assert_msg(r == 0, "%s", e.msg);
+	ck_assert_str_eq(s.hostname, "top");
+	ck_assert_str_eq(s.name, "fromd2");
+	nook_spec_free(&s);
+	/* the message for a missing profile and no command */
+	r = nook_profile_resolve("sh", NULL, NULL, &s, &e);
+	ck_assert_int_eq(r, -ENOENT);
+	ck_assert_str_eq(e.msg, "no profile named 'sh' (to run a command: nook run -- sh)");
+	ck_assert_int_eq(e.exit_status, 125);
+	r = nook_profile_resolve("mine", NULL, NULL, &s, &e);
+	ck_assert_int_lt(r, 0);
+	ck_assert_msg(strstr(e.msg, "has no process.args: give a command (nook run mine -- COMMAND)"), "%s", e.msg);
+	unsetenv("NOOK_PROFILE_PATH");
+	free(path);
+	free(d1);
+	free(d2);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- emitter */
+
+static char *emit(const struct nook_spec *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct nook_error e = { 0 };
+	ck_assert_int_eq(nook_spec_emit_yaml(s, f, &e), 0);
+	fclose(f);
+	return buf;
+}
+
+static void round_trip(const char *arg)
+{
+	struct nook_spec a, b;
+	struct nook_error e = { 0 };
+	int r = nook_profile_resolve_ex(arg, NULL, NULL, NOOK_PROFILE_ALLOW_NO_COMMAND, &a, &e);
+	ck_assert_msg(r == 0, "%s: %s", arg, e.msg);
+	char *y1 = emit(&a);
+	char *p = write_tmp("rt.yaml", y1);
+	r = nook_profile_resolve_ex(p, NULL, NULL, NOOK_PROFILE_ALLOW_NO_COMMAND, &b, &e);
+	ck_assert_msg(r == 0, "%s re-read: %s\n%s", arg, e.msg, y1);
+	char *y2 = emit(&b);
+	ck_assert_str_eq(y1, y2);
+	free(y1);
+	free(y2);
+	free(p);
+	nook_spec_free(&a);
+	nook_spec_free(&b);
+}
+
+START_TEST(test_emit_round_trip)
+{
+	setenv("NOOK_PROFILE_PATH", NOOK_TEST_SRCDIR "/profiles", 1);
+	setenv("NOOK_T_KEEP1", "has $dollar and \"quotes\"", 1);
+	const char *shipped[] = { "default", "strict", "desktop", "ci", "dev", NULL };
+	for (int i = 0; shipped[i]; i++)
+		round_trip(shipped[i]);
+	char *p = write_tmp("every.yaml", every_key);
+	char *copy = nook_strdup(p);
+	round_trip(copy);
+	free(copy);
+	free(p);
+	unsetenv("NOOK_PROFILE_PATH");
+}
+END_TEST
+
+START_TEST(test_suggest)
+{
+	ck_assert_uint_eq(nook_edit_distance("hostname", "hostname"), 0);
+	ck_assert_uint_eq(nook_edit_distance("hostnme", "hostname"), 1);
+	ck_assert_uint_eq(nook_edit_distance("hsotname", "hostname"), 1);
+	ck_assert_uint_eq(nook_edit_distance("", "abc"), 3);
+	/* nothing close: the message lists the known keys instead */
+	const char *m = errmsg("zzzzzz: 1\n", NULL);
+	ck_assert_msg(strstr(m, "unknown key 'zzzzzz' (known keys: description, name, hostname, namespaces,"), "%s", m);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("profile");
+	TCase *tc = tcase_create("profile");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_sizes);
+	tcase_add_test(tc, test_durations);
+	tcase_add_test(tc, test_cpus);
+	tcase_add_test(tc, test_vars);
+	tcase_add_test(tc, test_tree_positions);
+	tcase_add_test(tc, test_merge_rules);
+	tcase_add_test(tc, test_overrides);
+	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_defaults_and_env);
+	tcase_add_test(tc, test_cli_overrides);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_extends);
+	tcase_add_test(tc, test_emit_round_trip);
+	tcase_add_test(tc, test_suggest);
+	suite_add_tcase(s, tc);
+	return nook_check_main(s);
+}
