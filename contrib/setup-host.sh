@@ -24,7 +24,7 @@ libcap-dev libseccomp-dev libyaml-dev libsubid-dev check
 uidmap slirp4netns fuse-overlayfs busybox-static bubblewrap scdoc
 iproute2 procps util-linux python3 clang"
 # Only for the tests and benchmarks; installed with --test.
-TEST_PACKAGES="hyperfine iperf3 passt qemu-system-x86 linux-image-amd64 cpio kmod strace"
+TEST_PACKAGES="hyperfine iperf3 passt qemu-system-x86 linux-image-amd64 cpio kmod strace golang-github-containers-common"
 
 want=$PACKAGES
 [ "${1:-}" = "--test" ] && want="$PACKAGES $TEST_PACKAGES"

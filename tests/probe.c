@@ -1,0 +1,437 @@
+/* probe.c - a static program that runs inside a container and reports,
+ * one line per check, what it could and could not do.
+ *
+ * Every line is "NAME: RESULT", where RESULT is "ok" (the kernel let it
+ * through), an errno name such as EPERM or ENOSYS, or for files "masked"
+ * (the path reads as /dev/null or an empty directory) and "absent". The
+ * attacks use arguments that the kernel itself would reject with an error
+ * other than EPERM where it can, so a seccomp denial is told apart from a
+ * kernel refusal. Nothing here changes the host: the container is private.
+ *
+ * Build: static, so it runs in any root filesystem (tests/probe).
+ * Usage: probe            run every check
+ *        probe NAME...    run only the named checks
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+#define X32_BIT 0x40000000L
+#define X32_KEYCTL 250          /* x32 and x86_64 share this number */
+#define I386_KEYCTL 288
+#define KEYCTL_GET_KEYRING_ID 0
+#define KEY_SPEC_SESSION_KEYRING (-3)
+#define KEY_SPEC_PROCESS_KEYRING (-2)
+#define UFFD_USER_MODE_ONLY 1
+
+static const char *ename(int e)
+{
+	const char *n = strerrorname_np(e);
+	return n ? n : "E?";
+}
+
+static void report(const char *name, long r, int e)
+{
+	printf("%s: %s\n", name, r < 0 ? ename(e) : "ok");
+	fflush(stdout);
+}
+
+#define SYS(name, ...) do { errno = 0; long _r = syscall(__VA_ARGS__); report(name, _r, errno); } while (0)
+
+static void check_tiocsti(void)
+{
+	char c = '#';
+	long r;
+
+	errno = 0;
+	r = syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI, &c);
+	report("tiocsti", r, errno);
+	/* the kernel only looks at the low 32 bits of the command */
+	errno = 0;
+	r = syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI | (1UL << 32), &c);
+	report("tiocsti_high", r, errno);
+}
+
+static void check_tioclinux(void)
+{
+	char sub = 0; /* an invalid subcode: harmless if it got through */
+	errno = 0;
+	long r = syscall(SYS_ioctl, 0, (unsigned long)TIOCLINUX, &sub);
+	report("tioclinux", r, errno);
+}
+
+/* Run fn in a child so namespace changes do not leak into later checks. */
+static void in_child(const char *name, int (*fn)(void))
+{
+	int st;
+	pid_t p = fork();
+
+	if (p < 0) {
+		report(name, -1, errno);
+		return;
+	}
+	if (p == 0)
+		_exit(fn() < 0 ? (errno & 0xff) : 0);
+	if (waitpid(p, &st, 0) < 0 || !WIFEXITED(st)) {
+		printf("%s: killed\n", name);
+		fflush(stdout);
+		return;
+	}
+	report(name, WEXITSTATUS(st) ? -1 : 0, WEXITSTATUS(st));
+}
+
+static int do_unshare_user(void) { return unshare(CLONE_NEWUSER); }
+
+static void check_clone_newns(void)
+{
+	errno = 0;
+	long p = syscall(SYS_clone, (unsigned long)(CLONE_NEWNS | SIGCHLD), 0L, 0L, 0L, 0L);
+	if (p == 0)
+		_exit(0);
+	if (p > 0)
+		waitpid((pid_t)p, NULL, 0);
+	report("clone_newns", p, errno);
+}
+
+static void check_clone3(void)
+{
+	struct clone_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.exit_signal = SIGCHLD;
+	errno = 0;
+	long p = syscall(SYS_clone3, &a, sizeof(a));
+	if (p == 0)
+		_exit(0);
+	if (p > 0)
+		waitpid((pid_t)p, NULL, 0);
+	report("clone3", p, errno);
+}
+
+static void check_read(const char *name, const char *path)
+{
+	struct stat st;
+	char buf[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("%s: %s\n", name, errno == ENOENT ? "absent" : ename(errno));
+		fflush(stdout);
+		return;
+	}
+	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3) {
+		printf("%s: masked\n", name);
+	} else {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0)
+			printf("%s: %s\n", name, ename(errno));
+		else
+			printf("%s: ok\n", name);
+	}
+	fflush(stdout);
+	close(fd);
+}
+
+/* A masked directory is an empty tmpfs on top of /proc or /sys. */
+static void check_masked_dir(const char *name, const char *path)
+{
+	struct statfs sf;
+
+	if (statfs(path, &sf) < 0) {
+		printf("%s: %s\n", name, errno == ENOENT ? "absent" : ename(errno));
+		fflush(stdout);
+		return;
+	}
+	printf("%s: %s\n", name, sf.f_type == TMPFS_MAGIC ? "masked" : "ok");
+	fflush(stdout);
+}
+
+/* A sysctl of the container's own network namespace: its root may write
+ * it, so only a read-only /proc/sys stops the write. The current value is
+ * written back unchanged. */
+static void check_write_proc_sys(void)
+{
+	const char *path = "/proc/sys/net/ipv4/ip_default_ttl";
+	char val[64] = "64\n";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, val, sizeof(val) - 1);
+		val[n > 0 ? n : 0] = 0;
+		close(fd);
+	}
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		report("write_proc_sys", -1, errno);
+		return;
+	}
+	errno = 0;
+	long r = write(fd, val, strlen(val));
+	report("write_proc_sys", r, errno);
+	close(fd);
+}
+
+static void check_write_sysrq(void)
+{
+	/* open for writing only; never write a command */
+	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		printf("write_sysrq: absent\n");
+		fflush(stdout);
+		return;
+	}
+	report("write_sysrq", fd, errno);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void check_mknod(void)
+{
+	const char *dirs[] = { "/tmp", "/dev/shm", ".", NULL };
+	char path[256];
+
+	for (int i = 0; dirs[i]; i++) {
+		snprintf(path, sizeof(path), "%s/nook-probe-node.%d", dirs[i], (int)getpid());
+		errno = 0;
+		int r = mknod(path, S_IFCHR | 0600, makedev(1, 3));
+		if (r == 0)
+			unlink(path);
+		if (r == 0 || (errno != EROFS && errno != EACCES)) {
+			report("mknod", r, errno);
+			return;
+		}
+	}
+	report("mknod", -1, errno);
+}
+
+static void check_i386_keyctl(void)
+{
+	long r;
+
+	/* the i386 ABI through int $0x80 */
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"((long)I386_KEYCTL), "b"((long)KEYCTL_GET_KEYRING_ID),
+			   "c"((long)KEY_SPEC_SESSION_KEYRING), "d"(0L)
+			 : "memory");
+	report("i386_keyctl", r < 0 && r > -4096 ? -1 : r, r < 0 && r > -4096 ? (int)-r : 0);
+}
+
+static void check_personality(void)
+{
+	errno = 0;
+	long r = syscall(SYS_personality, (unsigned long)(PER_LINUX | ADDR_NO_RANDOMIZE));
+	report("personality", r, errno);
+	if (r >= 0)
+		syscall(SYS_personality, (unsigned long)r);
+	/* a safe value and the query must keep working */
+	errno = 0;
+	r = syscall(SYS_personality, 0xffffffffUL);
+	report("personality_query", r, errno);
+}
+
+static void check_ptrace_parent(void)
+{
+	pid_t pp = getppid();
+
+	if (pp <= 0) {
+		printf("ptrace_parent: none\n");
+		fflush(stdout);
+		return;
+	}
+	errno = 0;
+	/* SEIZE does not stop the tracee; our exit detaches */
+	long r = ptrace(PTRACE_SEIZE, pp, NULL, NULL);
+	report("ptrace_parent", r, errno);
+	if (r == 0)
+		ptrace(PTRACE_DETACH, pp, NULL, NULL);
+}
+
+static void check_umount_masked(void)
+{
+	const char *paths[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/acpi", NULL };
+
+	for (int i = 0; paths[i]; i++) {
+		if (access(paths[i], F_OK) < 0)
+			continue;
+		errno = 0;
+		long r = umount2(paths[i], MNT_DETACH);
+		report("umount_masked", r, errno);
+		if (r == 0) /* what the mask hid */
+			check_read("unmasked_read", paths[i]);
+		return;
+	}
+	printf("umount_masked: absent\n");
+	fflush(stdout);
+}
+
+static void print_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int fds[256], n = 0;
+
+	if (!d) {
+		printf("fds: %s\n", ename(errno));
+		return;
+	}
+	while ((e = readdir(d)) && n < 256) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		fds[n++] = fd;
+	}
+	closedir(d);
+	/* sort for a stable line */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && fds[j - 1] > fds[j]; j--) {
+			int t = fds[j]; fds[j] = fds[j - 1]; fds[j - 1] = t;
+		}
+	printf("fds:");
+	for (int i = 0; i < n; i++)
+		printf("%s%d", i ? "," : " ", fds[i]);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void print_cwd(void)
+{
+	char buf[4096];
+	if (getcwd(buf, sizeof(buf)))
+		printf("cwd: %s\n", buf);
+	else
+		printf("cwd: %s\n", ename(errno));
+	fflush(stdout);
+}
+
+static void print_status(void)
+{
+	static const char *keys[] = { "Uid:", "Seccomp:", "NoNewPrivs:", "CapInh:", "CapPrm:",
+				      "CapEff:", "CapBnd:", "CapAmb:", NULL };
+	char line[512];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f) {
+		printf("status: %s\n", ename(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		for (int i = 0; keys[i]; i++) {
+			if (strncmp(line, keys[i], strlen(keys[i])) == 0) {
+				char *v = line + strlen(keys[i]);
+				v += strspn(v, " \t");
+				/* "Uid:" has four columns; keep one space between */
+				for (char *p = v; *p; p++)
+					if (*p == '\t')
+						*p = ' ';
+				printf("%.*s %s", (int)strlen(keys[i]), keys[i], v);
+			}
+		}
+	}
+	fclose(f);
+	fflush(stdout);
+}
+
+static int want(int argc, char **argv, const char *name)
+{
+	if (argc < 2)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* probe --no-landlock CMD...: run CMD as if the kernel had no Landlock
+ * (the Landlock syscalls answer ENOSYS), to test nook's fallback. */
+static int exec_without_landlock(char **cmd)
+{
+	struct sock_filter prog[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 444, 0, 1),       /* landlock_create_ruleset */
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 446, 0, 1),       /* .. landlock_restrict_self */
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	};
+	struct sock_fprog fp = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0) {
+		perror("probe: seccomp");
+		return 125;
+	}
+	execvp(cmd[0], cmd);
+	perror(cmd[0]);
+	return 127;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 2 && strcmp(argv[1], "--no-landlock") == 0)
+		return exec_without_landlock(argv + 2);
+
+#define RUN(name, stmt) do { if (want(argc, argv, name)) { stmt; } } while (0)
+	RUN("tiocsti", check_tiocsti());
+	RUN("tioclinux", check_tioclinux());
+	RUN("keyctl", SYS("keyctl", SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0L));
+	RUN("add_key", SYS("add_key", SYS_add_key, "user", "nook-probe", "x", 1L, KEY_SPEC_PROCESS_KEYRING));
+	/* an unknown bpf command: the kernel says EINVAL */
+	RUN("bpf", SYS("bpf", SYS_bpf, 0xfffL, NULL, 0L));
+	/* a NULL attribute: the kernel says EFAULT */
+	RUN("perf_event_open", SYS("perf_event_open", SYS_perf_event_open, NULL, 0L, -1L, -1L, 0L));
+	RUN("io_uring_setup", SYS("io_uring_setup", SYS_io_uring_setup, 0L, NULL));
+	RUN("userfaultfd", SYS("userfaultfd", SYS_userfaultfd, (long)(O_CLOEXEC | UFFD_USER_MODE_ONLY)));
+	RUN("mount", SYS("mount", SYS_mount, NULL, "/", NULL, (long)(MS_REC | MS_PRIVATE), NULL));
+	RUN("unshare_user", in_child("unshare_user", do_unshare_user));
+	RUN("clone_newns", check_clone_newns());
+	RUN("clone3", check_clone3());
+	RUN("read_kcore", check_read("read_kcore", "/proc/kcore"));
+	RUN("read_keys", check_read("read_keys", "/proc/keys"));
+	RUN("read_timer_list", check_read("read_timer_list", "/proc/timer_list"));
+	RUN("list_acpi", check_masked_dir("list_acpi", "/proc/acpi"));
+	RUN("write_proc_sys", check_write_proc_sys());
+	RUN("write_sysrq", check_write_sysrq());
+	RUN("mknod", check_mknod());
+	RUN("x32_keyctl", SYS("x32_keyctl", X32_BIT | X32_KEYCTL, KEYCTL_GET_KEYRING_ID,
+			      KEY_SPEC_SESSION_KEYRING, 0L));
+	RUN("i386_keyctl", check_i386_keyctl());
+	RUN("personality", check_personality());
+	RUN("ptrace_parent", check_ptrace_parent());
+	/* last of the attacks: it may take a mask away */
+	RUN("umount_masked", check_umount_masked());
+	RUN("fds", print_fds());
+	RUN("cwd", print_cwd());
+	RUN("status", print_status());
+	return 0;
+}

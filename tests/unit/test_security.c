@@ -1,0 +1,548 @@
+/* test_security.c - the pure parts of the security envelope: capability
+ * sets, the seccomp rule tables and custom rules, OCI seccomp files,
+ * Landlock rights per ABI, rlimit names and checks. */
+#include <errno.h>
+#include <linux/filter.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include "nook/security.h"
+#include "nook/spec.h"
+#include "nook/util.h"
+#include "tap.h"
+
+#define B(c) NOOK_CAP_BIT(c)
+static char *sv(const char *a) { return (char *)a; }
+
+/* ------------------------------------------------------------ capabilities */
+
+START_TEST(cap_names)
+{
+	ck_assert_int_eq(nook_cap_from_name("NET_ADMIN"), CAP_NET_ADMIN);
+	ck_assert_int_eq(nook_cap_from_name("cap_net_admin"), CAP_NET_ADMIN);
+	ck_assert_int_eq(nook_cap_from_name("CAP_SYS_ADMIN"), CAP_SYS_ADMIN);
+	ck_assert_int_eq(nook_cap_from_name("chown"), CAP_CHOWN);
+	ck_assert_int_eq(nook_cap_from_name("NOT_A_CAP"), -1);
+	ck_assert_int_eq(nook_cap_from_name("12"), -1);
+	ck_assert_int_eq(nook_cap_from_name(""), -1);
+	ck_assert_int_eq(nook_cap_from_name(NULL), -1);
+	ck_assert_int_eq(nook_cap_from_name("ALL"), -1);
+}
+END_TEST
+
+START_TEST(cap_default_set)
+{
+	uint64_t want = B(CAP_CHOWN) | B(CAP_DAC_OVERRIDE) | B(CAP_FOWNER) | B(CAP_FSETID) |
+			B(CAP_KILL) | B(CAP_NET_BIND_SERVICE) | B(CAP_SETFCAP) | B(CAP_SETGID) |
+			B(CAP_SETPCAP) | B(CAP_SETUID) | B(CAP_SYS_CHROOT);
+	uint64_t keep = 0;
+	struct nook_error err = { 0 };
+
+	ck_assert_uint_eq(nook_caps_default(), want);
+	ck_assert_int_eq(nook_caps_compute(NULL, NULL, 40, &keep, &err), 0);
+	ck_assert_uint_eq(keep, want);
+	ck_assert(!(keep & B(CAP_SYS_ADMIN)));
+	ck_assert(!(keep & B(CAP_NET_RAW)));
+}
+END_TEST
+
+START_TEST(cap_add_drop)
+{
+	struct nook_error err = { 0 };
+	uint64_t keep = 0;
+	char *add[] = { sv("NET_ADMIN"), sv("cap_sys_ptrace"), NULL };
+	char *drop[] = { sv("CHOWN"), sv("SETUID"), NULL };
+	char *all[] = { sv("ALL"), NULL };
+	char *one[] = { sv("KILL"), NULL };
+
+	ck_assert_int_eq(nook_caps_compute(add, drop, 40, &keep, &err), 0);
+	ck_assert(keep & B(CAP_NET_ADMIN));
+	ck_assert(keep & B(CAP_SYS_PTRACE));
+	ck_assert(!(keep & B(CAP_CHOWN)));
+	ck_assert(!(keep & B(CAP_SETUID)));
+	ck_assert(keep & B(CAP_FOWNER));
+
+	/* drop ALL, add one: only that one */
+	ck_assert_int_eq(nook_caps_compute(one, all, 40, &keep, &err), 0);
+	ck_assert_uint_eq(keep, B(CAP_KILL));
+	/* add ALL, drop one: everything the kernel knows but that one */
+	ck_assert_int_eq(nook_caps_compute(all, one, 40, &keep, &err), 0);
+	ck_assert_uint_eq(keep, ((UINT64_C(1) << 41) - 1) & ~B(CAP_KILL));
+	/* add ALL is limited to the running kernel's last cap */
+	ck_assert_int_eq(nook_caps_compute(all, NULL, 37, &keep, &err), 0);
+	ck_assert_uint_eq(keep, (UINT64_C(1) << 38) - 1);
+	/* drop ALL */
+	ck_assert_int_eq(nook_caps_compute(NULL, all, 40, &keep, &err), 0);
+	ck_assert_uint_eq(keep, 0);
+}
+END_TEST
+
+START_TEST(cap_unknown_name)
+{
+	struct nook_error err = { 0 };
+	uint64_t keep = 0;
+	char *bad[] = { sv("NET_ADMN"), NULL };
+
+	ck_assert_int_eq(nook_caps_compute(bad, NULL, 40, &keep, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "capabilities.add"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "NET_ADMN"));
+	ck_assert_int_eq(nook_caps_compute(NULL, bad, 40, &keep, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "capabilities.drop"));
+}
+END_TEST
+
+START_TEST(cap_ambient)
+{
+	struct nook_error err = { 0 };
+	uint64_t amb = 1;
+	char *nbs[] = { sv("NET_BIND_SERVICE"), NULL };
+	char *adm[] = { sv("SYS_ADMIN"), NULL };
+	char *all[] = { sv("ALL"), NULL };
+
+	ck_assert_int_eq(nook_caps_ambient(NULL, nook_caps_default(), 40, &amb, &err), 0);
+	ck_assert_uint_eq(amb, 0);
+	ck_assert_int_eq(nook_caps_ambient(nbs, nook_caps_default(), 40, &amb, &err), 0);
+	ck_assert_uint_eq(amb, B(CAP_NET_BIND_SERVICE));
+	/* not in the kept set: refused with a hint */
+	ck_assert_int_eq(nook_caps_ambient(adm, nook_caps_default(), 40, &amb, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cap_sys_admin"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "--cap-add"));
+	ck_assert_int_eq(nook_caps_ambient(all, B(CAP_KILL) | B(CAP_CHOWN), 40, &amb, &err), 0);
+	ck_assert_uint_eq(amb, B(CAP_KILL) | B(CAP_CHOWN));
+}
+END_TEST
+
+/* ------------------------------------------------------------ seccomp */
+
+static const struct nook_sc_rule *find_rule(const struct nook_sc_filter *f, const char *name,
+					    size_t nth)
+{
+	for (size_t i = 0; i < f->n_rules; i++)
+		if (strcmp(f->rules[i].name, name) == 0 && nth-- == 0)
+			return &f->rules[i];
+	return NULL;
+}
+
+START_TEST(sc_default_table)
+{
+	struct nook_spec s;
+	struct nook_sc_filter f;
+	struct nook_error err = { 0 };
+	const char *denied[] = { "keyctl", "add_key", "request_key", "bpf", "perf_event_open",
+				 "kexec_load", "kexec_file_load", "init_module", "finit_module",
+				 "delete_module", "mount", "umount2", "fsopen", "fsmount",
+				 "move_mount", "open_tree", "mount_setattr", "pivot_root",
+				 "userfaultfd", "io_uring_setup", "io_uring_enter",
+				 "io_uring_register", "open_by_handle_at", "clock_settime",
+				 "settimeofday", "reboot", "swapon", "swapoff", "acct", "quotactl",
+				 "lookup_dcookie", "unshare", "setns", NULL };
+
+	nook_spec_init(&s);
+	ck_assert_int_eq(nook_sc_default(&s, 6, 1, &f, &err), 0);
+	ck_assert_uint_eq(f.default_action, SCMP_ACT_ALLOW);
+	for (size_t i = 0; denied[i]; i++) {
+		const struct nook_sc_rule *r = find_rule(&f, denied[i], 0);
+		ck_assert_msg(r != NULL, "%s is not denied", denied[i]);
+		ck_assert_uint_eq(r->action, SCMP_ACT_ERRNO(EPERM));
+		ck_assert_uint_eq(r->n_args, 0);
+	}
+	/* every ABI of the machine */
+	ck_assert_uint_eq(f.n_arches, 3);
+	ck_assert_uint_eq(f.arches[0], SCMP_ARCH_X86_64);
+	ck_assert_uint_eq(f.arches[1], SCMP_ARCH_X32);
+	ck_assert_uint_eq(f.arches[2], SCMP_ARCH_X86);
+	/* clone3 says ENOSYS; clone is denied per namespace flag */
+	ck_assert_uint_eq(find_rule(&f, "clone3", 0)->action, SCMP_ACT_ERRNO(ENOSYS));
+	ck_assert_uint_eq(nook_sc_filter_count(&f, "clone"), 7);
+	for (size_t i = 0; i < 7; i++) {
+		const struct nook_sc_rule *r = find_rule(&f, "clone", i);
+		ck_assert_uint_eq(r->n_args, 1);
+		ck_assert_int_eq(r->args[0].op, SCMP_CMP_MASKED_EQ);
+		ck_assert_uint_eq(r->args[0].datum_a, r->args[0].datum_b);
+	}
+	/* TIOCSTI and TIOCLINUX: masked compare on the low 32 bits only */
+	ck_assert_uint_eq(nook_sc_filter_count(&f, "ioctl"), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct nook_sc_rule *r = find_rule(&f, "ioctl", i);
+		ck_assert_uint_eq(r->args[0].arg, 1);
+		ck_assert_int_eq(r->args[0].op, SCMP_CMP_MASKED_EQ);
+		ck_assert_uint_eq(r->args[0].datum_a, 0xffffffffULL);
+		ck_assert(r->args[0].datum_b == TIOCSTI || r->args[0].datum_b == 0x541C);
+	}
+	ck_assert(f.personality_guard);
+	/* ptrace is allowed on a recent kernel, denied before 4.8 */
+	ck_assert_ptr_null(find_rule(&f, "ptrace", 0));
+	nook_sc_filter_free(&f);
+	ck_assert_int_eq(nook_sc_default(&s, 4, 4, &f, &err), 0);
+	ck_assert_ptr_nonnull(find_rule(&f, "ptrace", 0));
+	nook_sc_filter_free(&f);
+	nook_spec_free(&s);
+}
+END_TEST
+
+START_TEST(sc_nested_userns_and_errno)
+{
+	struct nook_spec s;
+	struct nook_sc_filter f;
+	struct nook_error err = { 0 };
+
+	nook_spec_init(&s);
+	s.allow_nested_userns = true;
+	s.seccomp_default_errno = EACCES;
+	ck_assert_int_eq(nook_sc_default(&s, 6, 1, &f, &err), 0);
+	ck_assert_ptr_null(find_rule(&f, "unshare", 0));
+	ck_assert_ptr_null(find_rule(&f, "setns", 0));
+	ck_assert_ptr_null(find_rule(&f, "clone", 0));
+	ck_assert_ptr_null(find_rule(&f, "clone3", 0));
+	/* the rest stays, with the configured errno */
+	ck_assert_uint_eq(find_rule(&f, "keyctl", 0)->action, SCMP_ACT_ERRNO(EACCES));
+	ck_assert_uint_eq(find_rule(&f, "mount", 0)->action, SCMP_ACT_ERRNO(EACCES));
+	nook_sc_filter_free(&f);
+	nook_spec_free(&s);
+}
+END_TEST
+
+START_TEST(sc_custom_rules)
+{
+	struct nook_spec s;
+	struct nook_sc_filter f;
+	struct nook_error err = { 0 };
+	struct nook_seccomp_arg arg = { .index = 0, .op = NOOK_SCMP_OP_EQ, .value = 42 };
+	char *n_allow[] = { sv("keyctl"), NULL };
+	char *n_kill[] = { sv("uname"), NULL };
+	char *n_errno[] = { sv("getcpu"), NULL };
+	char *n_pers[] = { sv("personality"), NULL };
+	struct nook_seccomp_rule rules[] = {
+		{ .names = n_allow, .action = NOOK_SCMP_ALLOW },
+		{ .names = n_kill, .action = NOOK_SCMP_KILL },
+		{ .names = n_errno, .action = NOOK_SCMP_ERRNO, .errno_ret = ENODEV, .args = &arg, .n_args = 1 },
+		{ .names = n_pers, .action = NOOK_SCMP_LOG },
+	};
+	void *bpf = NULL;
+	size_t n = 0;
+
+	nook_spec_init(&s);
+	s.seccomp_rules = rules;
+	s.n_seccomp_rules = 4;
+	ck_assert_int_eq(nook_sc_default(&s, 6, 1, &f, &err), 0);
+	/* allow: the built-in denial is gone, nothing added */
+	ck_assert_ptr_null(find_rule(&f, "keyctl", 0));
+	ck_assert_ptr_nonnull(find_rule(&f, "add_key", 0));
+	ck_assert_uint_eq(find_rule(&f, "uname", 0)->action, SCMP_ACT_KILL_PROCESS);
+	const struct nook_sc_rule *r = find_rule(&f, "getcpu", 0);
+	ck_assert_uint_eq(r->action, SCMP_ACT_ERRNO(ENODEV));
+	ck_assert_uint_eq(r->n_args, 1);
+	ck_assert_uint_eq(r->args[0].datum_a, 42);
+	/* a custom personality rule replaces the built-in value check */
+	ck_assert(!f.personality_guard);
+	ck_assert_uint_eq(find_rule(&f, "personality", 0)->action, SCMP_ACT_LOG);
+	/* and it all compiles to BPF */
+	ck_assert_int_eq(nook_sc_compile(&f, &bpf, &n, &err), 0);
+	ck_assert_uint_gt(n, 20);
+	ck_assert_uint_le(n, BPF_MAXINSNS);
+	free(bpf);
+	nook_sc_filter_free(&f);
+	s.seccomp_rules = NULL;
+	s.n_seccomp_rules = 0;
+	nook_spec_free(&s);
+}
+END_TEST
+
+START_TEST(sc_custom_errors)
+{
+	struct nook_spec s;
+	struct nook_sc_filter f;
+	struct nook_error err = { 0 };
+	char *bogus[] = { sv("no_such_syscall"), NULL };
+	char *keyctl[] = { sv("keyctl"), NULL };
+	struct nook_seccomp_arg two[2] = { { .index = 0, .value = 1 }, { .index = 0, .value = 2 } };
+	struct nook_seccomp_rule r1 = { .names = bogus, .action = NOOK_SCMP_ERRNO };
+	struct nook_seccomp_rule r2 = { .names = keyctl, .action = NOOK_SCMP_ERRNO, .args = two, .n_args = 2 };
+	struct nook_seccomp_rule r3 = { .names = keyctl, .action = NOOK_SCMP_ALLOW, .args = two, .n_args = 1 };
+
+	nook_spec_init(&s);
+	s.n_seccomp_rules = 1;
+	s.seccomp_rules = &r1;
+	ck_assert_int_eq(nook_sc_default(&s, 6, 1, &f, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no_such_syscall"));
+	nook_sc_filter_free(&f);
+	s.seccomp_rules = &r2;
+	ck_assert_int_eq(nook_sc_default(&s, 6, 1, &f, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "compared twice"));
+	nook_sc_filter_free(&f);
+	s.seccomp_rules = &r3;
+	ck_assert_int_eq(nook_sc_default(&s, 6, 1, &f, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot narrow"));
+	nook_sc_filter_free(&f);
+	s.seccomp_rules = NULL;
+	s.n_seccomp_rules = 0;
+	nook_spec_free(&s);
+}
+END_TEST
+
+START_TEST(sc_actions)
+{
+	ck_assert_uint_eq(nook_sc_action(NOOK_SCMP_ALLOW, 0, EPERM), SCMP_ACT_ALLOW);
+	ck_assert_uint_eq(nook_sc_action(NOOK_SCMP_ERRNO, 0, EPERM), SCMP_ACT_ERRNO(EPERM));
+	ck_assert_uint_eq(nook_sc_action(NOOK_SCMP_ERRNO, 0, ENOSYS), SCMP_ACT_ERRNO(ENOSYS));
+	ck_assert_uint_eq(nook_sc_action(NOOK_SCMP_ERRNO, EACCES, EPERM), SCMP_ACT_ERRNO(EACCES));
+	ck_assert_uint_eq(nook_sc_action(NOOK_SCMP_KILL, 0, EPERM), SCMP_ACT_KILL_PROCESS);
+	ck_assert_uint_eq(nook_sc_action(NOOK_SCMP_LOG, 0, EPERM), SCMP_ACT_LOG);
+	ck_assert_uint_eq(nook_sc_action(NOOK_SCMP_TRAP, 0, EPERM), SCMP_ACT_TRAP);
+}
+END_TEST
+
+/* ------------------------------------------------------------ OCI files */
+
+static char *write_tmp(const char *text)
+{
+	char *path = nook_strdup("/tmp/nook-unit-seccomp.XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
+	close(fd);
+	return path;
+}
+
+START_TEST(oci_small)
+{
+	const char *json =
+		"{\n"
+		"  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+		"  \"defaultErrnoRet\": 38,\n"
+		"  \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_AARCH64\"],\n"
+		"  \"syscalls\": [\n"
+		"    {\"names\": [\"read\", \"write\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"},\n"
+		"    {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\",\n"
+		"     \"args\": [{\"index\": 0, \"value\": 8, \"valueTwo\": 0, \"op\": \"SCMP_CMP_EQ\"}]},\n"
+		"    {\"names\": [\"chroot\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"caps\": [\"CAP_SYS_CHROOT\"]}},\n"
+		"    {\"names\": [\"bpf\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"caps\": [\"CAP_SYS_ADMIN\"]}},\n"
+		"    {\"names\": [\"bpf\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1, \"excludes\": {\"caps\": [\"CAP_SYS_ADMIN\"]}},\n"
+		"    {\"names\": [\"arch_prctl\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"arches\": [\"amd64\", \"x32\"]}},\n"
+		"    {\"names\": [\"arm_fadvise64_64\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"arches\": [\"arm\"]}},\n"
+		"    {\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"minKernel\": \"4.8\"}},\n"
+		"    {\"name\": \"uname\", \"action\": \"SCMP_ACT_LOG\", \"comment\": \"ignored key\"}\n"
+		"  ]\n"
+		"}\n";
+	char *path = write_tmp(json);
+	struct nook_sc_filter f;
+	struct nook_error err = { 0 };
+	void *bpf = NULL;
+	size_t n = 0;
+
+	nook_sc_filter_init(&f, SCMP_ACT_ALLOW);
+	ck_assert_int_eq(nook_sc_load_oci(path, nook_caps_default(), 6, 1, &f, &err), 0);
+	ck_assert_uint_eq(f.default_action, SCMP_ACT_ERRNO(38));
+	/* aarch64 cannot run here and is left out */
+	ck_assert_uint_eq(f.n_arches, 2);
+	ck_assert_uint_eq(find_rule(&f, "write", 0)->action, SCMP_ACT_ALLOW);
+	ck_assert_uint_eq(find_rule(&f, "personality", 0)->n_args, 1);
+	ck_assert_uint_eq(find_rule(&f, "personality", 0)->args[0].datum_a, 8);
+	ck_assert_ptr_nonnull(find_rule(&f, "chroot", 0));     /* SYS_CHROOT is kept */
+	ck_assert_uint_eq(nook_sc_filter_count(&f, "bpf"), 1);  /* SYS_ADMIN is not */
+	ck_assert_uint_eq(find_rule(&f, "bpf", 0)->action, SCMP_ACT_ERRNO(EPERM));
+	ck_assert_ptr_nonnull(find_rule(&f, "arch_prctl", 0));
+	ck_assert_ptr_null(find_rule(&f, "arm_fadvise64_64", 0));
+	ck_assert_ptr_nonnull(find_rule(&f, "ptrace", 0));
+	ck_assert_uint_eq(find_rule(&f, "uname", 0)->action, SCMP_ACT_LOG);
+	ck_assert_int_eq(nook_sc_compile(&f, &bpf, &n, &err), 0);
+	ck_assert_uint_gt(n, 10);
+	free(bpf);
+	nook_sc_filter_free(&f);
+
+	/* with CAP_SYS_ADMIN and an old kernel the other branches apply */
+	nook_sc_filter_init(&f, SCMP_ACT_ALLOW);
+	ck_assert_int_eq(nook_sc_load_oci(path, nook_caps_default() | B(CAP_SYS_ADMIN), 4, 4, &f, &err), 0);
+	ck_assert_uint_eq(find_rule(&f, "bpf", 0)->action, SCMP_ACT_ALLOW);
+	ck_assert_uint_eq(nook_sc_filter_count(&f, "bpf"), 1);
+	ck_assert_ptr_null(find_rule(&f, "ptrace", 0));
+	nook_sc_filter_free(&f);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(oci_errors)
+{
+	struct {
+		const char *json, *want;
+	} cases[] = {
+		{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_NOPE\"}]}",
+		  ":2:45: unknown action 'SCMP_ACT_NOPE'" },
+		{ "{\"syscalls\": []}", "no defaultAction" },
+		{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [\n{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\",\n \"args\": [{\"index\": 7, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+		  ":3:21: index must be 0-5" },
+		{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_ALMOST\"}]}]}",
+		  "unknown comparison 'SCMP_CMP_ALMOST'" },
+		{ "{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}", "seccomp agent" },
+		{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"action\": \"SCMP_ACT_ERRNO\"}]}", "names no syscall" },
+		{ "{\"defaultAction\": [", "not valid JSON/YAML" },
+		{ "[1, 2]", "must be a JSON object" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = write_tmp(cases[i].json);
+		struct nook_sc_filter f;
+		struct nook_error err = { 0 };
+
+		nook_sc_filter_init(&f, SCMP_ACT_ALLOW);
+		ck_assert_int_lt(nook_sc_load_oci(path, 0, 6, 1, &f, &err), 0);
+		ck_assert_msg(strstr(err.msg, cases[i].want) != NULL, "case %zu: '%s' not in '%s'",
+			      i, cases[i].want, err.msg);
+		ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0, "case %zu: no file name in '%s'", i, err.msg);
+		nook_sc_filter_free(&f);
+		unlink(path);
+		free(path);
+	}
+	{
+		struct nook_sc_filter f;
+		struct nook_error err = { 0 };
+		nook_sc_filter_init(&f, SCMP_ACT_ALLOW);
+		ck_assert_int_eq(nook_sc_load_oci("/nonexistent/seccomp.json", 0, 6, 1, &f, &err), -ENOENT);
+		ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/seccomp.json"));
+		nook_sc_filter_free(&f);
+	}
+}
+END_TEST
+
+/* containers-common's profile (a test package in contrib/setup-host.sh) */
+START_TEST(oci_containers_common)
+{
+	const char *path = "/usr/share/containers/seccomp.json";
+	struct nook_sc_filter f;
+	struct nook_error err = { 0 };
+	void *bpf = NULL;
+	size_t n = 0;
+
+	ck_assert_msg(access(path, R_OK) == 0,
+		      "%s is missing: install golang-github-containers-common (contrib/setup-host.sh --test)", path);
+	nook_sc_filter_init(&f, SCMP_ACT_ALLOW);
+	ck_assert_msg(nook_sc_load_oci(path, nook_caps_default(), 6, 1, &f, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(f.default_action, SCMP_ACT_ERRNO(ENOSYS));
+	ck_assert_uint_eq(f.n_arches, 3);
+	ck_assert_uint_eq(find_rule(&f, "read", 0)->action, SCMP_ACT_ALLOW);
+	ck_assert_uint_eq(find_rule(&f, "kexec_load", 0)->action, SCMP_ACT_ERRNO(EPERM));
+	ck_assert_uint_eq(nook_sc_filter_count(&f, "personality"), 5);
+	ck_assert_msg(nook_sc_compile(&f, &bpf, &n, &err) == 0, "%s", err.msg);
+	ck_assert_uint_gt(n, 100);
+	free(bpf);
+	nook_sc_filter_free(&f);
+}
+END_TEST
+
+/* ------------------------------------------------------------ Landlock */
+
+START_TEST(landlock_rights)
+{
+	const uint64_t EXEC = 1, WFILE = 2, RFILE = 4, RDIR = 8, REFER = 1 << 13,
+		       TRUNC = 1 << 14, IOCTL = 1 << 15;
+
+	ck_assert_uint_eq(nook_landlock_handled(0), 0);
+	ck_assert_uint_eq(nook_landlock_handled(1), 0x1fff);
+	ck_assert_uint_eq(nook_landlock_handled(2), 0x1fff | REFER);
+	ck_assert_uint_eq(nook_landlock_handled(3), 0x1fff | REFER | TRUNC);
+	ck_assert_uint_eq(nook_landlock_handled(4), 0x1fff | REFER | TRUNC);
+	ck_assert_uint_eq(nook_landlock_handled(7), 0x1fff | REFER | TRUNC | IOCTL);
+
+	ck_assert_uint_eq(nook_landlock_rights(7, 'r', true), RFILE | RDIR);
+	ck_assert_uint_eq(nook_landlock_rights(7, 'r', false), RFILE);
+	ck_assert_uint_eq(nook_landlock_rights(7, 'x', true), RFILE | RDIR | EXEC);
+	ck_assert_uint_eq(nook_landlock_rights(7, 'x', false), RFILE | EXEC);
+	/* write: everything but execute; on a file only file rights */
+	ck_assert_uint_eq(nook_landlock_rights(7, 'w', true), nook_landlock_handled(7) & ~EXEC);
+	ck_assert_uint_eq(nook_landlock_rights(7, 'w', false), WFILE | RFILE | TRUNC | IOCTL);
+	ck_assert_uint_eq(nook_landlock_rights(1, 'w', false), WFILE | RFILE);
+	ck_assert(!(nook_landlock_rights(1, 'w', true) & REFER));
+	ck_assert_uint_eq(nook_landlock_rights(7, 'q', true), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ rlimits */
+
+START_TEST(rlimit_names)
+{
+	ck_assert_int_eq(nook_rlimit_from_name("nofile"), RLIMIT_NOFILE);
+	ck_assert_int_eq(nook_rlimit_from_name("NPROC"), RLIMIT_NPROC);
+	ck_assert_int_eq(nook_rlimit_from_name("RLIMIT_CORE"), RLIMIT_CORE);
+	ck_assert_int_eq(nook_rlimit_from_name("as"), RLIMIT_AS);
+	ck_assert_int_eq(nook_rlimit_from_name("cpu"), RLIMIT_CPU);
+	ck_assert_int_eq(nook_rlimit_from_name("fsize"), RLIMIT_FSIZE);
+	ck_assert_int_eq(nook_rlimit_from_name("memlock"), RLIMIT_MEMLOCK);
+	ck_assert_int_eq(nook_rlimit_from_name("stack"), RLIMIT_STACK);
+	ck_assert_int_eq(nook_rlimit_from_name("files"), -1);
+	ck_assert_int_eq(nook_rlimit_from_name(NULL), -1);
+	ck_assert_str_eq(nook_rlimit_name(RLIMIT_NOFILE), "nofile");
+}
+END_TEST
+
+START_TEST(rlimit_check)
+{
+	struct nook_error err = { 0 };
+	struct nook_rlimit ok[] = { { RLIMIT_NOFILE, 64, 128 }, { RLIMIT_CORE, 0, UINT64_MAX } };
+	struct nook_rlimit inverted[] = { { RLIMIT_NOFILE, 256, 128 } };
+	struct nook_rlimit twice[] = { { RLIMIT_NPROC, 1, 2 }, { RLIMIT_NPROC, 1, 2 } };
+	struct nook_rlimit unlimited_soft[] = { { RLIMIT_CPU, UINT64_MAX, 10 } };
+
+	ck_assert_int_eq(nook_rlimits_check(ok, 2, &err), 0);
+	ck_assert_int_eq(nook_rlimits_check(inverted, 1, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "rlimits.nofile"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "above the hard limit"));
+	ck_assert_int_eq(nook_rlimits_check(twice, 2, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "twice"));
+	ck_assert_int_eq(nook_rlimits_check(unlimited_soft, 1, &err), -EINVAL);
+}
+END_TEST
+
+START_TEST(default_paths)
+{
+	const char *want_masked[] = { "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+				      "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+				      "/proc/sched_debug", "/proc/scsi", "/proc/interrupts",
+				      "/sys/firmware", "/sys/devices/virtual/powercap", NULL };
+	const char *want_ro[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+				  "/proc/sysrq-trigger", NULL };
+	size_t i;
+
+	for (i = 0; want_masked[i]; i++)
+		ck_assert_str_eq(nook_default_masked_paths[i], want_masked[i]);
+	ck_assert_ptr_null(nook_default_masked_paths[i]);
+	for (i = 0; want_ro[i]; i++)
+		ck_assert_str_eq(nook_default_readonly_paths[i], want_ro[i]);
+	ck_assert_ptr_null(nook_default_readonly_paths[i]);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("security");
+	TCase *t = tcase_create("security");
+
+	tcase_add_test(t, cap_names);
+	tcase_add_test(t, cap_default_set);
+	tcase_add_test(t, cap_add_drop);
+	tcase_add_test(t, cap_unknown_name);
+	tcase_add_test(t, cap_ambient);
+	tcase_add_test(t, sc_default_table);
+	tcase_add_test(t, sc_nested_userns_and_errno);
+	tcase_add_test(t, sc_custom_rules);
+	tcase_add_test(t, sc_custom_errors);
+	tcase_add_test(t, sc_actions);
+	tcase_add_test(t, oci_small);
+	tcase_add_test(t, oci_errors);
+	tcase_add_test(t, oci_containers_common);
+	tcase_add_test(t, landlock_rights);
+	tcase_add_test(t, rlimit_names);
+	tcase_add_test(t, rlimit_check);
+	tcase_add_test(t, default_paths);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	return nook_check_main(suite());
+}
