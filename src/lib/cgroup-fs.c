@@ -20,7 +20,7 @@
 	"run nook in a delegated cgroup, e.g. 'systemd-run --user --scope -p Delegate=yes nook run ...', " \
 	"and make systemd delegate the controllers to users with contrib/systemd/delegate.conf " \
 	"(install it as /etc/systemd/system/user@.service.d/delegate.conf, run 'systemctl daemon-reload' " \
-	"and log in again); or set resources.required: false to run without limits"
+	"and log in again)" CG_HINT_OPTIONAL
 
 void cg_env_free(struct cg_env *e)
 {
@@ -45,14 +45,13 @@ int cg_discover(struct cg_env *e, const char *what, struct nook_error *err)
 	if (r < 0 || nook_cgroup_parse_mountinfo(mi, &e->mnt, &e->mnt_root) < 0)
 		return nook_errx(err, ENOENT,
 			"cannot enforce %s: no cgroup v2 hierarchy is mounted (this host uses cgroup v1 only); "
-			"nook's limits need cgroup v2: boot with systemd.unified_cgroup_hierarchy=1, "
-			"or set resources.required: false to run without limits", what);
+			"nook's limits need cgroup v2: boot with systemd.unified_cgroup_hierarchy=1" CG_HINT_OPTIONAL, what);
 	e->own = nook_cgroup_resolve(e->mnt, e->mnt_root, rel);
 	if (!e->own)
 		return nook_errx(err, ENOENT,
 			"cannot enforce %s: your cgroup %s (from /proc/self/cgroup) is not visible below "
-			"the cgroup2 mount %s; run nook from a cgroup inside that mount, "
-			"or set resources.required: false to run without limits", what, rel, e->mnt);
+			"the cgroup2 mount %s; run nook from a cgroup inside that mount" CG_HINT_OPTIONAL,
+			what, rel, e->mnt);
 	e->base = nook_cgroup_pick_base(e->own, &e->in_init);
 	return 0;
 }
@@ -143,12 +142,13 @@ int cg_check_controllers(const struct cg_env *e, const struct nook_spec *s,
 				"cannot enforce %s: the %s controller is bound to cgroup v1 on this host, "
 				"not to the cgroup v2 hierarchy at %s (a v1/v2 hybrid whose v2 part offers only: %s); "
 				"nook's limits need cgroup v2: boot with systemd.unified_cgroup_hierarchy=1 "
-				"(and cgroup_no_v1=all), or set resources.required: false to run without limits",
+				"(and cgroup_no_v1=all) and delegate the controllers to users "
+				"(contrib/systemd/delegate.conf)" CG_HINT_OPTIONAL,
 				key, name, e->mnt, root_list && *root_list ? root_list : "no controllers");
 		return nook_errx(err, EOPNOTSUPP,
 			"cannot enforce %s: the %s controller is not available in the cgroup v2 hierarchy at %s "
-			"(the kernel lacks it, or it is disabled with cgroup_disable=); "
-			"set resources.required: false to run without limits", key, name, e->mnt);
+			"(the kernel lacks it, or it is disabled with cgroup_disable=)" CG_HINT_OPTIONAL,
+			key, name, e->mnt);
 	}
 	/* Walk down from the mount to base: the first directory whose
 	 * cgroup.subtree_control lacks the controller stops the delegation. */

@@ -5,6 +5,10 @@
 #include "nook/cgroup.h"
 #include "nook/error.h"
 
+/* Every "cannot enforce" message ends with this; a warning (required:
+ * false) drops it. */
+#define CG_HINT_OPTIONAL "; or set resources.required: false to run without limits"
+
 /* What discovery found out about the caller's place in the hierarchy. */
 struct cg_env {
 	char *mnt;        /* cgroup2 mount point, e.g. /sys/fs/cgroup/unified */

@@ -53,7 +53,7 @@ static int write_limit(struct nook_cgroup *cg, const char *file, const char *val
 	if (r == -ENOENT)
 		return nook_errx(err, ENOENT,
 			"cannot enforce %s: %s/%s does not exist (the kernel does not offer it%s); "
-			"remove the setting or set resources.required: false", key, cg->leaf, file,
+			"remove the setting" CG_HINT_OPTIONAL, key, cg->leaf, file,
 			strcmp(file, "memory.swap.max") == 0 ? ": swap accounting is off" : "");
 	return nook_err(err, r, "cannot enforce %s: writing '%s' to %s/%s failed", key, value, cg->leaf, file);
 }
@@ -178,8 +178,12 @@ int nook_cgroup_setup(const struct nook_spec *s, struct nook_cgroup **out,
 		return 0;
 	if (wanted && s->resources_required)
 		return r;
-	if (wanted)
+	if (wanted) {
+		char *hint = strstr(err->msg, CG_HINT_OPTIONAL);
+		if (hint)
+			*hint = '\0';
 		nook_warn("%s; running without resource limits because resources.required is false", err->msg);
+	}
 	else
 		nook_verbose("cgroup: no cgroup for the statistics: %s", err->msg);
 	nook_err_clear(err);
