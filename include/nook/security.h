@@ -115,6 +115,12 @@ uint32_t nook_sc_action(enum nook_seccomp_action a, int errno_ret, int default_e
 /* Compile f to classic BPF (malloc'd instructions, 8 bytes each). */
 int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 		    struct nook_error *err);
+/* (seccomp_cache.c) The rule list as text: what the compiled program
+ * depends on, byte for byte. */
+char *nook_sc_describe(const struct nook_sc_filter *f, size_t *len);
+/* A cached program for exactly this rule list: 0, or -ENOENT (compile). */
+int nook_sc_cache_lookup(const struct nook_sc_filter *f, void **bpf, size_t *n_insns);
+void nook_sc_cache_store(const struct nook_sc_filter *f, const void *bpf, size_t n_insns);
 /* Load a compiled program, after the stacked personality / terminal
  * guards when asked (libseccomp 2.5 cannot express those checks). */
 int nook_sc_load(const void *bpf, size_t n_insns, bool personality_guard,

@@ -59,8 +59,13 @@ static int prepare_seccomp(const struct nook_spec *s, struct nook_security *sec,
 	} else {
 		r = nook_sc_default(s, major, minor, &f, err);
 	}
-	if (r == 0)
+	if (r == 0 && nook_sc_cache_lookup(&f, &sec->bpf, &sec->n_insns) == 0) {
+		nook_verbose("seccomp: compiled program taken from the cache");
+	} else if (r == 0) {
 		r = nook_sc_compile(&f, &sec->bpf, &sec->n_insns, err);
+		if (r == 0)
+			nook_sc_cache_store(&f, sec->bpf, sec->n_insns);
+	}
 	sec->personality_guard = f.personality_guard;
 	sec->tty_guard = f.tty_guard;
 	nook_sc_filter_free(&f);

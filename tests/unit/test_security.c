@@ -296,6 +296,66 @@ START_TEST(sc_actions)
 }
 END_TEST
 
+START_TEST(sc_describe_and_cache)
+{
+	struct nook_spec s;
+	struct nook_sc_filter f, g;
+	struct nook_error err = { 0 };
+	char dir[] = "/tmp/nook-unit-cache.XXXXXX";
+	char *d1, *d2, *path;
+	size_t l1, l2, n = 0, n2 = 0;
+	void *bpf = NULL, *bpf2 = NULL;
+
+	nook_spec_init(&s);
+	ck_assert_int_eq(nook_sc_default(&s, 6, 1, &f, &err), 0);
+	ck_assert_int_eq(nook_sc_default(&s, 6, 1, &g, &err), 0);
+	d1 = nook_sc_describe(&f, &l1);
+	d2 = nook_sc_describe(&g, &l2);
+	ck_assert_uint_eq(l1, l2);
+	ck_assert_int_eq(memcmp(d1, d2, l1), 0);
+	ck_assert_ptr_nonnull(strstr(d1, "\nkeyctl 0x50001 0\n"));
+	free(d2);
+	/* one changed errno changes the description */
+	g.rules[0].action = SCMP_ACT_ERRNO(EACCES);
+	d2 = nook_sc_describe(&g, &l2);
+	ck_assert(l1 != l2 || memcmp(d1, d2, l1) != 0);
+
+	/* store, then find it again; a different rule list misses */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("XDG_RUNTIME_DIR", dir, 1);
+	unsetenv("NOOK_SECCOMP_CACHE");
+	ck_assert_int_eq(nook_sc_cache_lookup(&f, &bpf2, &n2), -ENOENT);
+	ck_assert_int_eq(nook_sc_compile(&f, &bpf, &n, &err), 0);
+	nook_sc_cache_store(&f, bpf, n);
+	ck_assert_int_eq(nook_sc_cache_lookup(&f, &bpf2, &n2), 0);
+	ck_assert_uint_eq(n2, n);
+	ck_assert_int_eq(memcmp(bpf, bpf2, n * sizeof(struct sock_filter)), 0);
+	free(bpf2);
+	ck_assert_int_eq(nook_sc_cache_lookup(&g, &bpf2, &n2), -ENOENT);
+	/* turned off */
+	setenv("NOOK_SECCOMP_CACHE", "0", 1);
+	ck_assert_int_eq(nook_sc_cache_lookup(&f, &bpf2, &n2), -ENOENT);
+	unsetenv("NOOK_SECCOMP_CACHE");
+	/* a file writable by others is not trusted */
+	path = nook_asprintf("rm -f %s/nook/seccomp/*.bpf; rmdir %s/nook/seccomp %s/nook %s", dir, dir, dir, dir);
+	{
+		char *glob = nook_asprintf("chmod 666 %s/nook/seccomp/*.bpf", dir);
+		ck_assert_int_eq(system(glob), 0);
+		free(glob);
+	}
+	ck_assert_int_eq(nook_sc_cache_lookup(&f, &bpf2, &n2), -ENOENT);
+	ck_assert_int_eq(system(path), 0);
+	unsetenv("XDG_RUNTIME_DIR");
+	free(path);
+	free(bpf);
+	free(d1);
+	free(d2);
+	nook_sc_filter_free(&f);
+	nook_sc_filter_free(&g);
+	nook_spec_free(&s);
+}
+END_TEST
+
 /* ------------------------------------------------------------ OCI files */
 
 static char *write_tmp(const char *text)
@@ -531,6 +591,7 @@ static Suite *suite(void)
 	tcase_add_test(t, sc_custom_rules);
 	tcase_add_test(t, sc_custom_errors);
 	tcase_add_test(t, sc_actions);
+	tcase_add_test(t, sc_describe_and_cache);
 	tcase_add_test(t, oci_small);
 	tcase_add_test(t, oci_errors);
 	tcase_add_test(t, oci_containers_common);
