@@ -54,7 +54,7 @@ int nook_stats_write_json(const char *path, const struct nook_result *res,
 	_cleanup_free_ char *tmp = nook_asprintf("%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd < 0)
-		return nook_err(err, errno, "--stats-json: cannot create %s (is its directory there and writable?)", tmp);
+		return nook_err(err, errno, "--stats-json: cannot write %s (is its directory there and writable?)", path);
 	size_t len = strlen(text), off = 0;
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
@@ -64,14 +64,14 @@ int nook_stats_write_json(const char *path, const struct nook_result *res,
 			int e = errno;
 			close(fd);
 			unlink(tmp);
-			return nook_err(err, e, "--stats-json: cannot write %s", tmp);
+			return nook_err(err, e, "--stats-json: cannot write %s", path);
 		}
 		off += (size_t)n;
 	}
 	if (close(fd) < 0) {
 		int e = errno;
 		unlink(tmp);
-		return nook_err(err, e, "--stats-json: cannot write %s", tmp);
+		return nook_err(err, e, "--stats-json: cannot write %s", path);
 	}
 	if (rename(tmp, path) < 0) {
 		int e = errno;
