@@ -188,7 +188,8 @@ int nook_profile_resolve_ex(const char *arg, char *const *overrides, char *const
 	if (!arg)
 		arg = "default";
 	int r = nook_profile_find(arg, &path, err);
-	if (r == -ENOENT && !is_file_arg(arg) && (!command || !command[0]))
+	if (r == -ENOENT && !is_file_arg(arg) && (!command || !command[0]) &&
+	    !(flags & NOOK_PROFILE_ALLOW_NO_COMMAND))
 		nook_errx(err, ENOENT, "no profile named '%s' (to run a command: nook run -- %s)", arg, arg);
 	if (r == 0)
 		r = resolve(arg, path, overrides, command, !(flags & NOOK_PROFILE_ALLOW_NO_COMMAND), out, err);

@@ -14,7 +14,7 @@ struct kctx {
 	const struct nook_node *rootfs_kind_node, *rootfs_path_node;
 	bool rootfs_kind_set, overlay_seen;
 	/* namespaces.net / network.mode consistency */
-	const struct nook_node *netns_node, *netmode_node;
+	const struct nook_node *netns_node, *netmode_node, *ports_node;
 	int netns;                     /* -1 unset */
 };
 

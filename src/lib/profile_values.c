@@ -850,6 +850,7 @@ int nook_set_ports(struct kctx *c, const struct key_row *row, const struct nook_
 	if (n->kind != NOOK_NODE_SEQ)
 		return nook_node_err(c->err, n, "ports: expected a list such as [\"8080:80\"]");
 	struct nook_spec *s = c->s;
+	c->ports_node = n;
 	for (size_t i = 0; i < n->n; i++) {
 		const struct nook_node *it = n->items[i];
 		struct nook_port p = { 0 };
@@ -948,7 +949,8 @@ int nook_keys_finish(struct kctx *c)
 		s->net = NOOK_NET_HOST;
 	}
 	if (s->n_ports && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA)
-		return nook_errx(c->err, EINVAL, "network.ports need network.mode slirp or pasta (add --network slirp)");
+		return nook_node_err(c->err, c->ports_node,
+				     "network.ports need network.mode slirp or pasta (add --network slirp)");
 
 	build_env(c);
 	return 0;

@@ -69,7 +69,7 @@ int nook_parse_size(const char *s, uint64_t *out, const char **why)
 	int r = parse_decimal(&p, digits, &v, &frac, why);
 	if (r < 0) {
 		if (r == -EINVAL)
-			*why = "expected a size such as 512M, 2G or 1.5G";
+			*why = "expected a size such as 512M, 2G or 1.5G (units: K, M, G, T, P)";
 		return r;
 	}
 	uint64_t mult = 1;

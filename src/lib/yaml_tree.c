@@ -142,6 +142,8 @@ struct parse_ctx {
 	const char *origin;
 	size_t nodes;
 	bool file_positions; /* false for overrides: no line/column in errors */
+	const char *buf;     /* the input, to place reader (encoding) errors */
+	size_t len;
 	struct nook_error *err;
 };
 
@@ -167,6 +169,19 @@ static int next_event(struct parse_ctx *c, yaml_event_t *ev)
 	const char *problem = c->parser.problem ? c->parser.problem : "invalid YAML";
 	if (c->parser.error == YAML_MEMORY_ERROR)
 		problem = "out of memory";
+	if (c->parser.error == YAML_READER_ERROR) {
+		/* the reader reports a byte offset, not a line and column */
+		yaml_mark_t m = { 0, 0, 0 };
+		for (size_t i = 0; i < c->parser.problem_offset && i < c->len; i++) {
+			if (c->buf[i] == '\n') {
+				m.line++;
+				m.column = 0;
+			} else if (((unsigned char)c->buf[i] & 0xc0) != 0x80) {
+				m.column++;
+			}
+		}
+		return pos_err(c, m, "invalid YAML: %s", problem);
+	}
 	if (c->parser.context)
 		return pos_err(c, c->parser.problem_mark, "invalid YAML: %s %s", problem,
 			       c->parser.context);
@@ -351,7 +366,8 @@ fail:
 static int parse_buf(const char *buf, size_t len, const char *origin, bool positions,
 		     struct nook_node **out, struct nook_error *err)
 {
-	struct parse_ctx c = { .origin = origin, .err = err, .file_positions = positions };
+	struct parse_ctx c = { .origin = origin, .err = err, .file_positions = positions,
+			       .buf = buf, .len = len };
 	if (!yaml_parser_initialize(&c.parser))
 		return nook_errx(err, ENOMEM, "%s: cannot initialize the YAML parser", origin);
 	yaml_parser_set_input_string(&c.parser, (const unsigned char *)buf, len);
