@@ -66,6 +66,9 @@ static void report(const char *name, long r, int e)
 }
 
 #define SYS(name, ...) do { errno = 0; long _r = syscall(__VA_ARGS__); report(name, _r, errno); } while (0)
+/* the same for calls that return a new fd on success: close it again */
+#define SYSFD(name, ...) do { errno = 0; long _r = syscall(__VA_ARGS__); report(name, _r, errno); \
+			      if (_r >= 0) close((int)_r); } while (0)
 
 static void check_tiocsti(void)
 {
@@ -407,11 +410,11 @@ int main(int argc, char **argv)
 	RUN("keyctl", SYS("keyctl", SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0L));
 	RUN("add_key", SYS("add_key", SYS_add_key, "user", "nook-probe", "x", 1L, KEY_SPEC_PROCESS_KEYRING));
 	/* an unknown bpf command: the kernel says EINVAL */
-	RUN("bpf", SYS("bpf", SYS_bpf, 0xfffL, NULL, 0L));
+	RUN("bpf", SYSFD("bpf", SYS_bpf, 0xfffL, NULL, 0L));
 	/* a NULL attribute: the kernel says EFAULT */
-	RUN("perf_event_open", SYS("perf_event_open", SYS_perf_event_open, NULL, 0L, -1L, -1L, 0L));
-	RUN("io_uring_setup", SYS("io_uring_setup", SYS_io_uring_setup, 0L, NULL));
-	RUN("userfaultfd", SYS("userfaultfd", SYS_userfaultfd, (long)(O_CLOEXEC | UFFD_USER_MODE_ONLY)));
+	RUN("perf_event_open", SYSFD("perf_event_open", SYS_perf_event_open, NULL, 0L, -1L, -1L, 0L));
+	RUN("io_uring_setup", SYSFD("io_uring_setup", SYS_io_uring_setup, 0L, NULL));
+	RUN("userfaultfd", SYSFD("userfaultfd", SYS_userfaultfd, (long)(O_CLOEXEC | UFFD_USER_MODE_ONLY)));
 	RUN("mount", SYS("mount", SYS_mount, NULL, "/", NULL, (long)(MS_REC | MS_PRIVATE), NULL));
 	RUN("unshare_user", in_child("unshare_user", do_unshare_user));
 	RUN("clone_newns", check_clone_newns());
