@@ -107,7 +107,16 @@ if printf '%s' "$out" | grep -q has-home; then t_fail "strict: no home directory
 chkre "strict: no capabilities" "^CapEff: 0000000000000000$" "$out"
 chkre "strict: no_new_privs" "^NoNewPrivs: 1$" "$out"
 chkre "strict: seccomp filter on" "^Seccomp: 2$" "$out"
-chkre "strict: a minimal /dev" "null" "$out"
+chk "strict: a minimal /dev" "core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero " "$(printf '%s\n' "$out" | sed -n 2p)"
+nk run strict -- /bin/sh -c 'cp /bin/true /tmp/t && /tmp/t && echo ran-from-tmp; touch /usr/x 2>/dev/null && echo usr-writable; echo done'
+chkre "strict: still runs programs from /usr" "done" "$out"
+if printf '%s' "$err" | grep -q "Landlock"; then
+	t_skip "strict: Landlock forbids running programs from /tmp" "no Landlock in this kernel"
+elif printf '%s' "$out" | grep -q ran-from-tmp; then
+	t_fail "strict: Landlock forbids running programs from /tmp" "$(diag)"
+else
+	t_ok "strict: Landlock forbids running programs from /tmp"
+fi
 
 # desktop: ~/Downloads writable, the rest of home private; missing sockets are skipped
 mkdir -p "$T/home/Downloads"
