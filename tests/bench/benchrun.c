@@ -13,7 +13,9 @@
  * Prints one line per candidate:
  *   RESULT NAME runs=N fails=F median_ms=.. mean_ms=.. min_ms=.. p10_ms=..
  *          p90_ms=.. max_ms=.. sd_ms=.. maxrss_kib=.. maxrss_med_kib=..
- * and, with -r, one line per timed run: "ROUND NAME MS MAXRSS_KIB STATUS".
+ *          cpu_med_ms=.. (user + system CPU time of the process tree, from
+ *          wait4: less disturbed by other load than the wall-clock time)
+ * and, with -r, one line per timed run: "ROUND NAME MS MAXRSS_KIB STATUS CPU_MS".
  * With -R, benchrun is a child subreaper: a process that outlives the
  * candidate it was started by is re-parented to benchrun, counted as an
  * orphan of that candidate ("orphans=N" in RESULT) and killed.
@@ -40,7 +42,7 @@ extern char **environ;
 struct cand {
 	const char *name;
 	char **argv;
-	double *ms;
+	double *ms, *cpu;
 	long *rss;
 	int n, fails, orphans;
 	int errfd;
@@ -76,7 +78,7 @@ static double pct(const double *s, int n, double p)
 }
 
 /* Run one candidate once; returns the wait status, fills ms and rss. */
-static int run_once(struct cand *c, int devnull, double *ms, long *rss)
+static int run_once(struct cand *c, int devnull, double *ms, long *rss, double *cpu)
 {
 	posix_spawn_file_actions_t fa;
 	struct rusage ru;
@@ -94,6 +96,7 @@ static int run_once(struct cand *c, int devnull, double *ms, long *rss)
 		fprintf(stderr, "benchrun: cannot run %s: %s\n", c->argv[0], strerror(r));
 		*ms = 0;
 		*rss = 0;
+		*cpu = 0;
 		return 127 << 8;
 	}
 	while (wait4(pid, &st, 0, &ru) < 0)
@@ -103,6 +106,8 @@ static int run_once(struct cand *c, int devnull, double *ms, long *rss)
 		}
 	*ms = now_ms() - t0;
 	*rss = ru.ru_maxrss;
+	*cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 	return st;
 }
 
@@ -175,6 +180,7 @@ int main(int argc, char **argv)
 		argv[i++] = NULL;
 		c[nc].ms = calloc((size_t)runs, sizeof(double));
 		c[nc].rss = calloc((size_t)runs, sizeof(long));
+		c[nc].cpu = calloc((size_t)runs, sizeof(double));
 		c[nc].errfd = -1;
 		if (errdir) {
 			char p[4096];
@@ -209,9 +215,9 @@ int main(int argc, char **argv)
 		}
 		for (int k = 0; k < nc; k++) {
 			struct cand *x = &c[order[k]];
-			double ms;
+			double ms, cpu;
 			long rss;
-			int st = run_once(x, devnull, &ms, &rss);
+			int st = run_once(x, devnull, &ms, &rss, &cpu);
 			int orphans = reaper ? collect_orphans() : 0;
 			if (round < 0)
 				continue;
@@ -221,10 +227,11 @@ int main(int argc, char **argv)
 			x->orphans += orphans;
 			x->ms[x->n] = ms;
 			x->rss[x->n] = rss;
+			x->cpu[x->n] = cpu;
 			x->n++;
 			if (rf)
-				fprintf(rf, "%d %s %.4f %ld %d\n", round, x->name, ms, rss,
-					WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+				fprintf(rf, "%d %s %.4f %ld %d %.3f\n", round, x->name, ms, rss,
+					WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), cpu);
 		}
 	}
 	if (rf)
@@ -240,11 +247,12 @@ int main(int argc, char **argv)
 			sq += (x->ms[k] - mean) * (x->ms[k] - mean);
 		qsort(x->ms, (size_t)x->n, sizeof(double), cmp_d);
 		qsort(x->rss, (size_t)x->n, sizeof(long), cmp_l);
+		qsort(x->cpu, (size_t)x->n, sizeof(double), cmp_d);
 		printf("RESULT %s runs=%d fails=%d median_ms=%.3f mean_ms=%.3f min_ms=%.3f p10_ms=%.3f "
-		       "p90_ms=%.3f max_ms=%.3f sd_ms=%.3f maxrss_kib=%ld maxrss_med_kib=%ld orphans=%d\n",
+		       "p90_ms=%.3f max_ms=%.3f sd_ms=%.3f maxrss_kib=%ld maxrss_med_kib=%ld orphans=%d cpu_med_ms=%.3f\n",
 		       x->name, x->n, x->fails, pct(x->ms, x->n, 0.5), mean, x->ms[0],
 		       pct(x->ms, x->n, 0.1), pct(x->ms, x->n, 0.9), x->ms[x->n - 1],
-		       x->n > 1 ? sqrt(sq / (x->n - 1)) : 0.0, x->rss[x->n - 1], x->rss[x->n / 2], x->orphans);
+		       x->n > 1 ? sqrt(sq / (x->n - 1)) : 0.0, x->rss[x->n - 1], x->rss[x->n / 2], x->orphans, pct(x->cpu, x->n, 0.5));
 	}
 	return 0;
 }

@@ -93,6 +93,10 @@ else
 	control_name="the kernel floor"
 fi
 
+# one run first: what nook keeps on purpose between runs (the per-user
+# seccomp program cache under $XDG_RUNTIME_DIR/nook) is then in both
+# snapshots, and only growth counts
+"$NOOK" run --rootfs "$ROOTFS" -- true >/dev/null 2>&1 || true
 snapshot before
 "$W/benchrun" -R -n "$SOAK_RUNS" -w 0 -r "$W/raw" -e "$W" \
 	nook-default "$NOOK" run --rootfs "$ROOTFS" -- true ';' \
@@ -131,7 +135,7 @@ echo "  $(verdict "$orphans" 0) no leaked process: $orphans processes outlived t
 echo "  $(verdict "$(val before mounts)" "$(val after mounts)") no leaked host mount: $(val before mounts) mounts before, $(val after mounts) after"
 echo "  $(verdict "$(val before cgroups)" "$(val after cgroups)") no leaked cgroup: $(val before cgroups) nook cgroups before, $(val after cgroups) after"
 echo "  $(verdict "$(val before state)/$(val before shm)" "$(val after state)/$(val after shm)") no leaked state file: TMPDIR+XDG_RUNTIME_DIR entries $(val before state) before, $(val after state) after; /dev/shm $(val before shm)/$(val after shm)"
-echo "  $(verdict "$(val before payload_fds)/$(val before nook_fds_at_exit)" "$(val after payload_fds)/$(val after nook_fds_at_exit)") no leaked fd: the payload sees $(val before payload_fds) fds before, $(val after payload_fds) after (ls's own directory fd included); nook holds $(val before nook_fds_at_exit)/$(val after nook_fds_at_exit) fds at exit (3 = only stdio)"
+echo "  $(verdict "$(val before payload_fds)/$(val before nook_fds_at_exit)" "$(val after payload_fds)/$(val after nook_fds_at_exit)") no leaked fd: the payload sees $(val before payload_fds) fds before, $(val after payload_fds) after (ls's own directory fd included); nook opened and still holds $(val before nook_fds_at_exit)/$(val after nook_fds_at_exit) fds at exit"
 echo "  $(verdict "$(val before container_mounts)" "$(val after container_mounts)") same container: $(val before container_mounts) mounts inside before, $(val after container_mounts) after; nook VmHWM $(val before nook_vmhwm_kib)/$(val after nook_vmhwm_kib) KiB"
 [ "$fails" = 0 ] || echo "warning: $fails runs failed; last error: $(tail -n 3 "$W/nook-default.err")"
 exit 0
