@@ -501,7 +501,7 @@ const struct key_row nook_key_table[] = {
 	{ "security.masked_paths", set_masklist, OFF(masked_paths), NULL, 0, NULL },
 	{ "security.readonly_paths", set_masklist, OFF(readonly_paths), NULL, 0, NULL },
 	{ "security.rlimits", nook_set_rlimits, 0, NULL, K_FREEMAP, NULL },
-	{ "security.minimal_dev", set_bool, OFF(minimal_dev), NULL, 0, NULL },
+	{ "security.minimal_dev", nook_set_minimal_dev, OFF(minimal_dev), NULL, 0, NULL },
 	{ "security.cgroup_writable", set_bool, OFF(cgroup_writable), NULL, 0, NULL },
 
 	{ "resources.memory", set_size, OFF(memory), NULL, 0, NULL },

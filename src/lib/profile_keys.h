@@ -54,6 +54,7 @@ const char *nook_suggest(const char *word, const char *const *cands, size_t n);
 void nook_tbl_list(const struct nook_name_val *t, char *buf, size_t size);
 
 /* setters with a shape of their own (profile_values.c) */
+int nook_set_minimal_dev(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_ignore(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_name(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_hostname(struct kctx *c, const struct key_row *row, const struct nook_node *n);

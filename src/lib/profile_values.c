@@ -23,6 +23,20 @@
 
 #define FIELD(c, row, type) ((type *)((char *)(c)->s + (row)->off))
 
+/* /dev is always the minimal set of device nodes; the host's /dev is not
+ * offered (yet), so only true is accepted. */
+int nook_set_minimal_dev(struct kctx *c, const struct key_row *row, const struct nook_node *n)
+{
+	bool b;
+	int r = nook_get_bool(c, n, &b);
+	if (r < 0)
+		return r;
+	if (!b)
+		return nook_node_err(c->err, n, "security.minimal_dev: false is not supported by this build yet (the container's /dev is always the minimal one; use dev-bind mounts for more devices)");
+	c->s->minimal_dev = true;
+	return 0;
+}
+
 int nook_set_ignore(struct kctx *c, const struct key_row *row, const struct nook_node *n)
 {
 	return nook_want_scalar(c, n, "a string");
@@ -218,6 +232,8 @@ int nook_set_overlay_driver(struct kctx *c, const struct key_row *row, const str
 	const char *v = n->value;
 	if (strcmp(v, "kernel") && strcmp(v, "fuse") && strcmp(v, "auto"))
 		return nook_node_err(c->err, n, "unknown overlay driver '%s' (expected 'kernel', 'fuse' or 'auto')", v);
+	if (strcmp(v, "fuse") == 0)
+		return nook_node_err(c->err, n, "overlay driver 'fuse' is not supported by this build yet (nook mounts the kernel's overlayfs; use 'kernel' or 'auto')");
 	free(c->s->rootfs.overlay_driver);
 	c->s->rootfs.overlay_driver = strcmp(v, "auto") ? nook_strdup(v) : NULL;
 	c->overlay_seen = true;

@@ -282,7 +282,7 @@ static const char *every_key =
 	"namespaces: {pid: true, ipc: false, uts: true, cgroup: false, net: true}\n"
 	"user: {mode: subuid, uid: 1000, gid: 100, uid_map: [{inside: 0, outside: 100000, count: 65536}],\n"
 	"       gid_map: [{inside: 0, outside: 200000, count: 10}]}\n"
-	"rootfs: {path: /srv/root, readonly: true, overlay: {lower: [/srv/l1], upper: /srv/up, work: /srv/wk, driver: fuse}}\n"
+	"rootfs: {path: /srv/root, readonly: true, overlay: {lower: [/srv/l1], upper: /srv/up, work: /srv/wk, driver: kernel}}\n"
 	"mounts:\n"
 	"  - {type: bind, source: /a, target: /b, optional: true}\n"
 	"  - {type: ro-bind, source: /c/./d/, target: /e}\n"
@@ -358,7 +358,7 @@ START_TEST(test_every_key)
 	ck_assert_str_eq(s.rootfs.lower[1], "/srv/root");
 	ck_assert_str_eq(s.rootfs.upper, "/srv/up");
 	ck_assert_str_eq(s.rootfs.work, "/srv/wk");
-	ck_assert_str_eq(s.rootfs.overlay_driver, "fuse");
+	ck_assert_str_eq(s.rootfs.overlay_driver, "kernel");
 	ck_assert_uint_eq(s.n_mounts, 8);
 	ck_assert_int_eq(s.mounts[0].type, NOOK_MOUNT_BIND);
 	ck_assert(s.mounts[0].optional);
@@ -532,6 +532,10 @@ START_TEST(test_errors)
 			 "T/p.yaml:1:33: unknown capability 'NET_ADMINN' (see capabilities(7))");
 	ck_assert_str_eq(errmsg("namespaces: {user: false}\n", NULL),
 			 "T/p.yaml:1:20: nook always creates a new user namespace; it cannot be turned off");
+	ck_assert_str_eq(errmsg("security: {minimal_dev: false}\n", NULL),
+			 "T/p.yaml:1:26: security.minimal_dev: false is not supported by this build yet (the container's /dev is always the minimal one; use dev-bind mounts for more devices)");
+	ck_assert_str_eq(errmsg("rootfs: {path: /r, overlay: {driver: fuse}}\n", NULL),
+			 "T/p.yaml:1:38: overlay driver 'fuse' is not supported by this build yet (nook mounts the kernel's overlayfs; use 'kernel' or 'auto')");
 	ck_assert_str_eq(errmsg("- a\n", NULL),
 			 "T/p.yaml:1:1: a profile is a map of keys (like 'hostname: box'), not a list");
 }
