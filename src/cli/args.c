@@ -150,7 +150,7 @@ int nook_run_args_parse(int argc, char **argv, struct nook_run_args *a, char *er
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+v:e:w:p:ht", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:v:e:w:p:ht", options, NULL)) != -1) {
 		char *eq;
 		_cleanup_free_ char *tmp = NULL;
 		switch (c) {
