@@ -6,12 +6,11 @@
 #include "args.h"
 #include "cli.h"
 #include "nook/error.h"
+#include "nook/profile.h"
 #include "nook/spawn.h"
 #include "nook/spec.h"
 #include "nook/util.h"
 
-int nook_spec_apply_overrides(struct nook_spec *s, char *const *ov, struct nook_error *err);
-extern char **environ;
 
 static void run_usage(void)
 {
@@ -58,20 +57,13 @@ int cmd_run(int argc, char **argv)
 	}
 	nook_verbose_level = a.verbose;
 
-	nook_spec_init(&spec);
-	int r = 0;
-	if (a.profile) {
-		r = nook_errx(&err, ENOENT, "no profile named '%s' (to run a command: nook run -- %s)",
-			      a.profile, a.profile);
-	} else {
-		spec.env = nook_strv_copy(environ);
-		r = nook_spec_apply_overrides(&spec, a.overrides, &err);
-		if (r == 0)
-			spec.argv = nook_strv_copy(a.command);
-	}
+	int r = nook_profile_resolve(a.profile, a.overrides, a.command, &spec, &err);
 	if (r == 0) {
 		spec.verbose = a.verbose;
-		spec.stats_json = a.stats_json ? strdup(a.stats_json) : NULL;
+		if (a.stats_json) {
+			free(spec.stats_json);
+			spec.stats_json = strdup(a.stats_json);
+		}
 		r = nook_spawn(&spec, &res, &err);
 	}
 	int status;

@@ -200,6 +200,8 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 	switch (m->type) {
 	case NOOK_MOUNT_TMPFS: {
 		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR, 0);
+		if (tfd < 0 && m->optional)
+			return 0;
 		if (tfd < 0)
 			return nook_err(err, -tfd, "cannot create the mount point %s", m->target);
 		char opts[512];
