@@ -12,6 +12,9 @@
 scope=$NOOK_VM_SCOPE
 own_cgroup() { sed -n 's/^0:://p' /proc/self/cgroup; }
 leaves() { ls -d "$scope"/nook-[0-9]* 2>/dev/null; }
+have_leaf() { [ -n "$(leaves)" ]; }
+# The payloads run as subordinate ids, so look for them by name, any user.
+sleeping() { [ -n "$(leaves)" ] && pgrep -x sleep > /dev/null; }
 # jget FILE KEY: a value from a JSON object (null, true/false, numbers, strings)
 jget() {
 	python3 -c 'import json, sys
@@ -51,9 +54,9 @@ read-only" "$(printf '%s\n' "$out" | grep -v '^touch')"
 # seen from outside while it sleeps.
 "$NOOK" run --pids 50 -- sleep 3 > "$T/sleep.out" 2>&1 &
 nookpid=$!
-wait_for test -n "$(leaves)"
+wait_for sleeping
 leaf=$(leaves)
-sleeper=$(pgrep -u "$(id -u)" -x sleep | head -n 1)
+sleeper=$(pgrep -x sleep | head -n 1)
 t_match "a leaf named after the nook process exists while it runs" "/nook-$nookpid-[0-9]+\$" "$leaf"
 t_eq "the payload is in the leaf" "0::${leaf#/sys/fs/cgroup}" "$(cat "/proc/$sleeper/cgroup" 2>&1)"
 t_eq "the pids limit is in the leaf" 50 "$(cat "$leaf/pids.max")"
@@ -63,7 +66,7 @@ t_eq "the leaf is gone after exit" "" "$(leaves)"
 
 # --- memory ----------------------------------------------------------------
 "$NOOK" run --memory 256M --stats-json "$T/oom.json" -- \
-	python3 -c 'b = bytearray(b"\x01") * (600 << 20); print(len(b))' > "$T/oom.out" 2> "$T/oom.err"
+	python3 -c 'b = bytearray(b"\x01") * (400 << 20); print(len(b))' > "$T/oom.out" 2> "$T/oom.err"
 st=$?
 t_eq "allocating past --memory 256M is OOM-killed: exit 137" 137 "$st"
 t_match "the OOM kill is reported plainly" \
@@ -111,7 +114,7 @@ else
 fi
 # Without the limit the same loop takes a whole CPU: the limit is what held it.
 permille=$("$NOOK" run --pids 100 -v "$T:$T" -- sh "$T/spin.sh" 2>&1)
-if [ "$permille" -ge 850 ] 2>/dev/null; then
+if [ "$permille" -ge 750 ] 2>/dev/null; then
 	t_ok "without --cpus the loop gets a whole CPU ($permille/1000)"
 else
 	t_fail "without --cpus the loop gets a whole CPU" "got: $permille"
@@ -137,7 +140,7 @@ else
 	t_fail "--pids 32 caps a fork bomb" "$(cat "$T/bomb.out")"
 fi
 t_eq "stats: pids_peak is the limit" 32 "$(jget "$T/pids.json" pids_peak)"
-t_eq "the bomb's processes are all gone" "" "$(pgrep -u "$(id -u)" -x sleep)"
+t_eq "the bomb's processes are all gone" "" "$(pgrep -x sleep)"
 t_eq "no leaf left after the fork bomb" "" "$(leaves)"
 
 # --- the stats file ------------------------------------------------------
@@ -167,14 +170,14 @@ fi
 # --- a SIGKILLed nook's leaf is removed by the next command --------------
 "$NOOK" run --memory 64M -- sleep 60 > /dev/null 2>&1 &
 nookpid=$!
-wait_for test -n "$(leaves)"
+wait_for have_leaf
 stale=$(leaves)
 kill -KILL $nookpid
 wait $nookpid 2>/dev/null
 t_match "the killed nook left its leaf behind" "/nook-$nookpid-" "$stale"
 t_eq "the next nook command runs" ok "$("$NOOK" run --memory 64M -- echo ok 2>&1)"
 if [ -d "$stale" ]; then t_fail "the stale leaf was removed" "$stale is still there"; else t_ok "the stale leaf was removed"; fi
-t_eq "the killed nook's payload is gone" "" "$(pgrep -u "$(id -u)" -x sleep)"
+t_eq "the killed nook's payload is gone" "" "$(pgrep -x sleep)"
 t_eq "no leaf left at all" "" "$(leaves)"
 
 # --- a controller that is not delegated -----------------------------------

@@ -103,7 +103,7 @@ chmod 0700 "/run/user/$uid"
 setpriv --reuid="$uid" --regid="$gid" --init-groups \
 	env -i HOME="$home" USER="$user" LOGNAME="$user" PATH="$PATH" \
 	XDG_RUNTIME_DIR="/run/user/$uid" TMPDIR=/tmp \
-	NOOK="$bin" NOOK_SRCDIR="$src" NOOK_BUILDDIR="$(dirname "$bin")" \
+	NOOK="$bin" NOOK_SRCDIR="$src" NOOK_BUILDDIR="$(dirname "$bin")" NOOK_PROFILE_PATH="$src/profiles" \
 	NOOK_VM_DELEGATED="$svc" NOOK_VM_SCOPE="$scope" \
 	sh "${tests:-$src/tests/vm/cgroup-tests.sh}" > "$out" 2>&1
 say "nook-vm: done status=$?"
