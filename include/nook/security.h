@@ -72,6 +72,7 @@ int nook_caps_apply_sets(uint64_t permitted, uint64_t inheritable, uint64_t ambi
 /* Raise the effective set to the permitted set (after setresuid with
  * PR_SET_KEEPCAPS the effective set is empty). */
 int nook_caps_raise_effective(struct nook_error *err);
+uint64_t nook_caps_permitted_now(void);
 
 /* ------------------------------------------------------------ seccomp
  * (seccomp.c, seccomp_oci.c) A filter is first described as a plain rule

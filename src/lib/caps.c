@@ -235,3 +235,19 @@ int nook_caps_raise_effective(struct nook_error *err)
 	cap_free(caps);
 	return r;
 }
+
+uint64_t nook_caps_permitted_now(void)
+{
+	cap_t caps = cap_get_proc();
+	uint64_t m = 0;
+
+	if (!caps)
+		return 0;
+	for (int c = 0; c <= nook_caps_last_cap(); c++) {
+		cap_flag_value_t v;
+		if (cap_get_flag(caps, c, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
+			m |= NOOK_CAP_BIT(c);
+	}
+	cap_free(caps);
+	return m;
+}

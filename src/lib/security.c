@@ -169,6 +169,10 @@ int nook_security_apply(const struct nook_spec *s, struct nook_security *sec,
 	if (!s->no_new_privs && (r = load_filters(s, sec, err)) < 0)
 		return r;
 
+	if (s->uid != 0 && (sec->ambient & ~nook_caps_permitted_now()))
+		return nook_errx(err, EPERM,
+				 "cannot give uid %u its ambient capabilities: they were dropped when it changed uid (the launcher must call nook_security_before_setuid)",
+				 (unsigned)s->uid);
 	if (s->uid == 0) {
 		permitted = sec->keep;
 		inheritable = sec->ambient;
