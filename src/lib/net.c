@@ -252,8 +252,12 @@ static int start_helper(const struct nook_spec *s, pid_t child, struct nook_net 
 	if (r < 0)
 		return r;
 	if (s->net == NOOK_NET_SLIRP)
-		return nook_slirp_start(s, child, n, err);
-	return nook_pasta_start(s, child, n, err);
+		r = nook_slirp_start(s, child, n, err);
+	else
+		r = nook_pasta_start(s, child, n, err);
+	if (r < 0)
+		return r;
+	return nook_udprelay_start(s, child, n, err);
 }
 
 int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out, struct nook_error *err)
@@ -314,6 +318,7 @@ void nook_net_stop(struct nook_net *n)
 
 	if (!n)
 		return;
+	nook_udprelay_stop(n);
 	if (n->pid > 0) {
 		if (n->exit_fd >= 0) {
 			/* closing the exit fd is slirp4netns's signal to quit */

@@ -96,7 +96,7 @@ static int explain_failure(const struct nook_spec *s, struct nook_net *n, pid_t 
 	if (r == -ETIMEDOUT)
 		return r;
 	for (size_t i = 0; i < s->n_ports; i++) {
-		if (nook_port_diagnose(&s->ports[i], n->name, &why) < 0) {
+		if (!s->ports[i].udp && nook_port_diagnose(&s->ports[i], n->name, &why) < 0) {
 			*err = why;
 			return why.code;
 		}
@@ -112,7 +112,7 @@ int nook_pasta_start(const struct nook_spec *s, pid_t child, struct nook_net *n,
 	char *owned[MAX_ARGS];
 	const char *argv[MAX_ARGS + 40];
 	size_t i = 0, n_owned = 0;
-	bool tcp = false, udp = false;
+	bool tcp = false;
 	int r;
 
 	if (s->n_ports > MAX_ARGS)
@@ -139,17 +139,16 @@ int nook_pasta_start(const struct nook_spec *s, pid_t child, struct nook_net *n,
 	if (!s->allow_host_loopback)
 		argv[i++] = "--no-map-gw";
 	for (size_t k = 0; k < s->n_ports; k++) {
-		owned[n_owned] = port_arg(&s->ports[k]);
-		argv[i++] = s->ports[k].udp ? "--udp-ports" : "--tcp-ports";
-		argv[i++] = owned[n_owned++];
 		if (s->ports[k].udp)
-			udp = true;
-		else
-			tcp = true;
+			continue; /* udprelay.c */
+		owned[n_owned] = port_arg(&s->ports[k]);
+		argv[i++] = "--tcp-ports";
+		argv[i++] = owned[n_owned++];
+		tcp = true;
 	}
 	/* never pasta's default "auto", which would publish whatever listens */
 	if (!tcp) { argv[i++] = "--tcp-ports"; argv[i++] = "none"; }
-	if (!udp) { argv[i++] = "--udp-ports"; argv[i++] = "none"; }
+	argv[i++] = "--udp-ports"; argv[i++] = "none";
 	/* and nothing from the container to the host's ports */
 	argv[i++] = "--tcp-ns"; argv[i++] = "none";
 	argv[i++] = "--udp-ns"; argv[i++] = "none";

@@ -316,7 +316,10 @@ int nook_slirp_start(const struct nook_spec *s, pid_t child, struct nook_net *n,
 	const char *argv[16];
 	int p[2], keep[2], r;
 	size_t i = 0;
+	bool tcp_ports = false;
 
+	for (size_t k = 0; k < s->n_ports; k++)
+		tcp_ports |= !s->ports[k].udp;
 	path = nook_net_find_helper("slirp4netns", "slirp4netns", err);
 	if (!path)
 		return err->code;
@@ -350,7 +353,7 @@ int nook_slirp_start(const struct nook_spec *s, pid_t child, struct nook_net *n,
 		argv[i++] = "--enable-seccomp";
 	argv[i++] = a_ready;
 	argv[i++] = a_exit;
-	if (s->n_ports > 0) {
+	if (tcp_ports) {
 		sock = nook_path_join(n->tmpdir, "api.sock");
 		a_api = nook_asprintf("--api-socket=%s", sock);
 		argv[i++] = a_api;
@@ -373,6 +376,8 @@ int nook_slirp_start(const struct nook_spec *s, pid_t child, struct nook_net *n,
 	if (r < 0)
 		return r;
 	for (size_t k = 0; k < s->n_ports; k++) {
+		if (s->ports[k].udp)
+			continue; /* udprelay.c */
 		r = add_port(n, sock, &s->ports[k], err);
 		if (r < 0)
 			return r;

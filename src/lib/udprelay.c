@@ -1,0 +1,299 @@
+/* udprelay.c - published UDP ports, relayed by a small process of nook's.
+ *
+ * Neither helper can answer a UDP client on the host's loopback here:
+ * libslirp sends the container's replies to the gateway 10.0.2.2 literally
+ * when --disable-host-loopback is on (which it must be), and the packaged
+ * pasta loses replies on its loopback path. So UDP ports are served like
+ * this instead: a forked process binds the host sockets in the host's
+ * network namespace, then joins the container's user and network
+ * namespaces and forwards each client's datagrams to 127.0.0.1:PORT inside
+ * over a socket of its own, and the replies back. It dies with nook
+ * (parent-death signal) and is killed by nook_net_stop(). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nook/cleanup.h"
+#include "nook/error.h"
+#include "nook/net.h"
+#include "nook/util.h"
+#include "net-helper.h"
+
+#define MAX_SESSIONS 256
+#define SESSION_IDLE_S 60
+#define DGRAM_MAX 65536
+
+struct session {
+	int fd;                   /* inside the container, connected to 127.0.0.1:port */
+	size_t port;              /* index into the published UDP ports */
+	struct sockaddr_in client;
+	time_t last;
+};
+
+struct relay {
+	size_t n_ports;
+	int *host_fd;             /* bound on the host, one per UDP port */
+	unsigned *inside_port;
+	struct session s[MAX_SESSIONS];
+	size_t n_s;
+};
+
+/* The status line sent to nook: "ok" or "ERR <port index> <errno> <what>". */
+static void report(int fd, const char *msg)
+{
+	size_t len = strlen(msg);
+	while (len > 0) {
+		ssize_t w = write(fd, msg, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		msg += w;
+		len -= (size_t)w;
+	}
+}
+
+static void drop_session(struct relay *r, size_t i)
+{
+	close(r->s[i].fd);
+	r->s[i] = r->s[--r->n_s];
+}
+
+static struct session *find_session(struct relay *r, size_t port, const struct sockaddr_in *from)
+{
+	size_t oldest = 0;
+	int fd;
+
+	for (size_t i = 0; i < r->n_s; i++)
+		if (r->s[i].port == port && r->s[i].client.sin_port == from->sin_port &&
+		    r->s[i].client.sin_addr.s_addr == from->sin_addr.s_addr)
+			return &r->s[i];
+	if (r->n_s == MAX_SESSIONS) {
+		for (size_t i = 1; i < r->n_s; i++)
+			if (r->s[i].last < r->s[oldest].last)
+				oldest = i;
+		drop_session(r, oldest);
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return NULL;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)r->inside_port[port]),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		close(fd);
+		return NULL;
+	}
+	r->s[r->n_s] = (struct session){ .fd = fd, .port = port, .client = *from, .last = time(NULL) };
+	return &r->s[r->n_s++];
+}
+
+__attribute__((noreturn)) static void relay_loop(struct relay *r)
+{
+	static char buf[DGRAM_MAX];
+	struct pollfd pfd[MAX_SESSIONS + 64];
+
+	for (;;) {
+		size_t n = 0;
+		time_t now = time(NULL);
+
+		for (size_t i = 0; i < r->n_s;)
+			if (now - r->s[i].last > SESSION_IDLE_S)
+				drop_session(r, i);
+			else
+				i++;
+		for (size_t i = 0; i < r->n_ports; i++)
+			pfd[n++] = (struct pollfd){ .fd = r->host_fd[i], .events = POLLIN };
+		for (size_t i = 0; i < r->n_s; i++)
+			pfd[n++] = (struct pollfd){ .fd = r->s[i].fd, .events = POLLIN };
+		if (poll(pfd, (nfds_t)n, 10000) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		/* host -> container */
+		for (size_t i = 0; i < r->n_ports; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			struct sockaddr_in from;
+			socklen_t fl = sizeof(from);
+			ssize_t got = recvfrom(r->host_fd[i], buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+			if (got < 0 || fl != sizeof(from))
+				continue;
+			struct session *s = find_session(r, i, &from);
+			if (!s)
+				continue;
+			s->last = now;
+			(void)send(s->fd, buf, (size_t)got, MSG_DONTWAIT);
+		}
+		/* container -> host; sessions may have moved, match by fd */
+		for (size_t k = r->n_ports; k < n; k++) {
+			if (!(pfd[k].revents & (POLLIN | POLLERR)))
+				continue;
+			for (size_t i = 0; i < r->n_s; i++) {
+				if (r->s[i].fd != pfd[k].fd)
+					continue;
+				ssize_t got = recv(r->s[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+				if (got >= 0) {
+					r->s[i].last = now;
+					(void)sendto(r->host_fd[r->s[i].port], buf, (size_t)got, MSG_DONTWAIT,
+						     (struct sockaddr *)&r->s[i].client, sizeof(r->s[i].client));
+				}
+				break;
+			}
+		}
+	}
+}
+
+/* In the forked relay: bind, join the container, report, serve. */
+__attribute__((noreturn)) static void relay_main(const struct nook_spec *spec, pid_t child, int status_fd)
+{
+	struct relay *r = nook_xmalloc(sizeof(*r));
+	char msg[256], path[64];
+	int one = 1, fd;
+
+	r->host_fd = nook_xmalloc(sizeof(int) * spec->n_ports);
+	r->inside_port = nook_xmalloc(sizeof(unsigned) * spec->n_ports);
+	for (size_t i = 0; i < spec->n_ports; i++) {
+		const struct nook_port *p = &spec->ports[i];
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p->host_port) };
+		if (!p->udp)
+			continue;
+		if (inet_pton(AF_INET, p->host_addr ? p->host_addr : "127.0.0.1", &sa.sin_addr) != 1)
+			errno = EINVAL, fd = -1;
+		else if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
+			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+				int e = errno;
+				close(fd);
+				fd = -1;
+				errno = e;
+			}
+		}
+		if (fd < 0) {
+			snprintf(msg, sizeof(msg), "ERR %zu %d bind\n", i, errno);
+			report(status_fd, msg);
+			_exit(1);
+		}
+		r->host_fd[r->n_ports] = fd;
+		r->inside_port[r->n_ports++] = p->container_port;
+	}
+	/* the user namespace first: it gives the rights over its network ns */
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0) {
+		snprintf(msg, sizeof(msg), "ERR - %d join the user namespace of pid %d\n", errno, (int)child);
+		report(status_fd, msg);
+		_exit(1);
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		snprintf(msg, sizeof(msg), "ERR - %d join the network namespace of pid %d\n", errno, (int)child);
+		report(status_fd, msg);
+		_exit(1);
+	}
+	close(fd);
+	report(status_fd, "ok\n");
+	close(status_fd);
+	relay_loop(r);
+}
+
+int nook_udprelay_start(const struct nook_spec *s, pid_t child, struct nook_net *n, struct nook_error *err)
+{
+	int p[2];
+	char buf[256];
+	size_t off = 0;
+	pid_t parent = getpid(), pid;
+	bool any = false;
+
+	for (size_t i = 0; i < s->n_ports; i++)
+		any |= s->ports[i].udp;
+	if (!any)
+		return 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return nook_err(err, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return nook_err(err, errno, "cannot fork the UDP port relay");
+	}
+	if (pid == 0) {
+		sigset_t none;
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		close(p[0]);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				sigaction(sig, &dfl, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(1);
+		setsid();
+		(void)prctl(PR_SET_NAME, "nook-udprelay");
+		/* keep none of nook's fds (the slirp4netns exit fd above all) */
+		if (p[1] > 3)
+			close_range(3, (unsigned)p[1] - 1, 0);
+		close_range((unsigned)p[1] + 1, ~0U, 0);
+		relay_main(s, child, p[1]);
+	}
+	close(p[1]);
+	n->relay_pid = pid;
+	for (;;) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		int pr = poll(&pfd, 1, NOOK_NET_READY_TIMEOUT_MS);
+		ssize_t got;
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			break;
+		got = read(p[0], buf + off, sizeof(buf) - 1 - off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		off += (size_t)got;
+		if (memchr(buf, '\n', off) || off == sizeof(buf) - 1)
+			break;
+	}
+	close(p[0]);
+	buf[off] = '\0';
+	if (strncmp(buf, "ok\n", 3) == 0)
+		return 0;
+
+	size_t idx;
+	int e;
+	char what[128];
+	if (sscanf(buf, "ERR %zu %d", &idx, &e) == 2 && idx < s->n_ports) {
+		if (nook_port_diagnose(&s->ports[idx], "nook", err) < 0)
+			return err->code;
+		return nook_errx(err, e, "cannot publish UDP port %u: %s", s->ports[idx].host_port, strerror(e));
+	}
+	if (sscanf(buf, "ERR - %d %127[^\n]", &e, what) == 2)
+		return nook_errx(err, e, "UDP port relay cannot %s: %s", what, strerror(e));
+	return nook_errx(err, EIO, "UDP port relay failed to start");
+}
+
+void nook_udprelay_stop(struct nook_net *n)
+{
+	if (n->relay_pid <= 0)
+		return;
+	kill(n->relay_pid, SIGKILL);
+	while (waitpid(n->relay_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	n->relay_pid = 0;
+}
