@@ -533,7 +533,7 @@ START_TEST(test_errors)
 	ck_assert_str_eq(errmsg("namespaces: {user: false}\n", NULL),
 			 "T/p.yaml:1:20: nook always creates a new user namespace; it cannot be turned off");
 	ck_assert_str_eq(errmsg("security: {minimal_dev: false}\n", NULL),
-			 "T/p.yaml:1:26: security.minimal_dev: false is not supported by this build yet (the container's /dev is always the minimal one; use dev-bind mounts for more devices)");
+			 "T/p.yaml:1:25: security.minimal_dev: false is not supported by this build yet (the container's /dev is always the minimal one; use dev-bind mounts for more devices)");
 	ck_assert_str_eq(errmsg("rootfs: {path: /r, overlay: {driver: fuse}}\n", NULL),
 			 "T/p.yaml:1:38: overlay driver 'fuse' is not supported by this build yet (nook mounts the kernel's overlayfs; use 'kernel' or 'auto')");
 	ck_assert_str_eq(errmsg("- a\n", NULL),
