@@ -10,6 +10,27 @@
 # The limits themselves are proved in a cgroup-v2 VM (tests/vm/).
 . "${NOOK_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
+# Other test scripts (and a podman pause process, say) may have processes
+# in other user namespaces at the same time: t_clean counts only the ones
+# that carry this script's tag in their environment, which nook passes on
+# to its processes and the payload.
+mkdir -p "$T/tmp"
+TMPDIR=$T/tmp
+NOOK_TEST_TAG=cgroup.$$.$(date +%s)
+export TMPDIR NOOK_TEST_TAG
+t_container_procs() {
+	for _p in /proc/[0-9]*; do
+		[ -O "$_p" ] || continue
+		_ns=$(readlink "$_p/ns/user" 2>/dev/null) || continue
+		[ "$_ns" = "$_t_myuserns" ] && continue
+		# (processes whose environment cannot be read are left out: on a
+		# shared test machine they are other runs' containers)
+		tr '\0' '\n' 2>/dev/null < "$_p/environ" | grep -qx "NOOK_TEST_TAG=$NOOK_TEST_TAG" || continue
+		[ -e "$_p" ] && echo "${_p#/proc/} $(tr '\0' ' ' < "$_p/cmdline" 2>/dev/null)"
+	done
+	return 0
+}
+
 own=$(sed -n 's/^0:://p' /proc/self/cgroup)
 if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
 	mnt=/sys/fs/cgroup
