@@ -216,4 +216,27 @@ out=$("$NOOK" run default -- sh -c 'mkdir /sys/fs/cgroup/nook-x 2>&1; true')
 t_match "/sys/fs/cgroup is read-only" 'Read-only file system|Permission denied|No such file' "$out"
 t_clean "masks"
 
+# ---------------------------------------------------------------- a busybox root
+R=$T/rootfs
+if sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$R" >"$T/mkrootfs.log" 2>&1; then
+	cp "$T/probe" "$R/probe"
+	ln -s /etc "$R/linkdir"
+	out=$(timeout -k 5 60 "$NOOK" run --rootfs "$R" default -- /probe </dev/null 2>&1)
+	expect "busybox root" "$out" keyctl EPERM
+	expect "busybox root" "$out" x32_keyctl EPERM
+	expect "busybox root" "$out" read_keys masked
+	t_match "busybox root: only 0, 1, 2 open at exec" '^fds: 0,1,2$' "$out"
+	t_match "busybox root: seccomp" '^Seccomp: 2$' "$out"
+	# a masked path behind a symlink of the rootfs is refused, not followed
+	out=$("$NOOK" run --rootfs "$R" --set 'security.masked_paths=[/linkdir/hostname]' default -- true 2>&1)
+	t_match "symlink in a masked path's parents refused" "refusing '/linkdir/hostname'.*symlink" "$out"
+	t_status "symlink in a masked path's parents: exit 125" 125 \
+		"$NOOK" run --rootfs "$R" --set 'security.masked_paths=[/linkdir/hostname]' default -- true
+	out=$("$NOOK" run --rootfs "$R" --set 'security.readonly_paths=[/linkdir]' default -- true 2>&1)
+	t_match "symlinked read-only path refused" "refusing '/linkdir'.*symlink" "$out"
+else
+	t_fail "build the busybox test rootfs" "$(cat "$T/mkrootfs.log")"
+fi
+t_clean "busybox root"
+
 t_done
