@@ -6,6 +6,7 @@
  * nook_security_prepare(), before any namespace exists, so a user error
  * leaves nothing behind. The payload side only issues syscalls.
  */
+#include <linux/filter.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -71,6 +72,10 @@ static int prepare_seccomp(const struct nook_spec *s, struct nook_security *sec,
 	nook_sc_filter_free(&f);
 	if (r < 0)
 		return r;
+	if (sec->n_insns > BPF_MAXINSNS)
+		return nook_errx(err, E2BIG,
+				 "the seccomp filter compiles to %zu BPF instructions, more than the kernel's %d (use fewer rules or argument comparisons)",
+				 sec->n_insns, BPF_MAXINSNS);
 	sec->filter = true;
 	nook_verbose("seccomp: %zu BPF instructions compiled in %llu us", sec->n_insns,
 		     (unsigned long long)((nook_now_ns() - t0) / 1000));
@@ -96,6 +101,10 @@ int nook_security_prepare(const struct nook_spec *s, struct nook_security **out,
 		r = nook_caps_ambient(s->cap_ambient, sec->keep, sec->last_cap, &sec->ambient, err);
 	if (r == 0)
 		r = nook_rlimits_check(s->rlimits, s->n_rlimits, err);
+	if (r == 0)
+		nook_verbose("capabilities: bounding set %#llx, ambient %#llx, payload uid %u",
+			     (unsigned long long)sec->keep, (unsigned long long)sec->ambient,
+			     (unsigned)s->uid);
 	if (r == 0)
 		r = prepare_seccomp(s, sec, err);
 	if (r < 0)
