@@ -19,7 +19,7 @@ sleeping() { [ -n "$(leaves)" ] && pgrep -x sleep > /dev/null; }
 jget() {
 	python3 -c 'import json, sys
 v = json.load(open(sys.argv[1]))[sys.argv[2]]
-print("null" if v is None else str(v).lower() if isinstance(v, bool) else v)' "$1" "$2"
+print("null" if v is None else str(v).lower() if isinstance(v, bool) else v)' "$1" "$2" 2>/dev/null
 }
 # num VALUE: VALUE if it is a whole number, else -1 (keeps $((...)) safe)
 num() { case $1 in ''|*[!0-9]*) echo -1 ;; *) echo "$1" ;; esac; }
