@@ -44,9 +44,13 @@ test)
 	mkdir "$work/build"
 	chown -R "$NOOK_TEST_USER" "$work"
 	as_user() { runuser -u "$NOOK_TEST_USER" -- env -i HOME="$work" PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
-	as_user sh -c "cd '$work' && ./autogen.sh >/dev/null"
-	as_user sh -c "cd '$work/build' && ../configure --quiet --enable-werror --enable-sanitizers"
-	as_user sh -c "cd '$work/build' && make -j$(nproc) >/dev/null"
+	if ! as_user sh -c "cd '$work' && ./autogen.sh >/dev/null 2>&1 &&
+	     cd build && ../configure --quiet --enable-werror --enable-sanitizers &&
+	     make -j$(nproc) >/dev/null"; then
+		echo "quickstart: the build failed (see above)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
 	status=0
 	as_user sh -c "cd '$work/build' && make -j1 check" > "$work/check.out" 2>&1 || status=$?
 	grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):' "$work/check.out" | grep -v '^PASS:' || true
