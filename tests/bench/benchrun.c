@@ -13,8 +13,10 @@
  * Prints one line per candidate:
  *   RESULT NAME runs=N fails=F median_ms=.. mean_ms=.. min_ms=.. p10_ms=..
  *          p90_ms=.. max_ms=.. sd_ms=.. maxrss_kib=.. maxrss_med_kib=..
- *          cpu_med_ms=.. (user + system CPU time of the process tree, from
- *          wait4: less disturbed by other load than the wall-clock time)
+ *          cpu_med_ms=.. (user + system CPU time of the process tree: the
+ *          growth of getrusage(RUSAGE_CHILDREN) over the run and, with -R,
+ *          the reaping of its orphans; less disturbed by other load than
+ *          the wall-clock time)
  * and, with -r, one line per timed run: "ROUND NAME MS MAXRSS_KIB STATUS CPU_MS".
  * With -R, benchrun is a child subreaper: a process that outlives the
  * candidate it was started by is re-parented to benchrun, counted as an
@@ -78,6 +80,14 @@ static double pct(const double *s, int n, double p)
 }
 
 /* Run one candidate once; returns the wait status, fills ms and rss. */
+static double children_cpu_ms(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
 static int run_once(struct cand *c, int devnull, double *ms, long *rss, double *cpu)
 {
 	posix_spawn_file_actions_t fa;
@@ -106,8 +116,6 @@ static int run_once(struct cand *c, int devnull, double *ms, long *rss, double *
 		}
 	*ms = now_ms() - t0;
 	*rss = ru.ru_maxrss;
-	*cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 	return st;
 }
 
@@ -215,10 +223,11 @@ int main(int argc, char **argv)
 		}
 		for (int k = 0; k < nc; k++) {
 			struct cand *x = &c[order[k]];
-			double ms, cpu;
+			double ms, cpu, cpu0 = children_cpu_ms();
 			long rss;
 			int st = run_once(x, devnull, &ms, &rss, &cpu);
 			int orphans = reaper ? collect_orphans() : 0;
+			cpu = children_cpu_ms() - cpu0;
 			if (round < 0)
 				continue;
 			int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;

@@ -4,7 +4,9 @@
 #   NOOK=/path/to/nook sh tests/bench/start-latency.sh
 #
 # Candidates, run round-robin in a fresh random order each round by
-# benchrun.c (compiled here), as the unprivileged user:
+# benchrun.c (compiled here, a child subreaper so that processes a
+# candidate leaves behind are reaped and their CPU time counted), as the
+# unprivileged user:
 #   1 floor          unshare --user --map-root-user --pid --fork --mount --net --uts --ipc true
 #   2 bwrap          bwrap --unshare-all --die-with-parent --new-session --ro-bind ROOTFS / --proc /proc --dev /dev true
 #   3 nook-self      nook run --userns self --rootfs ROOTFS [envelope off as far as nook accepts] -- true
@@ -130,7 +132,7 @@ set -- "$@" nook-default "$NOOK" run --rootfs "$ROOTFS" -- true ';'
 [ -n "$podman_args" ] && set -- "$@" podman podman $podman_args ';'
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-"$W/benchrun" -n "$RUNS" -w "$WARMUP" -s "$SEED" -e "$W" "$@" >"$W/results"
+"$W/benchrun" -R -n "$RUNS" -w "$WARMUP" -s "$SEED" -e "$W" "$@" >"$W/results"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # nook's own peak RSS and the fds it opened and left open at exit (vmhwm.c;
@@ -152,8 +154,8 @@ field() { # NAME KEY -> value from the RESULT line
 	awk -v n="$1" -v k="$2" '$1 == "RESULT" && $2 == n {
 		for (i = 3; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$W/results"
 }
-hwm_max() { [ -s "$W/hwm.$1" ] && awk '$3 > m { m = $3 } END { print m }' "$W/hwm.$1" || echo "?"; }
-fds_max() { [ -s "$W/hwm.$1" ] && awk '$4 > m { m = $4 } END { print m }' "$W/hwm.$1" || echo "?"; }
+hwm_max() { [ -s "$W/hwm.$1" ] && awk '$3 > m { m = $3 } END { print m + 0 }' "$W/hwm.$1" || echo "?"; }
+fds_max() { [ -s "$W/hwm.$1" ] && awk '$4 > m { m = $4 } END { print m + 0 }' "$W/hwm.$1" || echo "?"; }
 ratio() { # A B -> A/B with 3 decimals, or "n/a"
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.3f\n", a / b }'
 }
@@ -168,14 +170,15 @@ echo "envelope-off flags accepted for (3)/(4): ${off_flags:-none}"
 [ -n "$off_rejected" ] && echo "envelope-off flags rejected by this nook:$off_rejected"
 [ -n "$podman_why" ] && echo "podman: $podman_why"
 echo
-printf '%-16s %10s %10s %10s %6s %12s\n' candidate median_ms p10_ms p90_ms fails maxrss_KiB
+printf '%-16s %10s %10s %10s %10s %6s %12s\n' candidate median_ms p10_ms p90_ms cpu_ms fails maxrss_KiB
 for n in floor bwrap nook-self nook-subuid nook-default podman; do
 	m=$(field "$n" median_ms)
 	[ -n "$m" ] || continue
-	printf '%-16s %10s %10s %10s %6s %12s\n' "$n" "$m" "$(field "$n" p10_ms)" "$(field "$n" p90_ms)" \
-		"$(field "$n" fails)" "$(field "$n" maxrss_kib)"
+	printf '%-16s %10s %10s %10s %10s %6s %12s\n' "$n" "$m" "$(field "$n" p10_ms)" "$(field "$n" p90_ms)" \
+		"$(field "$n" cpu_med_ms)" "$(field "$n" fails)" "$(field "$n" maxrss_kib)"
 done
-echo "(maxrss_KiB is wait4's ru_maxrss: the largest process of the tree, GNU time's %M)"
+echo "(cpu_ms: median user+system CPU time of the whole process tree; maxrss_KiB: wait4's ru_maxrss,"
+echo " the largest process of the tree, GNU time's %M, which includes the harness's own ~1.7 MiB for short commands)"
 echo
 
 f1=$(field floor median_ms); f2=$(field bwrap median_ms); f3=$(field nook-self median_ms)
