@@ -104,6 +104,25 @@ expect unconfined "$out" io_uring_setup 'EFAULT|EINVAL'
 expect unconfined "$out" x32_keyctl 'ENOSYS|ok'
 expect unconfined "$out" unmasked_read ok
 
+# ---------------------------------------------------------------- a real terminal
+# With -t the payload gets its own pty. TIOCSTI on it is what an attacker
+# would use; unconfined, the kernel accepts it (also with the high bits set,
+# which the filter must not be fooled by), under default it is refused.
+if command -v script >/dev/null 2>&1; then
+	out=$(script -qec "timeout -k 5 60 $NOOK run -t -v $T/probe:$P:ro default -- $P tiocsti tioclinux" /dev/null </dev/null 2>&1)
+	t_match "tty default: TIOCSTI refused" 'tiocsti: EPERM' "$out"
+	t_match "tty default: TIOCSTI with high bits refused" 'tiocsti_high: EPERM' "$out"
+	t_match "tty default: TIOCLINUX refused" 'tioclinux: EPERM' "$out"
+	out=$(script -qec "timeout -k 5 60 $NOOK run -t -v $T/probe:$P:ro --seccomp unconfined default -- $P tiocsti" /dev/null </dev/null 2>&1)
+	# kernels with dev.tty.legacy_tiocsti=0 refuse it themselves (EIO)
+	want=ok
+	[ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null)" = 0 ] && want=EIO
+	t_match "tty unconfined: TIOCSTI reaches the kernel" "tiocsti: $want" "$out"
+	t_match "tty unconfined: so does the high-bits variant" "tiocsti_high: $want" "$out"
+else
+	t_fail "tty tests" "script(1) is missing (package util-linux / bsdutils)"
+fi
+
 # ---------------------------------------------------------------- seccomp options
 out=$(probe default --set 'security.seccomp.rules=[{syscalls: [getcwd], action: errno, errno: 2}]')
 t_match "custom rule: getcwd answers ENOENT" '^cwd: ENOENT$' "$out"
