@@ -6,9 +6,10 @@
 # otherwise TCG) with a small initramfs (mkinitramfs.sh), the host's root
 # shared read-only over 9p with a tmpfs overlay, cgroup2 at /sys/fs/cgroup
 # with every controller and the test user's subtree delegated the way
-# systemd delegates it (guest-init.sh). Inside, tests/vm/cgroup-tests.sh
-# runs as the test user; its TAP lines come back over the second serial
-# port and are reported here, one by one, so the test runner counts them.
+# systemd delegates it (guest-init.sh). Inside, tests/vm/cgroup-tests.sh and
+# tests/integration/cgroup.sh run as the test user; their TAP lines come
+# back over the second serial port and are reported here, one by one, so
+# the test runner counts them.
 # A guest that does not boot or does not finish is a failure, not a skip.
 #
 # Environment: NOOK (the binary), NOOK_SRCDIR; optional NOOK_VM_KERNEL
@@ -100,25 +101,34 @@ if grep -q '^nook-vm: guest setup failed' "$T/tap"; then
 	finish
 fi
 
-# Relay the guest's TAP lines with our own numbering.
-plan= seen=0
+# Relay the guest's TAP lines with our own numbering; the plans of the
+# guest's scripts add up.
+plan=0 seen=0 script=
 while IFS= read -r line; do
 	case $line in
+	"nook-vm: running "*)
+		script=$(basename "${line#nook-vm: running }" .sh)
+		echo "# guest: $line"
+		;;
 	"ok "*|"not ok "*)
 		seen=$((seen + 1))
 		case $line in "not ok "*) st=notok; rest=${line#not ok } ;; *) st=ok; rest=${line#ok } ;; esac
 		desc=$(printf '%s' "$rest" | sed 's/^[0-9]* *-* *//')
 		if [ $st = ok ]; then
 			case $desc in
-			*"# SKIP"*) n=$((n + 1)); echo "ok $n - vm: $desc" ;;
-			*) ok "vm: $desc" ;;
+			*"# SKIP"*) n=$((n + 1)); echo "ok $n - vm $script: $desc" ;;
+			*) ok "vm $script: $desc" ;;
 			esac
 		else
-			notok "vm: $desc"
+			notok "vm $script: $desc"
 		fi
 		;;
 	"#"*) echo "$line" ;;
-	1..*) plan=${line#1..} ;;
+	1..*)
+		p=${line#1..}
+		p=${p%%[!0-9]*}
+		plan=$((plan + ${p:-0}))
+		;;
 	*) printf '# guest: %s\n' "$line" ;;
 	esac
 done < "$T/tap"
@@ -126,8 +136,8 @@ done < "$T/tap"
 done_line=$(grep '^nook-vm: done' "$T/tap")
 if [ -z "$done_line" ]; then
 	notok "vm: the guest tests finish within ${timeout}s" "qemu exit status $qemu_status after ${elapsed}s" "$(console_tail)"
-elif [ -z "$plan" ] || [ "$plan" != "$seen" ]; then
-	notok "vm: the guest ran its whole plan" "plan '1..$plan', saw $seen results; $done_line"
+elif [ "$plan" = 0 ] || [ "$plan" != "$seen" ]; then
+	notok "vm: the guest ran its whole plan" "plans add up to $plan, saw $seen results; $done_line"
 else
 	ok "vm: the guest ran all $seen tests in ${elapsed}s ($done_line)"
 fi

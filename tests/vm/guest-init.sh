@@ -10,7 +10,8 @@
 #   nook.bin=PATH   the nook binary under test
 #   nook.src=DIR    the source tree
 #   nook.user=NAME  the unprivileged test user
-#   nook.tests=FILE the test script (default tests/vm/cgroup-tests.sh)
+#   nook.tests=F,G  test scripts, comma-separated (default: tests/vm/cgroup-tests.sh
+#                   and tests/integration/cgroup.sh, both from the source tree)
 # Whatever happens, the guest powers off at the end.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 out=/dev/ttyS1
@@ -100,11 +101,15 @@ say "nook-vm: cgroup2 ready: $(cat $cg/cgroup.subtree_control); test cgroup $sco
 mkdir -p "/run/user/$uid"
 chown "$uid:$gid" "/run/user/$uid"
 chmod 0700 "/run/user/$uid"
-setpriv --reuid="$uid" --regid="$gid" --init-groups \
-	env -i HOME="$home" USER="$user" LOGNAME="$user" PATH="$PATH" \
-	XDG_RUNTIME_DIR="/run/user/$uid" TMPDIR=/tmp \
-	NOOK="$bin" NOOK_SRCDIR="$src" NOOK_BUILDDIR="$(dirname "$bin")" NOOK_PROFILE_PATH="$src/profiles" \
-	NOOK_VM_DELEGATED="$svc" NOOK_VM_SCOPE="$scope" \
-	sh "${tests:-$src/tests/vm/cgroup-tests.sh}" > "$out" 2>&1
-say "nook-vm: done status=$?"
+status=0
+for t in $(echo "${tests:-$src/tests/vm/cgroup-tests.sh,$src/tests/integration/cgroup.sh}" | tr ',' ' '); do
+	say "nook-vm: running $t"
+	setpriv --reuid="$uid" --regid="$gid" --init-groups \
+		env -i HOME="$home" USER="$user" LOGNAME="$user" PATH="$PATH" \
+		XDG_RUNTIME_DIR="/run/user/$uid" TMPDIR=/tmp \
+		NOOK="$bin" NOOK_SRCDIR="$src" NOOK_BUILDDIR="$(dirname "$bin")" NOOK_PROFILE_PATH="$src/profiles" \
+		NOOK_VM_DELEGATED="$svc" NOOK_VM_SCOPE="$scope" \
+		sh "$t" > "$out" 2>&1 || status=$?
+done
+say "nook-vm: done status=$status"
 bye
