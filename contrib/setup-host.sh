@@ -20,7 +20,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
-libcap-dev libseccomp-dev libyaml-dev libsubid-dev check
+libcap-dev libseccomp-dev libyaml-dev libsubid-dev libjson-c-dev check
 uidmap slirp4netns fuse-overlayfs busybox-static bubblewrap scdoc
 iproute2 procps util-linux python3 clang"
 # Only for the tests and benchmarks; installed with --test.
