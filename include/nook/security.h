@@ -78,6 +78,9 @@ uint64_t nook_caps_permitted_now(void);
  * (seccomp.c, seccomp_oci.c) A filter is first described as a plain rule
  * list, then compiled to BPF with libseccomp. */
 #define NOOK_SC_MAX_ARGS 6
+/* How nook_sc_compile() sets up libseccomp; part of the cache key. */
+#define NOOK_SC_BADARCH SCMP_ACT_KILL_PROCESS
+#define NOOK_SC_OPTIMIZE 2
 struct nook_sc_rule {
 	char *name;                   /* syscall name */
 	uint32_t action;              /* SCMP_ACT_* */

@@ -287,10 +287,10 @@ int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 	if (!ctx)
 		return nook_errx(err, ENOMEM, "cannot create the seccomp filter (libseccomp)");
 	/* A syscall from an ABI outside the filter kills the process. */
-	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, NOOK_SC_BADARCH);
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	/* binary search over syscall numbers: cheaper per syscall */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, NOOK_SC_OPTIMIZE);
 
 	for (size_t i = 0; i < f->n_arches; i++) {
 		r = seccomp_arch_add(ctx, f->arches[i]);

@@ -59,6 +59,7 @@ char *nook_sc_describe(const struct nook_sc_filter *f, size_t *len)
 
 	put(&b, "nook-seccomp 1 libseccomp %u.%u.%u\n", v ? v->major : 0, v ? v->minor : 0,
 	    v ? v->micro : 0);
+	put(&b, "badarch %#x optimize %d\n", NOOK_SC_BADARCH, NOOK_SC_OPTIMIZE);
 	put(&b, "default %#x guards %d %d\narches", f->default_action, f->personality_guard,
 	    f->tty_guard);
 	for (size_t i = 0; i < f->n_arches; i++)
