@@ -88,8 +88,7 @@ static int wait_ready(struct nook_net *n, pid_t child, struct nook_error *err)
 }
 
 /* pasta exits when it cannot bind a port; name the port if that is why. */
-static int explain_failure(const struct nook_spec *s, struct nook_net *n, pid_t child, int r,
-			   struct nook_error *err)
+static int explain_failure(const struct nook_spec *s, struct nook_net *n, int r, struct nook_error *err)
 {
 	struct nook_error why = { 0 };
 
@@ -101,7 +100,6 @@ static int explain_failure(const struct nook_spec *s, struct nook_net *n, pid_t 
 			return why.code;
 		}
 	}
-	(void)child;
 	return r;
 }
 
@@ -163,6 +161,6 @@ int nook_pasta_start(const struct nook_spec *s, pid_t child, struct nook_net *n,
 		return r;
 	r = wait_ready(n, child, err);
 	if (r < 0)
-		return explain_failure(s, n, child, r, err);
+		return explain_failure(s, n, r, err);
 	return 0;
 }

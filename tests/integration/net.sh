@@ -178,12 +178,17 @@ EOF
 # a host server on 127.0.0.1 that answers every connection with $TOKEN
 python3 "$T/serve_tcp.py" "$P_LOOP" "$TOKEN" "$T/loop.ready" 1000 127.0.0.1 >/dev/null 2>&1 &
 LOOP_PID=$!
-# something that holds $P_BUSY
+# something that holds $P_BUSY, TCP and UDP
 python3 "$T/serve_tcp.py" "$P_BUSY" busy "$T/busy.ready" 1000 127.0.0.1 >/dev/null 2>&1 &
 BUSY_PID=$!
-trap 'kill $LOOP_PID $BUSY_PID 2>/dev/null; rm -rf "$T"' EXIT
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1])))
+open(sys.argv[2], "w").close(); time.sleep(3600)' "$P_BUSY" "$T/busyu.ready" >/dev/null 2>&1 &
+BUSYU_PID=$!
+trap 'kill $LOOP_PID $BUSY_PID $BUSYU_PID 2>/dev/null; rm -rf "$T"' EXIT
 wait_file "$T/loop.ready" || t_fail "start the host loopback server" "no $T/loop.ready"
 wait_file "$T/busy.ready" || t_fail "start the busy-port server" "no $T/busy.ready"
+wait_file "$T/busyu.ready" || t_fail "start the busy UDP port" "no $T/busyu.ready"
 
 RUN="run --userns self -v $T:/tmp/out"
 
@@ -261,8 +266,10 @@ for m in $modes; do
 	# errors
 	nk $RUN --network "$m" -p "$P_BUSY:8000" -- true
 	chk_error "$m: a host port in use is a clear error" 125 "port 127\.0\.0\.1:$P_BUSY/tcp is already in use"
-	nk $RUN --network "$m" -p "$HP1:8000" -p "127.0.0.1:$HPU:53/udp" -p "127.0.0.1:$P_BUSY:53/udp" -p "$P_BUSY:1" -- true
+	nk $RUN --network "$m" -p "$HP1:8000" -p "127.0.0.1:$HPU:53/udp" -p "$P_BUSY:1" -- true
 	chk_error "$m: a port in use among several: the busy one is named" 125 "port 127\.0\.0\.1:$P_BUSY/tcp"
+	nk $RUN --network "$m" -p "$HP1:8000" -p "$P_BUSY:53/udp" -- true
+	chk_error "$m: a UDP host port in use is a clear error" 125 "port 127\.0\.0\.1:$P_BUSY/udp is already in use"
 
 	# the helper goes away with the container in every case
 	start_bg $RUN --network "$m" -p "$HP1:8000" -p "127.0.0.1:$HPU:53/udp" -- sleep 1
