@@ -163,6 +163,18 @@ out=$("$NOOK" run --seccomp "$T/bad.json" default -- true 2>&1)
 t_match "bad seccomp file: file:line:column named" "bad.json:2:45: unknown action 'SCMP_ACT_BOGUS'" "$out"
 t_clean "bad seccomp file"
 
+# the compiled program is cached per user; a cached one works the same
+mkdir -m 700 "$T/xdg"
+out=$(XDG_RUNTIME_DIR=$T/xdg probe default --verbose)
+t_match "seccomp cache: first run compiles" 'seccomp: [0-9]+ BPF instructions compiled' "$out"
+expect "seccomp cache: first run" "$out" keyctl EPERM
+out=$(XDG_RUNTIME_DIR=$T/xdg probe default --verbose)
+t_match "seccomp cache: second run reuses it" 'seccomp: compiled program taken from the cache' "$out"
+expect "seccomp cache: second run" "$out" keyctl EPERM
+expect "seccomp cache: second run" "$out" x32_keyctl EPERM
+out=$(XDG_RUNTIME_DIR=$T/xdg NOOK_SECCOMP_CACHE=0 probe default --verbose)
+t_nomatch "seccomp cache: NOOK_SECCOMP_CACHE=0 turns it off" 'taken from the cache' "$out"
+
 # ---------------------------------------------------------------- capabilities
 out=$(probe default --cap-drop ALL --cap-add NET_BIND_SERVICE)
 t_match "cap-drop ALL + cap-add one" '^CapEff: 0000000000000400$' "$out"
