@@ -290,10 +290,30 @@ for m in $modes; do
 	t_clean "$m"
 done
 
+# ---------------------------------------------------------------- profile keys
+cat > "$T/netprof.yaml" <<EOF
+extends: default
+network:
+  mode: slirp
+  mtu: 1500
+  allow_host_loopback: true
+EOF
+nk $RUN "$T/netprof.yaml" -- sh -c "cat /sys/class/net/tap0/mtu; python3 /tmp/out/get_tcp.py 10.0.2.2 $P_LOOP 20"
+chk "profile: network.mode, mtu and allow_host_loopback" "1500 $TOKEN" "$(echo $out)"
+cat > "$T/badports.yaml" <<'EOF'
+extends: default
+network:
+  mode: slirp
+  ports:
+    - "8080:80"
+    - "127.0.0.1:70000:53/udp"
+EOF
+nk $RUN "$T/badports.yaml" -- true
+chk_error "profile: an invalid port spec names file:line:column" 125 "badports\.yaml:6:[0-9]+: .*70000"
+
 # ---------------------------------------------------------------- errors
 nk $RUN --network slirp -p 99999:80 -- true
-chk "an invalid port spec exits 125" 125 "$rc"
-chkre "an invalid port spec is named" "99999" "$err"
+chk_error "-p with an invalid port spec" 125 "99999"
 mkdir -p "$T/emptybin"
 nkx env PATH="$T/emptybin" "$NOOK" $RUN --network slirp -- /bin/true
 chk_error "slirp4netns missing: the package is named" 125 "slirp4netns.*apt-get install slirp4netns"
