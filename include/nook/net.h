@@ -1,8 +1,9 @@
 /* net.h - container networking: none, host, slirp4netns, pasta.
  *
  * Contract with spawn/child:
- *  - nook_net_check() from nook_spec_check(): ports only with slirp/pasta,
- *    no duplicate host ports, MTU in range, hostname usable in /etc/hosts.
+ *  - nook_net_check() from nook_spec_check() (nook_net_start() calls it
+ *    too): ports only with slirp/pasta, no two ports on one host port, MTU
+ *    in range, a hostname usable in /etc/hosts.
  *  - nook_net_loopback_up() in the child (new netns): bring lo up
  *    (src/lib/loopback.c). Mode host: no CLONE_NEWNET, nothing to do.
  *  - nook_net_start() in the parent after the id maps are written and before
@@ -10,8 +11,10 @@
  *    forwards and returns only when the network is up; *out == NULL for
  *    none/host. On failure nothing is left running and no file is left.
  *  - nook_net_stop() in the parent at the end and on every error path after
- *    a successful start (NULL is fine). The helper also exits by itself when
- *    nook dies, even of SIGKILL (exit fd + parent-death signal).
+ *    a successful start (NULL is fine); it reaps the helper, so the caller
+ *    must wait for its own children by pid, never waitpid(-1). The helper
+ *    also exits by itself when nook dies, even of SIGKILL (exit fd and
+ *    parent-death signal), so does the UDP relay (udprelay.c).
  *  - While the root is built, the child calls nook_net_resolv_conf() and
  *    nook_net_hosts() and binds the contents over /etc/resolv.conf and
  *    /etc/hosts of the container (-ENOENT: keep the rootfs's own file).
@@ -40,8 +43,6 @@ int nook_net_loopback_up(struct nook_error *err);
 int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out,
 		   struct nook_error *err);
 void nook_net_stop(struct nook_net *n);
-/* Pid of the helper (slirp4netns/pasta), or 0; for diagnostics and tests. */
-pid_t nook_net_helper_pid(const struct nook_net *n);
 
 /* Pure: the contents of the container's /etc/resolv.conf and /etc/hosts for
  * this spec, written into buf (NUL-terminated). Returns 0, -ENOENT when the

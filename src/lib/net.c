@@ -291,11 +291,6 @@ int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out
 	return 0;
 }
 
-pid_t nook_net_helper_pid(const struct nook_net *n)
-{
-	return n ? n->pid : 0;
-}
-
 /* Wait up to ms for the helper to exit; true when it did. */
 static bool wait_exit(struct nook_net *n, int ms)
 {
