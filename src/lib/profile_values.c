@@ -17,6 +17,7 @@
 #include <sys/capability.h>
 #include <unistd.h>
 #include "nook/cleanup.h"
+#include "nook/net.h"
 #include "nook/profile.h"
 #include "nook/util.h"
 #include "profile_keys.h"
@@ -804,60 +805,12 @@ int nook_set_net_mode(struct kctx *c, const struct key_row *row, const struct no
 	return 0;
 }
 
-static int port_num(struct kctx *c, const struct nook_node *n, const char *s, size_t len, unsigned *out)
-{
-	unsigned v = 0;
-	if (len == 0 || len > 5)
-		return nook_node_err(c->err, n, "invalid port in '%s' (expected 1-65535)", n->value);
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return nook_node_err(c->err, n, "invalid port in '%s' (expected [ADDR:]HOSTPORT:PORT[/udp])", n->value);
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return nook_node_err(c->err, n, "port %u in '%s' is out of range (1-65535)", v, n->value);
-	*out = v;
-	return 0;
-}
-
+/* The string form has one grammar, the networking module's. */
 static int parse_port_string(struct kctx *c, const struct nook_node *n, struct nook_port *p)
 {
-	_cleanup_free_ char *s = nook_strdup(n->value);
-	char *proto = strchr(s, '/');
-	int r;
-	if (proto) {
-		*proto++ = 0;
-		if (strcmp(proto, "udp") == 0)
-			p->udp = true;
-		else if (strcmp(proto, "tcp") != 0)
-			return nook_node_err(c->err, n, "unknown protocol '%s' in '%s' (tcp or udp)", proto, n->value);
-	}
-	char *parts[3];
-	size_t np = 0;
-	for (char *q = s; np < 3;) {
-		parts[np++] = q;
-		q = strchr(q, ':');
-		if (!q)
-			break;
-		*q++ = 0;
-	}
-	if (np == 3 && strchr(parts[2], ':'))
-		return nook_node_err(c->err, n, "invalid port '%s' (expected [ADDR:]HOSTPORT:PORT[/udp])", n->value);
-	if (np == 1) {
-		if ((r = port_num(c, n, parts[0], strlen(parts[0]), &p->host_port)) < 0)
-			return r;
-		p->container_port = p->host_port;
-	} else {
-		if ((r = port_num(c, n, parts[np - 2], strlen(parts[np - 2]), &p->host_port)) < 0 ||
-		    (r = port_num(c, n, parts[np - 1], strlen(parts[np - 1]), &p->container_port)) < 0)
-			return r;
-	}
-	if (np == 3) {
-		struct in_addr a;
-		if (inet_pton(AF_INET, parts[0], &a) != 1)
-			return nook_node_err(c->err, n, "invalid IPv4 address '%s' in '%s'", parts[0], n->value);
-		p->host_addr = nook_strdup(parts[0]);
-	}
+	char why[256] = "invalid port";
+	if (nook_port_parse(n->value, p, why, sizeof why) < 0)
+		return nook_node_err(c->err, n, "%s", why);
 	return 0;
 }
 
