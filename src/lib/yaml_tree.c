@@ -123,6 +123,14 @@ bool nook_node_is_null(const struct nook_node *n)
 	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
 }
 
+/* Errors are one line: control characters from values become '?'. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 int nook_node_err(struct nook_error *err, const struct nook_node *n, const char *fmt, ...)
 {
 	char msg[NOOK_ERR_MAX];
@@ -130,6 +138,7 @@ int nook_node_err(struct nook_error *err, const struct nook_node *n, const char 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	one_line(msg);
 	if (!n)
 		return nook_errx(err, EINVAL, "%s", msg);
 	if (n->line)
