@@ -317,6 +317,8 @@ chk_error "-p with an invalid port spec" 125 "99999"
 mkdir -p "$T/emptybin"
 nkx env PATH="$T/emptybin" "$NOOK" $RUN --network slirp -- /bin/true
 chk_error "slirp4netns missing: the package is named" 125 "slirp4netns.*apt-get install slirp4netns"
+nkx env PATH="$T/emptybin" "$NOOK" $RUN --network pasta -p "$HP1:80" -- /bin/true
+chk_error "pasta missing: the package is named" 125 "pasta.*apt-get install passt"
 t_clean "errors"
 
 t_done
