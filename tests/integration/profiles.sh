@@ -143,6 +143,27 @@ chk "desktop: runs with the optional sockets missing" 0 "$rc"
 chk "desktop: ~/Downloads is writable" "saved" "$(cat "$T/home/Downloads/file" 2>/dev/null)"
 chkre "desktop: XDG_RUNTIME_DIR is set" "^/run/user/[0-9]+$" "$out"
 
+# desktop: the Wayland socket is reachable in an otherwise private runtime dir
+if command -v python3 >/dev/null 2>&1; then
+	mkdir -p "$T/run" && chmod 700 "$T/run"
+	echo secret > "$T/run/other-file"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); c.sendall(b"hi-wayland"); c.close()
+' "$T/run/wl-test" &
+	srv=$!
+	i=0; while [ ! -S "$T/run/wl-test" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	HOME=$T/home XDG_RUNTIME_DIR=$T/run WAYLAND_DISPLAY=wl-test nk run desktop -- /bin/sh -c \
+		'ls -A "$XDG_RUNTIME_DIR"; python3 -c "import socket,os; s=socket.socket(socket.AF_UNIX); s.connect(os.environ[\"XDG_RUNTIME_DIR\"]+\"/wl-test\"); print(s.recv(64).decode())"'
+	kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+	chk "desktop: the runtime dir holds only the Wayland socket" "wl-test" "$(printf '%s\n' "$out" | head -n 1)"
+	chkre "desktop: the app talks to the Wayland socket" "^hi-wayland$" "$out"
+else
+	t_skip "desktop: the Wayland socket is reachable" "no python3 to play the compositor"
+fi
+
 # ci: overlay rootfs (writes discarded), $PWD at /workspace, slirp network
 sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$T/rootfs" >/dev/null 2>&1 || t_fail "ci: build a busybox rootfs"
 mkdir -p "$T/ws"
