@@ -26,7 +26,7 @@ BENCH_USER=${BENCH_USER:-nooktest}
 if [ "$(id -u)" = 0 ]; then
 	nook=${NOOK:-$(command -v nook || true)}
 	exec runuser -u "$BENCH_USER" -- env NOOK="$nook" ROOTFS="${ROOTFS:-}" BENCH_DIR="${BENCH_DIR:-}" \
-		SOAK_RUNS="${SOAK_RUNS:-}" GROWTH_LIMIT="${GROWTH_LIMIT:-}" CC="${CC:-}" PATH="$PATH" \
+		SOAK_RUNS="${SOAK_RUNS:-}" GROWTH_LIMIT="${GROWTH_LIMIT:-}" CC="${CC:-}" NOOK_PROFILE_PATH="${NOOK_PROFILE_PATH:-}" PATH="$PATH" \
 		sh "$here/soak.sh" "$@"
 fi
 
@@ -34,6 +34,11 @@ NOOK=${NOOK:-$(command -v nook || true)}
 SOAK_RUNS=${SOAK_RUNS:-1000}
 GROWTH_LIMIT=${GROWTH_LIMIT:-1.10}
 CC=${CC:-cc}
+# an uninstalled nook finds its profiles (default.yaml) in the source tree
+if [ -z "${NOOK_PROFILE_PATH:-}" ] && [ -d "$here/../../profiles" ]; then
+	NOOK_PROFILE_PATH=$(cd "$here/../../profiles" && pwd)
+fi
+[ -n "${NOOK_PROFILE_PATH:-}" ] && export NOOK_PROFILE_PATH
 if [ -z "$NOOK" ] || [ ! -x "$NOOK" ]; then
 	echo "soak.sh: nook not found (set NOOK=/path/to/nook)" >&2
 	exit 2

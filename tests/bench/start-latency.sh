@@ -19,6 +19,8 @@
 #
 # Environment:
 #   NOOK        the nook binary (default: nook in PATH)
+#   NOOK_PROFILE_PATH  where nook finds its profiles (default: the source
+#               tree's profiles/, for a nook that is not installed)
 #   RUNS        timed runs per candidate (default 200); WARMUP (default 10)
 #   ROOTFS      a busybox rootfs (default: built with tests/integration/mkrootfs.sh)
 #   BENCH_USER  the user to run as when started as root (default nooktest)
@@ -35,7 +37,7 @@ if [ "$(id -u)" = 0 ]; then
 	nook=${NOOK:-$(command -v nook || true)}
 	exec runuser -u "$BENCH_USER" -- env NOOK="$nook" RUNS="${RUNS:-}" WARMUP="${WARMUP:-}" \
 		ROOTFS="${ROOTFS:-}" BENCH_DIR="${BENCH_DIR:-}" PODMAN="${PODMAN:-}" SEED="${SEED:-}" \
-		CC="${CC:-}" PATH="$PATH" sh "$here/start-latency.sh" "$@"
+		CC="${CC:-}" NOOK_PROFILE_PATH="${NOOK_PROFILE_PATH:-}" PATH="$PATH" sh "$here/start-latency.sh" "$@"
 fi
 
 NOOK=${NOOK:-$(command -v nook || true)}
@@ -43,6 +45,11 @@ RUNS=${RUNS:-200}
 WARMUP=${WARMUP:-10}
 SEED=${SEED:-$(date +%s)}
 CC=${CC:-cc}
+# an uninstalled nook finds its profiles (default.yaml) in the source tree
+if [ -z "${NOOK_PROFILE_PATH:-}" ] && [ -d "$here/../../profiles" ]; then
+	NOOK_PROFILE_PATH=$(cd "$here/../../profiles" && pwd)
+fi
+[ -n "${NOOK_PROFILE_PATH:-}" ] && export NOOK_PROFILE_PATH
 if [ -z "$NOOK" ] || [ ! -x "$NOOK" ]; then
 	echo "start-latency.sh: nook not found (set NOOK=/path/to/nook)" >&2
 	exit 2
