@@ -33,7 +33,6 @@ struct key_row {
 	size_t off;          /* offset of the field in struct nook_spec */
 	const void *arg;     /* per-setter: limits, name table */
 	unsigned flags;
-	const char *notyet;  /* non-NULL: the feature is not built; why */
 };
 
 extern const struct key_row nook_key_table[];
