@@ -183,6 +183,8 @@ nk run --rootfs "$R" -- /bin/sh -c 'echo hello from $(uname -s)'
 chk "payload stdout reaches the caller" "hello from Linux" "$out"
 nk run --rootfs "$R" -- only-in-rootfs
 chk "a bare command name is looked up inside the rootfs" "only-in-rootfs" "$out"
+got=$(echo "from stdin" | timeout 30 "$NOOK" run --rootfs "$R" -- /bin/cat 2>"$T/err")
+chk "stdin reaches the payload" "from stdin" "$got"
 nk run -- /bin/sh -c 'echo host-root'
 chk "run with the host's / (no --rootfs)" "0 host-root" "$rc $out"
 nk run --rootfs "$R" -e NOOK_A=bar -e NOOK_B=x=y -- /bin/sh -c 'echo "$NOOK_A $NOOK_B"'
@@ -460,8 +462,20 @@ chk_error "missing bind source: the real cause reaches the user" 125 "no-such-so
 nk run --rootfs "$R" -w /no/such/dir -- /bin/true
 if [ "$rc" != 0 ]; then t_ok "missing working directory fails"; else t_fail "missing working directory fails" "$(_diag)"; fi
 chkre "missing working directory: the error names it" '^nook: .*/no/such/dir' "$err"
+nk run --rootfs "$R" -v /etc/passwd:/bin -- /bin/true
+chk_error "a mount that fails inside the child: its real cause reaches the user" 125 "/bin"
+nk run --rootfs "$R/etc/passwd" -- /bin/true
+chk_error "a rootfs that is a file: one clear 'nook: ' line" 125 "passwd"
+if [ $have_subuid = 1 ]; then
+	nk run --rootfs "$R" --userns subuid --uid $((subuid_count + 1)) -- /bin/true
+	chk_error "--uid beyond the subordinate range: one clear 'nook: ' line" 125 "$((subuid_count + 1))"
+fi
+nk run --rootfs "$R" --hostname "$(printf '%070d' 0 | tr 0 a)" -- /bin/true
+chk_error "an invalid --hostname: one clear 'nook: ' line" 125 "hostname"
 nk run --no-such-option-xyz -- /bin/true
-chkre "unknown option: the error starts with 'nook: '" '^nook: ' "$err"
+chk_error "unknown option: one clear 'nook: ' line naming it" 125 "no-such-option-xyz"
+nk run --rootfs
+chk_error "an option without its value: one clear 'nook: ' line naming it" 125 "--rootfs"
 # --userns subuid for a user without a range: norange.sh, run as such a user.
 t_clean "errors"
 
@@ -476,7 +490,7 @@ nkx sh -c 'trap "" HUP INT QUIT USR1 USR2 PIPE ALRM TERM TSTP TTIN TTOU XFSZ VTA
 blk=$(printf '%s\n' "$out" | sed -n 's/^SigBlk:[[:space:]]*//p')
 ign=$(printf '%s\n' "$out" | sed -n 's/^SigIgn:[[:space:]]*//p')
 chk "the payload starts with no ignored and no blocked standard signal" \
-	"blocked 0 ignored 0" "blocked $((0x${blk:-1} & 0x7fffffff)) ignored $((0x${ign:-1} & 0x7fffffff))"
+	"blocked 0 ignored 0" "blocked $(printf %#x $((0x${blk:-1} & 0x7fffffff))) ignored $(printf %#x $((0x${ign:-1} & 0x7fffffff)))"
 # The payload traps the signal, writes a marker and exits 7. nook is started
 # with default dispositions: a background job of sh has SIGINT and SIGQUIT
 # ignored, which would make the trap impossible for reasons outside nook.
