@@ -86,8 +86,18 @@ t_match "strict: no_new_privs" '^NoNewPrivs: 1$' "$out"
 t_match "strict: seccomp" '^Seccomp: 2$' "$out"
 
 # ---------------------------------------------------------------- unconfined
-out=$(probe default --seccomp unconfined --cap-add ALL --set security.no_new_privileges=false)
+cat > "$T/unconfined.yaml" <<'EOF'
+description: the default profile with the security envelope off (probe tests only)
+extends: default
+security:
+  capabilities:
+    add: [ALL]
+  no_new_privileges: false
+  seccomp: unconfined
+EOF
+out=$(probe "$T/unconfined.yaml")
 t_match "unconfined: no seccomp" '^Seccomp: 0$' "$out"
+t_match "unconfined: every capability" '^CapEff: 0000[0-9a-f]*ffffffff$' "$out"
 t_match "unconfined: no no_new_privs" '^NoNewPrivs: 0$' "$out"
 for chk in keyctl add_key userfaultfd mount unshare_user clone_newns clone3 \
 	i386_keyctl personality umount_masked; do
@@ -122,6 +132,17 @@ if command -v script >/dev/null 2>&1; then
 else
 	t_fail "tty tests" "script(1) is missing (package util-linux / bsdutils)"
 fi
+
+# no_new_privs off: the filter is loaded while the payload still holds
+# CAP_SYS_ADMIN, then the capabilities are dropped as usual
+out=$(probe default --set security.no_new_privileges=false)
+t_match "no_new_privs off: NoNewPrivs 0" '^NoNewPrivs: 0$' "$out"
+t_match "no_new_privs off: filter still loaded" '^Seccomp: 2$' "$out"
+expect "no_new_privs off" "$out" keyctl EPERM
+t_match "no_new_privs off: capabilities still trimmed" '^CapEff: 00000000800405fb$' "$out"
+out=$(probe strict --set security.no_new_privileges=false --set "security.landlock.execute+=[$P]")
+t_match "no_new_privs off, strict: filter loaded" '^Seccomp: 2$' "$out"
+t_match "no_new_privs off, strict: no capabilities left" '^CapEff: 0000000000000000$' "$out"
 
 # ---------------------------------------------------------------- seccomp options
 out=$(probe default --set 'security.seccomp.rules=[{syscalls: [getcwd], action: errno, errno: 2}]')
