@@ -209,6 +209,46 @@ START_TEST(args_env)
 }
 END_TEST
 
+START_TEST(args_other_profile_keys)
+{
+	struct nook_run_args a;
+	char err[256];
+	ck_assert_int_eq(PARSE(&a, err, "--network", "slirp", "-p", "8080:80", "--publish", "127.0.0.1:53:53/udp",
+			       "--memory", "512M", "--cpus", "1.5", "--pids", "100",
+			       "--cap-add", "NET_ADMIN", "--cap-drop", "ALL", "--seccomp", "unconfined",
+			       "--timeout", "90s", "--name", "job-1", "-t", "--tty",
+			       "--set", "process.env.clear=true", "--set", "mounts+=[]", "--", "x"), 0);
+	assert_strv(a.overrides, (const char *const[]){
+		"network.mode=\"slirp\"",
+		"network.ports+=[\"8080:80\"]",
+		"network.ports+=[\"127.0.0.1:53:53/udp\"]",
+		"resources.memory=\"512M\"",
+		"resources.cpus=\"1.5\"",
+		"resources.pids=\"100\"",
+		"security.capabilities.add+=[\"NET_ADMIN\"]",
+		"security.capabilities.drop+=[\"ALL\"]",
+		"security.seccomp=\"unconfined\"",
+		"process.timeout=\"90s\"",
+		"name=\"job-1\"",
+		"process.tty=true",
+		"process.tty=true",
+		"process.env.clear=true",
+		"mounts+=[]",
+		NULL });
+	assert_strv(a.command, (const char *const[]){ "x", NULL });
+	nook_run_args_free(&a);
+
+	/* --stats-json is not a profile key: the last one wins */
+	ck_assert_int_eq(PARSE(&a, err, "--stats-json", "/a.json", "--stats-json", "/b.json", "--", "x"), 0);
+	ck_assert_str_eq(a.stats_json, "/b.json");
+	ck_assert_uint_eq(nook_strv_len(a.overrides), 0);
+	nook_run_args_free(&a);
+
+	parse_bad("KEY.PATH=VALUE", "--set", "novalue", NULL);
+	parse_bad("KEY.PATH=VALUE", "--set", "=x", NULL);
+}
+END_TEST
+
 START_TEST(args_verbose_and_help)
 {
 	struct nook_run_args a;
@@ -746,6 +786,7 @@ int main(void)
 	tcase_add_test(ta, args_bind_errors);
 	tcase_add_test(ta, args_tmpfs);
 	tcase_add_test(ta, args_env);
+	tcase_add_test(ta, args_other_profile_keys);
 	tcase_add_test(ta, args_verbose_and_help);
 	tcase_add_test(ta, args_unknown_option);
 	tcase_add_test(ta, args_missing_value);
