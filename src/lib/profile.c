@@ -139,8 +139,7 @@ int nook_profile_find_parent(const char *name, const char *self_real, const char
 			if (realpath(dirs[i], real) && strcmp(real, dir) == 0)
 				start = i + 1;
 		}
-		if (start == 0)
-			return nook_errx(err, ELOOP, "profile '%s' extends itself", name);
+		/* a file outside the search path: the whole path is "further down" */
 	}
 	*path_out = search(dirs, start, name);
 	if (*path_out)

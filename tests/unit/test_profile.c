@@ -580,6 +580,14 @@ START_TEST(test_extends)
 	ck_assert_str_eq(s.hostname, "top");
 	ck_assert_str_eq(s.name, "fromd2");
 	nook_spec_free(&s);
+	/* a file named like a profile, outside the path, extends that profile */
+	char *outside = write_tmp("mine.yaml", "extends: mine\nhostname: outer\n");
+	r = nook_profile_resolve_ex(outside, NULL, NULL, NOOK_PROFILE_ALLOW_NO_COMMAND, &s, &e);
+	ck_assert_msg(r == 0, "%s", e.msg);
+	ck_assert_str_eq(s.hostname, "outer");
+	ck_assert_str_eq(s.name, "fromd2");
+	nook_spec_free(&s);
+	free(outside);
 	/* the message for a missing profile and no command */
 	r = nook_profile_resolve("sh", NULL, NULL, &s, &e);
 	ck_assert_int_eq(r, -ENOENT);
