@@ -21,6 +21,8 @@
 #   NOOK        the nook binary (default: nook in PATH)
 #   ROUNDS      rounds (default 3); DURATION seconds per run (default 5)
 #   PORT        the iperf3 port on 127.0.0.1 (default 5201 + pid % 1000)
+#   NOOK_PROFILE_PATH  where nook finds its profiles (for an uninstalled
+#               build: the source tree's profiles/)
 #   BENCH_USER  the user to run as when started as root (default nooktest)
 set -eu
 
@@ -30,7 +32,7 @@ BENCH_USER=${BENCH_USER:-nooktest}
 if [ "$(id -u)" = 0 ]; then
 	nook=${NOOK:-$(command -v nook || true)}
 	exec runuser -u "$BENCH_USER" -- env NOOK="$nook" ROUNDS="${ROUNDS:-}" DURATION="${DURATION:-}" \
-		PORT="${PORT:-}" PATH="$PATH" sh "$here/net-throughput.sh" "$@"
+		PORT="${PORT:-}" NOOK_PROFILE_PATH="${NOOK_PROFILE_PATH:-}" PATH="$PATH" sh "$here/net-throughput.sh" "$@"
 fi
 
 NOOK=${NOOK:-$(command -v nook || true)}
@@ -51,7 +53,7 @@ trap 'exit 130' INT TERM
 iperf3 -s -B 127.0.0.1 -p "$PORT" >"$W/server.log" 2>&1 &
 SRV=$!
 i=0
-until iperf3 -c 127.0.0.1 -p "$PORT" -t 0.1 -J >/dev/null 2>&1; do
+until timeout 5 iperf3 -c 127.0.0.1 -p "$PORT" -n 1K >/dev/null 2>&1; do
 	i=$((i + 1)); [ $i -lt 50 ] || die "the iperf3 server on 127.0.0.1:$PORT did not start: $(cat "$W/server.log")"
 	sleep 0.1
 done
@@ -68,7 +70,7 @@ run() {
 	   set -- "$NOOK" run --userns self --network "$mode" --set network.mtu="$mtu" \
 		--set network.allow_host_loopback=true -- iperf3 -c 10.0.2.2 ;;
 	esac
-	"$@" -p "$PORT" -t "$DURATION" -J >"$W/run.json" 2>"$W/run.err" || {
+	timeout $((DURATION + 30)) "$@" -p "$PORT" -t "$DURATION" -J >"$W/run.json" 2>"$W/run.err" || {
 		echo "net-throughput.sh: failed: $* ($(tail -n3 "$W/run.err" "$W/run.json" | tr '\n' ' '))" >&2
 		echo 0; return 0; }
 	python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$W/run.json"
