@@ -14,6 +14,7 @@
 #include "nook/spec.h"
 #include "nook/util.h"
 #include "../../src/lib/profile_int.h"
+#include "args.h"
 
 #ifndef NOOK_TEST_SRCDIR
 #define NOOK_TEST_SRCDIR "."
@@ -509,6 +510,62 @@ START_TEST(test_cli_overrides)
 }
 END_TEST
 
+/* the contract with args.c: every option of nook run becomes an override
+ * that the key table accepts and that lands in the right spec field */
+START_TEST(test_run_options)
+{
+	char *argv[] = { "run", "--rootfs", "/srv/root", "--hostname", "h1", "--userns", "self",
+			 "--uid", "7", "--gid", "8", "-v", "/a:/b:ro", "--bind", "/c:/d",
+			 "--tmpfs", "/t:size=16M,mode=1777", "-e", "K=v w", "-w", "/work",
+			 "--network", "slirp", "-p", "8080:80", "--memory", "256M", "--cpus", "1.5",
+			 "--pids", "64", "--cap-add", "net_raw", "--cap-drop", "CAP_CHOWN",
+			 "--seccomp", "unconfined", "--timeout", "90s", "--name", "n1",
+			 "--set", "process.env.set.X=\"y\"", "-t", "prof.yaml", "--", "/bin/echo", "hi", NULL };
+	struct nook_run_args a;
+	char msg[256];
+	ck_assert_int_eq(nook_run_args_parse((int)(sizeof argv / sizeof *argv) - 1, argv, &a, msg, sizeof msg), 0);
+	ck_assert_str_eq(a.profile, "prof.yaml");
+	char *p = write_tmp("prof.yaml", "hostname: file\nprocess: {args: [/bin/false]}\n");
+	struct nook_spec s;
+	struct nook_error e = { 0 };
+	int r = nook_profile_resolve(p, a.overrides, a.command, &s, &e);
+	ck_assert_msg(r == 0, "%s", e.msg);
+	ck_assert_int_eq(s.rootfs.kind, NOOK_ROOTFS_DIR);
+	ck_assert_str_eq(s.rootfs.path, "/srv/root");
+	ck_assert_str_eq(s.hostname, "h1");
+	ck_assert_int_eq(s.userns, NOOK_USERNS_SELF);
+	ck_assert_uint_eq(s.uid, 7);
+	ck_assert_uint_eq(s.gid, 8);
+	ck_assert_uint_eq(s.n_mounts, 3);
+	ck_assert_int_eq(s.mounts[0].type, NOOK_MOUNT_RO_BIND);
+	ck_assert_str_eq(s.mounts[0].target, "/b");
+	ck_assert_int_eq(s.mounts[1].type, NOOK_MOUNT_BIND);
+	ck_assert_int_eq(s.mounts[2].type, NOOK_MOUNT_TMPFS);
+	ck_assert_uint_eq(s.mounts[2].size, 16ull << 20);
+	ck_assert_int_eq(s.mounts[2].mode, 01777);
+	ck_assert(nook_strv_contains(s.env, "K=v w"));
+	ck_assert(nook_strv_contains(s.env, "X=y"));
+	ck_assert_str_eq(s.cwd, "/work");
+	ck_assert_int_eq(s.net, NOOK_NET_SLIRP);
+	ck_assert_uint_eq(s.n_ports, 1);
+	ck_assert_uint_eq(s.ports[0].host_port, 8080);
+	ck_assert_uint_eq(s.memory, 256ull << 20);
+	ck_assert_uint_eq(s.cpu_quota_us, 150000);
+	ck_assert_uint_eq(s.pids, 64);
+	ck_assert_str_eq(s.cap_add[0], "NET_RAW");
+	ck_assert_str_eq(s.cap_drop[0], "CHOWN");
+	ck_assert_int_eq(s.seccomp, NOOK_SECCOMP_UNCONFINED);
+	ck_assert_uint_eq(s.timeout_ms, 90000);
+	ck_assert_str_eq(s.name, "n1");
+	ck_assert(s.tty);
+	ck_assert_str_eq(s.argv[0], "/bin/echo");
+	ck_assert_str_eq(s.argv[1], "hi");
+	nook_spec_free(&s);
+	nook_run_args_free(&a);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	ck_assert_str_eq(errmsg("hostnme: box\n", NULL),
@@ -678,6 +735,7 @@ int main(void)
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_defaults_and_env);
 	tcase_add_test(tc, test_cli_overrides);
+	tcase_add_test(tc, test_run_options);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_extends);
 	tcase_add_test(tc, test_emit_round_trip);
