@@ -275,44 +275,49 @@ done
 t_clean "namespaces"
 
 # ---------------------------------------------------------------- mounts
-# A tmpfs (--tmpfs, and one the payload mounts itself) is invisible from
-# the host while the container still runs.
+# A tmpfs is invisible from the host while the container still runs: one
+# from --tmpfs, and one the payload mounts itself (that needs CAP_SYS_ADMIN
+# and no seccomp filter, which the default envelope takes away).
 S=$T/sync-mnt
-mkdir -p "$S" "$R/tmp/selfmount"
+mkdir -p "$R/tmp/selfmount"
 m0=$(wc -l < /proc/self/mountinfo)
-"$NOOK" run --rootfs "$R" --tmpfs /mnt -v "$S:/sync" -- /bin/sh -c '
-	echo hidden > /mnt/tmpfs-marker
-	if mount -t tmpfs nook-selfmade /tmp/selfmount 2>/sync/mount.err; then
-		echo hidden > /tmp/selfmount/self-marker; echo yes > /sync/selfmount
-	fi
-	touch /sync/ready
-	i=0; while [ ! -e /sync/go ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done' \
-	>"$T/bg.out" 2>"$T/bg.err" </dev/null &
-pid=$!
-if wait_file "$S/ready" 10; then
-	t_ok "container with --tmpfs /mnt started"
-	cpid=
-	for p in $(t_container_procs | awk '{ print $1 }'); do
-		grep -q ' /mnt .* - tmpfs ' "/proc/$p/mountinfo" 2>/dev/null && { cpid=$p; break; }
-	done
-	if [ -n "$cpid" ]; then t_ok "/proc/$cpid/mountinfo (seen from the host) has the tmpfs on /mnt"
-	else t_fail "a container process's mountinfo (seen from the host) has the tmpfs on /mnt" "$(t_container_procs)"; fi
-	chk "the host's mount table is unchanged while the container runs" "$m0" "$(wc -l < /proc/self/mountinfo)"
-	chknore "the host's mountinfo has no mount under the rootfs" " $R/" "$(cat /proc/self/mountinfo)"
-	chk "the tmpfs contents are not visible in the rootfs dir on the host" "" "$(ls -A "$R/mnt")"
-	if [ -e "$S/selfmount" ]; then
-		t_ok "the payload mounted a tmpfs itself"
-		chk "the payload's own tmpfs is not visible on the host" "" "$(ls -A "$R/tmp/selfmount")"
+for kind in tmpfs self; do
+	rm -rf "$S"; mkdir -p "$S"
+	if [ $kind = tmpfs ]; then
+		set -- --tmpfs /mnt
+		script='echo hidden > /mnt/tmpfs-marker && grep " /mnt " /proc/self/mountinfo > /sync/mi'
+		where=/mnt host_dir=$R/mnt
 	else
-		t_skip "the payload's own tmpfs is not visible on the host" "mount denied inside: $(cat "$S/mount.err" 2>/dev/null)"
+		set -- --cap-add SYS_ADMIN --seccomp unconfined
+		script='mount -t tmpfs nook-selfmade /tmp/selfmount 2>/sync/mount.err &&
+			echo hidden > /tmp/selfmount/self-marker && grep " /tmp/selfmount " /proc/self/mountinfo > /sync/mi'
+		where=/tmp/selfmount host_dir=$R/tmp/selfmount
 	fi
-else
-	t_fail "container with --tmpfs /mnt started" "$(cat "$T/bg.err")"
-fi
-touch "$S/go"
-reap "$pid"
-chk "the --tmpfs container exits 0" 0 "$st"
-chk "no mount left on the host after it exits" "$m0" "$(wc -l < /proc/self/mountinfo)"
+	"$NOOK" run --rootfs "$R" -v "$S:/sync" "$@" -- /bin/sh -c "$script"'
+		touch /sync/ready
+		i=0; while [ ! -e /sync/go ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done' \
+		>"$T/bg.out" 2>"$T/bg.err" </dev/null &
+	pid=$!
+	if wait_file "$S/ready" 10; then
+		chkre "$kind: the payload sees a tmpfs on $where" " $where .* - tmpfs " "$(cat "$S/mi" 2>/dev/null) $(cat "$S/mount.err" 2>/dev/null)"
+		cpid=
+		for p in $(t_container_procs | awk '{ print $1 }'); do
+			grep -q " $where .* - tmpfs " "/proc/$p/mountinfo" 2>/dev/null && { cpid=$p; break; }
+		done
+		if [ -n "$cpid" ]; then t_ok "$kind: /proc/$cpid/mountinfo, read from the host, has the tmpfs on $where"
+		else t_fail "$kind: a container process's mountinfo, read from the host, has the tmpfs on $where" "$(t_container_procs)"; fi
+		chk "$kind: the host's mount table is unchanged while the container runs" "$m0" "$(wc -l < /proc/self/mountinfo)"
+		chknore "$kind: the host's mountinfo has no mount under the rootfs" " $R/" "$(cat /proc/self/mountinfo)"
+		chk "$kind: the tmpfs contents are not visible in the rootfs dir on the host" "" "$(ls -A "$host_dir")"
+	else
+		t_fail "$kind: the container with a tmpfs started" "$(cat "$T/bg.err")"
+	fi
+	touch "$S/go"
+	reap "$pid"
+	chk "$kind: the container exits 0" 0 "$st"
+	chk "$kind: no mount left on the host after it exits" "$m0" "$(wc -l < /proc/self/mountinfo)"
+done
+set --
 
 nk run --rootfs "$R" -- /bin/sh -c "cat /etc/not-executable; awk '\$5 == \"/sys\" { print \$6 }' /proc/self/mountinfo"
 chk "--rootfs DIR becomes /" "not a program" "$(printf '%s\n' "$out" | sed -n 1p)"
