@@ -249,6 +249,19 @@ static void check_i386_keyctl(void)
 	report("i386_keyctl", r < 0 && r > -4096 ? -1 : r, r < 0 && r > -4096 ? (int)-r : 0);
 }
 
+static void check_i386_tiocsti(void)
+{
+	static char c = '#';
+	long r;
+
+	/* ioctl(0, TIOCSTI, &c) through the i386 entry (ioctl is 54 there) */
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(54L), "b"(0L), "c"((long)TIOCSTI), "d"((long)(uintptr_t)&c)
+			 : "memory");
+	report("i386_tiocsti", r < 0 && r > -4096 ? -1 : r, r < 0 && r > -4096 ? (int)-r : 0);
+}
+
 static void check_personality(void)
 {
 	errno = 0;
@@ -429,6 +442,7 @@ int main(int argc, char **argv)
 	RUN("x32_keyctl", SYS("x32_keyctl", X32_BIT | X32_KEYCTL, KEYCTL_GET_KEYRING_ID,
 			      KEY_SPEC_SESSION_KEYRING, 0L));
 	RUN("i386_keyctl", check_i386_keyctl());
+	RUN("i386_tiocsti", check_i386_tiocsti());
 	RUN("personality", check_personality());
 	RUN("ptrace_parent", check_ptrace_parent());
 	/* last of the attacks: it may take a mask away */

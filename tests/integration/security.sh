@@ -39,7 +39,7 @@ out=$(probe default)
 t_match "default: the probe ran" '^status|^Seccomp:' "$out"
 for chk in tiocsti tiocsti_high tioclinux keyctl add_key bpf perf_event_open \
 	io_uring_setup userfaultfd mount unshare_user clone_newns mknod \
-	x32_keyctl i386_keyctl personality ptrace_parent umount_masked; do
+	x32_keyctl i386_keyctl i386_tiocsti personality ptrace_parent umount_masked; do
 	expect default "$out" "$chk" EPERM
 done
 expect default "$out" clone3 ENOSYS
@@ -73,7 +73,7 @@ out=$(probe strict --set "security.landlock.execute+=[$P]")
 t_match "strict: the probe ran" '^Seccomp:' "$out"
 for chk in tiocsti tiocsti_high tioclinux keyctl add_key bpf perf_event_open \
 	io_uring_setup userfaultfd mount unshare_user clone_newns mknod \
-	x32_keyctl i386_keyctl personality ptrace_parent umount_masked; do
+	x32_keyctl i386_keyctl i386_tiocsti personality ptrace_parent umount_masked; do
 	expect strict "$out" "$chk" EPERM
 done
 expect strict "$out" clone3 ENOSYS
@@ -108,6 +108,7 @@ done
 expect unconfined "$out" tiocsti ENOTTY
 expect unconfined "$out" tiocsti_high ENOTTY
 expect unconfined "$out" tioclinux ENOTTY
+expect unconfined "$out" i386_tiocsti 'ENOTTY|EFAULT'
 expect unconfined "$out" bpf 'EINVAL|ok'
 expect unconfined "$out" perf_event_open 'EFAULT|ok'
 expect unconfined "$out" io_uring_setup 'EFAULT|EINVAL'
