@@ -146,7 +146,8 @@ int nook_override_apply(struct nook_node *root, const char *ov, struct nook_erro
 			struct nook_node *seq = nook_node_new(NOOK_NODE_SEQ, origin, 0, 0);
 			nook_seq_push(seq, val);
 			val = seq;
-		} else if (append && val->kind == NOOK_NODE_MAP && !nook_key_is_freemap(walked)) {
+		} else if (append && val->kind == NOOK_NODE_MAP && !nook_key_is_freemap(walked) &&
+			   !nook_key_is_section(walked)) {
 			/* KEY+={...} on a missing key: a list with one map (mounts+={...}) */
 			struct nook_node *seq = nook_node_new(NOOK_NODE_SEQ, origin, 0, 0);
 			nook_seq_push(seq, val);

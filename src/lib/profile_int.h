@@ -84,6 +84,8 @@ char *nook_vars_expand(const char *s, char *whybuf, size_t whysize);
 enum nook_key_merge { NOOK_MERGE_DEFAULT = 0, NOOK_MERGE_REPLACE };
 /* How a list at path merges (process.args replaces, others append). */
 enum nook_key_merge nook_key_merge_mode(const char *path);
+/* True if path is a section of keys ("resources", "security.seccomp"). */
+bool nook_key_is_section(const char *path);
 /* True if the map at path has free-form keys (env names, rlimit names). */
 bool nook_key_is_freemap(const char *path);
 /* Validate the tree with the key table and fill s (already initialized). */

@@ -540,6 +540,12 @@ static bool is_section(const char *path)
 	return false;
 }
 
+bool nook_key_is_section(const char *path)
+{
+	const struct key_row *r = nook_key_find(path);
+	return is_section(path) && (!r || (r->flags & K_SECTION));
+}
+
 enum nook_key_merge nook_key_merge_mode(const char *path)
 {
 	const struct key_row *r = nook_key_find(path);

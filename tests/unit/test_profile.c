@@ -262,6 +262,13 @@ START_TEST(test_overrides)
 	/* a key below a single value replaces it */
 	ck_assert_int_eq(nook_override_apply(root, "rootfs.path=\"/r\"", &e), 0);
 	ck_assert_int_eq(nook_map_get(root, "rootfs")->kind, NOOK_NODE_MAP);
+	/* += of a map on a missing section sets it; on a missing list, one item */
+	ck_assert_int_eq(nook_override_apply(root, "resources+={memory: 1G}", &e), 0);
+	ck_assert_int_eq(nook_map_get(root, "resources")->kind, NOOK_NODE_MAP);
+	ck_assert_int_eq(nook_override_apply(root, "resources+={pids: 5}", &e), 0);
+	ck_assert_uint_eq(nook_map_get(root, "resources")->n, 2);
+	ck_assert_int_eq(nook_override_apply(root, "user.uid_map+={inside: 0, outside: 1, count: 1}", &e), 0);
+	ck_assert_int_eq(nook_map_get(nook_map_get(root, "user"), "uid_map")->kind, NOOK_NODE_SEQ);
 	ck_assert_int_lt(nook_override_apply(root, "mounts.target=/z", &e), 0);
 	ck_assert_str_eq(e.msg, "--set mounts.target: 'mounts' is a list; replace it whole or append with mounts+=VALUE");
 	ck_assert_int_lt(nook_override_apply(root, "hostname+=x", &e), 0);
