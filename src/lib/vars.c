@@ -184,7 +184,8 @@ char *nook_vars_expand(const char *s, char *whybuf, size_t whysize)
 	return b.s;
 }
 
-int nook_vars_expand_tree(struct nook_node *n, struct nook_error *err)
+/* depth 0 is the document: its description is free text, not expanded */
+static int expand_tree(struct nook_node *n, unsigned depth, struct nook_error *err)
 {
 	switch (n->kind) {
 	case NOOK_NODE_SCALAR: {
@@ -202,18 +203,25 @@ int nook_vars_expand_tree(struct nook_node *n, struct nook_error *err)
 	}
 	case NOOK_NODE_MAP:
 		for (size_t i = 0; i < n->n; i++) {
-			int r = nook_vars_expand_tree(n->pairs[i].val, err);
+			if (depth == 0 && strcmp(n->pairs[i].key->value, "description") == 0)
+				continue;
+			int r = expand_tree(n->pairs[i].val, depth + 1, err);
 			if (r < 0)
 				return r;
 		}
 		return 0;
 	case NOOK_NODE_SEQ:
 		for (size_t i = 0; i < n->n; i++) {
-			int r = nook_vars_expand_tree(n->items[i], err);
+			int r = expand_tree(n->items[i], depth + 1, err);
 			if (r < 0)
 				return r;
 		}
 		return 0;
 	}
 	return 0;
+}
+
+int nook_vars_expand_tree(struct nook_node *root, struct nook_error *err)
+{
+	return expand_tree(root, 0, err);
 }

@@ -478,6 +478,10 @@ START_TEST(test_defaults_and_env)
 	ck_assert_msg(r == 0, "%s", e.msg);
 	ck_assert_int_eq(s.rootfs.kind, NOOK_ROOTFS_DIR);
 	nook_spec_free(&s);
+	/* the description is free text: no variables in it */
+	r = load("description: costs ${FOO} and $$5\nhostname: d\n", NULL, &s, &e);
+	ck_assert_msg(r == 0, "%s", e.msg);
+	nook_spec_free(&s);
 	/* ~ leaves the default */
 	r = load("process: {init: ~}\n", NULL, &s, &e);
 	ck_assert(s.init);
