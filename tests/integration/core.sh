@@ -224,10 +224,10 @@ kill "$marker"; wait "$marker" 2>/dev/null
 t_clean "PID namespace"
 
 # ---------------------------------------------------------------- hostname
-h0=$(hostname)
+h0=$(cat /proc/sys/kernel/hostname)
 nk run --rootfs "$R" --hostname nook-box -- /bin/sh -c 'hostname; cat /proc/sys/kernel/hostname; hostname nook-renamed 2>/dev/null; hostname'
 chk "--hostname sets the name in the new UTS namespace" "nook-box nook-box" "$(printf '%s\n' "$out" | sed -n 1,2p | tr '\n' ' ' | sed 's/ $//')"
-chk "the host keeps its hostname while the payload renames its own" "$h0" "$(hostname)"
+chk "the host keeps its hostname while the payload renames its own" "$h0" "$(cat /proc/sys/kernel/hostname)"
 nk run --hostname nook-box2 -- hostname
 chk "--hostname in host-root mode" "nook-box2" "$out"
 chk "the host keeps its hostname" "$h0" "$(cat /proc/sys/kernel/hostname)"
@@ -358,17 +358,24 @@ chkre "opening /dev/ptmx creates a pty in the new devpts" '(^|[[:space:]])0($|[[
 # host-root mode: / read-only, private /tmp
 nk run -- /bin/sh -c "awk '\$5 == \"/\" { print \$6 }' /proc/self/mountinfo"
 chkre "host-root mode: / is read-only" '^ro(,|$)' "$out"
-# A host directory we can write to, outside /tmp (private inside) and $HOME
-# (the default profile puts a private tmpfs there): /var/tmp.
-if [ -d /var/tmp ] && [ -w /var/tmp ]; then
-	probe_file=/var/tmp/nook-core-ro-probe.$$
+# A host directory we can write to, outside /tmp (private inside) and
+# outside $HOME (the default profile puts a private tmpfs there).
+probe_dir=
+for d in /var/tmp "$NOOK_BUILDDIR" "$NOOK_SRCDIR"; do
+	case $d in ''|/tmp|/tmp/*) continue ;; esac
+	case $d/ in "${HOME:-/nonexistent}"/*) continue ;; esac
+	case ${HOME:-/nonexistent}/ in "$d"/*) continue ;; esac
+	[ -d "$d" ] && [ -w "$d" ] && { probe_dir=$d; break; }
+done
+if [ -n "$probe_dir" ]; then
+	probe_file=$probe_dir/nook-core-ro-probe.$$
 	rm -f "$probe_file"
 	nk run -- /bin/sh -c "echo x > $probe_file"
-	chkre "host-root mode: writing to the host's /var/tmp fails with EROFS" 'Read-only file system' "$out $err"
+	chkre "host-root mode: writing to the host's $probe_dir fails with EROFS" 'Read-only file system' "$out $err"
 	chk "host-root mode: nothing written on the host" "no" "$([ -e "$probe_file" ] && echo yes || echo no)"
 	rm -f "$probe_file"
 else
-	t_skip "host-root mode: writing to the host's /var/tmp fails with EROFS" "/var/tmp is not writable"
+	t_skip "host-root mode: writing to a host directory fails with EROFS" "no writable directory outside /tmp and \$HOME"
 fi
 nk run -- /bin/sh -c "[ -e '$T' ] && echo host-tmp-visible; echo inside > /tmp/nook-private-probe.$$ && cat /tmp/nook-private-probe.$$"
 chk "host-root mode: /tmp is private and writable" "inside" "$out"
