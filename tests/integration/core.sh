@@ -504,8 +504,8 @@ ign=$(printf '%s\n' "$out" | sed -n 's/^SigIgn:[[:space:]]*//p')
 chk "the payload starts with no ignored and no blocked standard signal" \
 	"blocked 0 ignored 0" "blocked $(printf %#x $((0x${blk:-1} & 0x7fffffff))) ignored $(printf %#x $((0x${ign:-1} & 0x7fffffff)))"
 # The payload traps the signal, writes a marker and exits 7. nook is started
-# with default dispositions: a background job of sh has SIGINT and SIGQUIT
-# ignored, which would make the trap impossible for reasons outside nook.
+# with default dispositions (a background job of sh has SIGINT and SIGQUIT
+# ignored), so that forwarding is tested apart from the reset checked above.
 S=$T/sync-sig
 for sig in INT TERM HUP QUIT USR1 USR2; do
 	rm -rf "$S"; mkdir -p "$S"
