@@ -5,6 +5,7 @@
 #include <string.h>
 #include "nook/cleanup.h"
 #include "nook/error.h"
+#include "nook/net.h"
 #include "nook/spec.h"
 #include "nook/util.h"
 
@@ -106,5 +107,5 @@ int nook_spec_check(const struct nook_spec *s, struct nook_error *err)
 		return nook_errx(err, EINVAL, "published ports need network mode slirp or pasta (add --network slirp)");
 	if (s->net == NOOK_NET_HOST && (s->ns_flags & CLONE_NEWNET))
 		return nook_errx(err, EINVAL, "network mode host cannot be combined with a new network namespace");
-	return 0;
+	return nook_net_check(s, err);
 }

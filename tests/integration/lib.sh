@@ -70,7 +70,7 @@ t_container_procs() {
 		[ "$_ns" != "$_t_myuserns" ] && echo "${_p#/proc/} $(tr '\0' ' ' < "$_p/cmdline" 2>/dev/null)"
 	done
 	# helpers nook starts outside the container
-	pgrep -u "$(id -u)" -a -x 'slirp4netns|pasta|pasta.avx2|fuse-overlayfs' 2>/dev/null
+	pgrep -u "$(id -u)" -a -x 'slirp4netns|pasta|pasta.avx2|passt|passt.avx2|nook-udprelay|fuse-overlayfs' 2>/dev/null
 	return 0
 }
 t_clean() {
