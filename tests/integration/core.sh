@@ -177,6 +177,11 @@ printf 'not a program\n' > "$R/etc/not-executable"
 chmod 0644 "$R/etc/not-executable"
 
 # ---------------------------------------------------------------- basics
+if [ -u "$NOOK" ] || [ -g "$NOOK" ]; then t_fail "nook has no setuid or setgid bit" "$(ls -l "$NOOK")"
+else t_ok "nook has no setuid or setgid bit"; fi
+if command -v getcap >/dev/null 2>&1; then
+	chk "nook has no file capabilities" "" "$(getcap "$NOOK" 2>/dev/null)"
+fi
 nk run --rootfs "$R" -- /bin/true
 chk "run /bin/true in a busybox rootfs" 0 "$rc"
 nk run --rootfs "$R" -- /bin/sh -c 'echo hello from $(uname -s)'
@@ -555,6 +560,10 @@ for mode in rootfs host; do
 	fi
 	pid=$!
 	if wait_file "$S/ready" 10; then
+		caps=$(sed -n 's/^Cap\(Prm\|Eff\|Amb\):[[:space:]]*/\1=/p' "/proc/$pid/status" | tr '\n' ' ')
+		uids=$(sed -n 's/^Uid:[[:space:]]*//p' "/proc/$pid/status" | tr -s '\t ' ' ')
+		chk "$mode: nook itself runs with no capability on the host" "Prm=0000000000000000 Eff=0000000000000000 Amb=0000000000000000 " "$caps"
+		chk "$mode: nook itself runs with the caller's uid only (no setuid)" "$myuid $myuid $myuid $myuid" "$uids"
 		left=$(t_container_procs)
 		if [ -n "$left" ]; then t_ok "$mode: the container's processes are visible before the kill"
 		else t_fail "$mode: the container's processes are visible before the kill" "t_container_procs found nothing"; fi
