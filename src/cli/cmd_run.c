@@ -8,6 +8,7 @@
 #include "nook/error.h"
 #include "nook/profile.h"
 #include "nook/spawn.h"
+#include "nook/stats.h"
 #include "nook/spec.h"
 #include "nook/util.h"
 
@@ -65,6 +66,14 @@ int cmd_run(int argc, char **argv)
 			spec.stats_json = strdup(a.stats_json);
 		}
 		r = nook_spawn(&spec, &res, &err);
+		/* the stats file is written whenever the payload was started */
+		if (spec.stats_json && (r == 0 || res.wall_ns > 0)) {
+			struct nook_error serr = { 0 };
+			if (r < 0)
+				res.exit_status = err.exit_status;
+			if (nook_stats_write_json(spec.stats_json, &res, &serr) < 0)
+				fprintf(stderr, "nook: warning: %s\n", serr.msg);
+		}
 	}
 	int status;
 	if (r < 0) {

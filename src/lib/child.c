@@ -119,6 +119,8 @@ __attribute__((noreturn)) static void exec_payload(struct nook_child_ctx *ctx, b
 		nook_err(&err, errno, "setsid"), fail(ctx->sync_fd, &err);
 	if (ctx->tty_slave >= 0 && nook_pty_make_controlling(ctx->tty_slave, &err) < 0)
 		fail(ctx->sync_fd, &err);
+	if (nook_security_before_setuid(s, ctx->security, &err) < 0)
+		fail(ctx->sync_fd, &err);
 	if (setgroups(0, NULL) < 0 && errno != EPERM)
 		nook_err(&err, errno, "setgroups"), fail(ctx->sync_fd, &err);
 	if (setresgid(s->gid, s->gid, s->gid) < 0)

@@ -73,10 +73,17 @@ t_container_procs() {
 	pgrep -u "$(id -u)" -a -x 'slirp4netns|pasta|pasta.avx2|passt|passt.avx2|nook-udprelay|fuse-overlayfs' 2>/dev/null
 	return 0
 }
+# Processes that were there before this script started are not its own.
+_t_baseline=$(t_container_procs | awk '{print $1}')
+t_own_container_procs() {
+	t_container_procs | while read -r _pid _rest; do
+		printf '%s\n' "$_t_baseline" | grep -qx "$_pid" || echo "$_pid $_rest"
+	done
+}
 t_clean() {
 	_i=0
 	while [ $_i -lt 50 ]; do
-		_left=$(t_container_procs)
+		_left=$(t_own_container_procs)
 		[ -z "$_left" ] && break
 		sleep 0.1; _i=$((_i + 1))
 	done
