@@ -109,11 +109,13 @@ __attribute__((noreturn)) static void exec_payload(struct nook_child_ctx *ctx, b
 	struct nook_error err = { 0 };
 	sigset_t none;
 
+	/* the payload starts as if from a fresh login: nothing blocked, nothing
+	 * ignored (a shell's background job would otherwise ignore SIGINT) */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (unsigned i = 0; i < nook_n_forwarded_signals; i++)
-		signal(nook_forwarded_signals[i], SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 
 	if ((s->new_session || ctx->tty_slave >= 0) && setsid() < 0 && !pid1)
 		nook_err(&err, errno, "setsid"), fail(ctx->sync_fd, &err);
