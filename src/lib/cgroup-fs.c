@@ -236,13 +236,17 @@ static int move_procs(const struct cg_env *e, int base_fd, struct nook_error *er
 			 NOOK_CGROUP_INIT_LEAF, e->base, e->base);
 }
 
-int cg_prepare_base(const struct cg_env *e, int base_fd, unsigned bits, unsigned optional,
-		    struct nook_error *err)
+int cg_prepare_base(const struct cg_env *e, const struct nook_spec *s, int base_fd,
+		    unsigned bits, unsigned optional, struct nook_error *err)
 {
 	if (!is_root_cgroup(base_fd)) {
 		int r = move_procs(e, base_fd, err);
-		if (r < 0)
+		if (r < 0) {
+			unsigned first = bits & -bits;
+			nook_err_prefix(err, "cannot enforce %s",
+					first ? nook_cgroup_key_for(s, first) : "--stats-json");
 			return r;
+		}
 	}
 	_cleanup_free_ char *ctl = cg_read(base_fd, "cgroup.subtree_control");
 	if (!ctl)
@@ -256,9 +260,10 @@ int cg_prepare_base(const struct cg_env *e, int base_fd, unsigned bits, unsigned
 		snprintf(cmd, sizeof cmd, "+%s", nook_cgroup_controller_name(bit));
 		int r = cg_write(base_fd, "cgroup.subtree_control", cmd);
 		if (r < 0 && (bits & bit))
-			return nook_err(err, r, "cannot enable the %s controller in %s/cgroup.subtree_control%s",
-					nook_cgroup_controller_name(bit), e->base,
-					r == -EBUSY ? " (the cgroup holds processes)" : "");
+			return nook_err(err, r, "cannot enforce %s: cannot enable the %s controller in %s/cgroup.subtree_control%s",
+					nook_cgroup_key_for(s, bit), nook_cgroup_controller_name(bit), e->base,
+					r == -EBUSY ? " (the cgroup holds processes)" :
+					r == -EPERM ? " (a process in this subtree belongs to another user)" : "");
 	}
 	return 0;
 }

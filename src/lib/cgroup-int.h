@@ -40,8 +40,8 @@ int cg_check_delegated(const struct cg_env *e, const char *what, struct nook_err
 /* Move every process out of base into base/nook-init (no-internal-process
  * rule), then enable `bits` in base/cgroup.subtree_control. `optional`
  * controllers are enabled when possible, silently skipped otherwise. */
-int cg_prepare_base(const struct cg_env *e, int base_fd, unsigned bits, unsigned optional,
-		    struct nook_error *err);
+int cg_prepare_base(const struct cg_env *e, const struct nook_spec *s, int base_fd,
+		    unsigned bits, unsigned optional, struct nook_error *err);
 
 /* Kill everything in the cgroup at dirfd (cgroup.kill, else freeze and
  * SIGKILL each process, recursively), wait up to timeout_ms for it to be

@@ -130,7 +130,7 @@ static int setup(const struct nook_spec *s, unsigned wanted, const char *what,
 
 	struct nook_cgroup *cg = nook_xmalloc(sizeof *cg);
 	cg->leaf_fd = -1;
-	cg->base = TAKE_PTR(e.base);
+	cg->base = nook_strdup(e.base);
 	cg->base_fd = open(cg->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg->base_fd < 0) {
 		r = nook_err(err, errno, "cannot open %s", cg->base);
@@ -138,10 +138,8 @@ static int setup(const struct nook_spec *s, unsigned wanted, const char *what,
 	}
 	/* Memory and pids are also enabled, when available, for the stats. */
 	unsigned for_stats = available & (NOOK_CG_MEMORY | NOOK_CG_PIDS);
-	if ((r = cg_prepare_base(&e, cg->base_fd, wanted, for_stats, err)) < 0) {
-		nook_err_prefix(err, "cannot enforce %s", what);
+	if ((r = cg_prepare_base(&e, s, cg->base_fd, wanted, for_stats, err)) < 0)
 		goto fail;
-	}
 	nook_cgroup_leaf_name(getpid(), self_starttime(), s->name, cg->leaf_name, sizeof cg->leaf_name);
 	cg->leaf = nook_path_join(cg->base, cg->leaf_name);
 	if (mkdirat(cg->base_fd, cg->leaf_name, 0755) < 0) {

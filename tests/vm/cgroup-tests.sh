@@ -52,7 +52,7 @@ read-only" "$(printf '%s\n' "$out" | grep -v '^touch')"
 
 # The payload runs in the leaf from its first instruction (CLONE_INTO_CGROUP):
 # seen from outside while it sleeps.
-"$NOOK" run --pids 50 -- sleep 3 > "$T/sleep.out" 2>&1 &
+"$NOOK" run --pids 50 -- sleep 30 > "$T/sleep.out" 2>&1 &
 nookpid=$!
 wait_for sleeping
 leaf=$(leaves)
@@ -60,8 +60,9 @@ sleeper=$(pgrep -x sleep | head -n 1)
 t_match "a leaf named after the nook process exists while it runs" "/nook-$nookpid-[0-9]+\$" "$leaf"
 t_eq "the payload is in the leaf" "0::${leaf#/sys/fs/cgroup}" "$(cat "/proc/$sleeper/cgroup" 2>&1)"
 t_eq "the pids limit is in the leaf" 50 "$(cat "$leaf/pids.max")"
+kill -TERM $nookpid
 wait $nookpid
-t_eq "nook exits with the payload's status" 0 $?
+t_eq "SIGTERM reaches the payload; nook exits 143" 143 $?
 t_eq "the leaf is gone after exit" "" "$(leaves)"
 
 # --- memory ----------------------------------------------------------------
@@ -119,6 +120,17 @@ if [ "$permille" -ge 750 ] 2>/dev/null; then
 else
 	t_fail "without --cpus the loop gets a whole CPU" "got: $permille"
 fi
+
+# --- the other limits --------------------------------------------------------
+out=$("$NOOK" run --memory 128M --set resources.memory_swap=16M --set resources.cpu_weight=50 \
+	--set resources.io_weight=200 --set resources.cpuset.cpus=0 --set resources.cpuset.mems=0 -- \
+	sh -c 'cd /sys/fs/cgroup && cat memory.swap.max cpu.weight io.weight cpuset.cpus cpuset.mems' 2>&1)
+t_eq "memory_swap, cpu_weight, io_weight and cpuset reach their files" "16777216
+50
+default 200
+0
+0" "$out"
+t_eq "no leaf left" "" "$(leaves)"
 
 # --- pids ------------------------------------------------------------------
 # A fork bomb: processes that never exit, forked until fork fails.

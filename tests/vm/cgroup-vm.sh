@@ -14,7 +14,7 @@
 #
 # Environment: NOOK (the binary), NOOK_SRCDIR; optional NOOK_VM_KERNEL
 # (a vmlinuz; default the newest /boot/vmlinuz-*-amd64 with modules),
-# NOOK_VM_TIMEOUT (seconds, default 300), NOOK_VM_TESTS (another test
+# NOOK_VM_TIMEOUT (seconds, default 480), NOOK_VM_TESTS (another test
 # script to run in the guest), NOOK_VM_USER (the guest's test
 # user when this runs as root; default nooktest), NOOK_VM_KEEP=1 keeps
 # the console log in $NOOK_BUILDDIR/vm-console.log.
@@ -71,7 +71,7 @@ fi
 
 accel=tcg
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm:tcg; fi
-timeout=${NOOK_VM_TIMEOUT:-300}
+timeout=${NOOK_VM_TIMEOUT:-480}
 start=$(date +%s)
 timeout -k 5 "$timeout" "$qemu" \
 	-machine "q35,accel=$accel" -cpu max -smp 2 -m 1536 \
