@@ -119,17 +119,45 @@ static int run_once(struct cand *c, int devnull, double *ms, long *rss, double *
 	return st;
 }
 
-/* Count (and kill and reap) the processes re-parented to us. */
-static int collect_orphans(void)
+/* "comm state" of a process, for the orphan report */
+static void describe(pid_t pid, char *out, size_t size)
 {
-	char path[64], buf[4096];
+	char path[64], buf[512];
+	snprintf(out, size, "?");
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+	if (open && close && close > open && close[1] == ' ')
+		snprintf(out, size, "%.*s %c", (int)(close - open - 1), open + 1, close[2]);
+}
+
+/* Count (and kill and reap) the processes re-parented to us; name them on
+ * stderr as "benchrun: orphan after CANDIDATE (round N): pid P COMM STATE". */
+static int collect_orphans(const char *name, int round)
+{
+	char path[64], buf[4096], what[128];
 	int count = 0;
 
 	for (int pass = 0; pass < 50; pass++) {
 		int found = 0, st;
 		pid_t p;
-		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+		siginfo_t si;
+		for (;;) {
+			memset(&si, 0, sizeof si);
+			if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+				break;
+			describe(si.si_pid, what, sizeof what);
+			p = waitpid(si.si_pid, &st, 0);
+			if (p <= 0)
+				break;
+			fprintf(stderr, "benchrun: orphan after %s (round %d): pid %d %s\n", name, round, (int)p, what);
 			count++;
+		}
 		snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
 		FILE *f = fopen(path, "re");
 		if (f) {
@@ -137,6 +165,11 @@ static int collect_orphans(void)
 			buf[n] = '\0';
 			fclose(f);
 			for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n")) {
+				if (pass == 0) {
+					describe((pid_t)atoi(t), what, sizeof what);
+					fprintf(stderr, "benchrun: live orphan after %s (round %d): pid %s %s (killed)\n",
+						name, round, t, what);
+				}
 				kill((pid_t)atoi(t), SIGKILL);
 				found++;
 			}
@@ -226,7 +259,7 @@ int main(int argc, char **argv)
 			double ms, cpu, cpu0 = children_cpu_ms();
 			long rss;
 			int st = run_once(x, devnull, &ms, &rss, &cpu);
-			int orphans = reaper ? collect_orphans() : 0;
+			int orphans = reaper ? collect_orphans(x->name, round) : 0;
 			cpu = children_cpu_ms() - cpu0;
 			if (round < 0)
 				continue;

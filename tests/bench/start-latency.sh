@@ -139,7 +139,7 @@ set -- "$@" nook-default "$NOOK" run --rootfs "$ROOTFS" -- true ';'
 [ -n "$podman_args" ] && set -- "$@" podman podman $podman_args ';'
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-"$W/benchrun" -R -n "$RUNS" -w "$WARMUP" -s "$SEED" -e "$W" "$@" >"$W/results"
+"$W/benchrun" -R -n "$RUNS" -w "$WARMUP" -s "$SEED" -e "$W" "$@" >"$W/results" 2>"$W/orphans"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # nook's own peak RSS and the fds it opened and left open at exit (vmhwm.c;
@@ -208,6 +208,12 @@ echo "  $(check "$r32" 0.8) (3)/(2) <= 0.8   ($r32)"
 echo "  $(check "$r52" 1.0) (5)/(2) <= 1.0   ($r52)"
 echo "  $(check "$r56" 0.05) (5)/(6) <= 0.05  ($r56)"
 echo "  $(check "$rss" 4096) nook peak RSS <= 4096 KiB  ($rss KiB)"
+for n in nook-self nook-subuid nook-default; do
+	o=$(field "$n" orphans)
+	if [ -n "$o" ] && [ "$o" != 0 ]; then
+		echo "warning: $o processes outlived $n (bwrap's sandbox outlives bwrap by design; nook's must not): $(grep " after $n " "$W/orphans" | head -n 3)"
+	fi
+done
 for n in floor bwrap nook-self nook-subuid nook-default podman; do
 	fl=$(field "$n" fails)
 	if [ -n "$fl" ] && [ "$fl" != 0 ]; then
