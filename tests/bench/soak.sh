@@ -119,6 +119,8 @@ last=$(median_of nook-default $((SOAK_RUNS - 99)) "$SOAK_RUNS")
 growth=$(awk -v a="$first" -v b="$last" 'BEGIN { printf "%.3f\n", b / a }')
 cpufirst=$(median_of nook-default 1 100 6)
 cpulast=$(median_of nook-default $((SOAK_RUNS - 99)) "$SOAK_RUNS" 6)
+ccpufirst=$(median_of control 1 100 6)
+ccpulast=$(median_of control $((SOAK_RUNS - 99)) "$SOAK_RUNS" 6)
 cfirst=$(median_of control 1 100)
 clast=$(median_of control $((SOAK_RUNS - 99)) "$SOAK_RUNS")
 cgrowth=$(awk -v a="$cfirst" -v b="$clast" 'BEGIN { printf "%.3f\n", b / a }')
@@ -137,7 +139,7 @@ echo "nook soak: $SOAK_RUNS sequential runs of: nook run --rootfs ROOTFS -- true
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), kernel $(uname -r); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "nook: $NOOK; user $(id -un); failures: $fails"
 echo "time per run: median of runs 1-100 $first ms, of runs $((SOAK_RUNS - 99))-$SOAK_RUNS $last ms (x$growth); overall median $(result median_ms) ms; trend $slope ms per 1000 runs"
-echo "CPU time per run (process tree): median $cpufirst ms in runs 1-100, $cpulast ms in the last 100"
+echo "CPU time per run (process tree): median $cpufirst ms in runs 1-100, $cpulast ms in the last 100 (control: $ccpufirst ms, then $ccpulast ms)"
 echo "control ($control_name, interleaved): $cfirst ms, then $clast ms (x$cgrowth)"
 verdict() { [ "$1" = "$2" ] && echo PASS || echo MISS; }
 gv=$(awk -v g="$ngrowth" -v l="$GROWTH_LIMIT" 'BEGIN { print (g <= l) ? "PASS" : "MISS" }')
