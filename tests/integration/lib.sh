@@ -64,9 +64,13 @@ t_nomatch() {
 _t_myuserns=$(readlink /proc/self/ns/user)
 _t_mounts0=$(wc -l < /proc/self/mountinfo)
 t_container_procs() {
+	_me=$(id -u)
 	for _p in /proc/[0-9]*; do
-		[ -O "$_p" ] || continue
-		_ns=$(readlink "$_p/ns/user" 2>/dev/null) || continue
+		# nook's reaper is not dumpable, so its /proc files belong to root:
+		# go by the real uid in status, which anyone may read
+		_uid=$(awk '/^Uid:/ { print $2; exit }' "$_p/status" 2>/dev/null) || continue
+		[ "$_uid" = "$_me" ] || continue
+		_ns=$(readlink "$_p/ns/user" 2>/dev/null) || _ns=unreadable
 		[ "$_ns" != "$_t_myuserns" ] && echo "${_p#/proc/} $(tr '\0' ' ' < "$_p/cmdline" 2>/dev/null)"
 	done
 	# helpers nook starts outside the container
