@@ -593,4 +593,18 @@ else t_fail "SIGKILL of nook during start-up leaves no container (10 tries)" "le
 kill_container_procs
 t_clean "SIGKILL during start-up"
 
+# process.timeout (--timeout): SIGTERM at the deadline, SIGKILL 2 s later,
+# exit status 124 and one line that says so
+start=$(date +%s)
+nk run --timeout 1s --rootfs "$R" -- /bin/sleep 30
+chk "--timeout: a payload that outlives it ends with 124" 124 "$rc"
+t_match "--timeout: nook says it timed out" "^nook: timed out after 1" "$err"
+t_eq "--timeout: the payload was stopped at the deadline, not at its end" yes \
+	"$([ $(( $(date +%s) - start )) -lt 10 ] && echo yes || echo no)"
+nk run --timeout 1s --rootfs "$R" -- /bin/sh -c 'trap "" TERM; sleep 30'
+chk "--timeout: a payload that ignores SIGTERM is killed too" 124 "$rc"
+nk run --timeout 5s --rootfs "$R" -- /bin/true
+chk "--timeout: a payload that ends in time keeps its status" 0 "$rc"
+t_clean "timeout"
+
 t_done
