@@ -11,22 +11,22 @@
 . "${NOOK_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 # Other test scripts (and a podman pause process, say) may have processes
-# in other user namespaces at the same time: t_clean counts only the ones
-# that carry this script's tag in their environment, which nook passes on
-# to its processes and the payload.
+# in other user namespaces at the same time: of those whose environment we
+# can read, t_clean counts only the ones that carry this script's tag (nook
+# passes the caller's environment on); the others (nook's reaper is not
+# dumpable) count when they were not there before this script started.
 mkdir -p "$T/tmp"
 TMPDIR=$T/tmp
 NOOK_TEST_TAG=cgroup.$$.$(date +%s)
 export TMPDIR NOOK_TEST_TAG
-t_container_procs() {
-	for _p in /proc/[0-9]*; do
-		[ -O "$_p" ] || continue
-		_ns=$(readlink "$_p/ns/user" 2>/dev/null) || continue
-		[ "$_ns" = "$_t_myuserns" ] && continue
-		# (processes whose environment cannot be read are left out: on a
-		# shared test machine they are other runs' containers)
-		tr '\0' '\n' 2>/dev/null < "$_p/environ" | grep -qx "NOOK_TEST_TAG=$NOOK_TEST_TAG" || continue
-		[ -e "$_p" ] && echo "${_p#/proc/} $(tr '\0' ' ' < "$_p/cmdline" 2>/dev/null)"
+t_own_container_procs() {
+	t_container_procs | while read -r _pid _rest; do
+		if _env=$(tr '\0' '\n' 2>/dev/null < "/proc/$_pid/environ"); then
+			printf '%s\n' "$_env" | grep -qx "NOOK_TEST_TAG=$NOOK_TEST_TAG" || continue
+		else
+			printf '%s\n' "$_t_baseline" | grep -qx "$_pid" && continue
+		fi
+		[ -e "/proc/$_pid" ] && echo "$_pid $_rest"
 	done
 	return 0
 }
