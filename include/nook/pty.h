@@ -13,8 +13,6 @@
 /* child side */
 int nook_pty_open(int *master, int *slave, struct nook_error *err);
 int nook_pty_make_controlling(int slave, struct nook_error *err);
-int nook_fd_send(int sock, int fd);
-int nook_fd_recv(int sock);            /* returns fd or -errno */
 
 /* parent side */
 struct nook_pty_relay {

@@ -155,11 +155,8 @@ bool nook_path_contains(const char *dir, const char *path)
 	return strncmp(dir, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-int nook_write_file_at(int dirfd, const char *path, const char *data, size_t len)
+static int write_all(int fd, const char *data, size_t len)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	while (len > 0) {
 		ssize_t w = write(fd, data, len);
 		if (w < 0) {
@@ -173,22 +170,20 @@ int nook_write_file_at(int dirfd, const char *path, const char *data, size_t len
 	return 0;
 }
 
+int nook_write_file_at(int dirfd, const char *path, const char *data, size_t len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, data, len);
+}
+
 int nook_write_file(const char *path, const char *data, size_t len, int flags)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags, 0644);
 	if (fd < 0)
 		return -errno;
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	return 0;
+	return write_all(fd, data, len);
 }
 
 char *nook_read_file(const char *path, size_t max, size_t *len_out)
