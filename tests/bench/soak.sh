@@ -63,6 +63,9 @@ if [ -z "${ROOTFS:-}" ]; then
 	ROOTFS=$W/rootfs
 	sh "$here/../integration/mkrootfs.sh" "$ROOTFS" >/dev/null
 fi
+case $ROOTFS in
+*[[:space:]]*) echo "${0##*/}: ROOTFS must not contain white space: $ROOTFS" >&2; exit 2 ;;
+esac
 
 # nook gets a private TMPDIR and XDG_RUNTIME_DIR: whatever state it leaves
 # behind shows up there.
@@ -103,6 +106,7 @@ fi
 # snapshots, and only growth counts
 "$NOOK" run --rootfs "$ROOTFS" -- true >/dev/null 2>&1 || true
 snapshot before
+# shellcheck disable=SC2086
 "$W/benchrun" -R -n "$SOAK_RUNS" -w 0 -r "$W/raw" -e "$W" \
 	nook-default "$NOOK" run --rootfs "$ROOTFS" -- true ';' \
 	control $control ';' >"$W/results" 2>"$W/orphans"

@@ -72,6 +72,9 @@ if [ -z "${ROOTFS:-}" ]; then
 	ROOTFS=$W/rootfs
 	sh "$here/../integration/mkrootfs.sh" "$ROOTFS" >/dev/null
 fi
+case $ROOTFS in
+*[[:space:]]*) echo "${0##*/}: ROOTFS must not contain white space: $ROOTFS" >&2; exit 2 ;;
+esac
 
 # ------------------------------------------------------------ candidates
 # Flags that turn parts of nook's envelope off; each is kept only if this
@@ -128,7 +131,10 @@ fi
 # --------------------------------------------------------------- the run
 floor="unshare --user --map-root-user --pid --fork --mount --net --uts --ipc true"
 bwrap_cmd="bwrap --unshare-all --die-with-parent --new-session --ro-bind $ROOTFS / --proc /proc --dev /dev true"
+# (the command strings are split on purpose; ROOTFS has no white space)
+# shellcheck disable=SC2086
 set -- floor $floor ';'
+# shellcheck disable=SC2086
 command -v bwrap >/dev/null 2>&1 && set -- "$@" bwrap $bwrap_cmd ';'
 # shellcheck disable=SC2086
 set -- "$@" nook-self "$NOOK" run --userns self --rootfs "$ROOTFS" $off_flags -- true ';'
@@ -145,7 +151,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 # nook's own peak RSS and the fds it opened and left open at exit (vmhwm.c;
 # setuid helpers and the static payload ignore it), 20 runs of each mode
 : >"$W/hwm"
-for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	for mode in self subuid default; do
 		case $mode in
 		default) set -- --rootfs "$ROOTFS" ;;
@@ -224,6 +230,6 @@ done
 # it by its pid if this benchmark started it.
 if [ -n "$podman_args" ] && [ -s "$pause_pid_file" ]; then
 	pid=$(cat "$pause_pid_file")
-	[ "$pid" != "$pause_before" ] && kill "$pid" 2>/dev/null || true
+	if [ "$pid" != "$pause_before" ]; then kill "$pid" 2>/dev/null || true; fi
 fi
 exit 0
