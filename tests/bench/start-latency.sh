@@ -114,8 +114,8 @@ else
 		chmod 0700 "$XDG_RUNTIME_DIR"
 		export XDG_RUNTIME_DIR
 	fi
-	pause_pid_file=$XDG_RUNTIME_DIR/libpod/tmp/pause.pid
-	pause_before=$(cat "$pause_pid_file" 2>/dev/null || true)
+	# podman's rootless pause process: the ones alive now are not ours
+	pause_before=" $(pgrep -u "$(id -u)" -x catatonit | tr '\n' ' ')"
 	if podman run --rm --rootfs "$ROOTFS" true >/dev/null 2>"$W/podman.err"; then
 		podman_args="run --rm --rootfs $ROOTFS true"
 	elif command -v runc >/dev/null 2>&1 &&
@@ -226,10 +226,15 @@ for n in floor bwrap nook-self nook-subuid nook-default podman; do
 		echo "warning: $n failed $fl times; its last error: $(tail -n 3 "$W/$n.err" 2>/dev/null)"
 	fi
 done
-# podman's rootless pause process (it keeps podman's user namespace): stop
-# it by its pid if this benchmark started it.
-if [ -n "$podman_args" ] && [ -s "$pause_pid_file" ]; then
-	pid=$(cat "$pause_pid_file")
-	if [ "$pid" != "$pause_before" ]; then kill "$pid" 2>/dev/null || true; fi
+# podman's rootless pause process (catatonit, it keeps podman's user
+# namespace; its pid file lives in whatever runtime directory podman's
+# database remembers): stop the ones this benchmark started, by pid.
+if [ -n "$podman_args" ]; then
+	for pid in $(pgrep -u "$(id -u)" -x catatonit); do
+		case $pause_before in
+		*" $pid "*) ;;
+		*) kill "$pid" 2>/dev/null || true ;;
+		esac
+	done
 fi
 exit 0
