@@ -80,9 +80,11 @@ int nook_cgroup_parse_proc(const char *text, char **v2path, unsigned *v1_bits);
 
 /* /proc/self/mountinfo: the cgroup2 mount point and the mount's root within
  * the hierarchy. Prefers /sys/fs/cgroup, then /sys/fs/cgroup/unified, then
- * the first cgroup2 mount. Returns 0 or -ENOENT. Mountinfo escapes
+ * the first cgroup2 mount. *nsdelegate (may be NULL) tells whether that
+ * mount has the nsdelegate option. Returns 0 or -ENOENT. Mountinfo escapes
  * (\040 etc.) are decoded. */
-int nook_cgroup_parse_mountinfo(const char *text, char **mountpoint, char **mount_root);
+int nook_cgroup_parse_mountinfo(const char *text, char **mountpoint, char **mount_root,
+				bool *nsdelegate);
 
 /* Directory of cgroup `cgpath` (from /proc/self/cgroup) below a cgroup2
  * mount of `mount_root` at `mountpoint`; NULL when the cgroup is not

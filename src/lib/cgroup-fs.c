@@ -42,7 +42,7 @@ int cg_discover(struct cg_env *e, const char *what, struct nook_error *err)
 		return nook_err(err, errno, "cannot enforce %s: cannot read /proc/self/cgroup", what);
 	_cleanup_free_ char *rel = NULL;
 	int r = nook_cgroup_parse_proc(pc, &rel, &e->v1_bits);
-	if (r < 0 || nook_cgroup_parse_mountinfo(mi, &e->mnt, &e->mnt_root) < 0)
+	if (r < 0 || nook_cgroup_parse_mountinfo(mi, &e->mnt, &e->mnt_root, &e->nsdelegate) < 0)
 		return nook_errx(err, ENOENT,
 			"cannot enforce %s: no cgroup v2 hierarchy is mounted (this host uses cgroup v1 only); "
 			"nook's limits need cgroup v2: boot with systemd.unified_cgroup_hierarchy=1" CG_HINT_OPTIONAL, what);

@@ -16,6 +16,7 @@ struct cg_env {
 	char *own;        /* directory of the caller's cgroup */
 	char *base;       /* where nook makes its leaves (own, or own/.. from nook-init) */
 	bool in_init;     /* the caller already sits in base/nook-init */
+	bool nsdelegate;  /* the mount keeps a cgroupns root's files from its members */
 	unsigned v1_bits; /* controllers bound to cgroup v1 (hybrid hosts) */
 };
 

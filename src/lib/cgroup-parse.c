@@ -171,9 +171,29 @@ static int mount_rank(const char *mp)
 	return 1;
 }
 
-int nook_cgroup_parse_mountinfo(const char *text, char **mountpoint, char **mount_root)
+/* Is `opt` one of the comma-separated options in [p, p+n)? */
+static bool has_option(const char *p, size_t n, const char *opt)
+{
+	size_t ol = strlen(opt);
+	while (n > 0) {
+		size_t l = 0;
+		while (l < n && p[l] != ',')
+			l++;
+		if (l == ol && memcmp(p, opt, ol) == 0)
+			return true;
+		if (l == n)
+			break;
+		p += l + 1;
+		n -= l + 1;
+	}
+	return false;
+}
+
+int nook_cgroup_parse_mountinfo(const char *text, char **mountpoint, char **mount_root,
+				bool *nsdelegate)
 {
 	char *best_mp = NULL, *best_root = NULL;
+	bool best_nsd = false;
 	int best = 0;
 	const char *line = text;
 	while (line && *line) {
@@ -186,8 +206,8 @@ int nook_cgroup_parse_mountinfo(const char *text, char **mountpoint, char **moun
 				sep = p;
 				break;
 			}
-		const char *fs, *root, *mp;
-		size_t fslen, rootlen, mplen;
+		const char *fs, *root, *mp, *sopts;
+		size_t fslen, rootlen, mplen, soptslen;
 		if (sep && field(sep + 3, len - (size_t)(sep + 3 - line), 0, &fs, &fslen) &&
 		    fslen == 7 && memcmp(fs, "cgroup2", 7) == 0 &&
 		    field(line, (size_t)(sep - line), 3, &root, &rootlen) &&
@@ -200,6 +220,8 @@ int nook_cgroup_parse_mountinfo(const char *text, char **mountpoint, char **moun
 				best_mp = TAKE_PTR(m);
 				best_root = unescape(root, rootlen);
 				best = rank;
+				best_nsd = field(sep + 3, len - (size_t)(sep + 3 - line), 2, &sopts, &soptslen) &&
+					   has_option(sopts, soptslen, "nsdelegate");
 			}
 		}
 		line = end ? end + 1 : NULL;
@@ -208,6 +230,8 @@ int nook_cgroup_parse_mountinfo(const char *text, char **mountpoint, char **moun
 		return -ENOENT;
 	*mountpoint = best_mp;
 	*mount_root = best_root;
+	if (nsdelegate)
+		*nsdelegate = best_nsd;
 	return 0;
 }
 

@@ -125,6 +125,16 @@ static int setup(const struct nook_spec *s, unsigned wanted, const char *what,
 	unsigned available = 0;
 	if ((r = cg_check_controllers(&e, s, wanted, &available, err)) < 0)
 		return r;
+	/* Without nsdelegate a container with a writable /sys/fs/cgroup could
+	 * write its own leaf's limits (its root owns them in self/subuid maps). */
+	if (wanted && s->cgroup_writable && !e.nsdelegate) {
+		r = nook_errx(err, EPERM,
+			"cannot enforce %s together with security.cgroup_writable: the cgroup2 mount at %s "
+			"lacks the nsdelegate option, so the container could raise its own limits; "
+			"remount it with nsdelegate (systemd does) or drop security.cgroup_writable", what, e.mnt);
+		err->exit_status = NOOK_EXIT_FAILURE;
+		return r;
+	}
 	if ((r = cg_check_delegated(&e, what, err)) < 0)
 		return r;
 

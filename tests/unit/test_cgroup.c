@@ -67,9 +67,11 @@ static const char *mi_hybrid =
 START_TEST(mountinfo_hybrid)
 {
 	char *mp = NULL, *root = NULL;
-	ck_assert_int_eq(nook_cgroup_parse_mountinfo(mi_hybrid, &mp, &root), 0);
+	bool nsd = true;
+	ck_assert_int_eq(nook_cgroup_parse_mountinfo(mi_hybrid, &mp, &root, &nsd), 0);
 	ck_assert_str_eq(mp, "/sys/fs/cgroup/unified");
 	ck_assert_str_eq(root, "/");
+	ck_assert(!nsd);
 	free(mp);
 	free(root);
 }
@@ -79,16 +81,20 @@ START_TEST(mountinfo_prefers_sys_fs_cgroup)
 {
 	const char *text =
 		"40 22 0:40 /foo /mnt/my\\040cg rw - cgroup2 none rw\n"
-		"41 22 0:27 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"
+		"41 22 0:27 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n"
 		"42 22 0:27 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
 	char *mp = NULL, *root = NULL;
-	ck_assert_int_eq(nook_cgroup_parse_mountinfo(text, &mp, &root), 0);
+	bool nsd = false;
+	ck_assert_int_eq(nook_cgroup_parse_mountinfo(text, &mp, &root, &nsd), 0);
 	ck_assert_str_eq(mp, "/sys/fs/cgroup");
+	ck_assert(nsd);
 	free(mp);
 	free(root);
 	/* only the odd one: its escapes are decoded, its root kept */
+	/* an option that merely starts with the name does not count */
 	ck_assert_int_eq(nook_cgroup_parse_mountinfo(
-		"40 22 0:40 /foo /mnt/my\\040cg rw - cgroup2 none rw\n", &mp, &root), 0);
+		"40 22 0:40 /foo /mnt/my\\040cg rw - cgroup2 none rw,nsdelegatex\n", &mp, &root, &nsd), 0);
+	ck_assert(!nsd);
 	ck_assert_str_eq(mp, "/mnt/my cg");
 	ck_assert_str_eq(root, "/foo");
 	free(mp);
@@ -102,7 +108,7 @@ START_TEST(mountinfo_none)
 	/* a cgroup v1 mount and a tmpfs named cgroup2 are not cgroup2 mounts */
 	ck_assert_int_eq(nook_cgroup_parse_mountinfo(
 		"32 30 0:28 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
-		"33 30 0:29 / /cgroup2 rw - tmpfs cgroup2 rw\n", &mp, &root), -ENOENT);
+		"33 30 0:29 / /cgroup2 rw - tmpfs cgroup2 rw\n", &mp, &root, NULL), -ENOENT);
 	ck_assert_ptr_null(mp);
 }
 END_TEST

@@ -50,6 +50,16 @@ out=$("$NOOK" run --memory 64M -- sh -c 'ls /sys/fs/cgroup | grep -c "^nook-"; t
 t_eq "/sys/fs/cgroup inside shows only the leaf, read-only" "0
 read-only" "$(printf '%s\n' "$out" | grep -v '^touch')"
 
+# Even with /sys/fs/cgroup delegated writable, the container cannot raise
+# its own limit: the leaf is its cgroup namespace's root, whose files the
+# kernel keeps out of reach (cgroup2 mounted with nsdelegate, as systemd does).
+out=$("$NOOK" run --set security.cgroup_writable=true --memory 64M -- \
+	sh -c 'mkdir /sys/fs/cgroup/sub && rmdir /sys/fs/cgroup/sub && echo writable
+		echo max > /sys/fs/cgroup/memory.max || echo refused; cat /sys/fs/cgroup/memory.max' 2>/dev/null)
+t_eq "a writable /sys/fs/cgroup, yet the container cannot raise its own memory.max" "writable
+refused
+67108864" "$out"
+
 # The payload runs in the leaf from its first instruction (CLONE_INTO_CGROUP):
 # seen from outside while it sleeps.
 "$NOOK" run --pids 50 -- sleep 30 > "$T/sleep.out" 2>&1 &
