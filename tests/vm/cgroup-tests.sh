@@ -75,6 +75,15 @@ wait $nookpid
 t_eq "SIGTERM reaches the payload; nook exits 143" 143 $?
 t_eq "the leaf is gone after exit" "" "$(leaves)"
 
+# The leaf goes on the other ways out too: a command that is not there, a timeout.
+"$NOOK" run --memory 64M -- /no/such/command > /dev/null 2>&1
+t_eq "a missing command under limits: exit 127" 127 $?
+t_eq "no leaf left after a missing command" "" "$(leaves)"
+"$NOOK" run --memory 64M --timeout 1s -- sleep 30 > /dev/null 2>&1
+t_eq "a timeout under limits: exit 124" 124 $?
+t_eq "no leaf left after a timeout" "" "$(leaves)"
+t_eq "the timed-out payload is gone" "" "$(pgrep -x sleep)"
+
 # --- memory ----------------------------------------------------------------
 "$NOOK" run --memory 256M --stats-json "$T/oom.json" -- \
 	python3 -c 'b = bytearray(b"\x01") * (400 << 20); print(len(b))' > "$T/oom.out" 2> "$T/oom.err"
