@@ -43,7 +43,7 @@ test)
 	(cd "$here" && tar --exclude=.git -cf - .) | tar -xf - -C "$work"
 	mkdir "$work/build"
 	chown -R "$NOOK_TEST_USER" "$work"
-	as_user() { runuser -u "$NOOK_TEST_USER" -- env -i HOME="$work" PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+	as_user() { runuser -u "$NOOK_TEST_USER" -- env -i HOME="$(getent passwd "$NOOK_TEST_USER" | cut -d: -f6)" PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
 	if ! as_user sh -c "cd '$work' && ./autogen.sh >/dev/null 2>&1 &&
 	     cd build && ../configure --quiet --enable-werror --enable-sanitizers &&
 	     make -j$(nproc) >/dev/null"; then

@@ -52,7 +52,11 @@ void nook_pty_relay_init(struct nook_pty_relay *r, int master)
 	r->in_open = true;
 	if (master < 0)
 		return;
-	if (isatty(0) && tcgetattr(0, &r->saved) == 0) {
+	if (isatty(0) && tcgetpgrp(0) != getpgrp()) {
+		/* started in the background of a terminal: touching it would stop
+		 * us with SIGTTOU/SIGTTIN, so the payload gets no input from it */
+		r->in_open = false;
+	} else if (isatty(0) && tcgetattr(0, &r->saved) == 0) {
 		struct termios raw = r->saved;
 		cfmakeraw(&raw);
 		if (tcsetattr(0, TCSANOW, &raw) == 0)
