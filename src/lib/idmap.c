@@ -1,6 +1,7 @@
 /* idmap.c - user namespace id maps: choose the mode, build the map lines,
  * look up subordinate ranges with libsubid, write maps (directly in self
  * mode, through newuidmap/newgidmap in subuid mode). */
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <spawn.h>
@@ -81,17 +82,52 @@ char **nook_idmap_helper_args(const char *helper, pid_t pid, const struct nook_i
 	return argv;
 }
 
+/* libsubid, loaded on first use. */
+static struct {
+	bool tried;
+	void *handle;
+	int (*uid_ranges)(const char *, struct subid_range **);
+	int (*gid_ranges)(const char *, struct subid_range **);
+	char why[256];
+} subid;
+
+static bool subid_load(void)
+{
+	if (subid.tried)
+		return subid.handle != NULL;
+	subid.tried = true;
+	void *h = dlopen(NOOK_LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(subid.why, sizeof subid.why, "cannot load %s (install it with: apt-get install libsubid4): %s",
+			 NOOK_LIBSUBID_SONAME, dlerror());
+		return false;
+	}
+	bool (*init)(const char *, FILE *) = (bool (*)(const char *, FILE *))dlsym(h, "subid_init");
+	subid.uid_ranges = (int (*)(const char *, struct subid_range **))dlsym(h, "subid_get_uid_ranges");
+	subid.gid_ranges = (int (*)(const char *, struct subid_range **))dlsym(h, "subid_get_gid_ranges");
+	if (!subid.uid_ranges || !subid.gid_ranges) {
+		snprintf(subid.why, sizeof subid.why, "%s lacks subid_get_uid_ranges", NOOK_LIBSUBID_SONAME);
+		dlclose(h);
+		return false;
+	}
+	/* libsubid logs to stderr by default; nook reports errors itself. Give
+	 * it a close-on-exec /dev/null so newuidmap does not inherit it. */
+	if (init) {
+		FILE *devnull = fopen("/dev/null", "we");
+		if (devnull)
+			init("nook", devnull);
+	}
+	subid.handle = h;
+	return true;
+}
+
 int nook_subid_lookup(const char *user, bool gid, unsigned long *start,
 		      unsigned long *count, struct nook_error *err)
 {
-	static bool inited;
 	struct subid_range *ranges = NULL;
-	if (!inited) {
-		/* libsubid logs to stderr by default; nook reports errors itself */
-		subid_init("nook", NULL);
-		inited = true;
-	}
-	int n = gid ? subid_get_gid_ranges(user, &ranges) : subid_get_uid_ranges(user, &ranges);
+	if (!subid_load())
+		return nook_errx(err, ELIBACC, "%s", subid.why);
+	int n = gid ? subid.gid_ranges(user, &ranges) : subid.uid_ranges(user, &ranges);
 	if (n < 0) {
 		free(ranges);
 		return nook_errx(err, EIO, "cannot read the subordinate %s ranges of '%s' (check /etc/%s and /etc/nsswitch.conf)",
