@@ -45,6 +45,7 @@ const char *const nook_default_readonly_paths[] = {
 struct mask_ctx {
 	int rootfd;
 	int nullfd;     /* opened on first use */
+	int emptyfd;    /* the empty tmpfs for directories, made on first use */
 };
 
 /* Open path inside the root without following any symlink. Returns the fd,
@@ -121,21 +122,34 @@ static int attach(int mnt, int target, const char *what, const char *path,
 	return 0;
 }
 
-static int mask_dir(int target, const char *path, struct nook_error *err)
+/* One empty read-only tmpfs serves every masked directory: each gets a
+ * clone of its mount, which costs one superblock instead of one each. */
+static int get_empty(struct mask_ctx *c, const char *path, struct nook_error *err)
 {
+	if (c->emptyfd >= 0)
+		return c->emptyfd;
 	_cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	_cleanup_close_ int mnt = -1;
-
 	if (fs < 0)
 		return nook_err(err, errno, "masked_paths: fsopen(tmpfs) for '%s'", path);
 	if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0555", 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return nook_err(err, errno, "masked_paths: cannot create the tmpfs for '%s'", path);
-	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
-		      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	if (mnt < 0)
+	c->emptyfd = fsmount(fs, FSMOUNT_CLOEXEC,
+			     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (c->emptyfd < 0)
 		return nook_err(err, errno, "masked_paths: fsmount for '%s'", path);
+	return c->emptyfd;
+}
+
+static int mask_dir(struct mask_ctx *c, int target, const char *path, struct nook_error *err)
+{
+	int empty = get_empty(c, path, err);
+	if (empty < 0)
+		return empty;
+	_cleanup_close_ int mnt = open_tree(empty, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (mnt < 0)
+		return nook_err(err, errno, "masked_paths: cannot clone the empty tmpfs to mask '%s'", path);
 	return attach(mnt, target, "masked_paths", path, err);
 }
 
@@ -189,7 +203,7 @@ static int apply_masked(struct mask_ctx *c, char *const *list, struct nook_error
 			return fd;
 		if (fstat(fd, &st) < 0)
 			return nook_err(err, errno, "masked_paths: stat '%s'", list[i]);
-		r = S_ISDIR(st.st_mode) ? mask_dir(fd, list[i], err) : mask_file(c, fd, list[i], err);
+		r = S_ISDIR(st.st_mode) ? mask_dir(c, fd, list[i], err) : mask_file(c, fd, list[i], err);
 		if (r < 0)
 			return r;
 	}
@@ -218,10 +232,9 @@ static int apply_readonly(struct mask_ctx *c, char *const *list, struct nook_err
 
 int nook_masks_apply(const struct nook_spec *s, struct nook_error *err)
 {
-	struct mask_ctx c = { .rootfd = -1, .nullfd = -1 };
+	struct mask_ctx c = { .rootfd = -1, .nullfd = -1, .emptyfd = -1 };
 	char *const *masked = s->masked_paths ? s->masked_paths : (char *const *)nook_default_masked_paths;
 	char *const *ro = s->readonly_paths ? s->readonly_paths : (char *const *)nook_default_readonly_paths;
-	char *const cgroup_ro[] = { (char *)"/sys/fs/cgroup", NULL };
 	uint64_t keep;
 	int r;
 
@@ -231,10 +244,12 @@ int nook_masks_apply(const struct nook_spec *s, struct nook_error *err)
 	r = apply_masked(&c, masked, err);
 	if (r == 0)
 		r = apply_readonly(&c, ro, err);
-	if (r == 0 && !s->cgroup_writable)
-		r = apply_readonly(&c, cgroup_ro, err);
+	/* /sys/fs/cgroup: rootfs.c mounts the cgroup namespace's root there
+	 * read-only unless the profile delegates it (cgroup_writable) */
 	if (c.nullfd >= 0)
 		close(c.nullfd);
+	if (c.emptyfd >= 0)
+		close(c.emptyfd);
 	close(c.rootfd);
 	if (r < 0)
 		return r;
