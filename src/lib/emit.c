@@ -39,11 +39,16 @@ static void map_end(struct em *m)
 	emit(m, &ev, yaml_mapping_end_event_initialize(&ev));
 }
 
-static void seq_start(struct em *m, bool flow)
+static void seq_start_tagged(struct em *m, bool flow, const char *tag)
 {
 	yaml_event_t ev;
-	emit(m, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+	emit(m, &ev, yaml_sequence_start_event_initialize(&ev, NULL, (yaml_char_t *)tag, !tag,
 			flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE));
+}
+
+static void seq_start(struct em *m, bool flow)
+{
+	seq_start_tagged(m, flow, NULL);
 }
 
 static void seq_end(struct em *m)
@@ -104,6 +109,17 @@ static void kv_strv(struct em *m, const char *k, char *const *v, bool always)
 	key(m, k);
 	seq_start(m, true);
 	for (size_t i = 0; v && v[i]; i++)
+		str(m, v[i]);
+	seq_end(m);
+}
+
+static void kv_strv_reset(struct em *m, const char *k, char *const *v)
+{
+	if (!v)
+		return;
+	key(m, k);
+	seq_start_tagged(m, true, "!reset");
+	for (size_t i = 0; v[i]; i++)
 		str(m, v[i]);
 	seq_end(m);
 }
@@ -225,8 +241,10 @@ static void emit_security(struct em *m, const struct nook_spec *s)
 	kv_strv(m, "execute", s->landlock_execute, false);
 	kv_bool(m, "required", s->landlock_required);
 	map_end(m);
-	kv_strv(m, "masked_paths", s->masked_paths, false);
-	kv_strv(m, "readonly_paths", s->readonly_paths, false);
+	/* the resolved lists are complete: !reset keeps the built-in lists
+	 * from being added again when this output is read back */
+	kv_strv_reset(m, "masked_paths", s->masked_paths);
+	kv_strv_reset(m, "readonly_paths", s->readonly_paths);
 	if (s->n_rlimits) {
 		key(m, "rlimits");
 		map_start(m, false);

@@ -387,7 +387,10 @@ static int set_pathlist(struct kctx *c, const struct key_row *row, const struct 
 static int set_masklist(struct kctx *c, const struct key_row *row, const struct nook_node *n)
 {
 	char ***f = FIELD(c, row, char **);
-	if (!*f) {
+	if (!*f && n->tag && strcmp(n->tag, "!reset") == 0) {
+		/* `!reset [...]`: the built-in list is dropped too */
+		*f = nook_xmalloc(sizeof **f);
+	} else if (!*f) {
 		const char *const *def = row->off == OFF_MASKED ? nook_default_masked_paths
 								: nook_default_readonly_paths;
 		for (size_t i = 0; def[i]; i++)
