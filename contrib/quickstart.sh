@@ -56,7 +56,7 @@ test)
 	grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):' "$work/check.out" | grep -v '^PASS:' || true
 	# the tests that need a user without a subordinate range
 	runuser -u nooknorange -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		NOOK="$work/build/nook" NOOK_SRCDIR="$work" \
+		NOOK="$work/build/nook" NOOK_SRCDIR="$work" NOOK_PROFILE_PATH="$work/profiles" \
 		sh "$work/tests/integration/norange.sh" > "$work/norange.tap" 2>&1 || status=1
 	grep -E '^not ok' "$work/norange.tap" || true
 	for f in "$work"/build/test-suite.log; do

@@ -24,6 +24,11 @@ _t_n=0
 _t_failed=0
 T=$(mktemp -d "${TMPDIR:-/tmp}/nook-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+# nook and the tests put their temporary files here, so the leftover check
+# sees only this script's own
+mkdir "$T/tmp"
+TMPDIR=$T/tmp
+export TMPDIR
 
 if [ "$(id -u)" = 0 ] && [ -z "$NOOK_TEST_AS_ROOT" ]; then
 	echo "1..0 # SKIP integration tests must run as an unprivileged user (contrib/quickstart.sh test does that)"
