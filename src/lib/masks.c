@@ -46,6 +46,7 @@ struct mask_ctx {
 	int rootfd;
 	int nullfd;     /* opened on first use */
 	int emptyfd;    /* the empty tmpfs for directories, made on first use */
+	bool empty_attached;
 };
 
 /* Open path inside the root without following any symlink. Returns the fd,
@@ -147,6 +148,14 @@ static int mask_dir(struct mask_ctx *c, int target, const char *path, struct noo
 	int empty = get_empty(c, path, err);
 	if (empty < 0)
 		return empty;
+	/* the first directory gets the tmpfs itself; the others get clones of
+	 * it once it is attached (kernels before 6.x cannot clone a detached
+	 * mount) */
+	if (!c->empty_attached) {
+		int r = attach(empty, target, "masked_paths", path, err);
+		c->empty_attached = r == 0;
+		return r;
+	}
 	_cleanup_close_ int mnt = open_tree(empty, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (mnt < 0)
 		return nook_err(err, errno, "masked_paths: cannot clone the empty tmpfs to mask '%s'", path);
