@@ -158,16 +158,34 @@ int nook_caps_ambient(char *const *ambient, uint64_t keep, int last_cap,
 	return 0;
 }
 
+/* The container's init trims the bounding set before it forks the payload,
+ * and the payload (a fork of the init, so this memory is a copy) asks for
+ * the same set again: remember what was done to skip the second pass. */
+static struct {
+	bool done;
+	uint64_t keep;
+	int last_cap;
+} trimmed;
+
 int nook_caps_apply_bounding(uint64_t keep, int last_cap, struct nook_error *err)
 {
+	if (trimmed.done && trimmed.keep == keep && trimmed.last_cap == last_cap)
+		return 0;
 	for (int c = 0; c <= last_cap; c++) {
 		if (keep & NOOK_CAP_BIT(c))
 			continue;
+		/* dropping a capability that is already gone succeeds, so try
+		 * that first and ask only when the drop is refused */
+		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0L, 0L, 0L) == 0)
+			continue;
+		int e = errno;
 		if (prctl(PR_CAPBSET_READ, (unsigned long)c, 0L, 0L, 0L) <= 0)
 			continue;
-		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0L, 0L, 0L) < 0)
-			return nook_err(err, errno, "cannot drop capability %d from the bounding set", c);
+		return nook_err(err, e, "cannot drop capability %d from the bounding set", c);
 	}
+	trimmed.done = true;
+	trimmed.keep = keep;
+	trimmed.last_cap = last_cap;
 	return 0;
 }
 
@@ -201,7 +219,8 @@ int nook_caps_apply_sets(uint64_t permitted, uint64_t inheritable, uint64_t ambi
 		r = nook_err(err, errno, "cannot set the payload's capabilities");
 		goto out;
 	}
-	if (cap_reset_ambient() < 0 && errno != EINVAL) {
+	/* one call clears the whole ambient set (libcap lowers them one by one) */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0L, 0L, 0L) < 0 && errno != EINVAL) {
 		r = nook_err(err, errno, "cannot clear the ambient capability set");
 		goto out;
 	}

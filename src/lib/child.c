@@ -63,6 +63,27 @@ static void fd_hygiene(const struct nook_spec *s)
 	}
 }
 
+/* Neither nook nor its reaper installs handlers, so the only dispositions
+ * that survive execve are the signals ignored by whoever started nook: read
+ * them from /proc/self/status (one read instead of 64 sigactions). */
+static void reset_ignored_signals(void)
+{
+	char buf[2048];
+	unsigned long long ign = ~0ULL;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		char *p = strstr(buf, "\nSigIgn:");
+		if (p)
+			ign = strtoull(p + 9, NULL, 16);
+	}
+	for (int sig = 1; sig < 64 && sig < _NSIG; sig++)
+		if ((ign & (1ULL << (sig - 1))) && sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+}
+
 /* execve argv[0], searching the container's PATH (not nook's) when it has
  * no slash. Returns the errno that explains the failure: ENOENT when no
  * candidate exists at all, otherwise the first other error seen. */
@@ -113,9 +134,7 @@ __attribute__((noreturn)) static void exec_payload(struct nook_child_ctx *ctx, b
 	 * ignored (a shell's background job would otherwise ignore SIGINT) */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < _NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+	reset_ignored_signals();
 
 	if ((s->new_session || ctx->tty_slave >= 0) && setsid() < 0 && !pid1)
 		nook_err(&err, errno, "setsid"), fail(ctx->sync_fd, &err);
