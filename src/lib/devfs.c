@@ -37,6 +37,9 @@ int nook_devfs_setup(const struct nook_spec *s, const char *root, struct nook_er
 	_cleanup_close_ int dfd = nook_open_in_root(rootfd, "/dev", NOOK_MK_DIR, 0755);
 	if (dfd < 0)
 		return nook_err(err, -dfd, "cannot create /dev in the new root");
+	struct stat st;
+	if (fstat(dfd, &st) < 0 || !S_ISDIR(st.st_mode))
+		return nook_errx(err, ENOTDIR, "refusing to mount on /dev: in the new root it is not a directory (a symlink?)");
 	int r = nook_mount_on_fd("/oldroot/proc", "nook-dev", dfd, "tmpfs", MS_NOSUID | MS_NOEXEC,
 				 "mode=0755,size=64k");
 	if (r < 0)

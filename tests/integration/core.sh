@@ -593,6 +593,16 @@ else t_fail "SIGKILL of nook during start-up leaves no container (10 tries)" "le
 kill_container_procs
 t_clean "SIGKILL during start-up"
 
+# A rootfs whose /proc or /dev is a symlink is refused, not followed
+for d in proc dev; do
+	rm -rf "$T/evil" && sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$T/evil" >/dev/null 2>&1
+	rm -rf "$T/evil/$d" && ln -s /etc "$T/evil/$d"
+	nk run --rootfs "$T/evil" -- /bin/true
+	chk "a rootfs whose /$d is a symlink: exit 125" 125 "$rc"
+	chkre "a rootfs whose /$d is a symlink: the error says why" "refusing to mount on /$d" "$err"
+done
+t_clean "symlinked /proc and /dev"
+
 # process.timeout (--timeout): SIGTERM at the deadline, SIGKILL 2 s later,
 # exit status 124 and one line that says so
 start=$(date +%s)
