@@ -17,43 +17,7 @@ export TMPDIR
 
 # ---------------------------------------------------------------- helpers
 
-# nkx CMD...: run CMD with a time limit and stdin from /dev/null; sets
-# rc (exit status), out (stdout) and err (stderr).
-nkx() {
-	timeout -k 5 "${NK_TIMEOUT:-30}" "$@" >"$T/out" 2>"$T/err" </dev/null
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-nk() { nkx "$NOOK" "$@"; }
-
-_diag() { printf 'nook status %s\nstdout: %s\nstderr: %s' "$rc" "$out" "$err"; }
-# chk NAME WANT GOT: t_eq that also shows the last nook run on failure
-chk() {
-	if [ "$2" = "$3" ]; then t_ok "$1"
-	else t_fail "$1" "$(printf 'want: %s\ngot:  %s\n' "$2" "$3"; _diag)"; fi
-}
-# chkre NAME REGEX TEXT: t_match that also shows the last nook run
-chkre() {
-	if printf '%s' "$3" | grep -Eq -- "$2"; then t_ok "$1"
-	else t_fail "$1" "$(printf 'no match for /%s/ in: %s\n' "$2" "$3"; _diag)"; fi
-}
-chknore() {
-	if printf '%s' "$3" | grep -Eq -- "$2"; then
-		t_fail "$1" "$(printf 'unexpected match for /%s/ in: %s\n' "$2" "$3"; _diag)"
-	else t_ok "$1"; fi
-}
-# chk_error NAME WANT_STATUS REGEX: the last run failed with WANT_STATUS and
-# exactly one line on stderr that starts with "nook: " and matches REGEX.
-chk_error() {
-	_ok=1 _why=
-	[ "$rc" = "$2" ] || { _ok=0; _why="want status $2"; }
-	[ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || { _ok=0; _why="$_why; want one line on stderr"; }
-	case $err in "nook: "*) ;; *) _ok=0; _why="$_why; stderr must start with 'nook: '" ;; esac
-	printf '%s' "$err" | grep -Eq -- "$3" || { _ok=0; _why="$_why; stderr must match /$3/"; }
-	printf '%s' "$err" | grep -Eqi -- 'child exited' && { _ok=0; _why="$_why; bare 'child exited' message"; }
-	if [ $_ok = 1 ]; then t_ok "$1"; else t_fail "$1" "$(printf '%s\n' "${_why#; }"; _diag)"; fi
-}
+# nkx, nk, chk, chkre, chknore and chk_error come from lib.sh
 # squeeze whitespace the kernel uses to align uid_map columns
 norm() { printf '%s\n' "$1" | awk '{ $1 = $1; print }'; }
 

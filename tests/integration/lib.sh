@@ -12,6 +12,11 @@
 #   t_match NAME REGEX TEXT      passes if TEXT matches the extended REGEX
 #   t_nomatch NAME REGEX TEXT
 #   t_clean NAME                 no container process, mount or temp file left
+#   nk ARGS...                   run $NOOK ARGS (bounded); sets rc, out, err
+#   chk / chkre / chknore NAME WANT|REGEX GOT   as t_eq/t_match/t_nomatch,
+#                                and show the last nook run on failure
+#   chk_error NAME STATUS REGEX  the last run failed with STATUS and one
+#                                "nook: " line on stderr matching REGEX
 #
 # $NOOK is the nook binary under test; $T is a private scratch directory.
 
@@ -102,6 +107,45 @@ t_clean() {
 	elif [ "$_m" != "$_t_mounts0" ]; then t_fail "$1: no mount left" "mountinfo had $_t_mounts0 lines, now $_m"
 	elif [ -n "$_tmp" ]; then t_fail "$1: no temp file left" "$_tmp"
 	else t_ok "$1: nothing left behind"; fi
+}
+
+# ---------------------------------------------------------------- nook runs
+# nkx CMD...: run CMD with a time limit and stdin from /dev/null; sets
+# rc (exit status), out (stdout) and err (stderr). nk ARGS: nkx "$NOOK" ARGS.
+nkx() {
+	timeout -k 5 "${NK_TIMEOUT:-30}" "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+nk() { nkx "$NOOK" "$@"; }
+
+_diag() { printf 'nook status %s\nstdout: %s\nstderr: %s' "$rc" "$out" "$err"; }
+# chk NAME WANT GOT: t_eq that also shows the last nook run on failure
+chk() {
+	if [ "$2" = "$3" ]; then t_ok "$1"
+	else t_fail "$1" "$(printf 'want: %s\ngot:  %s\n' "$2" "$3"; _diag)"; fi
+}
+# chkre NAME REGEX TEXT: t_match that also shows the last nook run
+chkre() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then t_ok "$1"
+	else t_fail "$1" "$(printf 'no match for /%s/ in: %s\n' "$2" "$3"; _diag)"; fi
+}
+chknore() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then
+		t_fail "$1" "$(printf 'unexpected match for /%s/ in: %s\n' "$2" "$3"; _diag)"
+	else t_ok "$1"; fi
+}
+# chk_error NAME WANT_STATUS REGEX: the last run failed with WANT_STATUS and
+# exactly one line on stderr that starts with "nook: " and matches REGEX.
+chk_error() {
+	_ok=1 _why=
+	[ "$rc" = "$2" ] || { _ok=0; _why="want status $2"; }
+	[ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || { _ok=0; _why="$_why; want one line on stderr"; }
+	case $err in "nook: "*) ;; *) _ok=0; _why="$_why; stderr must start with 'nook: '" ;; esac
+	printf '%s' "$err" | grep -Eq -- "$3" || { _ok=0; _why="$_why; stderr must match /$3/"; }
+	printf '%s' "$err" | grep -Eqi -- 'child exited' && { _ok=0; _why="$_why; bare 'child exited' message"; }
+	if [ $_ok = 1 ]; then t_ok "$1"; else t_fail "$1" "$(printf '%s\n' "${_why#; }"; _diag)"; fi
 }
 
 t_done() {

@@ -30,38 +30,7 @@ t_container_procs() {
 	return 0
 }
 
-# nkx/nk as in core.sh: rc, out, err of one bounded nook run
-nkx() {
-	timeout -k 5 "${NK_TIMEOUT:-30}" "$@" >"$T/out" 2>"$T/err" </dev/null
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-nk() { nkx "$NOOK" "$@"; }
-_diag() { printf 'nook status %s\nstdout: %s\nstderr: %s' "$rc" "$out" "$err"; }
-chk() {
-	if [ "$2" = "$3" ]; then t_ok "$1"
-	else t_fail "$1" "$(printf 'want: %s\ngot:  %s\n' "$2" "$3"; _diag)"; fi
-}
-chkre() {
-	if printf '%s' "$3" | grep -Eq -- "$2"; then t_ok "$1"
-	else t_fail "$1" "$(printf 'no match for /%s/ in: %s\n' "$2" "$3"; _diag)"; fi
-}
-chknore() {
-	if printf '%s' "$3" | grep -Eq -- "$2"; then
-		t_fail "$1" "$(printf 'unexpected match for /%s/ in: %s\n' "$2" "$3"; _diag)"
-	else t_ok "$1"; fi
-}
-# chk_error NAME STATUS REGEX: the last run failed with STATUS and one
-# "nook: " line on stderr matching REGEX
-chk_error() {
-	_ok=1 _why=
-	[ "$rc" = "$2" ] || { _ok=0; _why="want status $2"; }
-	[ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || { _ok=0; _why="$_why; want one line on stderr"; }
-	case $err in "nook: "*) ;; *) _ok=0; _why="$_why; stderr must start with 'nook: '" ;; esac
-	printf '%s' "$err" | grep -Eq -- "$3" || { _ok=0; _why="$_why; stderr must match /$3/"; }
-	if [ $_ok = 1 ]; then t_ok "$1"; else t_fail "$1" "$(printf '%s\n' "${_why#; }"; _diag)"; fi
-}
+# nkx, nk, chk, chkre, chknore and chk_error come from lib.sh
 wait_file() {
 	_w=0 _max=$((${2:-10} * 50))
 	while [ ! -e "$1" ]; do

@@ -47,13 +47,7 @@ nk() {
 	err=$(cat "$T/err")
 }
 diag() { printf 'nook status %s\nstdout: %s\nstderr: %s' "$rc" "$out" "$err"; }
-chk() {
-	if [ "$2" = "$3" ]; then t_ok "$1"; else t_fail "$1" "$(printf 'want: %s\ngot:  %s\n' "$2" "$3"; diag)"; fi
-}
-chkre() {
-	if printf '%s' "$3" | grep -Eq -- "$2"; then t_ok "$1"
-	else t_fail "$1" "$(printf 'no match for /%s/ in: %s\n' "$2" "$3"; diag)"; fi
-}
+# chk and chkre come from lib.sh
 
 # ---------------------------------------------------------------- nook profile
 
