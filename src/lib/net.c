@@ -271,9 +271,6 @@ int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out
 	*out = NULL;
 	if (s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA)
 		return 0;
-	r = nook_net_check(s, err);
-	if (r < 0)
-		return r;
 
 	n = nook_xmalloc(sizeof(*n));
 	n->mode = s->net;

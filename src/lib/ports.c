@@ -126,13 +126,13 @@ int nook_port_parse(const char *spec, struct nook_port *out, char *errbuf, size_
 				      errbuf, errlen);
 		if (r < 0)
 			return r;
-		strcpy(addr, DEFAULT_HOST_ADDR);
+		snprintf(addr, sizeof addr, "%s", DEFAULT_HOST_ADDR);
 	} else {
 		r = parse_port_number(spec, (size_t)(end - spec), "host", spec, &host_port, errbuf, errlen);
 		if (r < 0)
 			return r;
 		container_port = host_port;
-		strcpy(addr, DEFAULT_HOST_ADDR);
+		snprintf(addr, sizeof addr, "%s", DEFAULT_HOST_ADDR);
 	}
 
 	out->host_addr = nook_strdup(addr);
@@ -181,7 +181,7 @@ int nook_net_check(const struct nook_spec *s, struct nook_error *err)
 
 	if (s->n_ports > 0 && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA)
 		return nook_errx(err, EINVAL,
-				 "ports are published only with network mode slirp or pasta, not '%s' (set network.mode: slirp or drop the ports)",
+				 "ports are published only with network mode slirp or pasta, not '%s' (add --network slirp, set network.mode: slirp, or drop the ports)",
 				 mode_name(s->net));
 	if (s->allow_host_loopback && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA)
 		return nook_errx(err, EINVAL,

@@ -128,7 +128,7 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passe
 		close(passed);
 }
 
-static int monitor(const struct nook_spec *s, struct run_state *rs, struct nook_error *err)
+static int monitor(struct run_state *rs, struct nook_error *err)
 {
 	struct pollfd pfd[6];
 	bool sync_open = true, master_open = true;
@@ -203,7 +203,6 @@ static int monitor(const struct nook_spec *s, struct run_state *rs, struct nook_
 		if (poll(&p, 1, 0) <= 0)
 			break;
 	}
-	(void)s;
 	return 0;
 }
 
@@ -217,6 +216,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 				.pty = { .master = -1 } };
 	int sv[2] = { -1, -1 };
 	sigset_t mask, oldmask;
+	bool blocked = false;
 	int r;
 
 	memset(res, 0, sizeof *res);
@@ -242,6 +242,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	for (unsigned i = 0; i < nook_n_forwarded_signals; i++)
 		sigaddset(&mask, nook_forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	blocked = true;
 	rs.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (rs.sfd < 0) {
 		r = nook_err(err, errno, "signalfd");
@@ -282,7 +283,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	if (nook_sync_send(rs.sync_fd, NOOK_MSG_GO, 0, NULL) < 0) {
 		/* the child died already; monitor() collects the reason */
 	}
-	if ((r = monitor(s, &rs, err)) < 0)
+	if ((r = monitor(&rs, err)) < 0)
 		goto kill;
 
 	res->wall_ns = nook_now_ns() - t0;
@@ -322,10 +323,10 @@ out:
 	nook_pty_relay_done(&rs.pty);
 	if (rs.pidfd >= 0)
 		close(rs.pidfd);
-	if (rs.sfd >= 0) {
+	if (rs.sfd >= 0)
 		close(rs.sfd);
+	if (blocked)
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	}
 	if (rs.tfd >= 0)
 		close(rs.tfd);
 	if (sv[0] >= 0)

@@ -103,8 +103,6 @@ int nook_spec_check(const struct nook_spec *s, struct nook_error *err)
 		if (needs_source && (!m->source || !m->source[0]))
 			return nook_errx(err, EINVAL, "mount on '%s' needs a source", m->target);
 	}
-	if (s->n_ports > 0 && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA)
-		return nook_errx(err, EINVAL, "published ports need network mode slirp or pasta (add --network slirp)");
 	if (s->net == NOOK_NET_HOST && (s->ns_flags & CLONE_NEWNET))
 		return nook_errx(err, EINVAL, "network mode host cannot be combined with a new network namespace");
 	return nook_net_check(s, err);
