@@ -55,7 +55,11 @@ char *nook_yaml_quote(const char *s)
 			*o++ = '\\';
 			*o++ = (char)c;
 		} else if (c < 0x20 || c == 0x7f) {
-			o += sprintf(o, "\\x%02x", c);
+			static const char hex[] = "0123456789abcdef";
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
 		} else {
 			*o++ = (char)c;
 		}

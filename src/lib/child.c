@@ -99,23 +99,23 @@ static int exec_search(char *const *argv, char *const *envp)
 			path = envp[i] + 5;
 	int saved = ENOENT;
 	char buf[PATH_MAX];
+	size_t alen = strlen(argv[0]);
 	for (const char *p = path; ; ) {
 		const char *e = strchrnul(p, ':');
 		size_t n = (size_t)(e - p);
 		if (n == 0)
 			n = 1, p = ".";
-		if (n + strlen(argv[0]) + 2 <= sizeof buf) {
+		if (n + alen + 2 <= sizeof buf) {
 			memcpy(buf, p, n);
 			buf[n] = '/';
-			strcpy(buf + n + 1, argv[0]);
+			memcpy(buf + n + 1, argv[0], alen + 1);
 			execve(buf, argv, envp);
 			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
 				return errno;
-			if (errno == EACCES && access(buf, F_OK) == 0 && saved == ENOENT) {
-				struct stat st;
-				if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
-					saved = EACCES;
-			}
+			/* EACCES from a file that is there beats "not found" */
+			struct stat st;
+			if (errno == EACCES && saved == ENOENT && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+				saved = EACCES;
 		}
 		if (!*e)
 			break;

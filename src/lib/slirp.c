@@ -154,7 +154,7 @@ static int api_call(struct nook_net *n, const char *sock, const char *req, char 
 
 	if (strlen(sock) >= sizeof(sa.sun_path))
 		return nook_errx(err, ENAMETOOLONG, "API socket path %s is too long", sock);
-	strcpy(sa.sun_path, sock);
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return nook_err(err, errno, "cannot create a socket for the %s API", n->name);
