@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -57,6 +58,59 @@ static int enter_staging(struct nook_error *err)
 	return 0;
 }
 
+/* Append to a bounded buffer; false once it would overflow. */
+__attribute__((format(printf, 4, 5)))
+static bool append(char *buf, size_t size, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *off, size - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - *off)
+		return false;
+	*off += (size_t)n;
+	return true;
+}
+
+static int mount_overlay(const struct nook_spec *s, struct nook_error *err)
+{
+	char opts[4096];
+	size_t off = 0;
+	bool ok = append(opts, sizeof opts, &off, "lowerdir=");
+	for (size_t i = 0; ok && s->rootfs.lower && s->rootfs.lower[i]; i++)
+		ok = append(opts, sizeof opts, &off, "%s" OLD "%s", i ? ":" : "", s->rootfs.lower[i]);
+	if (s->rootfs.upper) {
+		ok = ok && append(opts, sizeof opts, &off, ",upperdir=" OLD "%s", s->rootfs.upper);
+		if (s->rootfs.work)
+			ok = ok && append(opts, sizeof opts, &off, ",workdir=" OLD "%s", s->rootfs.work);
+		else
+			ok = ok && append(opts, sizeof opts, &off, ",workdir=" OLD "%s.work", s->rootfs.upper);
+	} else {
+		/* writes go to a tmpfs and are discarded at exit */
+		if (mkdir("/ovl", 0755) < 0 ||
+		    mount("nook-upper", "/ovl", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
+		    mkdir("/ovl/upper", 0755) < 0 || mkdir("/ovl/work", 0755) < 0)
+			return nook_err(err, errno, "cannot create the overlay's tmpfs upper layer");
+		ok = ok && append(opts, sizeof opts, &off, ",upperdir=/ovl/upper,workdir=/ovl/work");
+	}
+	ok = ok && append(opts, sizeof opts, &off, ",userxattr");
+	if (!ok)
+		return nook_errx(err, ENAMETOOLONG, "the overlay's layer paths are too long together (at most %zu bytes)",
+				 sizeof opts);
+	if (s->rootfs.upper && !s->rootfs.work) {
+		char work[PATH_MAX];
+		snprintf(work, sizeof work, OLD "%s.work", s->rootfs.upper);
+		if (mkdir(work, 0700) < 0 && errno != EEXIST)
+			return nook_err(err, errno, "cannot create the overlay's work directory %s.work", s->rootfs.upper);
+	}
+	if (mount("overlay", NEW, "overlay", MS_NOSUID, opts) < 0)
+		return nook_err(err, errno, "cannot mount the overlay root (lower %s, upper %s; the kernel's overlayfs needs "
+				"the upper and work directories on one filesystem that supports user xattrs)",
+				s->rootfs.lower && s->rootfs.lower[0] ? s->rootfs.lower[0] : "?",
+				s->rootfs.upper ? s->rootfs.upper : "a tmpfs");
+	return 0;
+}
+
 static int mount_rootfs(const struct nook_spec *s, struct nook_error *err)
 {
 	char src[PATH_MAX];
@@ -83,34 +137,8 @@ static int mount_rootfs(const struct nook_spec *s, struct nook_error *err)
 		if (mount("nook-root", NEW, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
 			return nook_err(err, errno, "cannot mount an empty tmpfs root");
 		return 0;
-	case NOOK_ROOTFS_OVERLAY: {
-		char opts[4096], upper[PATH_MAX], work[PATH_MAX];
-		size_t off = 0;
-		off += (size_t)snprintf(opts, sizeof opts, "lowerdir=");
-		for (size_t i = 0; s->rootfs.lower && s->rootfs.lower[i]; i++)
-			off += (size_t)snprintf(opts + off, sizeof opts - off, "%s" OLD "%s",
-						i ? ":" : "", s->rootfs.lower[i]);
-		if (s->rootfs.upper) {
-			snprintf(upper, sizeof upper, OLD "%s", s->rootfs.upper);
-			if (s->rootfs.work)
-				snprintf(work, sizeof work, OLD "%s", s->rootfs.work);
-			else
-				snprintf(work, sizeof work, OLD "%s.work", s->rootfs.upper);
-			mkdir(work, 0700);
-		} else {
-			/* writes go to a tmpfs and are discarded at exit */
-			if (mkdir("/ovl", 0755) < 0 ||
-			    mount("nook-upper", "/ovl", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
-			    mkdir("/ovl/upper", 0755) < 0 || mkdir("/ovl/work", 0755) < 0)
-				return nook_err(err, errno, "cannot create the overlay's tmpfs upper layer");
-			snprintf(upper, sizeof upper, "/ovl/upper");
-			snprintf(work, sizeof work, "/ovl/work");
-		}
-		snprintf(opts + off, sizeof opts - off, ",upperdir=%s,workdir=%s,userxattr", upper, work);
-		if (mount("overlay", NEW, "overlay", MS_NOSUID, opts) < 0)
-			return nook_err(err, errno, "cannot mount the overlay root (%s)", opts);
-		return 0;
-	}
+	case NOOK_ROOTFS_OVERLAY:
+		return mount_overlay(s, err);
 	}
 	return nook_errx(err, EINVAL, "unknown rootfs kind");
 }
