@@ -12,6 +12,7 @@ struct nook_idmaps {
 	struct nook_idmap uid[8]; size_t n_uid;
 	struct nook_idmap gid[8]; size_t n_gid;
 	char why[256];                  /* why this mode was chosen (for --verbose) */
+	char newuidmap[256], newgidmap[256]; /* the helpers found while resolving */
 };
 
 /* Pure: build maps for "self" mode: inside_uid -> caller uid, count 1. */

@@ -159,6 +159,12 @@ static const char *caller_name(char *buf, size_t size)
 	return buf;
 }
 
+static void remember_helpers(struct nook_idmaps *m, const char *nuid, const char *ngid)
+{
+	snprintf(m->newuidmap, sizeof m->newuidmap, "%s", nuid);
+	snprintf(m->newgidmap, sizeof m->newgidmap, "%s", ngid);
+}
+
 int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 			struct nook_error *err)
 {
@@ -211,6 +217,7 @@ int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 			return nook_errx(err, EINVAL, "uid %u/gid %u is outside the mapped range 0-%lu",
 					 (unsigned)s->uid, (unsigned)s->gid, uc < gc ? uc : gc);
 		nook_idmaps_subuid(m, uid, gid, us, uc, gs, gc);
+		remember_helpers(m, nuid, ngid);
 		snprintf(m->why, sizeof m->why, "subuid mode (asked for): 0 is you, 1-%lu are %lu-%lu from /etc/subuid",
 			 uc, us, us + uc - 1);
 		return 0;
@@ -219,6 +226,7 @@ int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 	/* auto */
 	if (ru == 0 && rg == 0 && nuid && ngid && s->uid <= uc && s->gid <= gc) {
 		nook_idmaps_subuid(m, uid, gid, us, uc, gs, gc);
+		remember_helpers(m, nuid, ngid);
 		snprintf(m->why, sizeof m->why, "subuid mode: user '%s' has %lu subordinate ids from %lu and newuidmap is installed",
 			 user, uc, us);
 	} else {
@@ -291,8 +299,11 @@ int nook_idmaps_apply(const struct nook_idmaps *m, pid_t pid, struct nook_error 
 		return 0;
 	}
 
-	_cleanup_free_ char *nuid = nook_find_program("newuidmap", getenv("PATH"));
-	_cleanup_free_ char *ngid = nook_find_program("newgidmap", getenv("PATH"));
+	/* the helpers were looked up when the maps were resolved */
+	_cleanup_free_ char *nuid = m->newuidmap[0] ? nook_strdup(m->newuidmap)
+						    : nook_find_program("newuidmap", getenv("PATH"));
+	_cleanup_free_ char *ngid = m->newgidmap[0] ? nook_strdup(m->newgidmap)
+						    : nook_find_program("newgidmap", getenv("PATH"));
 	if (!nuid || !ngid)
 		return nook_errx(err, ENOENT, "%s not found in PATH (install it with: apt-get install uidmap)",
 				 !nuid ? "newuidmap" : "newgidmap");
