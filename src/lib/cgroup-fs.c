@@ -275,6 +275,20 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
+DIR *cg_opendir(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
 /* SIGKILL every process in the cgroup at dirfd and its descendants. */
 static void kill_tree(int dirfd, int depth)
 {
@@ -287,14 +301,9 @@ static void kill_tree(int dirfd, int depth)
 	}
 	if (depth > 32)
 		return;
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *d = cg_opendir(dirfd, ".");
+	if (!d)
 		return;
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
@@ -344,15 +353,9 @@ int cg_kill_wait(int dirfd, unsigned timeout_ms)
 
 int cg_rmdir_tree(int parent_fd, const char *name)
 {
-	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	DIR *d = cg_opendir(parent_fd, name);
+	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_type == DT_DIR && de->d_name[0] != '.')

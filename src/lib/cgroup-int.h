@@ -1,5 +1,6 @@
 /* cgroup-int.h - shared between cgroup-fs.c and cgroup.c; not an API. */
 #pragma once
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "nook/cgroup.h"
@@ -28,6 +29,9 @@ int cg_discover(struct cg_env *e, const char *what, struct nook_error *err);
 /* Read a small cgroup file under dir (NUL-terminated, trailing newline
  * kept); NULL with errno set on failure. */
 char *cg_read(int dirfd, const char *file);
+/* Open the directory name (relative to dirfd; "." for dirfd itself) for
+ * readdir; NULL with errno set on failure. */
+DIR *cg_opendir(int dirfd, const char *name);
 /* Write s to dir/file in one write(2); 0 or -errno. */
 int cg_write(int dirfd, const char *file, const char *s);
 

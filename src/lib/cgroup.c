@@ -298,14 +298,9 @@ void nook_cgroup_cleanup_stale(void)
 	_cleanup_close_ int base_fd = open(e.base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (base_fd < 0 || faccessat(base_fd, "cgroup.procs", W_OK, 0) < 0)
 		return;
-	int fd = openat(base_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *d = cg_opendir(base_fd, ".");
+	if (!d)
 		return;
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		pid_t pid;
