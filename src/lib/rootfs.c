@@ -211,6 +211,17 @@ static int write_stage_file(const char *content, char *path, size_t size, unsign
 	return r;
 }
 
+/* A mount target that does not exist cannot be created in a read-only
+ * root (the host's /, or rootfs.readonly): say so and what to do. */
+static int mountpoint_err(struct nook_error *err, int e, const char *target)
+{
+	if (e == EROFS)
+		return nook_errx(err, e, "cannot create the mount point %s: the container's root is read-only "
+				 "(mount on a directory that exists, such as /mnt or /tmp/..., or use a writable "
+				 "or empty rootfs)", target);
+	return nook_err(err, e, "cannot create the mount point %s", target);
+}
+
 static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, struct nook_error *err)
 {
 	char src[PATH_MAX];
@@ -230,7 +241,7 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target,
 							    S_ISDIR(st.st_mode) ? NOOK_MK_DIR : NOOK_MK_FILE, 0);
 		if (tfd < 0)
-			return nook_err(err, -tfd, "cannot create the mount point %s for %s", m->target, m->source);
+			return mountpoint_err(err, -tfd, m->target);
 		unsigned attrs = MOUNT_ATTR_NOSUID;
 		if (m->type != NOOK_MOUNT_DEV_BIND)
 			attrs |= MOUNT_ATTR_NODEV;
@@ -248,7 +259,7 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 		if (tfd < 0 && m->optional)
 			return 0;
 		if (tfd < 0)
-			return nook_err(err, -tfd, "cannot create the mount point %s", m->target);
+			return mountpoint_err(err, -tfd, m->target);
 		char opts[512];
 		int n = snprintf(opts, sizeof opts, "mode=%o", m->mode >= 0 ? m->mode : 0755);
 		if (m->size)
@@ -264,7 +275,7 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 	case NOOK_MOUNT_PROC: {
 		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR, 0);
 		if (tfd < 0)
-			return nook_err(err, -tfd, "cannot create the mount point %s", m->target);
+			return mountpoint_err(err, -tfd, m->target);
 		r = nook_mount_on_fd(HOSTPROC, "proc", tfd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 		if (r < 0)
 			return nook_err(err, -r, "cannot mount proc on %s", m->target);

@@ -567,6 +567,11 @@ for d in proc dev; do
 done
 t_clean "symlinked /proc and /dev"
 
+# A bind onto a path the read-only host root does not have says why and what to do
+nk run -v "$T:/nook-no-such-dir-$$" -- /bin/true
+chk_error "a mount point missing from the read-only host root: one clear error" 125 \
+	"cannot create the mount point /nook-no-such-dir-$$: the container's root is read-only"
+
 # process.timeout (--timeout): SIGTERM at the deadline, SIGKILL 2 s later,
 # exit status 124 and one line that says so
 start=$(date +%s)
