@@ -8,5 +8,5 @@
  * then pivot_root into it and detach the old root. */
 int nook_rootfs_setup(const struct nook_spec *s, struct nook_error *err);
 
-/* The minimal /dev inside root (a directory fd of the new root). */
-int nook_devfs_setup(const struct nook_spec *s, const char *root, struct nook_error *err);
+/* The minimal /dev inside the new root (rootfd is the new root, root its path). */
+int nook_devfs_setup(const struct nook_spec *s, int rootfd, const char *root, struct nook_error *err);

@@ -27,19 +27,13 @@ static const struct { const char *name, *target; } links[] = {
 	{ "ptmx", "pts/ptmx" },
 };
 
-int nook_devfs_setup(const struct nook_spec *s, const char *root, struct nook_error *err)
+int nook_devfs_setup(const struct nook_spec *s, int rootfd, const char *root, struct nook_error *err)
 {
 	char dev[PATH_MAX], p[PATH_MAX + 64];
 	(void)s;
-	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return nook_err(err, errno, "open %s", root);
-	_cleanup_close_ int dfd = nook_open_in_root(rootfd, "/dev", NOOK_MK_DIR, 0755);
+	_cleanup_close_ int dfd = nook_open_special_dir(rootfd, "/dev", true, 0755, err);
 	if (dfd < 0)
-		return nook_err(err, -dfd, "cannot create /dev in the new root");
-	struct stat st;
-	if (fstat(dfd, &st) < 0 || !S_ISDIR(st.st_mode))
-		return nook_errx(err, ENOTDIR, "refusing to mount on /dev: in the new root it is not a directory (a symlink?)");
+		return dfd;
 	int r = nook_mount_on_fd("/oldroot/proc", "nook-dev", dfd, "tmpfs", MS_NOSUID | MS_NOEXEC,
 				 "mode=0755,size=64k");
 	if (r < 0)

@@ -143,34 +143,17 @@ static int mount_rootfs(const struct nook_spec *s, struct nook_error *err)
 	return nook_errx(err, EINVAL, "unknown rootfs kind");
 }
 
-/* /proc, /sys, /dev and /tmp must be real directories of the new root: a
- * symlink there could point a kernel filesystem somewhere the payload was
- * never meant to see it. */
-static int open_special(int rootfd, const char *path, bool create, mode_t mode, struct nook_error *err)
-{
-	struct stat st;
-	int fd = nook_open_in_root(rootfd, path, create ? NOOK_MK_DIR : NOOK_MK_NONE, mode);
-	if (fd < 0)
-		return nook_err(err, -fd, "cannot find %s in the new root", path);
-	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		close(fd);
-		return nook_errx(err, ENOTDIR, "refusing to mount on %s: in the new root it is %s, not a directory",
-				 path, S_ISLNK(st.st_mode) ? "a symlink" : "something else");
-	}
-	return fd;
-}
-
 static int mount_proc_sys_tmp(const struct nook_spec *s, int rootfd, struct nook_error *err)
 {
 	bool host = s->rootfs.kind == NOOK_ROOTFS_HOST;
-	_cleanup_close_ int pfd = open_special(rootfd, "/proc", !host, 0555, err);
+	_cleanup_close_ int pfd = nook_open_special_dir(rootfd, "/proc", !host, 0555, err);
 	if (pfd < 0)
 		return pfd;
 	int r = nook_mount_on_fd(HOSTPROC, "proc", pfd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	if (r < 0)
 		return nook_err(err, -r, "cannot mount proc on /proc");
 
-	_cleanup_close_ int sfd = open_special(rootfd, "/sys", !host, 0555, err);
+	_cleanup_close_ int sfd = nook_open_special_dir(rootfd, "/sys", !host, 0555, err);
 	if (sfd < 0)
 		return sfd;
 	/* A fresh sysfs shows this network namespace's devices; if the kernel
@@ -194,7 +177,7 @@ static int mount_proc_sys_tmp(const struct nook_spec *s, int rootfd, struct nook
 
 	bool want_tmp = host || s->rootfs.kind == NOOK_ROOTFS_EMPTY || s->rootfs.readonly;
 	if (want_tmp) {
-		_cleanup_close_ int tfd = open_special(rootfd, "/tmp", !host, 01777, err);
+		_cleanup_close_ int tfd = nook_open_special_dir(rootfd, "/tmp", !host, 01777, err);
 		if (tfd < 0)
 			return tfd;
 		r = nook_mount_on_fd(HOSTPROC, "tmpfs", tfd, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
@@ -346,11 +329,7 @@ static int net_files(const struct nook_spec *s, int rootfd, struct nook_error *e
 int nook_rootfs_setup(const struct nook_spec *s, struct nook_error *err)
 {
 	int r;
-	if (s->rootfs.kind == NOOK_ROOTFS_DIR) {
-		struct stat st;
-		if (stat(s->rootfs.path, &st) < 0 || !S_ISDIR(st.st_mode))
-			return nook_err(err, errno ? errno : ENOTDIR, "rootfs %s is not a directory", s->rootfs.path);
-	}
+	/* the parent checked that the rootfs and the bind sources exist */
 	if ((r = enter_staging(err)) < 0)
 		return r;
 	if ((r = mount_rootfs(s, err)) < 0)
@@ -360,7 +339,7 @@ int nook_rootfs_setup(const struct nook_spec *s, struct nook_error *err)
 		return nook_err(err, errno, "open " NEW);
 	if ((r = mount_proc_sys_tmp(s, rootfd, err)) < 0)
 		return r;
-	if ((r = nook_devfs_setup(s, NEW, err)) < 0)
+	if ((r = nook_devfs_setup(s, rootfd, NEW, err)) < 0)
 		return r;
 	if ((r = net_files(s, rootfd, err)) < 0)
 		return r;
