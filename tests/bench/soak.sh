@@ -34,38 +34,12 @@ NOOK=${NOOK:-$(command -v nook || true)}
 SOAK_RUNS=${SOAK_RUNS:-1000}
 GROWTH_LIMIT=${GROWTH_LIMIT:-1.10}
 CC=${CC:-cc}
-# an uninstalled nook finds its profiles (default.yaml) in the source tree
-if [ -z "${NOOK_PROFILE_PATH:-}" ] && [ -d "$here/../../profiles" ]; then
-	NOOK_PROFILE_PATH=$(cd "$here/../../profiles" && pwd)
-fi
-[ -n "${NOOK_PROFILE_PATH:-}" ] && export NOOK_PROFILE_PATH
-if [ -z "$NOOK" ] || [ ! -x "$NOOK" ]; then
-	echo "soak.sh: nook not found (set NOOK=/path/to/nook)" >&2
-	exit 2
-fi
 if [ "$SOAK_RUNS" -lt 200 ]; then
 	echo "soak.sh: SOAK_RUNS must be at least 200 (first and last 100 are compared)" >&2
 	exit 2
 fi
-
-if [ -n "${BENCH_DIR:-}" ]; then
-	W=$BENCH_DIR
-	mkdir -p "$W"
-else
-	W=$(mktemp -d /tmp/nook-soak.XXXXXX)
-	trap 'rm -rf "$W"' EXIT
-	trap 'exit 130' INT TERM
-fi
-
-"$CC" -O2 -o "$W/benchrun" "$here/benchrun.c" -lm
-"$CC" -O2 -shared -fPIC -o "$W/vmhwm.so" "$here/vmhwm.c"
-if [ -z "${ROOTFS:-}" ]; then
-	ROOTFS=$W/rootfs
-	sh "$here/../integration/mkrootfs.sh" "$ROOTFS" >/dev/null
-fi
-case $ROOTFS in
-*[[:space:]]*) echo "${0##*/}: ROOTFS must not contain white space: $ROOTFS" >&2; exit 2 ;;
-esac
+BENCH_NAME=soak
+. "$here/common.sh"
 
 # nook gets a private TMPDIR and XDG_RUNTIME_DIR: whatever state it leaves
 # behind shows up there.

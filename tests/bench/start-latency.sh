@@ -46,36 +46,8 @@ RUNS=${RUNS:-200}
 WARMUP=${WARMUP:-10}
 SEED=${SEED:-$(date +%s)}
 CC=${CC:-cc}
-# an uninstalled nook finds its profiles (default.yaml) in the source tree
-if [ -z "${NOOK_PROFILE_PATH:-}" ] && [ -d "$here/../../profiles" ]; then
-	NOOK_PROFILE_PATH=$(cd "$here/../../profiles" && pwd)
-fi
-[ -n "${NOOK_PROFILE_PATH:-}" ] && export NOOK_PROFILE_PATH
-if [ -z "$NOOK" ] || [ ! -x "$NOOK" ]; then
-	echo "start-latency.sh: nook not found (set NOOK=/path/to/nook)" >&2
-	exit 2
-fi
-
-if [ -n "${BENCH_DIR:-}" ]; then
-	W=$BENCH_DIR
-	mkdir -p "$W"
-else
-	W=$(mktemp -d /tmp/nook-bench.XXXXXX)
-	trap 'rm -rf "$W"' EXIT
-	trap 'exit 130' INT TERM
-fi
-
-# -------------------------------------------------------------- harness
-"$CC" -O2 -o "$W/benchrun" "$here/benchrun.c" -lm
-"$CC" -O2 -shared -fPIC -o "$W/vmhwm.so" "$here/vmhwm.c"
-
-if [ -z "${ROOTFS:-}" ]; then
-	ROOTFS=$W/rootfs
-	sh "$here/../integration/mkrootfs.sh" "$ROOTFS" >/dev/null
-fi
-case $ROOTFS in
-*[[:space:]]*) echo "${0##*/}: ROOTFS must not contain white space: $ROOTFS" >&2; exit 2 ;;
-esac
+BENCH_NAME=bench
+. "$here/common.sh"
 
 # ------------------------------------------------------------ candidates
 # The envelope turned off, as a profile: no seccomp filter, no_new_privs
