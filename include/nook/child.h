@@ -3,6 +3,7 @@
 #include "nook/spec.h"
 
 struct nook_security;
+struct nook_idmaps;
 
 struct nook_child_ctx {
 	const struct nook_spec *spec;
@@ -10,6 +11,8 @@ struct nook_child_ctx {
 	int parent_fd;                 /* parent's end, closed first thing */
 	struct nook_security *security; /* prepared in the parent, may be NULL */
 	int tty_slave;                 /* the payload's pty, -1 if none */
+	const struct nook_idmaps *maps; /* the id maps of the new user namespace */
+	bool write_maps;               /* self mode: the child writes them itself */
 };
 
 /* Never returns. */

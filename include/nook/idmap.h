@@ -40,3 +40,7 @@ int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 			struct nook_error *err);
 /* Write the maps for process pid (parent side). */
 int nook_idmaps_apply(const struct nook_idmaps *m, pid_t pid, struct nook_error *err);
+/* Pure: the highest inside gid the maps cover (0 when there are none). */
+unsigned long nook_idmaps_max_gid(const struct nook_idmaps *m);
+/* Self mode only: the child writes its own maps (it maps only its own ids). */
+int nook_idmaps_apply_self(const struct nook_idmaps *m, struct nook_error *err);

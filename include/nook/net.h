@@ -39,7 +39,8 @@
 
 struct nook_net;
 
-int nook_net_loopback_up(struct nook_error *err);
+/* max_gid: the highest gid mapped in the namespace (for ping_group_range) */
+int nook_net_loopback_up(unsigned long max_gid, struct nook_error *err);
 int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out,
 		   struct nook_error *err);
 void nook_net_stop(struct nook_net *n);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "nook/child.h"
 #include "nook/error.h"
+#include "nook/idmap.h"
 #include "nook/net.h"
 #include "nook/pty.h"
 #include "nook/rootfs.h"
@@ -238,15 +239,17 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	close(ctx->parent_fd);
 	if (s->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(NOOK_EXIT_FAILURE);
-	/* Wait for the parent: it writes our id maps, then says go. If it died
-	 * before we set the death signal, its end of the socket is closed and
-	 * we see EOF here. */
+	if (ctx->write_maps && nook_idmaps_apply_self(ctx->maps, &err) < 0)
+		fail(ctx->sync_fd, &err);
+	/* Wait for the parent: it writes our id maps (unless we did), starts
+	 * the network helpers, then says go. If it died before we set the
+	 * death signal, its end of the socket is closed and we see EOF here. */
 	if (nook_sync_recv(ctx->sync_fd, &msg) <= 0 || msg.type != NOOK_MSG_GO)
 		_exit(NOOK_EXIT_FAILURE);
 
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		nook_err(&err, errno, "cannot set the hostname to '%s'", s->hostname), fail(ctx->sync_fd, &err);
-	if ((s->ns_flags & CLONE_NEWNET) && nook_net_loopback_up(&err) < 0)
+	if ((s->ns_flags & CLONE_NEWNET) && nook_net_loopback_up(nook_idmaps_max_gid(ctx->maps), &err) < 0)
 		fail(ctx->sync_fd, &err);
 	if (nook_rootfs_setup(s, &err) < 0)
 		fail(ctx->sync_fd, &err);
@@ -272,9 +275,13 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	if (sfd < 0)
 		nook_err(&err, errno, "signalfd"), fail(ctx->sync_fd, &err);
 
-	pid_t pid = fork();
+	/* vfork: the payload borrows this address space until its execve, so
+	 * nothing is copied and nothing is torn down twice. It only calls
+	 * exec_payload(), which never returns, and we wait (suspended) until it
+	 * has exec'ed or exited. */
+	pid_t pid = vfork();
 	if (pid < 0)
-		nook_err(&err, errno, "cannot fork the payload"), fail(ctx->sync_fd, &err);
+		nook_err(&err, errno, "cannot start the payload"), fail(ctx->sync_fd, &err);
 	if (pid == 0) {
 		close(sfd);
 		if (master >= 0)

@@ -274,31 +274,54 @@ static int wait_helper(pid_t pid, const char *what, int rfd, struct nook_error *
 			 what, out[0] ? ": " : "", out);
 }
 
-int nook_idmaps_apply(const struct nook_idmaps *m, pid_t pid, struct nook_error *err)
+/* Self mode: setgroups "deny", then the one-line maps, to /proc/WHO/. The
+ * child can do this for itself (it maps only its own ids), which saves the
+ * parent a round trip; the parent can do it for the child too. */
+static int write_self_maps(const struct nook_idmaps *m, const char *who, struct nook_error *err)
 {
 	char buf[1024], path[64];
-	int r;
+	snprintf(path, sizeof path, "/proc/%s/setgroups", who);
+	int r = nook_write_file(path, "deny", 4, 0);
+	if (r < 0 && r != -ENOENT)
+		return nook_err(err, -r, "cannot write %s", path);
+	const struct { const char *name; const struct nook_idmap *map; size_t n; } w[] = {
+		{ "uid_map", m->uid, m->n_uid }, { "gid_map", m->gid, m->n_gid },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		int len = nook_idmap_format(w[i].map, w[i].n, buf, sizeof buf);
+		if (len < 0)
+			return nook_errx(err, ENOSPC, "id map too long");
+		snprintf(path, sizeof path, "/proc/%s/%s", who, w[i].name);
+		r = nook_write_file(path, buf, (size_t)len, 0);
+		if (r < 0)
+			return nook_err(err, -r, "cannot write %s '%.*s'", path, len - 1, buf);
+	}
+	return 0;
+}
 
+unsigned long nook_idmaps_max_gid(const struct nook_idmaps *m)
+{
+	unsigned long max = 0;
+	for (size_t i = 0; i < m->n_gid; i++)
+		if (m->gid[i].count && m->gid[i].inside + m->gid[i].count - 1 > max)
+			max = m->gid[i].inside + m->gid[i].count - 1;
+	return max;
+}
+
+int nook_idmaps_apply_self(const struct nook_idmaps *m, struct nook_error *err)
+{
+	return write_self_maps(m, "self", err);
+}
+
+int nook_idmaps_apply(const struct nook_idmaps *m, pid_t pid, struct nook_error *err)
+{
 	if (m->mode == NOOK_USERNS_SELF) {
-		snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
-		r = nook_write_file(path, "deny", 4, 0);
-		if (r < 0 && r != -ENOENT)
-			return nook_err(err, -r, "cannot write %s", path);
-		const struct { const char *name; const struct nook_idmap *map; size_t n; } w[] = {
-			{ "uid_map", m->uid, m->n_uid }, { "gid_map", m->gid, m->n_gid },
-		};
-		for (size_t i = 0; i < 2; i++) {
-			int len = nook_idmap_format(w[i].map, w[i].n, buf, sizeof buf);
-			if (len < 0)
-				return nook_errx(err, ENOSPC, "id map too long");
-			snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, w[i].name);
-			r = nook_write_file(path, buf, (size_t)len, 0);
-			if (r < 0)
-				return nook_err(err, -r, "cannot write %s '%.*s'", path, len - 1, buf);
-		}
-		return 0;
+		char who[16];
+		snprintf(who, sizeof who, "%d", (int)pid);
+		return write_self_maps(m, who, err);
 	}
 
+	int r;
 	/* the helpers were looked up when the maps were resolved */
 	_cleanup_free_ char *nuid = m->newuidmap[0] ? nook_strdup(m->newuidmap)
 						    : nook_find_program("newuidmap", getenv("PATH"));

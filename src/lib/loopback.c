@@ -11,16 +11,16 @@
 
 /* Let the container's users send ICMP echo without CAP_NET_RAW (as podman
  * does): ping_group_range is per network namespace, and both ends of the
- * range must be mapped gids, so try the widest range the maps allow. */
-static void allow_ping(void)
+ * range must be mapped gids, so allow every gid the maps cover. */
+static void allow_ping(unsigned long max_gid)
 {
-	static const char *const ranges[] = { "0 65536", "0 0" };
-	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
-		if (nook_write_file("/proc/sys/net/ipv4/ping_group_range", ranges[i], strlen(ranges[i]), 0) == 0)
-			return;
+	char range[32];
+	int n = snprintf(range, sizeof range, "0 %lu", max_gid);
+	if (nook_write_file("/proc/sys/net/ipv4/ping_group_range", range, (size_t)n, 0) < 0)
+		nook_verbose("ping_group_range '%s' refused; ping needs CAP_NET_RAW here", range);
 }
 
-int nook_net_loopback_up(struct nook_error *err)
+int nook_net_loopback_up(unsigned long max_gid, struct nook_error *err)
 {
 	struct ifreq ifr;
 	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -33,6 +33,6 @@ int nook_net_loopback_up(struct nook_error *err)
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
 		return nook_err(err, errno, "cannot bring up the loopback interface");
-	allow_ping();
+	allow_ping(max_gid);
 	return 0;
 }

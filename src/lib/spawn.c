@@ -261,14 +261,16 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	if (rs.pid == 0) {
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
-					      .tty_slave = -1 };
+					      .tty_slave = -1,
+					      .maps = &maps, .write_maps = maps.mode == NOOK_USERNS_SELF };
 		nook_child_main(&ctx);
 	}
 	close(sv[1]);
 	sv[1] = -1;
 	rs.sync_fd = sv[0];
 
-	if ((r = nook_idmaps_apply(&maps, rs.pid, err)) < 0)
+	/* in self mode the child writes its own maps */
+	if (maps.mode != NOOK_USERNS_SELF && (r = nook_idmaps_apply(&maps, rs.pid, err)) < 0)
 		goto kill;
 	if ((r = nook_net_start(s, rs.pid, &net, err)) < 0)
 		goto kill;

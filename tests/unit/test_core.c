@@ -356,6 +356,8 @@ START_TEST(idmaps_self)
 	ck_assert_uint_eq(m.uid[0].outside, 1001);
 	ck_assert_uint_eq(m.gid[0].inside, 1000);
 	ck_assert_uint_eq(m.gid[0].outside, 1002);
+	/* ping_group_range covers 0..the highest mapped gid */
+	ck_assert_uint_eq(nook_idmaps_max_gid(&m), 1000);
 }
 END_TEST
 
@@ -371,6 +373,11 @@ START_TEST(idmaps_subuid)
 	ck_assert_str_eq(buf, "0 1001 1\n1 100000 65536\n");
 	ck_assert_int_ge(nook_idmap_format(m.gid, m.n_gid, buf, sizeof buf), 0);
 	ck_assert_str_eq(buf, "0 1002 1\n1 200000 1000\n");
+	ck_assert_uint_eq(nook_idmaps_max_gid(&m), 1000);
+	nook_idmaps_subuid(&m, 1001, 1002, 100000, 65536, 200000, 65536);
+	ck_assert_uint_eq(nook_idmaps_max_gid(&m), 65536);
+	m.n_gid = 0;
+	ck_assert_uint_eq(nook_idmaps_max_gid(&m), 0);
 }
 END_TEST
 
