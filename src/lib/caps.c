@@ -55,8 +55,13 @@ int nook_cap_from_name(const char *name)
 	return v;
 }
 
+/* Read once per nook: the child inherits the value the parent read, so the
+ * container's start does not read it again (twice) after the pivot. */
 int nook_caps_last_cap(void)
 {
+	static int cached = -1;
+	if (cached >= 0)
+		return cached;
 	char *s = nook_read_file("/proc/sys/kernel/cap_last_cap", 32, NULL);
 	int last = -1;
 
@@ -68,7 +73,7 @@ int nook_caps_last_cap(void)
 		last = (int)cap_max_bits() - 1;
 	if (last > 63)
 		last = 63;
-	return last;
+	return cached = last;
 }
 
 static uint64_t all_caps(int last_cap)
