@@ -2,7 +2,8 @@
  *
  * Contract with spawn (parent side, in this order):
  *  1. nook_cgroup_cleanup_stale(): removes leaves of nooks that died
- *     (SIGKILL); silent, never fails.
+ *     (SIGKILL); silent, never fails. nook_cgroup_setup() calls it when
+ *     the start uses a cgroup (a start that needs none skips cgroups).
  *  2. nook_cgroup_setup() before clone3: sets *out to NULL when the spec
  *     asks for no limits (and no --stats-json), or when limits cannot be
  *     enforced and resources.required is false (it then warns once).

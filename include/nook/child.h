@@ -13,6 +13,8 @@ struct nook_child_ctx {
 	int tty_slave;                 /* the payload's pty, -1 if none */
 	const struct nook_idmaps *maps; /* the id maps of the new user namespace */
 	bool write_maps;               /* self mode: the child writes them itself */
+	bool late_net;                 /* cloned without CLONE_NEWNET: the parent builds
+					  the network namespace and sends it (netns.c) */
 };
 
 /* Never returns. */

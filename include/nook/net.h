@@ -6,6 +6,8 @@
  *    in range, a hostname usable in /etc/hosts.
  *  - nook_net_loopback_up() in the child (new netns): bring lo up
  *    (src/lib/loopback.c). Mode host: no CLONE_NEWNET, nothing to do.
+ *    Mode none: the parent builds the namespace beside the child instead
+ *    (netns.c), and the child joins it while it builds its root.
  *  - nook_net_start() in the parent after the id maps are written and before
  *    GO: starts slirp4netns/pasta for the child's netns, adds the port
  *    forwards and returns only when the network is up; *out == NULL for
@@ -39,8 +41,19 @@
 
 struct nook_net;
 
-/* max_gid: the highest gid mapped in the namespace (for ping_group_range) */
-int nook_net_loopback_up(unsigned long max_gid, struct nook_error *err);
+/* Bring lo up in the caller's (new) network namespace. */
+int nook_net_loopback_up(struct nook_error *err);
+/* Let every mapped gid (0..max_gid) send ICMP echo without CAP_NET_RAW;
+ * needs the id maps written. Failure only costs ping, so it is not fatal. */
+void nook_net_allow_ping(unsigned long max_gid);
+
+/* ---- the network namespace built beside the child (netns.c) ---- */
+
+/* Parent, after GO: build a network namespace owned by the child's user
+ * namespace (pidfd) in a vfork'ed helper and pass it over sync_fd. */
+int nook_netns_build(int pidfd, int sync_fd, struct nook_error *err);
+/* Child: receive that namespace and join it. */
+int nook_netns_join(int sync_fd, struct nook_error *err);
 int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out,
 		   struct nook_error *err);
 void nook_net_stop(struct nook_net *n);

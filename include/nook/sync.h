@@ -10,6 +10,7 @@ enum nook_msg_type {
 	NOOK_MSG_ERROR,       /* child -> parent: setup failed, see msg/exit_status */
 	NOOK_MSG_EXIT,        /* reaper -> parent: payload wait status in value */
 	NOOK_MSG_PID,         /* reaper -> parent: payload pid (as seen by the parent) */
+	NOOK_MSG_NETNS,       /* parent's helper -> child: the network namespace (fd) */
 };
 
 struct nook_msg {

@@ -179,6 +179,9 @@ int nook_cgroup_setup(const struct nook_spec *s, struct nook_cgroup **out,
 	unsigned wanted = nook_cgroup_wanted(s);
 	if (!wanted && !s->stats_json)
 		return 0;
+	/* leaves left by a nook that was killed are removed when a cgroup is
+	 * used again (a start that needs none does not look at cgroups at all) */
+	nook_cgroup_cleanup_stale();
 	unsigned first = wanted & -wanted;
 	const char *what = wanted ? nook_cgroup_key_for(s, first) : "--stats-json";
 	int r = setup(s, wanted, what, out, err);

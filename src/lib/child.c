@@ -219,6 +219,13 @@ __attribute__((noreturn)) static void reaper(struct nook_child_ctx *ctx, pid_t p
 	}
 }
 
+/* The network namespace the parent built beside us (netns.c). */
+static int join_net(void *arg, struct nook_error *err)
+{
+	struct nook_child_ctx *ctx = arg;
+	return nook_netns_join(ctx->sync_fd, err);
+}
+
 /* Tell the parent the payload is starting; hand over the pty master. */
 static void send_ready(struct nook_child_ctx *ctx, int master)
 {
@@ -249,10 +256,13 @@ void nook_child_main(struct nook_child_ctx *ctx)
 
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		nook_err(&err, errno, "cannot set the hostname to '%s'", s->hostname), fail(ctx->sync_fd, &err);
-	if ((s->ns_flags & CLONE_NEWNET) && nook_net_loopback_up(nook_idmaps_max_gid(ctx->maps), &err) < 0)
+	if ((s->ns_flags & CLONE_NEWNET) && !ctx->late_net && nook_net_loopback_up(&err) < 0)
 		fail(ctx->sync_fd, &err);
-	if (nook_rootfs_setup(s, &err) < 0)
+	if (nook_rootfs_setup(s, ctx->late_net ? join_net : NULL, ctx, &err) < 0)
 		fail(ctx->sync_fd, &err);
+	/* the container's own /proc now; /proc/sys is made read-only below */
+	if (s->ns_flags & CLONE_NEWNET)
+		nook_net_allow_ping(nook_idmaps_max_gid(ctx->maps));
 	if (nook_masks_apply(s, &err) < 0)
 		fail(ctx->sync_fd, &err);
 

@@ -12,7 +12,7 @@
 /* Let the container's users send ICMP echo without CAP_NET_RAW (as podman
  * does): ping_group_range is per network namespace, and both ends of the
  * range must be mapped gids, so allow every gid the maps cover. */
-static void allow_ping(unsigned long max_gid)
+void nook_net_allow_ping(unsigned long max_gid)
 {
 	char range[32];
 	int n = snprintf(range, sizeof range, "0 %lu", max_gid);
@@ -20,7 +20,7 @@ static void allow_ping(unsigned long max_gid)
 		nook_verbose("ping_group_range '%s' refused; ping needs CAP_NET_RAW here", range);
 }
 
-int nook_net_loopback_up(unsigned long max_gid, struct nook_error *err)
+int nook_net_loopback_up(struct nook_error *err)
 {
 	struct ifreq ifr;
 	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -33,6 +33,5 @@ int nook_net_loopback_up(unsigned long max_gid, struct nook_error *err)
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
 		return nook_err(err, errno, "cannot bring up the loopback interface");
-	allow_ping(max_gid);
 	return 0;
 }

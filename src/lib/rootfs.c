@@ -143,7 +143,7 @@ static int mount_rootfs(const struct nook_spec *s, struct nook_error *err)
 	return nook_errx(err, EINVAL, "unknown rootfs kind");
 }
 
-static int mount_proc_sys_tmp(const struct nook_spec *s, int rootfd, struct nook_error *err)
+static int mount_proc(const struct nook_spec *s, int rootfd, struct nook_error *err)
 {
 	bool host = s->rootfs.kind == NOOK_ROOTFS_HOST;
 	_cleanup_close_ int pfd = nook_open_special_dir(rootfd, "/proc", !host, 0555, err);
@@ -152,37 +152,49 @@ static int mount_proc_sys_tmp(const struct nook_spec *s, int rootfd, struct nook
 	int r = nook_mount_on_fd(HOSTPROC, "proc", pfd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	if (r < 0)
 		return nook_err(err, -r, "cannot mount proc on /proc");
+	return 0;
+}
 
+static int mount_tmp(const struct nook_spec *s, int rootfd, struct nook_error *err)
+{
+	bool host = s->rootfs.kind == NOOK_ROOTFS_HOST;
+	bool want_tmp = host || s->rootfs.kind == NOOK_ROOTFS_EMPTY || s->rootfs.readonly;
+	if (!want_tmp)
+		return 0;
+	_cleanup_close_ int tfd = nook_open_special_dir(rootfd, "/tmp", !host, 01777, err);
+	if (tfd < 0)
+		return tfd;
+	int r = nook_mount_on_fd(HOSTPROC, "tmpfs", tfd, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	if (r < 0)
+		return nook_err(err, -r, "cannot mount a private tmpfs on /tmp");
+	return 0;
+}
+
+/* sysfs shows the network namespace of the task that mounts it: the caller
+ * has joined the container's network namespace by now */
+static int mount_sys(const struct nook_spec *s, int rootfd, struct nook_error *err)
+{
+	bool host = s->rootfs.kind == NOOK_ROOTFS_HOST;
 	_cleanup_close_ int sfd = nook_open_special_dir(rootfd, "/sys", !host, 0555, err);
 	if (sfd < 0)
 		return sfd;
 	/* A fresh sysfs shows this network namespace's devices; if the kernel
 	 * refuses it, fall back to a read-only bind of the host's /sys. */
-	r = nook_mount_on_fd(HOSTPROC, "sysfs", sfd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	int r = nook_mount_on_fd(HOSTPROC, "sysfs", sfd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	if (r < 0) {
 		r = nook_bind_fd(OLD "/sys", sfd, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 				 MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 		if (r < 0)
 			return nook_err(err, -r, "cannot mount sysfs on /sys");
-	} else {
-		/* the cgroup namespace's root, read-only unless delegated */
-		_cleanup_close_ int cfd = nook_open_in_root(rootfd, "/sys/fs/cgroup", NOOK_MK_NONE, 0);
-		if (cfd >= 0) {
-			unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | (s->cgroup_writable ? 0 : MS_RDONLY);
-			r = nook_mount_on_fd(HOSTPROC, "cgroup2", cfd, "cgroup2", fl, NULL);
-			if (r < 0)
-				nook_verbose("no cgroup2 mounted on /sys/fs/cgroup: %s", strerror(-r));
-		}
+		return 0;
 	}
-
-	bool want_tmp = host || s->rootfs.kind == NOOK_ROOTFS_EMPTY || s->rootfs.readonly;
-	if (want_tmp) {
-		_cleanup_close_ int tfd = nook_open_special_dir(rootfd, "/tmp", !host, 01777, err);
-		if (tfd < 0)
-			return tfd;
-		r = nook_mount_on_fd(HOSTPROC, "tmpfs", tfd, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	/* the cgroup namespace's root, read-only unless delegated */
+	_cleanup_close_ int cfd = nook_open_in_root(rootfd, "/sys/fs/cgroup", NOOK_MK_NONE, 0);
+	if (cfd >= 0) {
+		unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | (s->cgroup_writable ? 0 : MS_RDONLY);
+		r = nook_mount_on_fd(HOSTPROC, "cgroup2", cfd, "cgroup2", fl, NULL);
 		if (r < 0)
-			return nook_err(err, -r, "cannot mount a private tmpfs on /tmp");
+			nook_verbose("no cgroup2 mounted on /sys/fs/cgroup: %s", strerror(-r));
 	}
 	return 0;
 }
@@ -326,7 +338,8 @@ static int net_files(const struct nook_spec *s, int rootfd, struct nook_error *e
 	return 0;
 }
 
-int nook_rootfs_setup(const struct nook_spec *s, struct nook_error *err)
+int nook_rootfs_setup(const struct nook_spec *s, int (*join_net)(void *, struct nook_error *),
+		      void *join_arg, struct nook_error *err)
 {
 	int r;
 	/* the parent checked that the rootfs and the bind sources exist */
@@ -337,9 +350,14 @@ int nook_rootfs_setup(const struct nook_spec *s, struct nook_error *err)
 	_cleanup_close_ int rootfd = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return nook_err(err, errno, "open " NEW);
-	if ((r = mount_proc_sys_tmp(s, rootfd, err)) < 0)
+	/* /dev, /proc and /tmp first: they give a network namespace built
+	 * beside us (netns.c) time to arrive before /sys needs it */
+	if ((r = nook_devfs_setup(s, rootfd, NEW, err)) < 0 || (r = mount_proc(s, rootfd, err)) < 0 ||
+	    (r = mount_tmp(s, rootfd, err)) < 0)
 		return r;
-	if ((r = nook_devfs_setup(s, rootfd, NEW, err)) < 0)
+	if (join_net && (r = join_net(join_arg, err)) < 0)
+		return r;
+	if ((r = mount_sys(s, rootfd, err)) < 0)
 		return r;
 	if ((r = net_files(s, rootfd, err)) < 0)
 		return r;

@@ -46,11 +46,13 @@ static int pidfd_signal(int pidfd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-static pid_t clone_child(const struct nook_spec *s, int cgroup_fd, int *pidfd)
+static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd, int *pidfd)
 {
 	struct clone_args a;
 	memset(&a, 0, sizeof a);
 	a.flags = (s->ns_flags | CLONE_NEWUSER | CLONE_PIDFD) & ~(unsigned long)CLONE_NEWTIME;
+	if (late_net)
+		a.flags &= ~(unsigned long)CLONE_NEWNET;
 	a.pidfd = (uint64_t)(uintptr_t)pidfd;
 	a.exit_signal = SIGCHLD;
 	if (cgroup_fd >= 0) {
@@ -229,7 +231,6 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	nook_verbose("user namespace: %s", maps.why);
 	if ((r = nook_security_prepare(s, &sec, err)) < 0)
 		return r;
-	nook_cgroup_cleanup_stale();
 	if ((r = nook_cgroup_setup(s, &cg, err)) < 0)
 		goto out;
 
@@ -249,7 +250,10 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		goto out;
 	}
 
-	rs.pid = clone_child(s, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd);
+	/* With no network helper, the network namespace is built beside the
+	 * child while it builds its root (netns.c). */
+	bool late_net = (s->ns_flags & CLONE_NEWNET) && s->net == NOOK_NET_NONE;
+	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd);
 	if (rs.pid < 0) {
 		int e = errno;
 		if (e == ENOSPC || e == EPERM || e == EINVAL)
@@ -262,7 +266,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
 					      .tty_slave = -1,
-					      .maps = &maps, .write_maps = maps.mode == NOOK_USERNS_SELF };
+					      .maps = &maps, .write_maps = maps.mode == NOOK_USERNS_SELF,
+					      .late_net = late_net };
 		nook_child_main(&ctx);
 	}
 	close(sv[1]);
@@ -284,6 +289,18 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	}
 	if (nook_sync_send(rs.sync_fd, NOOK_MSG_GO, 0, NULL) < 0) {
 		/* the child died already; monitor() collects the reason */
+	} else if (late_net && (r = nook_netns_build(rs.pidfd, rs.sync_fd, err)) < 0) {
+		/* the child may have failed first (then the helper found no user
+		 * namespace to join): its own message explains more */
+		struct nook_error nerr = *err;
+		pidfd_signal(rs.pidfd, SIGKILL);
+		if (monitor(&rs, err) == 0 && rs.have_child_err) {
+			*err = rs.child_err;
+			res->exit_status = err->exit_status;
+		} else {
+			*err = nerr;
+		}
+		goto out;
 	}
 	if ((r = monitor(&rs, err)) < 0)
 		goto kill;

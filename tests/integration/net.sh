@@ -169,6 +169,20 @@ chkre "none: lo is up" "<[^>]*\bUP\b" "$out"
 nk $RUN --network none -- python3 /tmp/out/get_tcp.py 10.0.2.2 "$P_LOOP" 3
 chkre "none: a connect to 10.0.2.2 fails" "^ERROR .*(unreachable|Errno)" "$out"
 chknore "none: the host's loopback server is not reached" "$TOKEN" "$out"
+# with no helper, nook builds the namespace beside the container (netns.c):
+# it must be a new one, owned by the container's user namespace (root in
+# the container may configure it), with ping opened to every mapped gid
+nk $RUN --network none -- readlink /proc/self/ns/net
+chkre "none: a network namespace of its own" '^net:\[[0-9]+\]$' "$out"
+[ "$out" != "$(readlink /proc/self/ns/net)" ] && t_ok "none: not the host's network namespace" ||
+	t_fail "none: not the host's network namespace" "$(_diag)"
+nk $RUN --network none --cap-add NET_ADMIN -- sh -c 'ip addr add 127.0.0.2/8 dev lo && ip -o addr show dev lo'
+chkre "none: the namespace belongs to the container's user namespace (root may configure it)" "inet 127\.0\.0\.2/8" "$out"
+nk $RUN --network none -- cat /proc/sys/net/ipv4/ping_group_range
+chk "none: ping allowed for the one mapped gid (self map)" "0	0" "$out"
+nk run --userns subuid --network none -- sh -c 'cat /proc/sys/net/ipv4/ping_group_range; ls /sys/class/net'
+chk "none: ping allowed for every mapped gid (subuid map)" "0	65536
+lo" "$out"
 nk $RUN --network none --hostname boxn -- cat /etc/hosts
 chkre "none: /etc/hosts names the hostname" "127.0.1.1[[:space:]]+boxn" "$out"
 
