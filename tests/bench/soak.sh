@@ -1,7 +1,9 @@
 #!/bin/sh
-# soak.sh - 1000 sequential runs of `nook run --rootfs ROOTFS -- true` (the
-# full default envelope): does the time per run grow, and does anything
-# leak (processes, fds, mounts, cgroups, state files)?
+# soak.sh - 1000 sequential runs of `nook run --userns self --rootfs ROOTFS
+# -- true` (the full default envelope, start-latency.sh's (5)): does the
+# time per run grow, and does anything leak (processes, fds, mounts,
+# cgroups, state files)? SOAK_USERNS=auto soaks (5a) instead, with the
+# default map (a subordinate range: newuidmap, newgidmap, libsubid).
 #
 #   NOOK=/path/to/nook sh tests/bench/soak.sh
 #
@@ -26,12 +28,13 @@ BENCH_USER=${BENCH_USER:-nooktest}
 if [ "$(id -u)" = 0 ]; then
 	nook=${NOOK:-$(command -v nook || true)}
 	exec runuser -u "$BENCH_USER" -- env NOOK="$nook" ROOTFS="${ROOTFS:-}" BENCH_DIR="${BENCH_DIR:-}" \
-		SOAK_RUNS="${SOAK_RUNS:-}" GROWTH_LIMIT="${GROWTH_LIMIT:-}" CC="${CC:-}" NOOK_PROFILE_PATH="${NOOK_PROFILE_PATH:-}" PATH="$PATH" \
+		SOAK_RUNS="${SOAK_RUNS:-}" SOAK_USERNS="${SOAK_USERNS:-}" GROWTH_LIMIT="${GROWTH_LIMIT:-}" CC="${CC:-}" NOOK_PROFILE_PATH="${NOOK_PROFILE_PATH:-}" PATH="$PATH" \
 		sh "$here/soak.sh" "$@"
 fi
 
 NOOK=${NOOK:-$(command -v nook || true)}
 SOAK_RUNS=${SOAK_RUNS:-1000}
+SOAK_USERNS=${SOAK_USERNS:-self}
 GROWTH_LIMIT=${GROWTH_LIMIT:-1.10}
 CC=${CC:-cc}
 if [ "$SOAK_RUNS" -lt 200 ]; then
@@ -60,7 +63,7 @@ snapshot() { # NAME: what a leak would change, outside the container
 	} >"$W/snap.$1"
 	# inside: the payload's fds and the container's mounts
 	NOOK_BENCH_HWM="$W/hwm.$1" LD_PRELOAD="$W/vmhwm.so" \
-		"$NOOK" run --rootfs "$ROOTFS" -- sh -c 'echo "payload_fds $(ls /proc/self/fd | wc -l)"; echo "container_mounts $(wc -l </proc/self/mountinfo)"' \
+		"$NOOK" run --userns "$SOAK_USERNS" --rootfs "$ROOTFS" -- sh -c 'echo "payload_fds $(ls /proc/self/fd | wc -l)"; echo "container_mounts $(wc -l </proc/self/mountinfo)"' \
 		>>"$W/snap.$1" 2>"$W/snap.$1.err" || echo "inside_failed 1" >>"$W/snap.$1"
 	echo "nook_fds_at_exit $(awk '{ print $4 }' "$W/hwm.$1" 2>/dev/null | tail -n1)" >>"$W/snap.$1"
 	echo "nook_vmhwm_kib $(awk '{ print $3 }' "$W/hwm.$1" 2>/dev/null | tail -n1)" >>"$W/snap.$1"
@@ -78,11 +81,11 @@ fi
 # one run first: what nook keeps on purpose between runs (the per-user
 # seccomp program cache under $XDG_RUNTIME_DIR/nook) is then in both
 # snapshots, and only growth counts
-"$NOOK" run --rootfs "$ROOTFS" -- true >/dev/null 2>&1 || true
+"$NOOK" run --userns "$SOAK_USERNS" --rootfs "$ROOTFS" -- true >/dev/null 2>&1 || true
 snapshot before
 # shellcheck disable=SC2086
 "$W/benchrun" -R -n "$SOAK_RUNS" -w 0 -r "$W/raw" -e "$W" \
-	nook-default "$NOOK" run --rootfs "$ROOTFS" -- true ';' \
+	nook-default "$NOOK" run --userns "$SOAK_USERNS" --rootfs "$ROOTFS" -- true ';' \
 	control $control ';' >"$W/results" 2>"$W/orphans"
 snapshot after
 
@@ -113,7 +116,7 @@ ctl_comm=${control%% *}
 late=$(grep -c " after nook-default .* $ctl_comm [A-Z]\$" "$W/orphans" || true)
 orphans=$(( $(result orphans) - late ))
 
-echo "nook soak: $SOAK_RUNS sequential runs of: nook run --rootfs ROOTFS -- true"
+echo "nook soak: $SOAK_RUNS sequential runs of: nook run --userns $SOAK_USERNS --rootfs ROOTFS -- true"
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), kernel $(uname -r); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "nook: $NOOK; user $(id -un); failures: $fails"
 echo "time per run: median of runs 1-100 $first ms, of runs $((SOAK_RUNS - 99))-$SOAK_RUNS $last ms (x$growth); overall median $(result median_ms) ms; trend $slope ms per 1000 runs"
