@@ -88,8 +88,29 @@ static struct {
 	void *handle;
 	int (*uid_ranges)(const char *, struct subid_range **);
 	int (*gid_ranges)(const char *, struct subid_range **);
+	bool (*init)(const char *, FILE *);
+	FILE *log;
 	char why[256];
 } subid;
+
+/* libsubid logs to stderr by default; nook reports errors itself. While it
+ * is used it gets a close-on-exec /dev/null (newuidmap must not inherit
+ * it); subid_release() gives it stderr back and closes that file, so no fd
+ * stays open after the ranges are read. */
+static void subid_quiet(void)
+{
+	if (subid.init && !subid.log && (subid.log = fopen("/dev/null", "we")))
+		subid.init("nook", subid.log);
+}
+
+static void subid_release(void)
+{
+	if (subid.log) {
+		subid.init("nook", stderr);
+		fclose(subid.log);
+		subid.log = NULL;
+	}
+}
 
 static bool subid_load(void)
 {
@@ -102,20 +123,13 @@ static bool subid_load(void)
 			 NOOK_LIBSUBID_SONAME, dlerror());
 		return false;
 	}
-	bool (*init)(const char *, FILE *) = (bool (*)(const char *, FILE *))dlsym(h, "subid_init");
+	subid.init = (bool (*)(const char *, FILE *))dlsym(h, "subid_init");
 	subid.uid_ranges = (int (*)(const char *, struct subid_range **))dlsym(h, "subid_get_uid_ranges");
 	subid.gid_ranges = (int (*)(const char *, struct subid_range **))dlsym(h, "subid_get_gid_ranges");
 	if (!subid.uid_ranges || !subid.gid_ranges) {
 		snprintf(subid.why, sizeof subid.why, "%s lacks subid_get_uid_ranges", NOOK_LIBSUBID_SONAME);
 		dlclose(h);
 		return false;
-	}
-	/* libsubid logs to stderr by default; nook reports errors itself. Give
-	 * it a close-on-exec /dev/null so newuidmap does not inherit it. */
-	if (init) {
-		FILE *devnull = fopen("/dev/null", "we");
-		if (devnull)
-			init("nook", devnull);
 	}
 	subid.handle = h;
 	return true;
@@ -127,6 +141,7 @@ int nook_subid_lookup(const char *user, bool gid, unsigned long *start,
 	struct subid_range *ranges = NULL;
 	if (!subid_load())
 		return nook_errx(err, ELIBACC, "%s", subid.why);
+	subid_quiet();
 	int n = gid ? subid.gid_ranges(user, &ranges) : subid.uid_ranges(user, &ranges);
 	if (n < 0) {
 		free(ranges);
@@ -198,6 +213,7 @@ int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 	struct nook_error lerr = { 0 };
 	int ru = nook_subid_lookup(user, false, &us, &uc, &lerr);
 	int rg = ru == 0 ? nook_subid_lookup(user, true, &gs, &gc, &lerr) : ru;
+	subid_release();
 
 	if (s->userns == NOOK_USERNS_SUBUID) {
 		if (ru == -ENOENT)
