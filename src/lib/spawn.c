@@ -1,10 +1,12 @@
 /* spawn.c - the parent (monitor) side of `nook run`.
  *
  * Prepare everything that can fail before any namespace exists, clone the
- * child into new namespaces (and into its cgroup leaf), write its id maps,
- * start outside helpers, tell it to go, then forward signals, enforce the
- * timeout and collect the exit status. Every exit path kills what it
- * started and removes what it created. */
+ * child into new namespaces (and into its cgroup leaf), write its id maps
+ * (subuid mode: newuidmap/newgidmap; self mode: the child writes its own),
+ * start outside helpers, tell it to go, build its network namespace beside
+ * it when no helper needs one first (netns.c), then forward signals,
+ * enforce the timeout and collect the exit status. Every exit path kills
+ * what it started and removes what it created. */
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
