@@ -207,6 +207,18 @@ int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 		return 0;
 	}
 
+	/* auto with the host's / (or an empty root filled from host paths):
+	 * every file there belongs to host ids that no map covers, so more ids
+	 * would only cost the setuid helpers' milliseconds on every start */
+	if (s->userns != NOOK_USERNS_SUBUID &&
+	    (s->rootfs.kind == NOOK_ROOTFS_HOST || s->rootfs.kind == NOOK_ROOTFS_EMPTY)) {
+		nook_idmaps_self(m, uid, gid, s->uid, s->gid);
+		snprintf(m->why, sizeof m->why, "self mode: the root is %s, whose files belong to host ids "
+			 "(--userns subuid maps your subordinate range too)",
+			 s->rootfs.kind == NOOK_ROOTFS_HOST ? "the host's /" : "empty, filled from host paths");
+		return 0;
+	}
+
 	caller_name(user, sizeof user);
 	_cleanup_free_ char *nuid = nook_find_program("newuidmap", getenv("PATH"));
 	_cleanup_free_ char *ngid = nook_find_program("newgidmap", getenv("PATH"));

@@ -392,6 +392,14 @@ if [ $have_subuid = 1 ]; then
 		"$(printf '0 %s 1\n1 %s %s' "$myuid" "$subuid_start" "$subuid_count")" "$(norm "$out")"
 	chkre "--verbose says subuid mode was chosen" '^nook: .*subuid' "$err"
 	chk "--verbose writes only lines starting with 'nook: ' on stderr" "" "$(printf '%s\n' "$err" | grep -v '^nook: ')"
+	# the host's / (default profile) and an empty root: self mode, no helper
+	nk run --verbose -- /bin/cat /proc/self/uid_map
+	chk "auto with the host's /: self mode although the caller has a range" "0 $myuid 1" "$(norm "$out")"
+	chkre "--verbose says why self mode suits the host's /" "^nook: .*self mode: the root is the host's /" "$err"
+	nk run --verbose --set rootfs=empty --set 'mounts=[{type: ro-bind, source: /usr, target: /usr}, {type: symlink, source: usr/bin, target: /bin}, {type: symlink, source: usr/lib, target: /lib}, {type: symlink, source: usr/lib64, target: /lib64}]' -- /bin/cat /proc/self/uid_map
+	chk "auto with an empty root: self mode" "0 $myuid 1" "$(norm "$out")"
+	nk run --userns subuid -- /bin/cat /proc/self/uid_map
+	chk "an explicit subuid still maps the range with the host's /" "$(printf '0 %s 1\n1 %s %s' "$myuid" "$subuid_start" "$subuid_count")" "$(norm "$out")"
 else
 	t_skip "subuid mode tests" "no range for $me in /etc/subuid and /etc/subgid, or no newuidmap/newgidmap"
 fi
