@@ -18,6 +18,10 @@
 #                    default map, auto: a subordinate range when the user has
 #                    one, so (5) plus the setuid helpers of (4))
 #   6 podman         podman run --rm --rootfs ROOTFS true   (when podman works rootless)
+# and, for what users type most (no target, reported):
+#   h-bwrap          bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --proc /proc --dev /dev --tmpfs /tmp true
+#   h-nook           nook run -- true   (the default profile: the host's / read-only, private
+#                    /tmp and home, the full envelope; auto = a self map with the host's /)
 # Prints each median, the ratios, nook's peak RSS, and PASS/MISS per
 # target. Timing never fails the script: it exits 0 unless the benchmark
 # itself cannot run (nook missing, nook cannot start a container).
@@ -123,6 +127,9 @@ set -- "$@" nook-default "$NOOK" run --userns self --rootfs "$ROOTFS" -- true ';
 set -- "$@" nook-default-auto "$NOOK" run --rootfs "$ROOTFS" -- true ';'
 # shellcheck disable=SC2086
 [ -n "$podman_args" ] && set -- "$@" podman podman $podman_args ';'
+command -v bwrap >/dev/null 2>&1 &&
+	set -- "$@" h-bwrap bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --proc /proc --dev /dev --tmpfs /tmp true ';'
+set -- "$@" h-nook "$NOOK" run -- true ';'
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$W/benchrun" -R -n "$RUNS" -w "$WARMUP" -s "$SEED" -e "$W" "$@" >"$W/results" 2>"$W/orphans"
@@ -164,7 +171,7 @@ echo "envelope-off flags accepted for (3)/(4): ${off_flags:-none}"
 [ -n "$podman_why" ] && echo "podman: $podman_why"
 echo
 printf '%-16s %10s %10s %10s %10s %6s %12s\n' candidate median_ms p10_ms p90_ms cpu_ms fails maxrss_KiB
-for n in floor bwrap nook-self nook-subuid nook-default nook-default-auto podman; do
+for n in floor bwrap nook-self nook-subuid nook-default nook-default-auto podman h-bwrap h-nook; do
 	m=$(field "$n" median_ms)
 	[ -n "$m" ] || continue
 	printf '%-16s %10s %10s %10s %10s %6s %12s\n' "$n" "$m" "$(field "$n" p10_ms)" "$(field "$n" p90_ms)" \
@@ -190,6 +197,7 @@ echo "  nook-self/floor    (3)/(1) = $r31"
 echo "  nook-default/floor (5)/(1) = $r51"
 echo "  nook-default/podman (5)/(6) = $r56"
 echo "  nook-default-auto/podman (5a)/(6) = $r5a6   (both map a subordinate range)"
+echo "  h-nook/h-bwrap = $(ratio "$(field h-nook median_ms)" "$(field h-bwrap median_ms)")   (nook run -- true, the default profile, against bwrap with the host's / read-only)"
 echo "nook's own peak RSS (VmHWM at exit, max of 20 runs): self $(hwm_max self) KiB, subuid $(hwm_max subuid) KiB, default $(hwm_max default) KiB, default-auto $(hwm_max auto) KiB"
 echo "fds nook opened and still holds at exit (0 expected): self $(fds_max self), subuid $(fds_max subuid), default $(fds_max default), default-auto $(fds_max auto)"
 echo
