@@ -72,15 +72,40 @@ static int exit_code_of(int st)
 	return NOOK_EXIT_FAILURE;
 }
 
+static int check_dir(const char *what, const char *path, const char *fix, struct nook_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return nook_errx(err, errno, "the overlay %s %s is not accessible: %s (%s)", what, path, strerror(errno), fix);
+	if (!S_ISDIR(st.st_mode))
+		return nook_errx(err, ENOTDIR, "the overlay %s %s is not a directory", what, path);
+	return 0;
+}
+
 static int precheck(const struct nook_spec *s, struct nook_error *err)
 {
 	struct stat st;
+	int r;
 	if (s->rootfs.kind == NOOK_ROOTFS_DIR) {
 		if (stat(s->rootfs.path, &st) < 0)
 			return nook_err(err, errno, "rootfs %s does not exist (create it, or drop --rootfs to use the host's / read-only)",
 					s->rootfs.path);
 		if (!S_ISDIR(st.st_mode))
 			return nook_errx(err, ENOTDIR, "rootfs %s is not a directory", s->rootfs.path);
+	}
+	if (s->rootfs.kind == NOOK_ROOTFS_OVERLAY) {
+		const struct { const char *what, *fix; } k[] = {
+			{ "lower layer", "create it, or fix rootfs.path / rootfs.overlay.lower" },
+			{ "upper directory", "create it with mkdir -p" },
+			{ "work directory", "create it with mkdir -p, next to the upper directory" },
+		};
+		for (size_t i = 0; s->rootfs.lower && s->rootfs.lower[i]; i++)
+			if ((r = check_dir(k[0].what, s->rootfs.lower[i], k[0].fix, err)) < 0)
+				return r;
+		if (s->rootfs.upper && (r = check_dir(k[1].what, s->rootfs.upper, k[1].fix, err)) < 0)
+			return r;
+		if (s->rootfs.work && (r = check_dir(k[2].what, s->rootfs.work, k[2].fix, err)) < 0)
+			return r;
 	}
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct nook_mount *m = &s->mounts[i];
