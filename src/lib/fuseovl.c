@@ -88,6 +88,7 @@ struct nook_fuseovl {
 	int pidfd;
 	int log_fd;            /* memfd with the daemon's stderr */
 	int status;            /* wait status once reaped */
+	char layers[256];      /* "upper U, work W", for messages */
 	bool reaped;
 };
 
@@ -301,6 +302,10 @@ int nook_fuseovl_start(struct nook_fuseovl *f, const struct nook_spec *s, int us
 	}
 	a.upper_dir = upper;
 	a.work_dir = work;
+	if (rf->upper)
+		snprintf(f->layers, sizeof f->layers, "upper %s, work %s", upper, work);
+	else
+		snprintf(f->layers, sizeof f->layers, "upper in a private tmpfs");
 
 	char opts[8192];
 	size_t off = 0;
@@ -399,7 +404,8 @@ static bool wait_exit(struct nook_fuseovl *f, int ms)
 	return true;
 }
 
-/* The last lines of the daemon's stderr, joined by "; ". */
+/* The last lines of the daemon's stderr, joined by "; ", without the
+ * notes fuse-overlayfs prints on every start. */
 static void log_tail(int fd, char *buf, size_t size)
 {
 	char log[2048];
@@ -423,13 +429,16 @@ static void log_tail(int fd, char *buf, size_t size)
 	if (*p == '\n')
 		p++;
 	size_t off = 0;
-	for (; *p && off + 3 < size; p++) {
-		if (*p == '\n') {
+	for (char *line = strtok(p, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "unknown argument ignored", 24) == 0)
+			continue;
+		if (off && off + 3 < size) {
 			buf[off++] = ';';
 			buf[off++] = ' ';
-		} else if ((unsigned char)*p >= 0x20) {
-			buf[off++] = *p;
 		}
+		for (; *line && off + 1 < size; line++)
+			if ((unsigned char)*line >= 0x20)
+				buf[off++] = *line;
 	}
 	buf[off] = '\0';
 }
@@ -454,8 +463,8 @@ bool nook_fuseovl_failed(struct nook_fuseovl *f, int wait_ms, struct nook_error 
 	if (WIFEXITED(st) && WEXITSTATUS(st) == HELPER_FAILED && tail[0])
 		nook_errx(err, EIO, "cannot start fuse-overlayfs for the overlay root: %s", tail);
 	else
-		nook_errx(err, EIO, "fuse-overlayfs %s before it served the overlay root%s%s", how, tail[0] ? ": " : "",
-			  tail);
+		nook_errx(err, EIO, "fuse-overlayfs %s before it served the overlay root (%s)%s%s", how, f->layers,
+			  tail[0] ? ": " : "", tail);
 	err->exit_status = NOOK_EXIT_FAILURE;
 	return true;
 }
