@@ -15,6 +15,8 @@ struct nook_child_ctx {
 	bool write_maps;               /* self mode: the child writes them itself */
 	bool late_net;                 /* cloned without CLONE_NEWNET: the parent builds
 					  the network namespace and sends it (netns.c) */
+	bool fuse_ok;                  /* fuse-overlayfs may serve an overlay root */
+	const char *fuse_unusable;     /* driver auto: why it may not, or NULL */
 };
 
 /* Never returns. */

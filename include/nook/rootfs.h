@@ -3,13 +3,25 @@
 #include "nook/spec.h"
 #include "nook/error.h"
 
+/* What the child side of the spawn lends the root builder. */
+struct nook_rootfs_hooks {
+	/* Called just before /sys is mounted (the child joins the network
+	 * namespace the parent built beside it); NULL when there is none. */
+	int (*join_net)(void *arg, struct nook_error *err);
+	/* The overlay root is a FUSE mount: hand its /dev/fuse fd to the parent,
+	 * which starts fuse-overlayfs on it (fuseovl.h). kernel_errno is why
+	 * (0: driver fuse). The callee does not take fd. */
+	int (*fuse_handover)(void *arg, int fd, int kernel_errno, struct nook_error *err);
+	/* Driver auto: why fuse-overlayfs cannot be the fallback when the
+	 * kernel refuses the overlay (NULL: it can). */
+	const char *fuse_unusable;
+	void *arg;
+};
+
 /* In the new mount namespace: make / slave, build the new root under a
  * private staging tmpfs, mount dev/proc/tmp/sys and the spec's mounts,
- * then pivot_root into it and detach the old root. join_net, when not
- * NULL, is called just before /sys is mounted (the child joins the network
- * namespace the parent built beside it). */
-int nook_rootfs_setup(const struct nook_spec *s, int (*join_net)(void *, struct nook_error *),
-		      void *join_arg, struct nook_error *err);
+ * then pivot_root into it and detach the old root. */
+int nook_rootfs_setup(const struct nook_spec *s, const struct nook_rootfs_hooks *hooks, struct nook_error *err);
 
 /* The minimal /dev inside the new root (rootfd is the new root, root its path). */
 int nook_devfs_setup(const struct nook_spec *s, int rootfd, const char *root, struct nook_error *err);

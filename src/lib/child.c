@@ -226,6 +226,16 @@ static int join_net(void *arg, struct nook_error *err)
 	return nook_netns_join(ctx->sync_fd, err);
 }
 
+/* The overlay root is a FUSE mount: the parent starts fuse-overlayfs on it. */
+static int fuse_handover(void *arg, int fd, int kernel_errno, struct nook_error *err)
+{
+	struct nook_child_ctx *ctx = arg;
+	int r = nook_sync_send_fd(ctx->sync_fd, NOOK_MSG_FUSE, kernel_errno, fd);
+	if (r < 0)
+		return nook_err(err, -r, "cannot hand the FUSE mount of the overlay root to nook");
+	return 0;
+}
+
 /* Tell the parent the payload is starting; hand over the pty master. */
 static void send_ready(struct nook_child_ctx *ctx, int master)
 {
@@ -258,7 +268,10 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		nook_err(&err, errno, "cannot set the hostname to '%s'", s->hostname), fail(ctx->sync_fd, &err);
 	if ((s->ns_flags & CLONE_NEWNET) && !ctx->late_net && nook_net_loopback_up(&err) < 0)
 		fail(ctx->sync_fd, &err);
-	if (nook_rootfs_setup(s, ctx->late_net ? join_net : NULL, ctx, &err) < 0)
+	struct nook_rootfs_hooks hooks = { .join_net = ctx->late_net ? join_net : NULL,
+					   .fuse_handover = ctx->fuse_ok ? fuse_handover : NULL,
+					   .fuse_unusable = ctx->fuse_unusable, .arg = ctx };
+	if (nook_rootfs_setup(s, &hooks, &err) < 0)
 		fail(ctx->sync_fd, &err);
 	/* the container's own /proc now; /proc/sys is made read-only below */
 	if (s->ns_flags & CLONE_NEWNET)

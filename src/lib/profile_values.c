@@ -233,8 +233,6 @@ int nook_set_overlay_driver(struct kctx *c, const struct key_row *row, const str
 	const char *v = n->value;
 	if (strcmp(v, "kernel") && strcmp(v, "fuse") && strcmp(v, "auto"))
 		return nook_node_err(c->err, n, "unknown overlay driver '%s' (expected 'kernel', 'fuse' or 'auto')", v);
-	if (strcmp(v, "fuse") == 0)
-		return nook_node_err(c->err, n, "overlay driver 'fuse' is not supported by this build yet (nook mounts the kernel's overlayfs; use 'kernel' or 'auto')");
 	free(c->s->rootfs.overlay_driver);
 	c->s->rootfs.overlay_driver = strcmp(v, "auto") ? nook_strdup(v) : NULL;
 	c->overlay_seen = true;

@@ -7,7 +7,7 @@
  *      host's tree is reachable only as /oldroot (bind sources are opened
  *      there, under their real host paths);
  *   3. build /newroot: the rootfs (host / read-only, a directory, an overlay
- *      or an empty tmpfs), /proc, /dev, /sys, /tmp, then the profile's mounts
+ *      of the kernel or of fuse-overlayfs, or an empty tmpfs), /proc, /dev, /sys, /tmp, then the profile's mounts
  *      in order, each target resolved inside /newroot without escaping it;
  *   4. pivot_root into /newroot and detach the staging tree (and with it
  *      every trace of the host's root).
@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/error.h"
+#include "nook/fuseovl.h"
 #include "nook/mountutil.h"
 #include "nook/net.h"
 #include "nook/rootfs.h"
@@ -72,8 +73,11 @@ static bool append(char *buf, size_t size, size_t *off, const char *fmt, ...)
 	return true;
 }
 
-static int mount_overlay(const struct nook_spec *s, struct nook_error *err)
+/* *refused: the kernel refused the mount itself (or its options would not
+ * fit into one page), which fuse-overlayfs can stand in for. */
+static int mount_kernel_overlay(const struct nook_spec *s, bool *refused, struct nook_error *err)
 {
+	*refused = false;
 	char opts[4096];
 	size_t off = 0;
 	bool ok = append(opts, sizeof opts, &off, "lowerdir=");
@@ -94,24 +98,65 @@ static int mount_overlay(const struct nook_spec *s, struct nook_error *err)
 		ok = ok && append(opts, sizeof opts, &off, ",upperdir=/ovl/upper,workdir=/ovl/work");
 	}
 	ok = ok && append(opts, sizeof opts, &off, ",userxattr");
-	if (!ok)
+	if (!ok) {
+		*refused = true;
 		return nook_errx(err, ENAMETOOLONG, "the overlay's layer paths are too long together (at most %zu bytes)",
 				 sizeof opts);
+	}
 	if (s->rootfs.upper && !s->rootfs.work) {
 		char work[PATH_MAX];
 		snprintf(work, sizeof work, OLD "%s.work", s->rootfs.upper);
 		if (mkdir(work, 0700) < 0 && errno != EEXIST)
 			return nook_err(err, errno, "cannot create the overlay's work directory %s.work", s->rootfs.upper);
 	}
-	if (mount("overlay", NEW, "overlay", MS_NOSUID, opts) < 0)
+	if (mount("overlay", NEW, "overlay", MS_NOSUID, opts) < 0) {
+		*refused = true;
 		return nook_err(err, errno, "cannot mount the overlay root (lower %s, upper %s; the kernel's overlayfs needs "
-				"the upper and work directories on one filesystem that supports user xattrs)",
+				"Linux 5.11 or later and the upper and work directories on one filesystem that "
+				"supports user xattrs, not on overlayfs or NFS; rootfs.overlay.driver: fuse uses "
+				"fuse-overlayfs instead)",
 				s->rootfs.lower && s->rootfs.lower[0] ? s->rootfs.lower[0] : "?",
 				s->rootfs.upper ? s->rootfs.upper : "a tmpfs");
+	}
 	return 0;
 }
 
-static int mount_rootfs(const struct nook_spec *s, struct nook_error *err)
+/* The overlay root: the kernel's overlayfs, or a FUSE mount that the
+ * parent's fuse-overlayfs serves (fuseovl.c). Driver auto tries the kernel
+ * first and falls back to fuse-overlayfs when the kernel refuses. */
+static int mount_overlay(const struct nook_spec *s, const struct nook_rootfs_hooks *h, struct nook_error *err)
+{
+	const char *drv = s->rootfs.overlay_driver;
+	int kernel_errno = 0;
+	if (!drv || strcmp(drv, "fuse") != 0) {
+		bool refused;
+		int r = mount_kernel_overlay(s, &refused, err);
+		if (r == 0) {
+			nook_verbose("overlay driver: the kernel's overlayfs (%s)",
+				     drv ? "the profile asks for driver 'kernel'" : "driver auto: the kernel accepted the mount");
+			return 0;
+		}
+		if (drv || !refused)
+			return r;
+		if (h->fuse_unusable || !h->fuse_handover) {
+			size_t n = strlen(err->msg);
+			snprintf(err->msg + n, sizeof err->msg - n, "; fuse-overlayfs cannot be used instead: %s",
+				 h->fuse_unusable ? h->fuse_unusable : "no helper");
+			return r;
+		}
+		kernel_errno = -r;
+		nook_err_clear(err);
+	}
+	int fd;
+	int r = nook_fuseovl_mount(OLD "/dev/fuse", NEW, &fd, err);
+	if (r < 0)
+		return r;
+	r = h->fuse_handover(h->arg, fd, kernel_errno, err);
+	close(fd);
+	return r;
+}
+
+static int mount_rootfs(const struct nook_spec *s, const struct nook_rootfs_hooks *h, struct nook_error *err)
 {
 	char src[PATH_MAX];
 	_cleanup_close_ int nfd = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -138,7 +183,7 @@ static int mount_rootfs(const struct nook_spec *s, struct nook_error *err)
 			return nook_err(err, errno, "cannot mount an empty tmpfs root");
 		return 0;
 	case NOOK_ROOTFS_OVERLAY:
-		return mount_overlay(s, err);
+		return mount_overlay(s, h, err);
 	}
 	return nook_errx(err, EINVAL, "unknown rootfs kind");
 }
@@ -338,14 +383,13 @@ static int net_files(const struct nook_spec *s, int rootfd, struct nook_error *e
 	return 0;
 }
 
-int nook_rootfs_setup(const struct nook_spec *s, int (*join_net)(void *, struct nook_error *),
-		      void *join_arg, struct nook_error *err)
+int nook_rootfs_setup(const struct nook_spec *s, const struct nook_rootfs_hooks *h, struct nook_error *err)
 {
 	int r;
 	/* the parent checked that the rootfs and the bind sources exist */
 	if ((r = enter_staging(err)) < 0)
 		return r;
-	if ((r = mount_rootfs(s, err)) < 0)
+	if ((r = mount_rootfs(s, h, err)) < 0)
 		return r;
 	_cleanup_close_ int rootfd = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -355,7 +399,7 @@ int nook_rootfs_setup(const struct nook_spec *s, int (*join_net)(void *, struct 
 	if ((r = nook_devfs_setup(s, rootfd, NEW, err)) < 0 || (r = mount_proc(s, rootfd, err)) < 0 ||
 	    (r = mount_tmp(s, rootfd, err)) < 0)
 		return r;
-	if (join_net && (r = join_net(join_arg, err)) < 0)
+	if (h->join_net && (r = h->join_net(h->arg, err)) < 0)
 		return r;
 	if ((r = mount_sys(s, rootfd, err)) < 0)
 		return r;

@@ -26,6 +26,7 @@
 #include "nook/cgroup.h"
 #include "nook/child.h"
 #include "nook/cleanup.h"
+#include "nook/fuseovl.h"
 #include "nook/idmap.h"
 #include "nook/net.h"
 #include "nook/pty.h"
@@ -74,15 +75,40 @@ static int exit_code_of(int st)
 	return NOOK_EXIT_FAILURE;
 }
 
+static int check_dir(const char *what, const char *path, const char *fix, struct nook_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return nook_errx(err, errno, "the overlay %s %s is not accessible: %s (%s)", what, path, strerror(errno), fix);
+	if (!S_ISDIR(st.st_mode))
+		return nook_errx(err, ENOTDIR, "the overlay %s %s is not a directory", what, path);
+	return 0;
+}
+
 static int precheck(const struct nook_spec *s, struct nook_error *err)
 {
 	struct stat st;
+	int r;
 	if (s->rootfs.kind == NOOK_ROOTFS_DIR) {
 		if (stat(s->rootfs.path, &st) < 0)
 			return nook_err(err, errno, "rootfs %s does not exist (create it, or drop --rootfs to use the host's / read-only)",
 					s->rootfs.path);
 		if (!S_ISDIR(st.st_mode))
 			return nook_errx(err, ENOTDIR, "rootfs %s is not a directory", s->rootfs.path);
+	}
+	if (s->rootfs.kind == NOOK_ROOTFS_OVERLAY) {
+		const struct { const char *what, *fix; } k[] = {
+			{ "lower layer", "create it, or fix rootfs.path / rootfs.overlay.lower" },
+			{ "upper directory", "create it with mkdir -p" },
+			{ "work directory", "create it with mkdir -p, next to the upper directory" },
+		};
+		for (size_t i = 0; s->rootfs.lower && s->rootfs.lower[i]; i++)
+			if ((r = check_dir(k[0].what, s->rootfs.lower[i], k[0].fix, err)) < 0)
+				return r;
+		if (s->rootfs.upper && (r = check_dir(k[1].what, s->rootfs.upper, k[1].fix, err)) < 0)
+			return r;
+		if (s->rootfs.work && (r = check_dir(k[2].what, s->rootfs.work, k[2].fix, err)) < 0)
+			return r;
 	}
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct nook_mount *m = &s->mounts[i];
@@ -102,6 +128,10 @@ struct run_state {
 	struct nook_error child_err;
 	bool have_child_err;
 	struct nook_pty_relay pty;
+	const struct nook_spec *spec;
+	struct nook_fuseovl *fuse;     /* fuse-overlayfs for an overlay root, or NULL */
+	struct nook_error helper_err;  /* a helper the monitor started failed */
+	bool have_helper_err;
 };
 
 static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passed)
@@ -126,6 +156,20 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passe
 	case NOOK_MSG_EXIT:
 		rs->got_exit_msg = true;
 		rs->payload_status = m->value;
+		break;
+	case NOOK_MSG_FUSE:
+		/* the child mounted the overlay root's FUSE filesystem and waits
+		 * for fuse-overlayfs to serve it */
+		if (rs->have_helper_err)
+			break;
+		if (passed < 0 || !rs->fuse) {
+			nook_errx(&rs->helper_err, EPROTO, "the container asked for fuse-overlayfs, which nook did not prepare");
+			rs->have_helper_err = true;
+		} else if (nook_fuseovl_start(rs->fuse, rs->spec, rs->pidfd, passed, m->value, &rs->helper_err) < 0) {
+			rs->have_helper_err = true;
+		}
+		if (rs->have_helper_err)
+			pidfd_signal(rs->pidfd, SIGKILL);
 		break;
 	}
 	if (passed >= 0)
@@ -216,8 +260,9 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	struct nook_security *sec = NULL;
 	struct nook_cgroup *cg = NULL;
 	struct nook_net *net = NULL;
+	struct nook_fuseovl *fuse = NULL;
 	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1,
-				.pty = { .master = -1 } };
+				.pty = { .master = -1 }, .spec = s };
 	int sv[2] = { -1, -1 };
 	sigset_t mask, oldmask;
 	bool blocked = false;
@@ -233,6 +278,9 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	nook_verbose("user namespace: %s", maps.why);
 	if ((r = nook_security_prepare(s, &sec, err)) < 0)
 		return r;
+	if ((r = nook_fuseovl_prepare(s, &fuse, err)) < 0)
+		goto out;
+	rs.fuse = fuse;
 	if ((r = nook_cgroup_setup(s, &cg, err)) < 0)
 		goto out;
 
@@ -269,7 +317,9 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
 					      .tty_slave = -1,
 					      .maps = &maps, .write_maps = maps.mode == NOOK_USERNS_SELF,
-					      .late_net = late_net };
+					      .late_net = late_net,
+					      .fuse_ok = fuse && !nook_fuseovl_unusable(fuse),
+					      .fuse_unusable = fuse ? nook_fuseovl_unusable(fuse) : NULL };
 		nook_child_main(&ctx);
 	}
 	close(sv[1]);
@@ -316,8 +366,17 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		res->wait_status = rs.init_status;
 		res->exit_status = exit_code_of(rs.init_status);
 	}
-	if (rs.have_child_err) {
+	if (rs.have_helper_err) {
+		*err = rs.helper_err;
+		r = -EIO;
+		res->exit_status = NOOK_EXIT_FAILURE;
+	} else if (rs.have_child_err) {
 		*err = rs.child_err;
+		/* a setup failure after fuse-overlayfs died (the kernel aborted
+		 * the FUSE connection under the child): the daemon's own message
+		 * is the cause */
+		if (err->exit_status == NOOK_EXIT_FAILURE)
+			nook_fuseovl_failed(fuse, 1000, err);
 		/* the payload's exec failed (126/127) or setup failed (125) */
 		r = -EINVAL;
 		res->exit_status = err->exit_status;
@@ -340,6 +399,7 @@ out:
 		nook_cgroup_free(cg);
 	}
 	nook_net_stop(net);
+	nook_fuseovl_stop(fuse);
 	nook_security_free(sec);
 	nook_pty_relay_done(&rs.pty);
 	if (rs.pidfd >= 0)

@@ -602,8 +602,17 @@ START_TEST(test_errors)
 			 "T/p.yaml:1:20: nook always creates a new user namespace; it cannot be turned off");
 	ck_assert_str_eq(errmsg("security: {minimal_dev: false}\n", NULL),
 			 "T/p.yaml:1:25: security.minimal_dev: false is not supported by this build yet (the container's /dev is always the minimal one; use dev-bind mounts for more devices)");
-	ck_assert_str_eq(errmsg("rootfs: {path: /r, overlay: {driver: fuse}}\n", NULL),
-			 "T/p.yaml:1:38: overlay driver 'fuse' is not supported by this build yet (nook mounts the kernel's overlayfs; use 'kernel' or 'auto')");
+	ck_assert_str_eq(errmsg("rootfs: {path: /r, overlay: {driver: fusee}}\n", NULL),
+			 "T/p.yaml:1:38: unknown overlay driver 'fusee' (expected 'kernel', 'fuse' or 'auto')");
+	{
+		/* driver fuse is a driver like the others (fuseovl.c) */
+		struct nook_spec fs;
+		struct nook_error fe;
+		ck_assert_int_eq(load("rootfs: {path: /r, overlay: {driver: fuse}}\n", NULL, &fs, &fe), 0);
+		ck_assert_int_eq(fs.rootfs.kind, NOOK_ROOTFS_OVERLAY);
+		ck_assert_str_eq(fs.rootfs.overlay_driver, "fuse");
+		nook_spec_free(&fs);
+	}
 	ck_assert_str_eq(errmsg("- a\n", NULL),
 			 "T/p.yaml:1:1: a profile is a map of keys (like 'hostname: box'), not a list");
 }
