@@ -586,4 +586,59 @@ nk run --timeout 5s --rootfs "$R" -- /bin/true
 chk "--timeout: a payload that ends in time keeps its status" 0 "$rc"
 t_clean "timeout"
 
+# ---------------------------------------------------------------- terminal
+# -t when the caller's terminal already holds an end of file: script(1)
+# whose own input ended sends ^D into its pty, often before nook has put
+# that pty in raw mode. The line discipline keeps such an EOF as a NUL
+# byte, which the switch to raw mode turns into data: it must reach the
+# payload as the end of its input, not as a NUL its pty echoes as "^@".
+# ptyrun.py makes that state on purpose (^D written before nook starts),
+# so the check does not depend on script's timing.
+cat > "$T/ptyrun.py" <<'PYEOF'
+# ptyrun.py PREFILL CMD...: run CMD in the foreground of a new pty whose
+# input already holds PREFILL; copy everything CMD writes to stdout and
+# exit with CMD's status
+import fcntl, os, subprocess, sys, termios
+m, s = os.openpty()
+os.write(m, sys.argv[1].encode().decode("unicode_escape").encode("latin-1"))
+def ctty():
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+p = subprocess.Popen(sys.argv[2:], stdin=s, stdout=s, stderr=s, preexec_fn=ctty)
+os.close(s)
+while True:
+    try:
+        d = os.read(m, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    sys.stdout.buffer.write(d)
+sys.exit(p.wait())
+PYEOF
+bytes() { od -An -c "$1" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
+if command -v python3 >/dev/null 2>&1; then
+	nkx python3 "$T/ptyrun.py" '\x04' "$NOOK" run -t --rootfs "$R" -- echo hi
+	chk "-t, an EOF queued on the caller's terminal: the output is exactly 'hi' CR LF, no NUL" \
+		'h i \r \n' "$(bytes "$T/out")"
+	NK_TIMEOUT=15 nkx python3 "$T/ptyrun.py" '\x04' "$NOOK" run -t --rootfs "$R" -- cat
+	chk "-t, an EOF queued on the caller's terminal: cat inside sees the end of its input" "0 " "$rc $(bytes "$T/out")"
+	# a line, text pushed out by ^D, then EOF: cat reads all three
+	NK_TIMEOUT=15 nkx python3 "$T/ptyrun.py" 'line one\nrest\x04\x04' "$NOOK" run -t --rootfs "$R" -- cat
+	chk "-t, input typed ahead (a line, ^D-pushed text, EOF): cat reads it all and ends" 0 "$rc"
+	chkre "-t, input typed ahead: cat prints the line and the pushed text" 'line one.*rest' "$(tr -d '\r\n' < "$T/out")"
+	chknore "-t, input typed ahead: no NUL reaches the payload" '\^@' "$out"
+else
+	t_skip "-t with an EOF queued on the caller's terminal" "python3 is not installed"
+fi
+if command -v script >/dev/null 2>&1; then
+	nkx script -qec "'$NOOK' run -t --rootfs '$R' -- echo hi" /dev/null
+	chk "-t under script(1) with input at EOF: the output is exactly 'hi' CR LF" 'h i \r \n' "$(bytes "$T/out")"
+	nkx script -qec "'$NOOK' run -t --rootfs '$R' -- sh -c 'exit 3'" /dev/null
+	chk "-t under script(1): the payload's status passes through" 3 "$rc"
+else
+	t_skip "-t under script(1)" "script(1) is not installed"
+fi
+t_clean "terminal"
+
 t_done
