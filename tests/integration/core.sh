@@ -9,37 +9,13 @@
 : "${NOOK_PROFILE_PATH:=$NOOK_SRCDIR/profiles}"
 export NOOK_PROFILE_PATH
 
-# nook puts its temporary files under $TMPDIR: keep them apart from those of
-# other test scripts running at the same time, so t_clean sees only ours.
-mkdir -p "$T/tmp"
-TMPDIR=$T/tmp
-export TMPDIR
-
 # ---------------------------------------------------------------- helpers
 
-# nkx, nk, chk, chkre, chknore and chk_error come from lib.sh
+# nkx, nk, chk, chkre, chknore, chk_error, wait_file, wait_gone and reap
+# come from lib.sh
 # squeeze whitespace the kernel uses to align uid_map columns
 norm() { printf '%s\n' "$1" | awk '{ $1 = $1; print }'; }
 
-# wait_file FILE [SECONDS]: wait until FILE exists; false on timeout
-wait_file() {
-	_w=0 _max=$((${2:-10} * 50))
-	while [ ! -e "$1" ]; do
-		[ $_w -ge $_max ] && return 1
-		sleep 0.02; _w=$((_w + 1))
-	done
-	return 0
-}
-# wait_gone PID [SECONDS]: wait until our child PID has exited (zombies
-# count as exited); false on timeout
-wait_gone() {
-	_w=0 _max=$((${2:-10} * 50))
-	while [ -e "/proc/$1" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; do
-		[ $_w -ge $_max ] && return 1
-		sleep 0.02; _w=$((_w + 1))
-	done
-	return 0
-}
 # wait_no_container [SECONDS]: wait until no container process is left
 wait_no_container() {
 	_w=0 _max=$((${1:-5} * 20))
@@ -48,15 +24,6 @@ wait_no_container() {
 		sleep 0.05; _w=$((_w + 1))
 	done
 	return 0
-}
-# reap PID: wait for a background nook (bounded); kill it if it hangs.
-# Sets st to its exit status (or "hung").
-reap() {
-	if wait_gone "$1" "${2:-10}"; then
-		wait "$1"; st=$?
-	else
-		kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; st=hung
-	fi
 }
 # kill_container_procs: make sure a failed test does not poison the next
 kill_container_procs() {
@@ -621,10 +588,10 @@ if command -v python3 >/dev/null 2>&1; then
 	nkx python3 "$T/ptyrun.py" '\x04' "$NOOK" run -t --rootfs "$R" -- echo hi
 	chk "-t, an EOF queued on the caller's terminal: the output is exactly 'hi' CR LF, no NUL" \
 		'h i \r \n' "$(bytes "$T/out")"
-	NK_TIMEOUT=15 nkx python3 "$T/ptyrun.py" '\x04' "$NOOK" run -t --rootfs "$R" -- cat
+	nkx python3 "$T/ptyrun.py" '\x04' "$NOOK" run -t --rootfs "$R" -- cat
 	chk "-t, an EOF queued on the caller's terminal: cat inside sees the end of its input" "0 " "$rc $(bytes "$T/out")"
 	# a line, text pushed out by ^D, then EOF: cat reads all three
-	NK_TIMEOUT=15 nkx python3 "$T/ptyrun.py" 'line one\nrest\x04\x04' "$NOOK" run -t --rootfs "$R" -- cat
+	nkx python3 "$T/ptyrun.py" 'line one\nrest\x04\x04' "$NOOK" run -t --rootfs "$R" -- cat
 	chk "-t, input typed ahead (a line, ^D-pushed text, EOF): cat reads it all and ends" 0 "$rc"
 	chkre "-t, input typed ahead: cat prints the line and the pushed text" 'line one.*rest' "$(tr -d '\r\n' < "$T/out")"
 	chknore "-t, input typed ahead: no NUL reaches the payload" '\^@' "$out"
