@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "nook/pty.h"
+#include "nook/util.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -53,20 +54,6 @@ static void send_eof(struct nook_pty_relay *r)
 	if (write(r->master, &eof, 1) < 0) { /* the payload is gone */ }
 }
 
-static bool write_all(int fd, const char *buf, size_t n)
-{
-	for (size_t off = 0; off < n; ) {
-		ssize_t w = write(fd, buf + off, n - off);
-		if (w < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return false;
-		}
-		off += (size_t)w;
-	}
-	return true;
-}
-
 /* Our terminal is in canonical mode still: hand on what it holds as
  * input the payload's terminal sees the same way, and notice an end of
  * file already typed (or sent by a program such as script(1) whose own
@@ -89,7 +76,7 @@ static bool drain_canonical(struct nook_pty_relay *r)
 			return true;
 		if (n == 0)
 			return false;
-		write_all(r->master, buf, (size_t)n);
+		nook_write_all(r->master, buf, (size_t)n);
 		cc_t last = (cc_t)buf[n - 1];
 		if (last != '\n' && last != cc[VEOL] && last != cc[VEOL2])
 			send_eof(r);
@@ -136,7 +123,7 @@ static bool copy(int from, int to)
 		return true;
 	if (n <= 0)
 		return false;
-	return write_all(to, buf, (size_t)n);
+	return nook_write_all(to, buf, (size_t)n) == 0;
 }
 
 bool nook_pty_pump_in(struct nook_pty_relay *r)

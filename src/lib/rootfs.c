@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -58,42 +57,28 @@ static int enter_staging(struct nook_error *err)
 	return 0;
 }
 
-/* Append to a bounded buffer; false once it would overflow. */
-__attribute__((format(printf, 4, 5)))
-static bool append(char *buf, size_t size, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf + *off, size - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size - *off)
-		return false;
-	*off += (size_t)n;
-	return true;
-}
-
 static int mount_overlay(const struct nook_spec *s, struct nook_error *err)
 {
 	char opts[4096];
 	size_t off = 0;
-	bool ok = append(opts, sizeof opts, &off, "lowerdir=");
+	bool ok = nook_append(opts, sizeof opts, &off, "lowerdir=");
 	for (size_t i = 0; ok && s->rootfs.lower && s->rootfs.lower[i]; i++)
-		ok = append(opts, sizeof opts, &off, "%s" OLD "%s", i ? ":" : "", s->rootfs.lower[i]);
+		ok = nook_append(opts, sizeof opts, &off, "%s" OLD "%s", i ? ":" : "", s->rootfs.lower[i]);
 	if (s->rootfs.upper) {
-		ok = ok && append(opts, sizeof opts, &off, ",upperdir=" OLD "%s", s->rootfs.upper);
+		ok = ok && nook_append(opts, sizeof opts, &off, ",upperdir=" OLD "%s", s->rootfs.upper);
 		if (s->rootfs.work)
-			ok = ok && append(opts, sizeof opts, &off, ",workdir=" OLD "%s", s->rootfs.work);
+			ok = ok && nook_append(opts, sizeof opts, &off, ",workdir=" OLD "%s", s->rootfs.work);
 		else
-			ok = ok && append(opts, sizeof opts, &off, ",workdir=" OLD "%s.work", s->rootfs.upper);
+			ok = ok && nook_append(opts, sizeof opts, &off, ",workdir=" OLD "%s.work", s->rootfs.upper);
 	} else {
 		/* writes go to a tmpfs and are discarded at exit */
 		if (mkdir("/ovl", 0755) < 0 ||
 		    mount("nook-upper", "/ovl", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
 		    mkdir("/ovl/upper", 0755) < 0 || mkdir("/ovl/work", 0755) < 0)
 			return nook_err(err, errno, "cannot create the overlay's tmpfs upper layer");
-		ok = ok && append(opts, sizeof opts, &off, ",upperdir=/ovl/upper,workdir=/ovl/work");
+		ok = ok && nook_append(opts, sizeof opts, &off, ",upperdir=/ovl/upper,workdir=/ovl/work");
 	}
-	ok = ok && append(opts, sizeof opts, &off, ",userxattr");
+	ok = ok && nook_append(opts, sizeof opts, &off, ",userxattr");
 	if (!ok)
 		return nook_errx(err, ENAMETOOLONG, "the overlay's layer paths are too long together (at most %zu bytes)",
 				 sizeof opts);
