@@ -79,22 +79,9 @@ t_container_procs() {
 	return 0
 }
 
-me=$(id -un)
-myuid=$(id -u)
-mygid=$(id -g)
-# largest subordinate range of this user in FILE (ties: the first), as nook picks it
-subrange() {
-	awk -F: -v u="$me" -v id="$myuid" \
-		'($1 == u || $1 == id) && $3 + 0 > best { best = $3 + 0; s = $2 } END { if (best) print s, best }' "$1" 2>/dev/null
-}
-subuid=$(subrange /etc/subuid)
-subgid=$(subrange /etc/subgid)
-have_subuid=1
-if [ -z "$subuid" ] || [ -z "$subgid" ] || ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
-	have_subuid=0
-fi
-subuid_start=${subuid% *} subuid_count=${subuid#* }
-subgid_start=${subgid% *} subgid_count=${subgid#* }
+# me, myuid, mygid, have_subuid, subuid_start/count, subgid_start/count
+# come from t_subids (lib.sh)
+t_subids
 
 R=$T/rootfs
 if ! sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$R" >"$T/mkrootfs.log" 2>&1; then

@@ -22,6 +22,7 @@
 #   reap PID [SECONDS]           wait for a background nook; st = its status
 #   t_tagged_procs               container processes that carry this
 #                                script's $NOOK_TEST_TAG (see there)
+#   t_subids                     me, myuid, mygid and the subordinate ranges
 #
 # $NOOK is the nook binary under test; $T is a private scratch directory
 # (and $T/tmp is $TMPDIR, for nook's temporary files).
@@ -178,6 +179,26 @@ chk_error() {
 	printf '%s' "$err" | grep -Eq -- "$3" || { _ok=0; _why="$_why; stderr must match /$3/"; }
 	printf '%s' "$err" | grep -Eqi -- 'child exited' && { _ok=0; _why="$_why; bare 'child exited' message"; }
 	if [ $_ok = 1 ]; then t_ok "$1"; else t_fail "$1" "$(printf '%s\n' "${_why#; }"; _diag)"; fi
+}
+
+# ---------------------------------------------------------------- ids
+# t_subids: set me, myuid, mygid, and the subordinate ranges nook picks for
+# this user (the largest in /etc/subuid and /etc/subgid; ties: the first):
+# subuid_start subuid_count subgid_start subgid_count; have_subuid=1 when
+# there are both and newuidmap/newgidmap are installed, else 0.
+t_subids() {
+	me=$(id -un) myuid=$(id -u) mygid=$(id -g)
+	_subrange() {
+		awk -F: -v u="$me" -v id="$myuid" \
+			'($1 == u || $1 == id) && $3 + 0 > best { best = $3 + 0; s = $2 } END { if (best) print s, best }' "$1" 2>/dev/null
+	}
+	_su=$(_subrange /etc/subuid) _sg=$(_subrange /etc/subgid)
+	have_subuid=1
+	if [ -z "$_su" ] || [ -z "$_sg" ] || ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
+		have_subuid=0
+	fi
+	subuid_start=${_su% *} subuid_count=${_su#* }
+	subgid_start=${_sg% *} subgid_count=${_sg#* }
 }
 
 # ---------------------------------------------------------------- waiting
