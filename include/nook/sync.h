@@ -11,6 +11,8 @@ enum nook_msg_type {
 	NOOK_MSG_EXIT,        /* reaper -> parent: payload wait status in value */
 	NOOK_MSG_PID,         /* reaper -> parent: payload pid (as seen by the parent) */
 	NOOK_MSG_NETNS,       /* parent's helper -> child: the network namespace (fd) */
+	NOOK_MSG_ERROR_PATH,  /* child -> parent, before NOOK_MSG_ERROR: the path
+	                       * inside that error is about, its errno in value */
 };
 
 struct nook_msg {
@@ -26,5 +28,6 @@ int nook_sync_recv(int fd, struct nook_msg *m);
  * received fd (O_CLOEXEC) is stored in *passed, or -1. */
 int nook_sync_send_fd(int fd, int type, int value, int pass);
 int nook_sync_recv_fd(int fd, struct nook_msg *m, int *passed);
-/* Send an error from a child: uses err->msg and err->exit_status. */
+/* Send an error from a child: uses err->msg and err->exit_status, and
+ * err->path (with the errno) first when it is set. */
 void nook_sync_send_error(int fd, const struct nook_error *err);

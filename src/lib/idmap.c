@@ -315,6 +315,27 @@ static int write_self_maps(const struct nook_idmaps *m, const char *who, struct 
 	return 0;
 }
 
+bool nook_idmap_covers(const struct nook_idmap *m, size_t n, unsigned long outside)
+{
+	for (size_t i = 0; i < n; i++)
+		if (outside >= m[i].outside && outside - m[i].outside < m[i].count)
+			return true;
+	return false;
+}
+
+void nook_subid_caller_ranges(struct nook_idmap *uid, struct nook_idmap *gid)
+{
+	char user[256];
+	struct nook_error lerr = { 0 };
+	*uid = *gid = (struct nook_idmap){ 1, 0, 0 };
+	caller_name(user, sizeof user);
+	if (nook_subid_lookup(user, false, &uid->outside, &uid->count, &lerr) < 0)
+		uid->count = 0;
+	if (nook_subid_lookup(user, true, &gid->outside, &gid->count, &lerr) < 0)
+		gid->count = 0;
+	subid_release();
+}
+
 unsigned long nook_idmaps_max_gid(const struct nook_idmaps *m)
 {
 	unsigned long max = 0;

@@ -89,10 +89,10 @@ static int mount_overlay(const struct nook_spec *s, struct nook_error *err)
 			return nook_err(err, errno, "cannot create the overlay's work directory %s.work", s->rootfs.upper);
 	}
 	if (mount("overlay", NEW, "overlay", MS_NOSUID, opts) < 0)
-		return nook_err(err, errno, "cannot mount the overlay root (lower %s, upper %s; the kernel's overlayfs needs "
+		return nook_err_at(err, "/", nook_err(err, errno, "cannot mount the overlay root (lower %s, upper %s; the kernel's overlayfs needs "
 				"the upper and work directories on one filesystem that supports user xattrs)",
 				s->rootfs.lower && s->rootfs.lower[0] ? s->rootfs.lower[0] : "?",
-				s->rootfs.upper ? s->rootfs.upper : "a tmpfs");
+				s->rootfs.upper ? s->rootfs.upper : "a tmpfs"));
 	return 0;
 }
 
@@ -116,7 +116,7 @@ static int mount_rootfs(const struct nook_spec *s, struct nook_error *err)
 		r = nook_bind_fd(src, nfd, true, MOUNT_ATTR_NOSUID |
 				 (s->rootfs.readonly ? MOUNT_ATTR_RDONLY : 0));
 		if (r < 0)
-			return nook_err(err, -r, "cannot bind the rootfs %s", s->rootfs.path);
+			return nook_err_at(err, "/", nook_err(err, -r, "cannot bind the rootfs %s", s->rootfs.path));
 		return 0;
 	case NOOK_ROOTFS_EMPTY:
 		if (mount("nook-root", NEW, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
@@ -195,6 +195,7 @@ static int write_stage_file(const char *content, char *path, size_t size, unsign
  * root (the host's /, or rootfs.readonly): say so and what to do. */
 static int mountpoint_err(struct nook_error *err, int e, const char *target)
 {
+	err->path = target;
 	if (e == EROFS)
 		return nook_errx(err, e, "cannot create the mount point %s: the container's root is read-only "
 				 "(mount on a directory that exists, such as /mnt or /tmp/..., or use a writable "
@@ -265,7 +266,7 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR,
 							    m->mode >= 0 ? (mode_t)m->mode : 0755);
 		if (tfd < 0)
-			return nook_err(err, -tfd, "cannot create the directory %s", m->target);
+			return nook_err_at(err, m->target, nook_err(err, -tfd, "cannot create the directory %s", m->target));
 		return 0;
 	}
 	case NOOK_MOUNT_SYMLINK: {
@@ -274,12 +275,13 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 		*slash = '\0';
 		_cleanup_close_ int pfd = nook_open_in_root(rootfd, norm[0] ? norm : "/", NOOK_MK_DIR, 0);
 		if (pfd < 0)
-			return nook_err(err, -pfd, "cannot create the parent of %s", m->target);
+			return nook_err_at(err, m->target, nook_err(err, -pfd, "cannot create the parent of %s", m->target));
 		_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0 || symlinkat(m->source, dfd, slash + 1) < 0) {
 			if (errno == EEXIST)
 				return 0;
-			return nook_err(err, errno, "cannot create the symlink %s -> %s", m->target, m->source);
+			return nook_err_at(err, m->target, nook_err(err, errno, "cannot create the symlink %s -> %s",
+								      m->target, m->source));
 		}
 		return 0;
 	}
@@ -292,7 +294,7 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 			chmod(path, (mode_t)m->mode);
 		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_FILE, 0644);
 		if (tfd < 0)
-			return nook_err(err, -tfd, "cannot create %s", m->target);
+			return nook_err_at(err, m->target, nook_err(err, -tfd, "cannot create %s", m->target));
 		r = nook_bind_fd(path, tfd, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				 (m->readonly ? MOUNT_ATTR_RDONLY : 0));
 		if (r < 0)
