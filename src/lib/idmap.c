@@ -96,17 +96,19 @@ static struct {
 /* libsubid logs to stderr by default; nook reports errors itself. While it
  * is used it gets a close-on-exec /dev/null (newuidmap must not inherit
  * it); subid_release() gives it stderr back and closes that file, so no fd
- * stays open after the ranges are read. */
+ * stays open after the ranges are read. No program name: subid_init()
+ * keeps a strdup() of one and drops the previous copy (a leak per call);
+ * without one it logs as "(libsubid)", which only /dev/null sees. */
 static void subid_quiet(void)
 {
 	if (subid.init && !subid.log && (subid.log = fopen("/dev/null", "we")))
-		subid.init("nook", subid.log);
+		subid.init(NULL, subid.log);
 }
 
 static void subid_release(void)
 {
 	if (subid.log) {
-		subid.init("nook", stderr);
+		subid.init(NULL, stderr);
 		fclose(subid.log);
 		subid.log = NULL;
 	}
