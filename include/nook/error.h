@@ -17,6 +17,11 @@ struct nook_error {
 	int code;              /* negative errno of the failure, 0 if none */
 	int exit_status;       /* exit status the CLI should use (125 by default) */
 	char msg[NOOK_ERR_MAX];
+	/* the path inside the container the failure is about, when a step
+	 * knows it (set with nook_err_at; points into the spec or the failing
+	 * frame): the parent uses it to explain files whose owner the user
+	 * namespace does not map (ownership.h) */
+	const char *path;
 };
 
 /* Fill err with a formatted message; returns -errnum (or -EINVAL if errnum
@@ -31,6 +36,9 @@ int nook_errx(struct nook_error *err, int errnum, const char *fmt, ...)
 void nook_err_prefix(struct nook_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void nook_err_clear(struct nook_error *err);
+/* Note the container path a failure (r < 0, already in err) is about;
+ * returns r: `return nook_err_at(err, target, nook_err(err, ...))`. */
+int nook_err_at(struct nook_error *err, const char *path, int r);
 
 /* Warnings and verbose output go through one place so tests can rely on
  * the "nook: warning: " prefix. */

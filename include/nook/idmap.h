@@ -1,5 +1,6 @@
 /* idmap.h - user-namespace id maps: range selection, map lines, writing them. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include "nook/spec.h"
@@ -40,6 +41,12 @@ int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 			struct nook_error *err);
 /* Write the maps for process pid (parent side). */
 int nook_idmaps_apply(const struct nook_idmaps *m, pid_t pid, struct nook_error *err);
+/* Pure: does one of the n map lines cover the host (outside) id? */
+bool nook_idmap_covers(const struct nook_idmap *m, size_t n, unsigned long outside);
+/* The caller's subordinate uid and gid ranges as map lines from inside 1
+ * (count 0 when there are none or they cannot be read). For advice on a
+ * failure path: it reads /etc/subuid and /etc/subgid (or NSS) again. */
+void nook_subid_caller_ranges(struct nook_idmap *uid, struct nook_idmap *gid);
 /* Pure: the highest inside gid the maps cover (0 when there are none). */
 unsigned long nook_idmaps_max_gid(const struct nook_idmaps *m);
 /* Self mode only: the child writes its own maps (it maps only its own ids). */

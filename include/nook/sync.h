@@ -13,6 +13,8 @@ enum nook_msg_type {
 	NOOK_MSG_NETNS,       /* parent's helper -> child: the network namespace (fd) */
 	NOOK_MSG_FUSE,        /* child -> parent: /dev/fuse fd of the overlay root's FUSE
 				 mount; value: the kernel's errno that made auto fall back */
+	NOOK_MSG_ERROR_PATH,  /* child -> parent, before NOOK_MSG_ERROR: the path
+	                       * inside that error is about, its errno in value */
 };
 
 struct nook_msg {
@@ -28,5 +30,6 @@ int nook_sync_recv(int fd, struct nook_msg *m);
  * received fd (O_CLOEXEC) is stored in *passed, or -1. */
 int nook_sync_send_fd(int fd, int type, int value, int pass);
 int nook_sync_recv_fd(int fd, struct nook_msg *m, int *passed);
-/* Send an error from a child: uses err->msg and err->exit_status. */
+/* Send an error from a child: uses err->msg and err->exit_status, and
+ * err->path (with the errno) first when it is set. */
 void nook_sync_send_error(int fd, const struct nook_error *err);

@@ -12,6 +12,11 @@ char *nook_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *nook_xmalloc(size_t n);                /* zeroed; aborts on OOM */
 void *nook_xrealloc(void *p, size_t n);
 
+/* Append formatted text at *off of a bounded buffer and advance *off;
+ * false (and *off unchanged) once it would overflow. */
+bool nook_append(char *buf, size_t size, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* NULL-terminated string vectors */
 size_t nook_strv_len(char *const *v);
 char **nook_strv_copy(char *const *v);
@@ -31,6 +36,8 @@ char *nook_path_join(const char *a, const char *b);
 bool nook_path_contains(const char *dir, const char *path);
 
 /* Files */
+/* write() all of data, again after EINTR and EAGAIN; 0 or -errno. */
+int nook_write_all(int fd, const char *data, size_t len);
 int nook_write_file(const char *path, const char *data, size_t len, int flags);
 int nook_write_file_at(int dirfd, const char *path, const char *data, size_t len);
 /* Read at most max bytes; returns a NUL-terminated malloc'd buffer or NULL with errno. */

@@ -87,10 +87,12 @@ static void reset_ignored_signals(void)
 
 /* execve argv[0], searching the container's PATH (not nook's) when it has
  * no slash. Returns the errno that explains the failure: ENOENT when no
- * candidate exists at all, otherwise the first other error seen. */
-static int exec_search(char *const *argv, char *const *envp)
+ * candidate exists at all, otherwise the first other error seen; tried
+ * holds the path that error came from. */
+static int exec_search(char *const *argv, char *const *envp, char *tried, size_t size)
 {
 	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	snprintf(tried, size, "%s", argv[0]);
 	if (strchr(argv[0], '/')) {
 		execve(argv[0], argv, envp);
 		return errno;
@@ -111,12 +113,16 @@ static int exec_search(char *const *argv, char *const *envp)
 			buf[n] = '/';
 			memcpy(buf + n + 1, argv[0], alen + 1);
 			execve(buf, argv, envp);
-			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
+			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES) {
+				snprintf(tried, size, "%s", buf);
 				return errno;
+			}
 			/* EACCES from a file that is there beats "not found" */
 			struct stat st;
-			if (errno == EACCES && saved == ENOENT && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+			if (errno == EACCES && saved == ENOENT && stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
 				saved = EACCES;
+				snprintf(tried, size, "%s", buf);
+			}
 		}
 		if (!*e)
 			break;
@@ -157,7 +163,8 @@ __attribute__((noreturn)) static void exec_payload(struct nook_child_ctx *ctx, b
 
 	const char *cwd = s->cwd ? s->cwd : "/";
 	if (chdir(cwd) < 0)
-		nook_err(&err, errno, "cannot change to the working directory %s", cwd), fail(ctx->sync_fd, &err);
+		nook_err_at(&err, cwd, nook_err(&err, errno, "cannot change to the working directory %s", cwd)),
+			fail(ctx->sync_fd, &err);
 	char got[PATH_MAX];
 	if (!getcwd(got, sizeof got) || got[0] != '/')
 		nook_errx(&err, EPERM, "the working directory %s lies outside the container's root", cwd),
@@ -168,13 +175,14 @@ __attribute__((noreturn)) static void exec_payload(struct nook_child_ctx *ctx, b
 		fail(ctx->sync_fd, &err);
 
 	char *const *envp = s->env ? s->env : (char *const[]){ NULL };
-	int e = exec_search(s->argv, envp);
+	char tried[PATH_MAX];
+	int e = exec_search(s->argv, envp, tried, sizeof tried);
 	if (e == ENOENT) {
 		nook_errx(&err, e, strchr(s->argv[0], '/') ? "%s: no such file or directory" : "%s: command not found",
 			  s->argv[0]);
 		err.exit_status = NOOK_EXIT_NOT_FOUND;
 	} else {
-		nook_err(&err, e, "cannot execute %s", s->argv[0]);
+		nook_err_at(&err, tried, nook_err(&err, e, "cannot execute %s", s->argv[0]));
 		err.exit_status = NOOK_EXIT_CANNOT_EXEC;
 	}
 	fail(ctx->sync_fd, &err);

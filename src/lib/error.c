@@ -67,6 +67,14 @@ void nook_err_clear(struct nook_error *err)
 	err->code = 0;
 	err->exit_status = 0;
 	err->msg[0] = '\0';
+	err->path = NULL;
+}
+
+int nook_err_at(struct nook_error *err, const char *path, int r)
+{
+	if (err && r < 0)
+		err->path = path;
+	return r;
 }
 
 void nook_warn(const char *fmt, ...)

@@ -96,8 +96,9 @@ static struct {
 /* libsubid logs to stderr by default; nook reports errors itself. While it
  * is used it gets a close-on-exec /dev/null (newuidmap must not inherit
  * it); subid_release() gives it stderr back and closes that file, so no fd
- * stays open after the ranges are read. (No program name: libsubid would
- * strdup it on every call and drop the previous copy.) */
+ * stays open after the ranges are read. No program name: subid_init()
+ * keeps a strdup() of one and drops the previous copy (a leak per call);
+ * without one it logs as "(libsubid)", which only /dev/null sees. */
 static void subid_quiet(void)
 {
 	if (subid.init && !subid.log && (subid.log = fopen("/dev/null", "we")))
@@ -326,6 +327,27 @@ static int write_self_maps(const struct nook_idmaps *m, const char *who, struct 
 			return nook_err(err, -r, "cannot write %s '%.*s'", path, len - 1, buf);
 	}
 	return 0;
+}
+
+bool nook_idmap_covers(const struct nook_idmap *m, size_t n, unsigned long outside)
+{
+	for (size_t i = 0; i < n; i++)
+		if (outside >= m[i].outside && outside - m[i].outside < m[i].count)
+			return true;
+	return false;
+}
+
+void nook_subid_caller_ranges(struct nook_idmap *uid, struct nook_idmap *gid)
+{
+	char user[256];
+	struct nook_error lerr = { 0 };
+	*uid = *gid = (struct nook_idmap){ 1, 0, 0 };
+	caller_name(user, sizeof user);
+	if (nook_subid_lookup(user, false, &uid->outside, &uid->count, &lerr) < 0)
+		uid->count = 0;
+	if (nook_subid_lookup(user, true, &gid->outside, &gid->count, &lerr) < 0)
+		gid->count = 0;
+	subid_release();
 }
 
 unsigned long nook_idmaps_max_gid(const struct nook_idmaps *m)

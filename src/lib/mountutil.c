@@ -159,7 +159,7 @@ int nook_open_special_dir(int rootfd, const char *path, bool create, mode_t mode
 	struct stat st;
 	int fd = nook_open_in_root(rootfd, path, create ? NOOK_MK_DIR : NOOK_MK_NONE, mode);
 	if (fd < 0)
-		return nook_err(err, -fd, "cannot find %s in the new root", path);
+		return nook_err_at(err, path, nook_err(err, -fd, "cannot find %s in the new root", path));
 	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		close(fd);
 		return nook_errx(err, ENOTDIR, "refusing to mount on %s: in the new root it is %s, not a directory",

@@ -1,10 +1,12 @@
 /* pty.c - the payload's own pseudo-terminal and the parent's relay. */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "nook/pty.h"
+#include "nook/util.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -45,6 +47,43 @@ int nook_pty_make_controlling(int slave, struct nook_error *err)
 	return 0;
 }
 
+/* End of input: pass EOF on as the terminal would (^D). */
+static void send_eof(struct nook_pty_relay *r)
+{
+	char eof = 4;
+	if (write(r->master, &eof, 1) < 0) { /* the payload is gone */ }
+}
+
+/* Our terminal is in canonical mode still: hand on what it holds as
+ * input the payload's terminal sees the same way, and notice an end of
+ * file already typed (or sent by a program such as script(1) whose own
+ * input ended). The line discipline keeps such an EOF as a NUL byte with
+ * an end-of-line mark; the switch to raw mode drops the marks, and the EOF
+ * would reach the payload as a stray NUL. Each read returns one line, or
+ * text a ^D pushed out without a newline (passed on with a ^D, so it is
+ * pushed out there too), or nothing for an EOF. What follows the last line
+ * stays queued and arrives as raw bytes. Returns false after an EOF. */
+static bool drain_canonical(struct nook_pty_relay *r)
+{
+	const cc_t *cc = r->saved.c_cc;
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	char buf[4096];
+	while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+		ssize_t n = read(0, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return true;
+		if (n == 0)
+			return false;
+		nook_write_all(r->master, buf, (size_t)n);
+		cc_t last = (cc_t)buf[n - 1];
+		if (last != '\n' && last != cc[VEOL] && last != cc[VEOL2])
+			send_eof(r);
+	}
+	return true;
+}
+
 void nook_pty_relay_init(struct nook_pty_relay *r, int master)
 {
 	memset(r, 0, sizeof *r);
@@ -57,6 +96,10 @@ void nook_pty_relay_init(struct nook_pty_relay *r, int master)
 		 * us with SIGTTOU/SIGTTIN, so the payload gets no input from it */
 		r->in_open = false;
 	} else if (isatty(0) && tcgetattr(0, &r->saved) == 0) {
+		if ((r->saved.c_lflag & ICANON) && !drain_canonical(r)) {
+			r->in_open = false;
+			send_eof(r);
+		}
 		struct termios raw = r->saved;
 		cfmakeraw(&raw);
 		if (tcsetattr(0, TCSANOW, &raw) == 0)
@@ -80,27 +123,16 @@ static bool copy(int from, int to)
 		return true;
 	if (n <= 0)
 		return false;
-	for (ssize_t off = 0; off < n; ) {
-		ssize_t w = write(to, buf + off, (size_t)(n - off));
-		if (w < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return false;
-		}
-		off += w;
-	}
-	return true;
+	return nook_write_all(to, buf, (size_t)n) == 0;
 }
 
 bool nook_pty_pump_in(struct nook_pty_relay *r)
 {
 	if (!copy(0, r->master)) {
 		r->in_open = false;
-		/* end of input: pass EOF on as the terminal would (^D) */
-		if (!r->raw) {
-			char eof = 4;
-			if (write(r->master, &eof, 1) < 0) { /* the payload is gone */ }
-		}
+		/* in raw mode a typed ^D came through as a byte already */
+		if (!r->raw)
+			send_eof(r);
 	}
 	return true;
 }

@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -59,20 +58,6 @@ static int enter_staging(struct nook_error *err)
 	return 0;
 }
 
-/* Append to a bounded buffer; false once it would overflow. */
-__attribute__((format(printf, 4, 5)))
-static bool append(char *buf, size_t size, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf + *off, size - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size - *off)
-		return false;
-	*off += (size_t)n;
-	return true;
-}
-
 /* *refused: the kernel refused the mount itself (or its options would not
  * fit into one page), which fuse-overlayfs can stand in for. */
 static int mount_kernel_overlay(const struct nook_spec *s, bool *refused, struct nook_error *err)
@@ -80,24 +65,24 @@ static int mount_kernel_overlay(const struct nook_spec *s, bool *refused, struct
 	*refused = false;
 	char opts[4096];
 	size_t off = 0;
-	bool ok = append(opts, sizeof opts, &off, "lowerdir=");
+	bool ok = nook_append(opts, sizeof opts, &off, "lowerdir=");
 	for (size_t i = 0; ok && s->rootfs.lower && s->rootfs.lower[i]; i++)
-		ok = append(opts, sizeof opts, &off, "%s" OLD "%s", i ? ":" : "", s->rootfs.lower[i]);
+		ok = nook_append(opts, sizeof opts, &off, "%s" OLD "%s", i ? ":" : "", s->rootfs.lower[i]);
 	if (s->rootfs.upper) {
-		ok = ok && append(opts, sizeof opts, &off, ",upperdir=" OLD "%s", s->rootfs.upper);
+		ok = ok && nook_append(opts, sizeof opts, &off, ",upperdir=" OLD "%s", s->rootfs.upper);
 		if (s->rootfs.work)
-			ok = ok && append(opts, sizeof opts, &off, ",workdir=" OLD "%s", s->rootfs.work);
+			ok = ok && nook_append(opts, sizeof opts, &off, ",workdir=" OLD "%s", s->rootfs.work);
 		else
-			ok = ok && append(opts, sizeof opts, &off, ",workdir=" OLD "%s.work", s->rootfs.upper);
+			ok = ok && nook_append(opts, sizeof opts, &off, ",workdir=" OLD "%s.work", s->rootfs.upper);
 	} else {
 		/* writes go to a tmpfs and are discarded at exit */
 		if (mkdir("/ovl", 0755) < 0 ||
 		    mount("nook-upper", "/ovl", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
 		    mkdir("/ovl/upper", 0755) < 0 || mkdir("/ovl/work", 0755) < 0)
 			return nook_err(err, errno, "cannot create the overlay's tmpfs upper layer");
-		ok = ok && append(opts, sizeof opts, &off, ",upperdir=/ovl/upper,workdir=/ovl/work");
+		ok = ok && nook_append(opts, sizeof opts, &off, ",upperdir=/ovl/upper,workdir=/ovl/work");
 	}
-	ok = ok && append(opts, sizeof opts, &off, ",userxattr");
+	ok = ok && nook_append(opts, sizeof opts, &off, ",userxattr");
 	if (!ok) {
 		*refused = true;
 		return nook_errx(err, ENAMETOOLONG, "the overlay's layer paths are too long together (at most %zu bytes)",
@@ -111,12 +96,12 @@ static int mount_kernel_overlay(const struct nook_spec *s, bool *refused, struct
 	}
 	if (mount("overlay", NEW, "overlay", MS_NOSUID, opts) < 0) {
 		*refused = true;
-		return nook_err(err, errno, "cannot mount the overlay root (lower %s, upper %s; the kernel's overlayfs needs "
+		return nook_err_at(err, "/", nook_err(err, errno, "cannot mount the overlay root (lower %s, upper %s; the kernel's overlayfs needs "
 				"Linux 5.11 or later and the upper and work directories on one filesystem that "
 				"supports user xattrs, not on overlayfs or NFS; rootfs.overlay.driver: fuse uses "
 				"fuse-overlayfs instead)",
 				s->rootfs.lower && s->rootfs.lower[0] ? s->rootfs.lower[0] : "?",
-				s->rootfs.upper ? s->rootfs.upper : "a tmpfs");
+				s->rootfs.upper ? s->rootfs.upper : "a tmpfs"));
 	}
 	return 0;
 }
@@ -176,7 +161,7 @@ static int mount_rootfs(const struct nook_spec *s, const struct nook_rootfs_hook
 		r = nook_bind_fd(src, nfd, true, MOUNT_ATTR_NOSUID |
 				 (s->rootfs.readonly ? MOUNT_ATTR_RDONLY : 0));
 		if (r < 0)
-			return nook_err(err, -r, "cannot bind the rootfs %s", s->rootfs.path);
+			return nook_err_at(err, "/", nook_err(err, -r, "cannot bind the rootfs %s", s->rootfs.path));
 		return 0;
 	case NOOK_ROOTFS_EMPTY:
 		if (mount("nook-root", NEW, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
@@ -255,6 +240,7 @@ static int write_stage_file(const char *content, char *path, size_t size, unsign
  * root (the host's /, or rootfs.readonly): say so and what to do. */
 static int mountpoint_err(struct nook_error *err, int e, const char *target)
 {
+	err->path = target;
 	if (e == EROFS)
 		return nook_errx(err, e, "cannot create the mount point %s: the container's root is read-only "
 				 "(mount on a directory that exists, such as /mnt or /tmp/..., or use a writable "
@@ -325,7 +311,7 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR,
 							    m->mode >= 0 ? (mode_t)m->mode : 0755);
 		if (tfd < 0)
-			return nook_err(err, -tfd, "cannot create the directory %s", m->target);
+			return nook_err_at(err, m->target, nook_err(err, -tfd, "cannot create the directory %s", m->target));
 		return 0;
 	}
 	case NOOK_MOUNT_SYMLINK: {
@@ -334,12 +320,13 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 		*slash = '\0';
 		_cleanup_close_ int pfd = nook_open_in_root(rootfd, norm[0] ? norm : "/", NOOK_MK_DIR, 0);
 		if (pfd < 0)
-			return nook_err(err, -pfd, "cannot create the parent of %s", m->target);
+			return nook_err_at(err, m->target, nook_err(err, -pfd, "cannot create the parent of %s", m->target));
 		_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0 || symlinkat(m->source, dfd, slash + 1) < 0) {
 			if (errno == EEXIST)
 				return 0;
-			return nook_err(err, errno, "cannot create the symlink %s -> %s", m->target, m->source);
+			return nook_err_at(err, m->target, nook_err(err, errno, "cannot create the symlink %s -> %s",
+								      m->target, m->source));
 		}
 		return 0;
 	}
@@ -352,7 +339,7 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 			chmod(path, (mode_t)m->mode);
 		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_FILE, 0644);
 		if (tfd < 0)
-			return nook_err(err, -tfd, "cannot create %s", m->target);
+			return nook_err_at(err, m->target, nook_err(err, -tfd, "cannot create %s", m->target));
 		r = nook_bind_fd(path, tfd, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				 (m->readonly ? MOUNT_ATTR_RDONLY : 0));
 		if (r < 0)

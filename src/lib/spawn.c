@@ -29,6 +29,7 @@
 #include "nook/fuseovl.h"
 #include "nook/idmap.h"
 #include "nook/net.h"
+#include "nook/ownership.h"
 #include "nook/pty.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
@@ -127,6 +128,9 @@ struct run_state {
 	int init_status, payload_status;
 	struct nook_error child_err;
 	bool have_child_err;
+	char err_path[NOOK_ERR_MAX]; /* the path inside child_err is about, or "" */
+	int err_errno;
+	char warning[NOOK_ERR_MAX];  /* said once the root is built, or "" */
 	struct nook_pty_relay pty;
 	const struct nook_spec *spec;
 	struct nook_fuseovl *fuse;     /* fuse-overlayfs for an overlay root, or NULL */
@@ -139,6 +143,9 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passe
 	switch (m->type) {
 	case NOOK_MSG_READY:
 		rs->ready = true;
+		/* not before: when a step fails, its error explains enough */
+		if (rs->warning[0])
+			nook_warn("%s", rs->warning);
 		if (passed >= 0 && rs->pty.master < 0) {
 			fcntl(passed, F_SETFL, fcntl(passed, F_GETFL) | O_NONBLOCK);
 			nook_pty_relay_init(&rs->pty, passed);
@@ -151,6 +158,12 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passe
 			snprintf(rs->child_err.msg, sizeof rs->child_err.msg, "%s", m->text);
 			rs->child_err.exit_status = m->value;
 			rs->child_err.code = -EINVAL;
+		}
+		break;
+	case NOOK_MSG_ERROR_PATH:
+		if (!rs->have_child_err) {
+			snprintf(rs->err_path, sizeof rs->err_path, "%s", m->text);
+			rs->err_errno = m->value;
 		}
 		break;
 	case NOOK_MSG_EXIT:
@@ -174,6 +187,17 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passe
 	}
 	if (passed >= 0)
 		close(passed);
+}
+
+/* The child's error becomes ours, with what can be said about the owner
+ * of the path it failed on (ownership.c). */
+static void take_child_err(const struct run_state *rs, const struct nook_spec *s,
+			   const struct nook_idmaps *maps, struct nook_error *err)
+{
+	*err = rs->child_err;
+	err->path = NULL;
+	if (rs->err_path[0])
+		nook_ownership_explain(s, maps, rs->err_path, rs->err_errno, err);
 }
 
 static int monitor(struct run_state *rs, struct nook_error *err)
@@ -276,6 +300,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	if ((r = nook_idmaps_resolve(s, &maps, err)) < 0)
 		return r;
 	nook_verbose("user namespace: %s", maps.why);
+	nook_ownership_check(s, &maps, rs.warning, sizeof rs.warning);
 	if ((r = nook_security_prepare(s, &sec, err)) < 0)
 		return r;
 	if ((r = nook_fuseovl_prepare(s, &fuse, err)) < 0)
@@ -347,7 +372,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		struct nook_error nerr = *err;
 		pidfd_signal(rs.pidfd, SIGKILL);
 		if (monitor(&rs, err) == 0 && rs.have_child_err) {
-			*err = rs.child_err;
+			take_child_err(&rs, s, &maps, err);
 			res->exit_status = err->exit_status;
 		} else {
 			*err = nerr;
@@ -371,7 +396,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		r = -EIO;
 		res->exit_status = NOOK_EXIT_FAILURE;
 	} else if (rs.have_child_err) {
-		*err = rs.child_err;
+		take_child_err(&rs, s, &maps, err);
 		/* a setup failure after fuse-overlayfs died (the kernel aborted
 		 * the FUSE connection under the child): the daemon's own message
 		 * is the cause */

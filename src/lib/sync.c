@@ -83,6 +83,8 @@ int nook_sync_recv_fd(int fd, struct nook_msg *m, int *passed)
 
 void nook_sync_send_error(int fd, const struct nook_error *err)
 {
+	if (err->path)
+		nook_sync_send(fd, NOOK_MSG_ERROR_PATH, -err->code, err->path);
 	nook_sync_send(fd, NOOK_MSG_ERROR, err->exit_status ? err->exit_status : NOOK_EXIT_FAILURE,
 		       err->msg);
 }

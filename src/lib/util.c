@@ -55,6 +55,18 @@ char *nook_asprintf(const char *fmt, ...)
 	return s;
 }
 
+bool nook_append(char *buf, size_t size, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *off, size - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - *off)
+		return false;
+	*off += (size_t)n;
+	return true;
+}
+
 size_t nook_strv_len(char *const *v)
 {
 	size_t n = 0;
@@ -155,12 +167,12 @@ bool nook_path_contains(const char *dir, const char *path)
 	return strncmp(dir, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int nook_write_all(int fd, const char *data, size_t len)
 {
 	while (len > 0) {
 		ssize_t w = write(fd, data, len);
 		if (w < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			return -errno;
 		}
@@ -175,7 +187,7 @@ int nook_write_file_at(int dirfd, const char *path, const char *data, size_t len
 	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	return write_all(fd, data, len);
+	return nook_write_all(fd, data, len);
 }
 
 int nook_write_file(const char *path, const char *data, size_t len, int flags)
@@ -183,7 +195,7 @@ int nook_write_file(const char *path, const char *data, size_t len, int flags)
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags, 0644);
 	if (fd < 0)
 		return -errno;
-	return write_all(fd, data, len);
+	return nook_write_all(fd, data, len);
 }
 
 char *nook_read_file(const char *path, size_t max, size_t *len_out)

@@ -15,10 +15,8 @@
 # can read, t_clean counts only the ones that carry this script's tag (nook
 # passes the caller's environment on); the others (nook's reaper is not
 # dumpable) count when they were not there before this script started.
-mkdir -p "$T/tmp"
-TMPDIR=$T/tmp
 NOOK_TEST_TAG=cgroup.$$.$(date +%s)
-export TMPDIR NOOK_TEST_TAG
+export NOOK_TEST_TAG
 t_own_container_procs() {
 	t_container_procs | while read -r _pid _rest; do
 		if _env=$(tr '\0' '\n' 2>/dev/null < "/proc/$_pid/environ"); then

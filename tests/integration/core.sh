@@ -9,37 +9,13 @@
 : "${NOOK_PROFILE_PATH:=$NOOK_SRCDIR/profiles}"
 export NOOK_PROFILE_PATH
 
-# nook puts its temporary files under $TMPDIR: keep them apart from those of
-# other test scripts running at the same time, so t_clean sees only ours.
-mkdir -p "$T/tmp"
-TMPDIR=$T/tmp
-export TMPDIR
-
 # ---------------------------------------------------------------- helpers
 
-# nkx, nk, chk, chkre, chknore and chk_error come from lib.sh
+# nkx, nk, chk, chkre, chknore, chk_error, wait_file, wait_gone and reap
+# come from lib.sh
 # squeeze whitespace the kernel uses to align uid_map columns
 norm() { printf '%s\n' "$1" | awk '{ $1 = $1; print }'; }
 
-# wait_file FILE [SECONDS]: wait until FILE exists; false on timeout
-wait_file() {
-	_w=0 _max=$((${2:-10} * 50))
-	while [ ! -e "$1" ]; do
-		[ $_w -ge $_max ] && return 1
-		sleep 0.02; _w=$((_w + 1))
-	done
-	return 0
-}
-# wait_gone PID [SECONDS]: wait until our child PID has exited (zombies
-# count as exited); false on timeout
-wait_gone() {
-	_w=0 _max=$((${2:-10} * 50))
-	while [ -e "/proc/$1" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; do
-		[ $_w -ge $_max ] && return 1
-		sleep 0.02; _w=$((_w + 1))
-	done
-	return 0
-}
 # wait_no_container [SECONDS]: wait until no container process is left
 wait_no_container() {
 	_w=0 _max=$((${1:-5} * 20))
@@ -48,15 +24,6 @@ wait_no_container() {
 		sleep 0.05; _w=$((_w + 1))
 	done
 	return 0
-}
-# reap PID: wait for a background nook (bounded); kill it if it hangs.
-# Sets st to its exit status (or "hung").
-reap() {
-	if wait_gone "$1" "${2:-10}"; then
-		wait "$1"; st=$?
-	else
-		kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; st=hung
-	fi
 }
 # kill_container_procs: make sure a failed test does not poison the next
 kill_container_procs() {
@@ -112,22 +79,9 @@ t_container_procs() {
 	return 0
 }
 
-me=$(id -un)
-myuid=$(id -u)
-mygid=$(id -g)
-# largest subordinate range of this user in FILE (ties: the first), as nook picks it
-subrange() {
-	awk -F: -v u="$me" -v id="$myuid" \
-		'($1 == u || $1 == id) && $3 + 0 > best { best = $3 + 0; s = $2 } END { if (best) print s, best }' "$1" 2>/dev/null
-}
-subuid=$(subrange /etc/subuid)
-subgid=$(subrange /etc/subgid)
-have_subuid=1
-if [ -z "$subuid" ] || [ -z "$subgid" ] || ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
-	have_subuid=0
-fi
-subuid_start=${subuid% *} subuid_count=${subuid#* }
-subgid_start=${subgid% *} subgid_count=${subgid#* }
+# me, myuid, mygid, have_subuid, subuid_start/count, subgid_start/count
+# come from t_subids (lib.sh)
+t_subids
 
 R=$T/rootfs
 if ! sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$R" >"$T/mkrootfs.log" 2>&1; then
@@ -593,5 +547,60 @@ chk "--timeout: a payload that ignores SIGTERM is killed too" 124 "$rc"
 nk run --timeout 5s --rootfs "$R" -- /bin/true
 chk "--timeout: a payload that ends in time keeps its status" 0 "$rc"
 t_clean "timeout"
+
+# ---------------------------------------------------------------- terminal
+# -t when the caller's terminal already holds an end of file: script(1)
+# whose own input ended sends ^D into its pty, often before nook has put
+# that pty in raw mode. The line discipline keeps such an EOF as a NUL
+# byte, which the switch to raw mode turns into data: it must reach the
+# payload as the end of its input, not as a NUL its pty echoes as "^@".
+# ptyrun.py makes that state on purpose (^D written before nook starts),
+# so the check does not depend on script's timing.
+cat > "$T/ptyrun.py" <<'PYEOF'
+# ptyrun.py PREFILL CMD...: run CMD in the foreground of a new pty whose
+# input already holds PREFILL; copy everything CMD writes to stdout and
+# exit with CMD's status
+import fcntl, os, subprocess, sys, termios
+m, s = os.openpty()
+os.write(m, sys.argv[1].encode().decode("unicode_escape").encode("latin-1"))
+def ctty():
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+p = subprocess.Popen(sys.argv[2:], stdin=s, stdout=s, stderr=s, preexec_fn=ctty)
+os.close(s)
+while True:
+    try:
+        d = os.read(m, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    sys.stdout.buffer.write(d)
+sys.exit(p.wait())
+PYEOF
+bytes() { od -An -c "$1" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
+if command -v python3 >/dev/null 2>&1; then
+	nkx python3 "$T/ptyrun.py" '\x04' "$NOOK" run -t --rootfs "$R" -- echo hi
+	chk "-t, an EOF queued on the caller's terminal: the output is exactly 'hi' CR LF, no NUL" \
+		'h i \r \n' "$(bytes "$T/out")"
+	nkx python3 "$T/ptyrun.py" '\x04' "$NOOK" run -t --rootfs "$R" -- cat
+	chk "-t, an EOF queued on the caller's terminal: cat inside sees the end of its input" "0 " "$rc $(bytes "$T/out")"
+	# a line, text pushed out by ^D, then EOF: cat reads all three
+	nkx python3 "$T/ptyrun.py" 'line one\nrest\x04\x04' "$NOOK" run -t --rootfs "$R" -- cat
+	chk "-t, input typed ahead (a line, ^D-pushed text, EOF): cat reads it all and ends" 0 "$rc"
+	chkre "-t, input typed ahead: cat prints the line and the pushed text" 'line one.*rest' "$(tr -d '\r\n' < "$T/out")"
+	chknore "-t, input typed ahead: no NUL reaches the payload" '\^@' "$out"
+else
+	t_skip "-t with an EOF queued on the caller's terminal" "python3 is not installed"
+fi
+if command -v script >/dev/null 2>&1; then
+	nkx script -qec "'$NOOK' run -t --rootfs '$R' -- echo hi" /dev/null
+	chk "-t under script(1) with input at EOF: the output is exactly 'hi' CR LF" 'h i \r \n' "$(bytes "$T/out")"
+	nkx script -qec "'$NOOK' run -t --rootfs '$R' -- sh -c 'exit 3'" /dev/null
+	chk "-t under script(1): the payload's status passes through" 3 "$rc"
+else
+	t_skip "-t under script(1)" "script(1) is not installed"
+fi
+t_clean "terminal"
 
 t_done

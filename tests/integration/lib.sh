@@ -17,8 +17,15 @@
 #                                and show the last nook run on failure
 #   chk_error NAME STATUS REGEX  the last run failed with STATUS and one
 #                                "nook: " line on stderr matching REGEX
+#   wait_file FILE [SECONDS]     wait until FILE exists (false on timeout)
+#   wait_gone PID [SECONDS]      wait until our child PID has exited
+#   reap PID [SECONDS]           wait for a background nook; st = its status
+#   t_tagged_procs               container processes that carry this
+#                                script's $NOOK_TEST_TAG (see there)
+#   t_subids                     me, myuid, mygid and the subordinate ranges
 #
-# $NOOK is the nook binary under test; $T is a private scratch directory.
+# $NOOK is the nook binary under test; $T is a private scratch directory
+# (and $T/tmp is $TMPDIR, for nook's temporary files).
 
 : "${NOOK:?NOOK must point at the nook binary}"
 : "${NOOK_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -94,6 +101,32 @@ t_own_container_procs() {
 		printf '%s\n' "$_t_baseline" | grep -qx "$_pid" || echo "$_pid $_rest"
 	done
 }
+# Scripts that share this user with other test runs count only their own
+# containers: a script sets NOOK_TEST_TAG (exported, so nook, its helpers
+# and, where the profile keeps it, the payload inherit it) and defines
+# t_container_procs() { t_tagged_procs; }. t_other_ns_procs lists, as
+# "PID COMM", the processes of this uid whose /proc files we can read that
+# run in another user namespace, and nook's helpers (in ours).
+t_other_ns_procs() {
+	for _p in /proc/[0-9]*; do
+		[ -O "$_p" ] || continue
+		_ns=$(readlink "$_p/ns/user" 2>/dev/null) || continue
+		_comm=$(cat "$_p/comm" 2>/dev/null) || continue
+		case $_comm in
+		slirp4netns|pasta|pasta.avx2|passt|passt.avx2|nook-udprelay|fuse-overlayfs) ;;
+		*) [ "$_ns" = "$_t_myuserns" ] && continue ;;
+		esac
+		echo "${_p#/proc/} $_comm"
+	done
+	return 0
+}
+t_tagged_procs() {
+	t_other_ns_procs | while read -r _pid _comm; do
+		tr '\0' '\n' 2>/dev/null < "/proc/$_pid/environ" | grep -qx "NOOK_TEST_TAG=$NOOK_TEST_TAG" || continue
+		[ -e "/proc/$_pid" ] && echo "$_pid $_comm $(tr '\0' ' ' < "/proc/$_pid/cmdline" 2>/dev/null)"
+	done
+	return 0
+}
 t_clean() {
 	_i=0
 	while [ $_i -lt 50 ]; do
@@ -146,6 +179,56 @@ chk_error() {
 	printf '%s' "$err" | grep -Eq -- "$3" || { _ok=0; _why="$_why; stderr must match /$3/"; }
 	printf '%s' "$err" | grep -Eqi -- 'child exited' && { _ok=0; _why="$_why; bare 'child exited' message"; }
 	if [ $_ok = 1 ]; then t_ok "$1"; else t_fail "$1" "$(printf '%s\n' "${_why#; }"; _diag)"; fi
+}
+
+# ---------------------------------------------------------------- ids
+# t_subids: set me, myuid, mygid, and the subordinate ranges nook picks for
+# this user (the largest in /etc/subuid and /etc/subgid; ties: the first):
+# subuid_start subuid_count subgid_start subgid_count; have_subuid=1 when
+# there are both and newuidmap/newgidmap are installed, else 0.
+t_subids() {
+	me=$(id -un) myuid=$(id -u) mygid=$(id -g)
+	_subrange() {
+		awk -F: -v u="$me" -v id="$myuid" \
+			'($1 == u || $1 == id) && $3 + 0 > best { best = $3 + 0; s = $2 } END { if (best) print s, best }' "$1" 2>/dev/null
+	}
+	_su=$(_subrange /etc/subuid) _sg=$(_subrange /etc/subgid)
+	have_subuid=1
+	if [ -z "$_su" ] || [ -z "$_sg" ] || ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
+		have_subuid=0
+	fi
+	subuid_start=${_su% *} subuid_count=${_su#* }
+	subgid_start=${_sg% *} subgid_count=${_sg#* }
+}
+
+# ---------------------------------------------------------------- waiting
+# wait_file FILE [SECONDS]: wait until FILE exists; false on timeout
+wait_file() {
+	_w=0 _max=$((${2:-10} * 50))
+	while [ ! -e "$1" ]; do
+		[ $_w -ge $_max ] && return 1
+		sleep 0.02; _w=$((_w + 1))
+	done
+	return 0
+}
+# wait_gone PID [SECONDS]: wait until our child PID has exited (zombies
+# count as exited); false on timeout
+wait_gone() {
+	_w=0 _max=$((${2:-10} * 50))
+	while [ -e "/proc/$1" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; do
+		[ $_w -ge $_max ] && return 1
+		sleep 0.02; _w=$((_w + 1))
+	done
+	return 0
+}
+# reap PID [SECONDS]: wait for a background nook (15 s unless told); kill
+# it if it hangs. Sets st to its exit status (or "hung").
+reap() {
+	if wait_gone "$1" "${2:-15}"; then
+		wait "$1"; st=$?
+	else
+		kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; st=hung
+	fi
 }
 
 t_done() {

@@ -9,51 +9,14 @@
 
 # Other test runs share this user: t_clean counts only the processes that
 # carry this script's tag in their environment (nook, its container init,
-# slirp4netns/pasta and the UDP relay inherit it), and a private TMPDIR
+# slirp4netns/pasta and the UDP relay inherit it); lib.sh's private TMPDIR
 # holds nook's temporary directories.
-mkdir -p "$T/tmp"
-TMPDIR=$T/tmp
 NOOK_TEST_TAG=net.$$.$(date +%s)
-export TMPDIR NOOK_TEST_TAG
-t_container_procs() {
-	for _p in /proc/[0-9]*; do
-		[ -O "$_p" ] || continue
-		tr '\0' '\n' 2>/dev/null < "$_p/environ" | grep -qx "NOOK_TEST_TAG=$NOOK_TEST_TAG" || continue
-		_ns=$(readlink "$_p/ns/user" 2>/dev/null) || continue
-		_comm=$(cat "$_p/comm" 2>/dev/null)
-		case $_comm in
-		slirp4netns|pasta|pasta.avx2|passt|passt.avx2|nook-udprelay) ;;
-		*) [ "$_ns" = "$_t_myuserns" ] && continue ;;
-		esac
-		[ -e "$_p" ] && echo "${_p#/proc/} $_comm $(tr '\0' ' ' < "$_p/cmdline" 2>/dev/null)"
-	done
-	return 0
-}
+export NOOK_TEST_TAG
+t_container_procs() { t_tagged_procs; }
 
-# nkx, nk, chk, chkre, chknore and chk_error come from lib.sh
-wait_file() {
-	_w=0 _max=$((${2:-10} * 50))
-	while [ ! -e "$1" ]; do
-		[ $_w -ge $_max ] && return 1
-		sleep 0.02; _w=$((_w + 1))
-	done
-	return 0
-}
-wait_gone() {
-	_w=0 _max=$((${2:-10} * 50))
-	while [ -e "/proc/$1" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; do
-		[ $_w -ge $_max ] && return 1
-		sleep 0.02; _w=$((_w + 1))
-	done
-	return 0
-}
-reap() {
-	if wait_gone "$1" "${2:-15}"; then
-		wait "$1"; st=$?
-	else
-		kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; st=hung
-	fi
-}
+# nkx, nk, chk, chkre, chknore, chk_error, wait_file, wait_gone and reap
+# come from lib.sh
 # helper_of PID: pid of the network helper that is a child of PID (Debian's
 # pasta re-executes itself, it shows as passt.avx2)
 helper_of() { pgrep -P "$1" -x 'slirp4netns|pasta|pasta\.avx2|passt|passt\.avx2' 2>/dev/null | head -n1; }

@@ -7,47 +7,27 @@
 # source tree's profiles/ (the Makefile does that).
 . "${NOOK_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 
-mkdir -p "$T/tmp"
-TMPDIR=$T/tmp
-export TMPDIR
-
 # Other test scripts (and a podman pause process, say) may have processes
 # in other user namespaces at the same time: t_clean counts only the
 # containers and helpers that carry this script's tag in their environment
 # (nook's helpers inherit it; nk run keeps it in the payload's environment).
 NOOK_TEST_TAG=profiles.$$.$(date +%s)
 export NOOK_TEST_TAG
-t_container_procs() {
-	for _p in /proc/[0-9]*; do
-		[ -O "$_p" ] || continue
-		_ns=$(readlink "$_p/ns/user" 2>/dev/null) || continue
-		_comm=$(cat "$_p/comm" 2>/dev/null) || continue
-		case $_comm in
-		slirp4netns|pasta|pasta.avx2|fuse-overlayfs) ;;
-		*) [ "$_ns" = "$_t_myuserns" ] && continue ;;
-		esac
-		tr '\0' '\n' 2>/dev/null < "$_p/environ" | grep -qx "NOOK_TEST_TAG=$NOOK_TEST_TAG" || continue
-		[ -e "$_p" ] && echo "${_p#/proc/} $(tr '\0' ' ' < "$_p/cmdline" 2>/dev/null)"
-	done
-	return 0
-}
+t_container_procs() { t_tagged_procs; }
 : "${NOOK_PROFILE_PATH:=$NOOK_SRCDIR/profiles}"
 export NOOK_PROFILE_PATH
 
-# nk ARGS...: run nook with a time limit; sets rc, out, err. `nk run`
-# passes the tag into the payload's environment (see t_container_procs).
+# nk ARGS...: lib.sh's nk with a longer time limit; `nk run` passes the
+# tag into the payload's environment (see t_container_procs).
+: "${NK_TIMEOUT:=60}"
 nk() {
 	if [ "$1" = run ]; then
 		shift
 		set -- run --set 'process.env.keep+=["NOOK_TEST_TAG"]' "$@"
 	fi
-	timeout -k 5 "${NK_TIMEOUT:-60}" "$NOOK" "$@" >"$T/out" 2>"$T/err" </dev/null
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
+	nkx "$NOOK" "$@"
 }
-diag() { printf 'nook status %s\nstdout: %s\nstderr: %s' "$rc" "$out" "$err"; }
-# chk and chkre come from lib.sh
+# chk, chkre and _diag come from lib.sh
 
 # ---------------------------------------------------------------- nook profile
 
@@ -136,7 +116,7 @@ chkre "strict: still runs programs from /usr" "done" "$out"
 if printf '%s' "$err" | grep -q "Landlock"; then
 	t_skip "strict: Landlock forbids running programs from /tmp" "no Landlock in this kernel"
 elif printf '%s' "$out" | grep -q ran-from-tmp; then
-	t_fail "strict: Landlock forbids running programs from /tmp" "$(diag)"
+	t_fail "strict: Landlock forbids running programs from /tmp" "$(_diag)"
 else
 	t_ok "strict: Landlock forbids running programs from /tmp"
 fi

@@ -13,12 +13,6 @@ if [ ! -x "$PROBE_SRC" ]; then
 	echo "1..0 # SKIP $PROBE_SRC is not built (make check builds it)"
 	exit 0
 fi
-# nook's temporary files go under $TMPDIR: keep them apart from those of
-# other test scripts running at the same time, so t_clean sees only ours.
-mkdir -p "$T/tmp"
-TMPDIR=$T/tmp
-export TMPDIR
-
 cp "$PROBE_SRC" "$T/probe"
 chmod 755 "$T/probe"
 P=/tmp/nook-probe

@@ -8,23 +8,13 @@
 # with 125, and start nothing (the command would print "started").
 # parents/ holds profiles the corpus extends; they are not cases.
 . "$NOOK_SRCDIR/tests/integration/lib.sh"
-mkdir -p "$T/tmp"
-TMPDIR=$T/tmp
-export TMPDIR
 
 # A podman pause process or another script's container may live in another
 # user namespace already: t_clean reports only processes in other user
 # namespaces (and nook's helpers) that were not there when this started.
 _others() {
-	for _p in /proc/[0-9]*; do
-		[ -O "$_p" ] || continue
-		_ns=$(readlink "$_p/ns/user" 2>/dev/null) || continue
-		_comm=$(cat "$_p/comm" 2>/dev/null) || continue
-		case $_comm in
-		slirp4netns|pasta|pasta.avx2|fuse-overlayfs) ;;
-		*) [ "$_ns" = "$_t_myuserns" ] && continue ;;
-		esac
-		echo "${_p#/proc/}:$(cut -d' ' -f22 "$_p/stat" 2>/dev/null)"
+	t_other_ns_procs | while read -r _pid _comm; do
+		echo "$_pid:$(cut -d' ' -f22 "/proc/$_pid/stat" 2>/dev/null)"
 	done
 }
 _before=$(_others)

@@ -16,6 +16,7 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "nook/idmap.h"
+#include "nook/ownership.h"
 #include "nook/spec.h"
 #include "nook/util.h"
 #include "tap.h"
@@ -520,6 +521,156 @@ START_TEST(idmaps_resolve_uid_outside_range)
 }
 END_TEST
 
+START_TEST(idmap_covers)
+{
+	struct nook_idmap m[] = { { 0, 1001, 1 }, { 1, 100000, 65536 } };
+	ck_assert(nook_idmap_covers(m, 2, 1001));
+	ck_assert(!nook_idmap_covers(m, 2, 1000));
+	ck_assert(!nook_idmap_covers(m, 2, 1002));
+	ck_assert(!nook_idmap_covers(m, 2, 0));
+	ck_assert(!nook_idmap_covers(m, 2, 99999));
+	ck_assert(nook_idmap_covers(m, 2, 100000));
+	ck_assert(nook_idmap_covers(m, 2, 165535));
+	ck_assert(!nook_idmap_covers(m, 2, 165536));
+	ck_assert(!nook_idmap_covers(m, 0, 1001));
+	struct nook_idmap empty = { 1, 5, 0 };
+	ck_assert(!nook_idmap_covers(&empty, 1, 5));
+}
+END_TEST
+
+/* ------------------------------------------------------------ ownership */
+
+/* A tree of the caller's files, and maps that cover the caller's uid but
+ * not its gid: to ownership.c, the tree's group is not mapped. */
+static void own_setup(char *dir, struct nook_spec *s, struct nook_idmaps *m, bool gid_mapped)
+{
+	char p[512];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(p, sizeof p, "%s/etc/sub", dir);
+	ck_assert_int_eq(nook_mkdir_p(p, 0755), 0);
+	snprintf(p, sizeof p, "%s/usr", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	/* an absolute symlink resolves inside the tree, as in the container */
+	snprintf(p, sizeof p, "%s/usr/sbin", dir);
+	ck_assert_int_eq(symlink("/etc", p), 0);
+	nook_spec_init(s);
+	s->rootfs.kind = NOOK_ROOTFS_DIR;
+	s->rootfs.path = nook_strdup(dir);
+	memset(m, 0, sizeof *m);
+	m->mode = NOOK_USERNS_SUBUID;   /* no subordinate-range look-up in the advice */
+	m->uid[0] = (struct nook_idmap){ 0, getuid(), 1 };
+	m->gid[0] = (struct nook_idmap){ 0, gid_mapped ? getgid() : getgid() + 1, 1 };
+	m->n_uid = m->n_gid = 1;
+}
+
+static void own_teardown(const char *dir, struct nook_spec *s)
+{
+	char cmd[600];
+	nook_spec_free(s);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(ownership_explain)
+{
+	char dir[] = "/tmp/nookunit-own.XXXXXX", want[600];
+	struct nook_spec s;
+	struct nook_idmaps m;
+	struct nook_error err = { 0 };
+	own_setup(dir, &s, &m, false);
+
+	nook_err(&err, EOVERFLOW, "cannot create /etc/sub/x");
+	ck_assert(nook_ownership_explain(&s, &m, "/etc/sub/x", EOVERFLOW, &err));
+	snprintf(want, sizeof want, "(/etc/sub, %s/etc/sub on the host, has group %u, which the container's "
+		 "user namespace does not map: the overlay cannot copy it up", dir, (unsigned)getgid());
+	ck_assert_msg(strstr(err.msg, want), "got: %s", err.msg);
+	snprintf(want, sizeof want, "fix: chgrp -R %u %s)", (unsigned)getgid(), dir);
+	ck_assert_msg(strstr(err.msg, want), "got: %s", err.msg);
+	ck_assert_msg(strncmp(err.msg, "cannot create /etc/sub/x: ", 26) == 0, "got: %s", err.msg);
+
+	/* through the symlink: the host path is where it leads in the tree */
+	nook_errx(&err, EACCES, "x");
+	ck_assert(nook_ownership_explain(&s, &m, "/usr/sbin/sub", -EACCES, &err));
+	snprintf(want, sizeof want, "(/usr/sbin/sub, %s/etc/sub on the host, has group", dir);
+	ck_assert_msg(strstr(err.msg, want), "got: %s", err.msg);
+	ck_assert_msg(strstr(err.msg, "root inside cannot override its permissions"), "got: %s", err.msg);
+
+	/* other errors, no path, or a path under another mount say nothing */
+	nook_errx(&err, ENOENT, "x");
+	ck_assert(!nook_ownership_explain(&s, &m, "/etc/sub", ENOENT, &err));
+	ck_assert(!nook_ownership_explain(&s, &m, NULL, EOVERFLOW, &err));
+	ck_assert(!nook_ownership_explain(&s, &m, "relative", EOVERFLOW, &err));
+	ck_assert_str_eq(err.msg, "x");
+	struct nook_mount bind = { .type = NOOK_MOUNT_BIND, .source = (char *)"/", .target = (char *)"/etc" };
+	s.mounts = &bind;
+	s.n_mounts = 1;
+	ck_assert(nook_ownership_explain(&s, &m, "/etc/sub/x", EOVERFLOW, &err));
+	ck_assert_msg(strstr(err.msg, "x (/etc, "), "the deepest component in the rootfs is /etc: %s", err.msg);
+	s.mounts = NULL;
+	s.n_mounts = 0;
+
+	/* an owner that is not the caller: the tree has to be re-owned */
+	m.uid[0].outside = getuid() + 1;
+	nook_errx(&err, EOVERFLOW, "x");
+	ck_assert(nook_ownership_explain(&s, &m, "/etc", EOVERFLOW, &err));
+	snprintf(want, sizeof want, "is owned by uid %u and gid %u, which", (unsigned)getuid(), (unsigned)getgid());
+	ck_assert_msg(strstr(err.msg, want), "got: %s", err.msg);
+	snprintf(want, sizeof want, "fix: make the tree yours with sudo chown -R %u:%u %s, or unpack it again as yourself)",
+		 (unsigned)getuid(), (unsigned)getgid(), dir);
+	ck_assert_msg(strstr(err.msg, want), "got: %s", err.msg);
+	m.uid[0].outside = getuid();
+
+	/* the host's root and an empty root are not the user's trees */
+	s.rootfs.kind = NOOK_ROOTFS_HOST;
+	ck_assert(!nook_ownership_explain(&s, &m, "/etc/sub", EOVERFLOW, &err));
+	own_teardown(dir, &s);
+
+	/* every owner mapped: nothing to say */
+	char dir2[] = "/tmp/nookunit-own.XXXXXX";
+	own_setup(dir2, &s, &m, true);
+	nook_errx(&err, EOVERFLOW, "x");
+	ck_assert(!nook_ownership_explain(&s, &m, "/etc/sub/x", EOVERFLOW, &err));
+	ck_assert_str_eq(err.msg, "x");
+	own_teardown(dir2, &s);
+}
+END_TEST
+
+START_TEST(ownership_check)
+{
+	char dir[] = "/tmp/nookunit-own.XXXXXX", w[NOOK_ERR_MAX], want[600];
+	struct nook_spec s;
+	struct nook_idmaps m;
+	own_setup(dir, &s, &m, false);
+
+	ck_assert(nook_ownership_check(&s, &m, w, sizeof w));
+	snprintf(want, sizeof want, "the rootfs %s has group %u, which the container's user namespace does not map",
+		 dir, (unsigned)getgid());
+	ck_assert_msg(strstr(w, want), "got: %s", w);
+	s.rootfs.readonly = true;
+	ck_assert(!nook_ownership_check(&s, &m, w, sizeof w));
+	s.rootfs.readonly = false;
+
+	/* the same tree as an overlay's lower layer */
+	s.rootfs.kind = NOOK_ROOTFS_OVERLAY;
+	nook_strv_push(&s.rootfs.lower, dir);
+	ck_assert(nook_ownership_check(&s, &m, w, sizeof w));
+	snprintf(want, sizeof want, "the overlay's lower layer %s has group %u", dir, (unsigned)getgid());
+	ck_assert_msg(strstr(w, want), "got: %s", w);
+	ck_assert_msg(strstr(w, "Value too large for defined data type"), "got: %s", w);
+	/* the host's / as a lower layer is root's on purpose */
+	nook_strv_free(s.rootfs.lower);
+	s.rootfs.lower = NULL;
+	nook_strv_push(&s.rootfs.lower, "/");
+	ck_assert(!nook_ownership_check(&s, &m, w, sizeof w));
+	own_teardown(dir, &s);
+
+	char dir2[] = "/tmp/nookunit-own.XXXXXX";
+	own_setup(dir2, &s, &m, true);
+	ck_assert(!nook_ownership_check(&s, &m, w, sizeof w));
+	own_teardown(dir2, &s);
+}
+END_TEST
+
 /* ------------------------------------------------------------ util */
 
 START_TEST(path_absolute)
@@ -631,6 +782,17 @@ START_TEST(strings)
 	_cleanup_free_ char *z = nook_xmalloc(16);
 	for (int i = 0; i < 16; i++)
 		ck_assert_int_eq(z[i], 0);
+
+	char buf[8];
+	size_t off = 0;
+	ck_assert(nook_append(buf, sizeof buf, &off, "ab%d", 1));
+	ck_assert(nook_append(buf, sizeof buf, &off, "%s", "cd"));
+	ck_assert_str_eq(buf, "ab1cd");
+	ck_assert_uint_eq(off, 5);
+	ck_assert(!nook_append(buf, sizeof buf, &off, "xyz"));   /* needs 9 bytes */
+	ck_assert_uint_eq(off, 5);
+	ck_assert(nook_append(buf, sizeof buf, &off, "xy"));
+	ck_assert_str_eq(buf, "ab1cdxy");
 }
 END_TEST
 
@@ -812,7 +974,13 @@ int main(void)
 	tcase_add_test(ti, idmaps_resolve_explicit_maps);
 	tcase_add_test(ti, idmaps_resolve_without_newuidmap);
 	tcase_add_test(ti, idmaps_resolve_uid_outside_range);
+	tcase_add_test(ti, idmap_covers);
 	suite_add_tcase(s, ti);
+
+	TCase *to = tcase_create("ownership");
+	tcase_add_test(to, ownership_explain);
+	tcase_add_test(to, ownership_check);
+	suite_add_tcase(s, to);
 
 	TCase *tu = tcase_create("util");
 	tcase_add_test(tu, path_absolute);
