@@ -265,9 +265,18 @@ static int monitor(struct run_state *rs, struct nook_error *err)
 	if (sync_open) {
 		struct nook_msg m;
 		int passed;
-		while (recv(rs->sync_fd, &m, sizeof m, MSG_DONTWAIT | MSG_PEEK) > 0 &&
-		       nook_sync_recv_fd(rs->sync_fd, &m, &passed) > 0)
+		for (bool reset_seen = false;;) {
+			ssize_t n = recv(rs->sync_fd, &m, sizeof m, MSG_DONTWAIT | MSG_PEEK);
+			/* ECONNRESET comes once, before the queued messages (see
+			 * nook_sync_recv_fd) */
+			if (n < 0 && errno == ECONNRESET && !reset_seen) {
+				reset_seen = true;
+				continue;
+			}
+			if (n <= 0 || nook_sync_recv_fd(rs->sync_fd, &m, &passed) <= 0)
+				break;
 			handle_msg(rs, &m, passed);
+		}
 	}
 	/* what the payload wrote last is still in the pty */
 	while (rs->pty.master >= 0 && master_open && nook_pty_pump_out(&rs->pty)) {

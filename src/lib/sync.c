@@ -1,4 +1,6 @@
 /* sync.c - messages over the parent/child SOCK_SEQPACKET socketpair. */
+#include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -54,6 +56,7 @@ int nook_sync_recv(int fd, struct nook_msg *m)
 
 int nook_sync_recv_fd(int fd, struct nook_msg *m, int *passed)
 {
+	bool reset_seen = false;
 	*passed = -1;
 	for (;;) {
 		struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
@@ -68,6 +71,14 @@ int nook_sync_recv_fd(int fd, struct nook_msg *m, int *passed)
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
+		/* The peer closed its end with messages of ours still unread (the
+		 * child failed before it took the network namespace the parent
+		 * sent): the kernel reports ECONNRESET once, ahead of what the peer
+		 * sent us, which is still queued. Read on. */
+		if (r < 0 && errno == ECONNRESET && !reset_seen) {
+			reset_seen = true;
+			continue;
+		}
 		if (r < 0)
 			return -errno;
 		if (r == 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "nook/idmap.h"
 #include "nook/ownership.h"
 #include "nook/spec.h"
+#include "nook/sync.h"
 #include "nook/util.h"
 #include "tap.h"
 
@@ -942,6 +944,31 @@ START_TEST(error_messages)
 }
 END_TEST
 
+/* The child may die with a message of the parent's unread (the network
+ * namespace, when it failed before taking it). The parent must still read
+ * what the child said before it died: the kernel reports ECONNRESET once,
+ * ahead of the queued messages. */
+START_TEST(sync_reads_past_a_reset)
+{
+	int sv[2];
+	struct nook_msg m;
+	int passed = -1;
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	/* parent -> child, never read; child -> parent, then the child dies */
+	ck_assert_int_eq(nook_sync_send_fd(sv[0], NOOK_MSG_NETNS, 0, 0), 0);
+	ck_assert_int_eq(nook_sync_send(sv[1], NOOK_MSG_ERROR, 125, "what went wrong"), 0);
+	close(sv[1]);
+	ck_assert_int_eq(nook_sync_recv_fd(sv[0], &m, &passed), 1);
+	ck_assert_int_eq(m.type, NOOK_MSG_ERROR);
+	ck_assert_int_eq(m.value, 125);
+	ck_assert_str_eq(m.text, "what went wrong");
+	ck_assert_int_eq(passed, -1);
+	/* then the end */
+	ck_assert_int_eq(nook_sync_recv_fd(sv[0], &m, &passed), 0);
+	close(sv[0]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -993,6 +1020,7 @@ int main(void)
 	tcase_add_test(tu, read_write_file);
 	tcase_add_test(tu, mkdir_p);
 	tcase_add_test(tu, error_messages);
+	tcase_add_test(tu, sync_reads_past_a_reset);
 	suite_add_tcase(s, tu);
 	return nook_check_main(s);
 }
