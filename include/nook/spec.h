@@ -156,7 +156,7 @@ struct nook_spec {
 	char **masked_paths;       /* defaults + profile additions */
 	char **readonly_paths;
 	struct nook_rlimit *rlimits; size_t n_rlimits;
-	bool minimal_dev;          /* only the required device nodes */
+	bool minimal_dev;          /* only the standard device nodes (default); false: the host's /dev */
 	bool cgroup_writable;      /* /sys/fs/cgroup writable (delegated) */
 
 	/* resources (cgroup v2) */

@@ -15,6 +15,7 @@
 #include "nook/error.h"
 #include "nook/mountutil.h"
 #include "nook/rootfs.h"
+#include "nook/util.h"
 
 static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
 
@@ -27,19 +28,58 @@ static const struct { const char *name, *target; } links[] = {
 	{ "ptmx", "pts/ptmx" },
 };
 
+/* A private devpts, /dev/shm and /dev/mqueue under dev (the path of the
+ * container's /dev while the root is built). In our own tmpfs the mount
+ * points are made first; in the host's /dev (which we must not change) an
+ * instance whose directory the host lacks is left out. */
+static int private_instances(const char *dev, bool own_tmpfs, struct nook_error *err)
+{
+	static const struct { const char *dir, *type, *opts; unsigned long flags; mode_t mode; } inst[] = {
+		{ "pts", "devpts", "newinstance,ptmxmode=0666,mode=0620", MS_NOSUID | MS_NOEXEC, 0755 },
+		{ "shm", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV | MS_NOEXEC, 01777 },
+		{ "mqueue", "mqueue", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0755 },
+	};
+	char p[PATH_MAX + 16];
+	for (size_t i = 0; i < sizeof inst / sizeof *inst; i++) {
+		snprintf(p, sizeof p, "%s/%s", dev, inst[i].dir);
+		if (own_tmpfs && mkdir(p, inst[i].mode) < 0)
+			return nook_err(err, errno, "cannot create /dev/%s", inst[i].dir);
+		struct stat st;
+		if (!own_tmpfs && (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))) {
+			nook_verbose("the host's /dev has no %s directory: no private %s there", inst[i].dir, inst[i].type);
+			continue;
+		}
+		if (mount(inst[i].dir, p, inst[i].type, inst[i].flags, inst[i].opts) < 0)
+			return nook_err(err, errno, "cannot mount %s on /dev/%s", inst[i].type, inst[i].dir);
+	}
+	return 0;
+}
+
+/* security.minimal_dev: false - the host's whole /dev, recursively, nosuid
+ * and noexec, with private pts/shm/mqueue instances over the host's (the
+ * host's /dev/ptmx opens the devpts instance next to it, ours). */
+static int host_dev(int dfd, const char *dev, struct nook_error *err)
+{
+	int r = nook_bind_fd("/oldroot/dev", dfd, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		return nook_err(err, -r, "cannot bind the host's /dev (security.minimal_dev: false)");
+	return private_instances(dev, false, err);
+}
+
 int nook_devfs_setup(const struct nook_spec *s, int rootfd, const char *root, struct nook_error *err)
 {
 	char dev[PATH_MAX], p[PATH_MAX + 64];
-	(void)s;
 	_cleanup_close_ int dfd = nook_open_special_dir(rootfd, "/dev", true, 0755, err);
 	if (dfd < 0)
 		return dfd;
+	snprintf(dev, sizeof dev, "%s/dev", root);
+	if (!s->minimal_dev)
+		return host_dev(dfd, dev, err);
 	int r = nook_mount_on_fd("/oldroot/proc", "nook-dev", dfd, "tmpfs", MS_NOSUID | MS_NOEXEC,
 				 "mode=0755,size=64k");
 	if (r < 0)
 		return nook_err(err, -r, "cannot mount a tmpfs on /dev");
 	/* work with the path of the fresh tmpfs from here on */
-	snprintf(dev, sizeof dev, "%s/dev", root);
 
 	/* an empty file to mount on, then a plain bind (two syscalls each: this
 	 * is on every start's path); nosuid and noexec are set once, for the
@@ -54,21 +94,8 @@ int nook_devfs_setup(const struct nook_spec *s, int rootfd, const char *root, st
 			return nook_err(err, errno, "cannot bind /dev/%s from the host", devices[i]);
 	}
 
-	const char *dirs[] = { "pts", "shm", "mqueue" };
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof p, "%s/%s", dev, dirs[i]);
-		if (mkdir(p, i == 1 ? 01777 : 0755) < 0)
-			return nook_err(err, errno, "cannot create /dev/%s", dirs[i]);
-	}
-	snprintf(p, sizeof p, "%s/pts", dev);
-	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
-		return nook_err(err, errno, "cannot mount devpts on /dev/pts");
-	snprintf(p, sizeof p, "%s/shm", dev);
-	if (mount("shm", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777") < 0)
-		return nook_err(err, errno, "cannot mount a tmpfs on /dev/shm");
-	snprintf(p, sizeof p, "%s/mqueue", dev);
-	if (mount("mqueue", p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return nook_err(err, errno, "cannot mount mqueue on /dev/mqueue");
+	if ((r = private_instances(dev, true, err)) < 0)
+		return r;
 
 	for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
 		snprintf(p, sizeof p, "%s/%s", dev, links[i].name);

@@ -258,8 +258,7 @@ static void emit_security(struct em *m, const struct nook_spec *s)
 		}
 		map_end(m);
 	}
-	if (s->minimal_dev)
-		kv_bool(m, "minimal_dev", true);
+	kv_bool(m, "minimal_dev", s->minimal_dev);
 	kv_bool(m, "cgroup_writable", s->cgroup_writable);
 	map_end(m);
 }

@@ -24,17 +24,16 @@
 
 #define FIELD(c, row, type) ((type *)((char *)(c)->s + (row)->off))
 
-/* /dev is always the minimal set of device nodes; the host's /dev is not
- * offered (yet), so only true is accepted. */
+/* true (the default): the standard device nodes only; false: the host's
+ * /dev (devfs.c). */
 int nook_set_minimal_dev(struct kctx *c, const struct key_row *row, const struct nook_node *n)
 {
 	bool b;
+	(void)row;
 	int r = nook_get_bool(c, n, &b);
 	if (r < 0)
 		return r;
-	if (!b)
-		return nook_node_err(c->err, n, "security.minimal_dev: false is not supported by this build yet (the container's /dev is always the minimal one; use dev-bind mounts for more devices)");
-	c->s->minimal_dev = true;
+	c->s->minimal_dev = b;
 	return 0;
 }
 

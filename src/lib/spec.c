@@ -20,6 +20,7 @@ void nook_spec_init(struct nook_spec *s)
 	s->new_session = true;
 	s->die_with_parent = true;
 	s->no_new_privs = true;
+	s->minimal_dev = true;
 	s->seccomp = NOOK_SECCOMP_DEFAULT;
 	s->seccomp_default_errno = EPERM;
 	s->resources_required = true;

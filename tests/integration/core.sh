@@ -278,6 +278,22 @@ chk "/dev nodes work (zero, urandom, null, full)" "8 16 null-ok full-fails" "$(e
 nk run --rootfs "$R" -- /bin/sh -c 'exec 3<>/dev/ptmx && ls /dev/pts'
 chkre "opening /dev/ptmx creates a pty in the new devpts" '(^|[[:space:]])0($|[[:space:]])' "$out"
 
+# security.minimal_dev: false - the host's /dev, nosuid and noexec, with
+# private devpts, shm and mqueue instances on top
+nk run --rootfs "$R" --set security.minimal_dev=false -- /bin/sh -c 'ls /dev'
+chk "minimal_dev false: every name in the host's /dev is there" "$(ls /dev | sort)" "$(printf '%s\n' "$out" | sort)"
+nk run --rootfs "$R" --set security.minimal_dev=false -- /bin/sh -c "awk '\$5 == \"/dev\" { print \$6 }' /proc/self/mountinfo"
+chkre "minimal_dev false: /dev is nosuid and noexec" '(^|,)nosuid,.*noexec|noexec.*nosuid' "$out"
+nk run --rootfs "$R" --set security.minimal_dev=false -- /bin/sh -c 'exec 3<>/dev/ptmx && ls /dev/pts; echo secret > /dev/shm/nook-dev-test && echo shm-written'
+chk "minimal_dev false: /dev/ptmx opens a pty of the container's own devpts" "0 ptmx shm-written" "$(echo $out)"
+[ -e /dev/shm/nook-dev-test ] && t_fail "minimal_dev false: /dev/shm stays private" "/dev/shm/nook-dev-test appeared on the host" ||
+	t_ok "minimal_dev false: /dev/shm stays private"
+nk run --rootfs "$R" --set security.minimal_dev=false -- /bin/sh -c 'touch /dev/nook-created 2>&1 || echo refused'
+chkre "minimal_dev false: the host's /dev cannot be changed" 'refused' "$out"
+[ -e /dev/nook-created ] && t_fail "minimal_dev false: nothing created in the host's /dev" "/dev/nook-created exists" ||
+	t_ok "minimal_dev false: nothing created in the host's /dev"
+t_clean "minimal_dev false"
+
 # host-root mode: / read-only, private /tmp
 nk run -- /bin/sh -c "awk '\$5 == \"/\" { print \$6 }' /proc/self/mountinfo"
 chkre "host-root mode: / is read-only" '^ro(,|$)' "$out"

@@ -600,8 +600,19 @@ START_TEST(test_errors)
 			 "T/p.yaml:1:33: unknown capability 'NET_ADMINN' (see capabilities(7))");
 	ck_assert_str_eq(errmsg("namespaces: {user: false}\n", NULL),
 			 "T/p.yaml:1:20: nook always creates a new user namespace; it cannot be turned off");
-	ck_assert_str_eq(errmsg("security: {minimal_dev: false}\n", NULL),
-			 "T/p.yaml:1:25: security.minimal_dev: false is not supported by this build yet (the container's /dev is always the minimal one; use dev-bind mounts for more devices)");
+	ck_assert_str_eq(errmsg("security: {minimal_dev: maybe}\n", NULL),
+			 "T/p.yaml:1:25: expected true or false, got 'maybe'");
+	{
+		/* /dev is minimal unless a profile asks for the host's */
+		struct nook_spec ds;
+		struct nook_error de;
+		ck_assert_int_eq(load("hostname: a\n", NULL, &ds, &de), 0);
+		ck_assert(ds.minimal_dev);
+		nook_spec_free(&ds);
+		ck_assert_int_eq(load("security: {minimal_dev: false}\n", NULL, &ds, &de), 0);
+		ck_assert(!ds.minimal_dev);
+		nook_spec_free(&ds);
+	}
 	ck_assert_str_eq(errmsg("rootfs: {path: /r, overlay: {driver: fusee}}\n", NULL),
 			 "T/p.yaml:1:38: unknown overlay driver 'fusee' (expected 'kernel', 'fuse' or 'auto')");
 	{
