@@ -233,6 +233,26 @@ reap "$t6" 10
 no_state "after init: false"
 t_clean "init: false"
 
+# other user namespace modes and a shared network namespace
+start_bg u1 --uid 1000 --gid 1000 --rootfs "$R" -- /bin/sh -c 'touch /tmp/ready; exec sleep 30'
+u1=$bg
+start_bg s1 --userns self --network host --rootfs "$R" -- /bin/sh -c 'touch /tmp/ready; exec sleep 30'
+s1=$bg
+wait_ready u1 /tmp/ready
+wait_ready s1 /tmp/ready
+nk exec u1 id -u
+chk "exec into a container whose payload runs as uid 1000" 1000 "$out"
+nk exec s1 id -u
+chk "exec into a self-mapped container with the host's network" 0 "$rc"
+nk ps -q
+chk "ps lists both" "$(printf 's1\nu1')" "$(printf '%s\n' "$out" | sort)"
+nk stop --time 1 u1 s1
+chk "stop takes several names" "$(printf 'u1\ns1')" "$out"
+reap "$u1" 10
+reap "$s1" 10
+no_state "after uid 1000 and self mode"
+t_clean "uid 1000 and self mode"
+
 # ---------------------------------------------------------------- state directory
 # an unusable XDG_RUNTIME_DIR (not private) falls back to /tmp/nook-run-UID
 mkdir -m 0755 "$T/pub"
