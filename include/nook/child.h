@@ -9,12 +9,15 @@ struct nook_child_ctx {
 	const struct nook_spec *spec;
 	int sync_fd;                   /* child's end of the socketpair */
 	int parent_fd;                 /* parent's end, closed first thing */
+	int state_lock_fd;             /* the monitor's state lock (state.h), or -1;
+					  closed first thing */
 	struct nook_security *security; /* prepared in the parent, may be NULL */
 	int tty_slave;                 /* the payload's pty, -1 if none */
 	const struct nook_idmaps *maps; /* the id maps of the new user namespace */
 	bool write_maps;               /* self mode: the child writes them itself */
 	bool late_net;                 /* cloned without CLONE_NEWNET: the parent builds
 					  the network namespace and sends it (netns.c) */
+	bool report_payload;           /* send a pidfd of the payload (NOOK_MSG_PID) */
 	bool fuse_ok;                  /* fuse-overlayfs may serve an overlay root */
 	const char *fuse_unusable;     /* driver auto: why it may not, or NULL */
 };

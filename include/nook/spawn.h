@@ -20,3 +20,7 @@ struct nook_result {
  * payload failed); on a nook failure returns negative errno and fills err
  * (err->exit_status says 125/126/127). */
 int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_error *err);
+
+/* A wait status as podman-style exit code: the status, or 128+N for
+ * signal N. */
+int nook_exit_code_of(int wait_status);

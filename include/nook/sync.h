@@ -9,7 +9,8 @@ enum nook_msg_type {
 	NOOK_MSG_READY,       /* child -> parent: root built, payload about to start */
 	NOOK_MSG_ERROR,       /* child -> parent: setup failed, see msg/exit_status */
 	NOOK_MSG_EXIT,        /* reaper -> parent: payload wait status in value */
-	NOOK_MSG_PID,         /* reaper -> parent: payload pid (as seen by the parent) */
+	NOOK_MSG_PID,         /* reaper -> parent: a pidfd of the payload (named containers,
+	                       * for nook exec); exec's helper -> exec: the same */
 	NOOK_MSG_NETNS,       /* parent's helper -> child: the network namespace (fd) */
 	NOOK_MSG_FUSE,        /* child -> parent: /dev/fuse fd of the overlay root's FUSE
 				 mount; value: the kernel's errno that made auto fall back */

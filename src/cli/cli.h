@@ -3,4 +3,7 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
 void cli_usage(void);

@@ -33,7 +33,7 @@ static void run_usage(void)
 	       "  --seccomp MODE|FILE     default, unconfined or an OCI seccomp JSON file\n"
 	       "  --timeout D             stop the container after D (e.g. 90s, 10m)\n"
 	       "  --set KEY.PATH=VALUE    override any profile key\n"
-	       "  --name NAME             name the container\n"
+	       "  --name NAME             name the container (for nook exec, ps and stop)\n"
 	       "  --stats-json FILE       write exit status and resource usage as JSON\n"
 	       "  --verbose               explain what nook decides\n");
 }

@@ -12,6 +12,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run a command in a new rootless container" },
+	{ "exec", cmd_exec, "run a command inside a running named container" },
+	{ "ps", cmd_ps, "list the running named containers" },
+	{ "stop", cmd_stop, "stop a running named container" },
 	{ "profile", cmd_profile, "list, show (resolved) or validate profiles" },
 	{ NULL, NULL, NULL },
 };

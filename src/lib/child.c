@@ -21,6 +21,7 @@
 #include "nook/error.h"
 #include "nook/idmap.h"
 #include "nook/net.h"
+#include "nook/payload.h"
 #include "nook/pty.h"
 #include "nook/rootfs.h"
 #include "nook/security.h"
@@ -42,149 +43,10 @@ __attribute__((noreturn)) static void fail(int sync_fd, struct nook_error *err)
 	_exit(err->exit_status ? err->exit_status : NOOK_EXIT_FAILURE);
 }
 
-/* Mark every fd from 3 up close-on-exec except the ones passed on purpose. */
-static void fd_hygiene(const struct nook_spec *s)
-{
-	if (s->n_pass_fds == 0) {
-		if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-			return;
-	}
-	int max = (int)sysconf(_SC_OPEN_MAX);
-	for (int fd = 3; fd < max && fd < 65536; fd++) {
-		bool keep = false;
-		for (size_t i = 0; i < s->n_pass_fds; i++)
-			keep |= s->pass_fds[i] == fd;
-		int fl = fcntl(fd, F_GETFD);
-		if (fl < 0)
-			continue;
-		if (keep)
-			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-		else
-			fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
-	}
-}
-
-/* Neither nook nor its reaper installs handlers, so the only dispositions
- * that survive execve are the signals ignored by whoever started nook: read
- * them from /proc/self/status (one read instead of 64 sigactions). */
-static void reset_ignored_signals(void)
-{
-	char buf[2048];
-	unsigned long long ign = ~0ULL;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = '\0';
-		char *p = strstr(buf, "\nSigIgn:");
-		if (p)
-			ign = strtoull(p + 9, NULL, 16);
-	}
-	for (int sig = 1; sig < 64 && sig < _NSIG; sig++)
-		if ((ign & (1ULL << (sig - 1))) && sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-}
-
-/* execve argv[0], searching the container's PATH (not nook's) when it has
- * no slash. Returns the errno that explains the failure: ENOENT when no
- * candidate exists at all, otherwise the first other error seen; tried
- * holds the path that error came from. */
-static int exec_search(char *const *argv, char *const *envp, char *tried, size_t size)
-{
-	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	snprintf(tried, size, "%s", argv[0]);
-	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, envp);
-		return errno;
-	}
-	for (size_t i = 0; envp[i]; i++)
-		if (strncmp(envp[i], "PATH=", 5) == 0)
-			path = envp[i] + 5;
-	int saved = ENOENT;
-	char buf[PATH_MAX];
-	size_t alen = strlen(argv[0]);
-	for (const char *p = path; ; ) {
-		const char *e = strchrnul(p, ':');
-		size_t n = (size_t)(e - p);
-		if (n == 0)
-			n = 1, p = ".";
-		if (n + alen + 2 <= sizeof buf) {
-			memcpy(buf, p, n);
-			buf[n] = '/';
-			memcpy(buf + n + 1, argv[0], alen + 1);
-			execve(buf, argv, envp);
-			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES) {
-				snprintf(tried, size, "%s", buf);
-				return errno;
-			}
-			/* EACCES from a file that is there beats "not found" */
-			struct stat st;
-			if (errno == EACCES && saved == ENOENT && stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
-				saved = EACCES;
-				snprintf(tried, size, "%s", buf);
-			}
-		}
-		if (!*e)
-			break;
-		p = e + 1;
-	}
-	return saved;
-}
-
 __attribute__((noreturn)) static void exec_payload(struct nook_child_ctx *ctx, bool pid1)
 {
-	const struct nook_spec *s = ctx->spec;
 	struct nook_error err = { 0 };
-	sigset_t none;
-
-	/* the payload starts as if from a fresh login: nothing blocked, nothing
-	 * ignored (a shell's background job would otherwise ignore SIGINT) */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	reset_ignored_signals();
-
-	if ((s->new_session || ctx->tty_slave >= 0) && setsid() < 0 && !pid1)
-		nook_err(&err, errno, "setsid"), fail(ctx->sync_fd, &err);
-	if (ctx->tty_slave >= 0 && nook_pty_make_controlling(ctx->tty_slave, &err) < 0)
-		fail(ctx->sync_fd, &err);
-	if (nook_security_before_setuid(s, ctx->security, &err) < 0)
-		fail(ctx->sync_fd, &err);
-	if (setgroups(0, NULL) < 0 && errno != EPERM)
-		nook_err(&err, errno, "setgroups"), fail(ctx->sync_fd, &err);
-	if (setresgid(s->gid, s->gid, s->gid) < 0)
-		nook_err(&err, errno, "cannot switch to gid %u inside the container", (unsigned)s->gid),
-			fail(ctx->sync_fd, &err);
-	if (setresuid(s->uid, s->uid, s->uid) < 0)
-		nook_err(&err, errno, "cannot switch to uid %u inside the container", (unsigned)s->uid),
-			fail(ctx->sync_fd, &err);
-	/* credentials changed: the parent-death signal was reset; set it again */
-	if (!pid1 && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		nook_err(&err, errno, "prctl(PR_SET_PDEATHSIG)"), fail(ctx->sync_fd, &err);
-
-	const char *cwd = s->cwd ? s->cwd : "/";
-	if (chdir(cwd) < 0)
-		nook_err_at(&err, cwd, nook_err(&err, errno, "cannot change to the working directory %s", cwd)),
-			fail(ctx->sync_fd, &err);
-	char got[PATH_MAX];
-	if (!getcwd(got, sizeof got) || got[0] != '/')
-		nook_errx(&err, EPERM, "the working directory %s lies outside the container's root", cwd),
-			fail(ctx->sync_fd, &err);
-
-	fd_hygiene(s);
-	if (nook_security_apply(s, ctx->security, &err) < 0)
-		fail(ctx->sync_fd, &err);
-
-	char *const *envp = s->env ? s->env : (char *const[]){ NULL };
-	char tried[PATH_MAX];
-	int e = exec_search(s->argv, envp, tried, sizeof tried);
-	if (e == ENOENT) {
-		nook_errx(&err, e, strchr(s->argv[0], '/') ? "%s: no such file or directory" : "%s: command not found",
-			  s->argv[0]);
-		err.exit_status = NOOK_EXIT_NOT_FOUND;
-	} else {
-		nook_err_at(&err, tried, nook_err(&err, e, "cannot execute %s", s->argv[0]));
-		err.exit_status = NOOK_EXIT_CANNOT_EXEC;
-	}
+	nook_payload_exec(ctx->spec, ctx->security, ctx->tty_slave, pid1, &err);
 	fail(ctx->sync_fd, &err);
 }
 
@@ -262,6 +124,8 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	struct nook_msg msg;
 
 	close(ctx->parent_fd);
+	if (ctx->state_lock_fd >= 0)
+		close(ctx->state_lock_fd);
 	if (s->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(NOOK_EXIT_FAILURE);
 	if (ctx->write_maps && nook_idmaps_apply_self(ctx->maps, &err) < 0)
@@ -321,6 +185,15 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	}
 	if (ctx->tty_slave >= 0)
 		close(ctx->tty_slave);
+	if (ctx->report_payload) {
+		/* nook exec joins the payload: this reaper is not dumpable,
+		 * which setns() with a pidfd refuses (ptrace access check) */
+		int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (pfd >= 0) {
+			nook_sync_send_fd(ctx->sync_fd, NOOK_MSG_PID, 0, pfd);
+			close(pfd);
+		}
+	}
 	send_ready(ctx, master);
 	reaper(ctx, pid, sfd);
 }

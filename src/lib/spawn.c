@@ -33,6 +33,7 @@
 #include "nook/pty.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
+#include "nook/state.h"
 #include "nook/sync.h"
 #include "nook/util.h"
 
@@ -66,8 +67,7 @@ static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd
 	return (pid_t)syscall(SYS_clone3, &a, sizeof a);
 }
 
-/* Turn a wait status into podman-style exit codes. */
-static int exit_code_of(int st)
+int nook_exit_code_of(int st)
 {
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
@@ -136,13 +136,26 @@ struct run_state {
 	struct nook_fuseovl *fuse;     /* fuse-overlayfs for an overlay root, or NULL */
 	struct nook_error helper_err;  /* a helper the monitor started failed */
 	bool have_helper_err;
+	struct nook_state *state;      /* --name: the state entry, or NULL */
+	pid_t payload_pid;             /* with state: the payload (NOOK_MSG_PID) */
+	const char *cgroup_path;       /* the cgroup leaf, or NULL */
 };
 
 static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passed)
 {
 	switch (m->type) {
+	case NOOK_MSG_PID:
+		if (passed >= 0)
+			rs->payload_pid = nook_pidfd_pid(passed);
+		break;
 	case NOOK_MSG_READY:
 		rs->ready = true;
+		if (rs->state) {
+			struct nook_error serr = { 0 };
+			pid_t payload = rs->spec->init ? rs->payload_pid : rs->pid;
+			if (nook_state_publish(rs->state, rs->pid, payload, rs->spec, rs->cgroup_path, &serr) < 0)
+				nook_warn("%s (nook exec, ps and stop will not find it)", serr.msg);
+		}
 		/* not before: when a step fails, its error explains enough */
 		if (rs->warning[0])
 			nook_warn("%s", rs->warning);
@@ -306,17 +319,21 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 
 	if ((r = nook_spec_check(s, err)) < 0 || (r = precheck(s, err)) < 0)
 		return r;
-	if ((r = nook_idmaps_resolve(s, &maps, err)) < 0)
+	/* a named container claims its name first (state.c) */
+	if (s->name && (r = nook_state_claim(s->name, &rs.state, err)) < 0)
 		return r;
+	if ((r = nook_idmaps_resolve(s, &maps, err)) < 0)
+		goto out;
 	nook_verbose("user namespace: %s", maps.why);
 	nook_ownership_check(s, &maps, rs.warning, sizeof rs.warning);
 	if ((r = nook_security_prepare(s, &sec, err)) < 0)
-		return r;
+		goto out;
 	if ((r = nook_fuseovl_prepare(s, &fuse, err)) < 0)
 		goto out;
 	rs.fuse = fuse;
 	if ((r = nook_cgroup_setup(s, &cg, err)) < 0)
 		goto out;
+	rs.cgroup_path = cg ? nook_cgroup_path(cg) : NULL;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = nook_err(err, errno, "socketpair");
@@ -350,8 +367,10 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
 					      .tty_slave = -1,
+					      .state_lock_fd = nook_state_lock_fd(rs.state),
 					      .maps = &maps, .write_maps = maps.mode == NOOK_USERNS_SELF,
 					      .late_net = late_net,
+					      .report_payload = rs.state != NULL,
 					      .fuse_ok = fuse && !nook_fuseovl_unusable(fuse),
 					      .fuse_unusable = fuse ? nook_fuseovl_unusable(fuse) : NULL };
 		nook_child_main(&ctx);
@@ -395,10 +414,10 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	res->timed_out = rs.timed_out;
 	if (rs.got_exit_msg) {
 		res->wait_status = rs.payload_status;
-		res->exit_status = exit_code_of(rs.payload_status);
+		res->exit_status = nook_exit_code_of(rs.payload_status);
 	} else {
 		res->wait_status = rs.init_status;
-		res->exit_status = exit_code_of(rs.init_status);
+		res->exit_status = nook_exit_code_of(rs.init_status);
 	}
 	if (rs.have_helper_err) {
 		*err = rs.helper_err;
@@ -444,6 +463,7 @@ out:
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (rs.tfd >= 0)
 		close(rs.tfd);
+	nook_state_release(rs.state);
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)

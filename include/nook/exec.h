@@ -1,0 +1,25 @@
+/* exec.h - enter a running named container (`nook exec`) and stop one. */
+#pragma once
+#include <stdbool.h>
+#include "nook/error.h"
+
+struct nook_exec_opts {
+	char *const *argv;   /* the command, NULL-terminated, not empty */
+	char *const *env;    /* NAME=VALUE added to the container's environment, or NULL */
+	const char *cwd;     /* working directory inside, or NULL (the container's) */
+	bool tty;            /* a pty of its own */
+};
+
+/* Run o->argv inside the running container NAME: its namespaces (one
+ * setns() with a pidfd of its init, the user namespace first), its root,
+ * its cgroup leaf, and the payload's security envelope (payload.h). A
+ * helper process joins and forks the command so that it lives in the
+ * container's pid namespace; this process stays outside, forwards signals
+ * and relays the pty. Returns 0 with *exit_status (podman's rules), or a
+ * negative errno with err (err->exit_status 125, 126 or 127). */
+int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status,
+	      struct nook_error *err);
+
+/* (stop.c) SIGTERM the container's init, SIGKILL after timeout_s seconds,
+ * then wait until its `nook run` has cleaned up. */
+int nook_stop(const char *name, unsigned timeout_s, struct nook_error *err);

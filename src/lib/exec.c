@@ -1,0 +1,363 @@
+/* exec.c - `nook exec`: run a command inside a running named container.
+ *
+ * This process (the exec monitor) looks the container up (state.c), pins
+ * its init with a pidfd (checking the start time against pid reuse),
+ * reads back its resolved spec and prepares the same security envelope as
+ * its payload. A helper forked from here joins the container: its cgroup
+ * leaf, then setns(pidfd, user|mnt|pid|net|uts|ipc|cgroup) (the kernel
+ * installs the user namespace first; the mount namespace brings the
+ * container's root). setns(CLONE_NEWPID) only affects children, so the
+ * helper vforks the command, which runs nook_payload_exec() (payload.c).
+ * The helper hands us a pidfd of the command (for signals) and, with -t,
+ * the pty master, then reports its wait status. We stay outside every
+ * namespace, so our own /proc and files are untouched. */
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "nook/child.h"
+#include "nook/cleanup.h"
+#include "nook/exec.h"
+#include "nook/payload.h"
+#include "nook/profile.h"
+#include "nook/pty.h"
+#include "nook/security.h"
+#include "nook/spawn.h"
+#include "nook/state.h"
+#include "nook/sync.h"
+#include "nook/util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* Set NAME=VALUE in env (replacing NAME's value). */
+static void env_set(char ***env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; *env && (*env)[i]; i++) {
+		if (strncmp((*env)[i], kv, klen) == 0 && (*env)[i][klen] == '=') {
+			free((*env)[i]);
+			(*env)[i] = nook_strdup(kv);
+			return;
+		}
+	}
+	nook_strv_push(env, kv);
+}
+
+struct joiner {
+	const char *name;
+	const struct nook_spec *spec;
+	struct nook_security *sec;
+	int init_pidfd, cgroup_fd, sync_fd;
+	unsigned long flags;
+};
+
+__attribute__((noreturn)) static void joiner_fail(const struct joiner *j, struct nook_error *err)
+{
+	nook_sync_send_error(j->sync_fd, err);
+	_exit(err->exit_status ? err->exit_status : NOOK_EXIT_FAILURE);
+}
+
+/* The helper: join, fork the command, report. Never returns. */
+__attribute__((noreturn)) static void joiner_main(const struct joiner *j, pid_t parent)
+{
+	struct nook_error err = { 0 };
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(NOOK_EXIT_FAILURE);
+	prctl(PR_SET_DUMPABLE, 0);
+	if (j->cgroup_fd >= 0 && write(j->cgroup_fd, "0", 1) < 0)
+		nook_err(&err, errno, "cannot move into the cgroup of container '%s' (is its cgroup delegated to you?)", j->name),
+			joiner_fail(j, &err);
+	if (setns(j->init_pidfd, (int)j->flags) < 0) {
+		if (errno == ESRCH)
+			nook_errx(&err, ESRCH, "container '%s' has exited", j->name);
+		else
+			nook_err(&err, errno, "cannot join the namespaces of container '%s' (it must belong to you)", j->name);
+		joiner_fail(j, &err);
+	}
+	int master = -1, slave = -1;
+	if (j->spec->tty && nook_pty_open(&master, &slave, &err) < 0)
+		joiner_fail(j, &err);
+
+	/* vfork: the command borrows this address space until its execve and
+	 * fills perr if it cannot get there */
+	struct nook_error perr = { 0 };
+	volatile bool failed = false;
+	pid_t pid = vfork();
+	if (pid < 0)
+		nook_err(&err, errno, "cannot start the command in container '%s'", j->name), joiner_fail(j, &err);
+	if (pid == 0) {
+		if (master >= 0)
+			close(master);
+		nook_payload_exec(j->spec, j->sec, slave, false, &perr);
+		failed = true;
+		_exit(perr.exit_status ? perr.exit_status : NOOK_EXIT_FAILURE);
+	}
+	if (slave >= 0)
+		close(slave);
+	int st = 0;
+	if (failed) {
+		waitpid(pid, NULL, 0);
+		joiner_fail(j, &perr);
+	}
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd >= 0) {
+		nook_sync_send_fd(j->sync_fd, NOOK_MSG_PID, (int)pid, pfd);
+		close(pfd);
+	}
+	if (master >= 0) {
+		nook_sync_send_fd(j->sync_fd, NOOK_MSG_READY, 1, master);
+		close(master);
+	} else {
+		nook_sync_send(j->sync_fd, NOOK_MSG_READY, 0, NULL);
+	}
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			_exit(NOOK_EXIT_FAILURE);
+	}
+	nook_sync_send(j->sync_fd, NOOK_MSG_EXIT, st, NULL);
+	_exit(0);
+}
+
+struct exec_run {
+	int sync_fd, sfd, helper_pidfd, payload_pidfd;
+	bool helper_exited, got_exit, have_err;
+	int helper_status, payload_status;
+	struct nook_error child_err;
+	struct nook_pty_relay pty;
+};
+
+static void take_msg(struct exec_run *x, const struct nook_msg *m, int passed)
+{
+	switch (m->type) {
+	case NOOK_MSG_PID:
+		if (passed >= 0 && x->payload_pidfd < 0)
+			x->payload_pidfd = TAKE_FD(passed);
+		break;
+	case NOOK_MSG_READY:
+		if (passed >= 0 && x->pty.master < 0) {
+			fcntl(passed, F_SETFL, fcntl(passed, F_GETFL) | O_NONBLOCK);
+			nook_pty_relay_init(&x->pty, TAKE_FD(passed));
+		}
+		break;
+	case NOOK_MSG_ERROR:
+		if (!x->have_err) {
+			x->have_err = true;
+			snprintf(x->child_err.msg, sizeof x->child_err.msg, "%s", m->text);
+			x->child_err.exit_status = m->value;
+			x->child_err.code = -EINVAL;
+		}
+		break;
+	case NOOK_MSG_EXIT:
+		x->got_exit = true;
+		x->payload_status = m->value;
+		break;
+	}
+	if (passed >= 0)
+		close(passed);
+}
+
+static void relay(struct exec_run *x)
+{
+	bool sync_open = true, master_open = true;
+	while (!x->helper_exited) {
+		struct pollfd p[5];
+		bool pty = x->pty.master >= 0;
+		p[0] = (struct pollfd){ .fd = x->helper_pidfd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = x->sfd, .events = POLLIN };
+		p[2] = (struct pollfd){ .fd = sync_open ? x->sync_fd : -1, .events = POLLIN };
+		p[3] = (struct pollfd){ .fd = pty && master_open ? x->pty.master : -1, .events = POLLIN };
+		p[4] = (struct pollfd){ .fd = pty && x->pty.in_open ? 0 : -1, .events = POLLIN };
+		if (poll(p, 5, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[2].revents) {
+			struct nook_msg m;
+			int passed = -1;
+			if (nook_sync_recv_fd(x->sync_fd, &m, &passed) > 0)
+				take_msg(x, &m, passed);
+			else
+				sync_open = false;
+		}
+		if (p[3].revents && !nook_pty_pump_out(&x->pty))
+			master_open = false;
+		if (p[4].revents)
+			nook_pty_pump_in(&x->pty);
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(x->sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) {
+				if (si.ssi_signo == SIGWINCH && x->pty.master >= 0)
+					nook_pty_resize(&x->pty);
+				else if (x->payload_pidfd >= 0)
+					syscall(SYS_pidfd_send_signal, x->payload_pidfd, (int)si.ssi_signo, NULL, 0);
+			}
+		}
+		if (p[0].revents & POLLIN) {
+			siginfo_t si;
+			memset(&si, 0, sizeof si);
+			if (waitid((idtype_t)P_PIDFD, (id_t)x->helper_pidfd, &si, WEXITED) == 0) {
+				x->helper_exited = true;
+				x->helper_status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
+			}
+		}
+	}
+	/* what the helper said before it went */
+	for (bool reset_seen = false; sync_open;) {
+		struct nook_msg m;
+		int passed = -1;
+		ssize_t n = recv(x->sync_fd, &m, sizeof m, MSG_DONTWAIT | MSG_PEEK);
+		if (n < 0 && errno == ECONNRESET && !reset_seen) {
+			reset_seen = true;
+			continue;
+		}
+		if (n <= 0 || nook_sync_recv_fd(x->sync_fd, &m, &passed) <= 0)
+			break;
+		take_msg(x, &m, passed);
+	}
+	while (x->pty.master >= 0 && master_open && nook_pty_pump_out(&x->pty)) {
+		struct pollfd p = { .fd = x->pty.master, .events = POLLIN };
+		if (poll(&p, 1, 0) <= 0)
+			break;
+	}
+}
+
+int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status,
+	      struct nook_error *err)
+{
+	struct nook_state_entry e;
+	struct nook_spec spec;
+	struct nook_security *sec = NULL;
+	struct exec_run x = { .sync_fd = -1, .sfd = -1, .helper_pidfd = -1, .payload_pidfd = -1,
+			      .pty = { .master = -1 } };
+	_cleanup_close_ int init_pidfd = -1, cgroup_fd = -1;
+	int sv[2] = { -1, -1 };
+	sigset_t mask, oldmask;
+	bool blocked = false, have_spec = false;
+	int r;
+
+	*exit_status = NOOK_EXIT_FAILURE;
+	if ((r = nook_state_lookup(name, &e, err)) < 0)
+		goto out;
+	/* the payload, not the init: nook's reaper is not dumpable, and
+	 * setns() with a pidfd needs ptrace access to the target */
+	init_pidfd = nook_state_open_payload(&e);
+	if (init_pidfd < 0) {
+		r = nook_errx(err, ESRCH, "container '%s' has exited (its nook run is cleaning up)", name);
+		goto out;
+	}
+	char spec_path[4200];
+	snprintf(spec_path, sizeof spec_path, "%s/spec.yaml", e.dir);
+	if ((r = nook_profile_resolve_ex(spec_path, NULL, o->argv, NOOK_PROFILE_ALLOW_NO_COMMAND, &spec, err)) < 0) {
+		nook_err_prefix(err, "cannot read the spec of container '%s'", name);
+		goto out;
+	}
+	have_spec = true;
+	for (size_t i = 0; o->env && o->env[i]; i++)
+		env_set(&spec.env, o->env[i]);
+	if (o->cwd) {
+		free(spec.cwd);
+		spec.cwd = nook_strdup(o->cwd);
+	}
+	spec.tty = o->tty;
+	if ((r = nook_security_prepare(&spec, &sec, err)) < 0)
+		goto out;
+	if (e.cgroup[0]) {
+		char procs[4200];
+		snprintf(procs, sizeof procs, "%s/cgroup.procs", e.cgroup);
+		cgroup_fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (cgroup_fd < 0) {
+			r = nook_err(err, errno, "cannot join the cgroup %s of container '%s'", e.cgroup, name);
+			goto out;
+		}
+	}
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = nook_err(err, errno, "socketpair");
+		goto out;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	for (unsigned i = 0; i < nook_n_forwarded_signals; i++)
+		sigaddset(&mask, nook_forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	blocked = true;
+	x.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (x.sfd < 0) {
+		r = nook_err(err, errno, "signalfd");
+		goto out;
+	}
+
+	struct joiner j = { .name = name, .spec = &spec, .sec = sec, .init_pidfd = init_pidfd,
+			    .cgroup_fd = cgroup_fd, .sync_fd = sv[1],
+			    .flags = (spec.ns_flags | CLONE_NEWUSER) & ~(unsigned long)CLONE_NEWTIME };
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		r = nook_err(err, errno, "fork");
+		goto out;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		close(x.sfd);
+		joiner_main(&j, parent);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	x.sync_fd = sv[0];
+	x.helper_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (x.helper_pidfd < 0) {
+		r = nook_err(err, errno, "pidfd_open");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	relay(&x);
+
+	if (x.have_err) {
+		*err = x.child_err;
+		r = -EINVAL;
+		*exit_status = err->exit_status ? err->exit_status : NOOK_EXIT_FAILURE;
+	} else if (x.got_exit) {
+		r = 0;
+		*exit_status = nook_exit_code_of(x.payload_status);
+	} else {
+		r = nook_errx(err, EIO, "the helper that entered container '%s' died (%s %d)", name,
+			      WIFSIGNALED(x.helper_status) ? "signal" : "status",
+			      WIFSIGNALED(x.helper_status) ? WTERMSIG(x.helper_status) : WEXITSTATUS(x.helper_status));
+	}
+out:
+	if (r < 0 && err->exit_status == 0)
+		err->exit_status = NOOK_EXIT_FAILURE;
+	nook_pty_relay_done(&x.pty);
+	if (x.payload_pidfd >= 0)
+		close(x.payload_pidfd);
+	if (x.helper_pidfd >= 0)
+		close(x.helper_pidfd);
+	if (x.sfd >= 0)
+		close(x.sfd);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	nook_security_free(sec);
+	if (have_spec)
+		nook_spec_free(&spec);
+	return r;
+}
