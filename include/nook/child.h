@@ -1,5 +1,6 @@
 /* child.h - everything that runs inside the new namespaces. */
 #pragma once
+#include <signal.h>
 #include "nook/spec.h"
 
 struct nook_security;
@@ -27,4 +28,8 @@ __attribute__((noreturn)) void nook_child_main(struct nook_child_ctx *ctx);
 
 /* The signals nook forwards to the payload. */
 extern const int nook_forwarded_signals[];
+/* Block SIGCHLD and the forwarded signals (the old mask into *oldmask when
+ * not NULL) and return a signalfd for them (flags: SFD_*), or -1 with
+ * errno set. Used by nook's monitor, nook exec and the container's init. */
+int nook_forwarded_signalfd(sigset_t *oldmask, int flags);
 extern const unsigned nook_n_forwarded_signals;

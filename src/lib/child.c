@@ -37,6 +37,17 @@ extern char **environ;
 const int nook_forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 const unsigned nook_n_forwarded_signals = sizeof nook_forwarded_signals / sizeof *nook_forwarded_signals;
 
+int nook_forwarded_signalfd(sigset_t *oldmask, int flags)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	for (unsigned i = 0; i < nook_n_forwarded_signals; i++)
+		sigaddset(&mask, nook_forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &mask, oldmask);
+	return signalfd(-1, &mask, flags);
+}
+
 __attribute__((noreturn)) static void fail(int sync_fd, struct nook_error *err)
 {
 	nook_sync_send_error(sync_fd, err);
@@ -160,13 +171,7 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		exec_payload(ctx, true);
 	}
 
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	for (unsigned i = 0; i < nook_n_forwarded_signals; i++)
-		sigaddset(&mask, nook_forwarded_signals[i]);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	int sfd = nook_forwarded_signalfd(NULL, SFD_CLOEXEC);
 	if (sfd < 0)
 		nook_err(&err, errno, "signalfd"), fail(ctx->sync_fd, &err);
 

@@ -246,7 +246,7 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 			      .pty = { .master = -1 } };
 	_cleanup_close_ int init_pidfd = -1, cgroup_fd = -1;
 	int sv[2] = { -1, -1 };
-	sigset_t mask, oldmask;
+	sigset_t oldmask;
 	bool blocked = false, have_spec = false;
 	int r;
 
@@ -290,13 +290,8 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 		r = nook_err(err, errno, "socketpair");
 		goto out;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	for (unsigned i = 0; i < nook_n_forwarded_signals; i++)
-		sigaddset(&mask, nook_forwarded_signals[i]);
-	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	x.sfd = nook_forwarded_signalfd(&oldmask, SFD_CLOEXEC | SFD_NONBLOCK);
 	blocked = true;
-	x.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (x.sfd < 0) {
 		r = nook_err(err, errno, "signalfd");
 		goto out;

@@ -199,19 +199,6 @@ const char *nook_fuseovl_unusable(const struct nook_fuseovl *f)
 
 /* ---------------------------------------------------------------- the daemon */
 
-/* Append to a bounded buffer; false once it would overflow. */
-__attribute__((format(printf, 4, 5)))
-static bool append(char *buf, size_t size, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf + *off, size - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size - *off)
-		return false;
-	*off += (size_t)n;
-	return true;
-}
 
 /* In the forked helper: say what failed on stderr (the log) and exit. */
 __attribute__((noreturn, format(printf, 1, 2)))
@@ -309,10 +296,10 @@ int nook_fuseovl_start(struct nook_fuseovl *f, const struct nook_spec *s, int us
 
 	char opts[8192];
 	size_t off = 0;
-	bool ok = append(opts, sizeof opts, &off, "lowerdir=");
+	bool ok = nook_append(opts, sizeof opts, &off, "lowerdir=");
 	for (size_t i = 0; ok && rf->lower && rf->lower[i]; i++)
-		ok = append(opts, sizeof opts, &off, "%s%s", i ? ":" : "", rf->lower[i]);
-	ok = ok && append(opts, sizeof opts, &off, ",upperdir=%s,workdir=%s", upper, work);
+		ok = nook_append(opts, sizeof opts, &off, "%s%s", i ? ":" : "", rf->lower[i]);
+	ok = ok && nook_append(opts, sizeof opts, &off, ",upperdir=%s,workdir=%s", upper, work);
 	if (!ok)
 		return nook_errx(err, ENAMETOOLONG, "the overlay's layer paths are too long together (at most %zu bytes)",
 				 sizeof opts);

@@ -310,7 +310,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1,
 				.pty = { .master = -1 }, .spec = s };
 	int sv[2] = { -1, -1 };
-	sigset_t mask, oldmask;
+	sigset_t oldmask;
 	bool blocked = false;
 	int r;
 
@@ -339,13 +339,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		r = nook_err(err, errno, "socketpair");
 		goto out;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	for (unsigned i = 0; i < nook_n_forwarded_signals; i++)
-		sigaddset(&mask, nook_forwarded_signals[i]);
-	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	rs.sfd = nook_forwarded_signalfd(&oldmask, SFD_CLOEXEC | SFD_NONBLOCK);
 	blocked = true;
-	rs.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (rs.sfd < 0) {
 		r = nook_err(err, errno, "signalfd");
 		goto out;
