@@ -167,10 +167,15 @@ case $flags in
 0x*) chk "/sys/class/net/lo/flags has IFF_UP" 1 "$((flags & 1))" ;;
 *) t_fail "/sys/class/net/lo/flags has IFF_UP" "$(_diag)" ;;
 esac
+# (busybox nc gives no sign that its listener is ready: the whole exchange
+# is tried up to three times, and the listener must receive the line)
 nk run --rootfs "$R" -- /bin/sh -c '
-	timeout 10 nc -l -p 7777 > /tmp/got &
-	i=0; while [ $i -lt 100 ]; do echo hello-lo | nc -w 2 127.0.0.1 7777 2>/dev/null && break; sleep 0.05; i=$((i + 1)); done
-	wait; cat /tmp/got; rm -f /tmp/got'
+	for attempt in 1 2 3; do
+		timeout 10 nc -l -p 7777 > /tmp/got &
+		i=0; while [ $i -lt 100 ]; do echo hello-lo | nc -w 2 127.0.0.1 7777 2>/dev/null && break; sleep 0.05; i=$((i + 1)); done
+		wait; [ -s /tmp/got ] && break
+	done
+	cat /tmp/got; rm -f /tmp/got'
 chk "loopback carries TCP traffic (nc on 127.0.0.1)" "hello-lo" "$out"
 if [ -x /usr/sbin/ip ]; then
 	nk run -- /usr/sbin/ip -o link show
