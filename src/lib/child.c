@@ -45,7 +45,8 @@ int nook_forwarded_signalfd(sigset_t *oldmask, int flags)
 	for (unsigned i = 0; i < nook_n_forwarded_signals; i++)
 		sigaddset(&mask, nook_forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, &mask, oldmask);
-	return signalfd(-1, &mask, flags);
+	/* never inherited by the payload or a helper */
+	return signalfd(-1, &mask, flags | SFD_CLOEXEC);
 }
 
 __attribute__((noreturn)) static void fail(int sync_fd, struct nook_error *err)

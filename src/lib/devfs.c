@@ -62,7 +62,7 @@ static int host_dev(int dfd, const char *dev, struct nook_error *err)
 {
 	int r = nook_bind_fd("/oldroot/dev", dfd, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
 	if (r < 0)
-		return nook_err(err, -r, "cannot bind the host's /dev (security.minimal_dev: false)");
+		return nook_err(err, -r, "cannot bind the host's /dev for security.minimal_dev: false (drop that setting to get the minimal /dev)");
 	return private_instances(dev, false, err);
 }
 

@@ -45,17 +45,10 @@ bool nook_state_name_valid(const char *name)
 
 unsigned long long nook_proc_starttime(pid_t pid)
 {
-	char path[64], buf[1024];
+	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return nook_cgroup_parse_starttime(buf);
+	_cleanup_free_ char *stat = nook_read_file(path, 4096, NULL);
+	return stat ? nook_cgroup_parse_starttime(stat) : 0;
 }
 
 /* A private directory of ours: owned by us, no group/other bits, no symlink. */
@@ -421,17 +414,10 @@ int nook_state_open_payload(const struct nook_state_entry *e)
 
 pid_t nook_pidfd_pid(int pidfd)
 {
-	char path[64], buf[2048];
+	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *p = strstr(buf, "\nPid:");
+	_cleanup_free_ char *buf = nook_read_file(path, 4096, NULL);
+	char *p = buf ? strstr(buf, "\nPid:") : NULL;
 	long v = p ? strtol(p + 5, NULL, 10) : 0;
 	return v > 0 ? (pid_t)v : 0;
 }

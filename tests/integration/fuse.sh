@@ -16,29 +16,6 @@ me=$(id -un)
 myuid=$(id -u)
 mygid=$(id -g)
 
-wait_file() {
-	_w=0 _max=$((${2:-10} * 50))
-	while [ ! -e "$1" ]; do
-		[ $_w -ge $_max ] && return 1
-		sleep 0.02; _w=$((_w + 1))
-	done
-	return 0
-}
-wait_gone() {
-	_w=0 _max=$((${2:-10} * 50))
-	while [ -e "/proc/$1" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; do
-		[ $_w -ge $_max ] && return 1
-		sleep 0.02; _w=$((_w + 1))
-	done
-	return 0
-}
-reap() {
-	if wait_gone "$1" "${2:-10}"; then
-		wait "$1"; st=$?
-	else
-		kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; st=hung
-	fi
-}
 # our fuse-overlayfs daemons (children of PID), one per line
 daemons_of() { pgrep -u "$myuid" -x -P "$1" fuse-overlayfs 2>/dev/null; }
 wait_no_daemon() {
