@@ -50,7 +50,7 @@ void nook_cgroup_free(struct nook_cgroup *cg);
 void nook_cgroup_cleanup_stale(void);
 
 /* ------------------------------------------------------------------ */
-/* Pure helpers (src/lib/cgroup-parse.c), exposed for the unit tests.  */
+/* Pure helpers (src/lib/cgroup/parse.c), exposed for the unit tests.  */
 
 #define NOOK_CGROUP_INIT_LEAF "nook-init"
 #define NOOK_CGROUP_LEAF_PREFIX "nook-"

@@ -1,4 +1,4 @@
-/* fuseovl.h - the overlay root served by fuse-overlayfs (src/lib/fuseovl.c).
+/* fuseovl.h - the overlay root served by fuse-overlayfs (src/lib/fs/fuseovl.c).
  *
  * Contract with spawn/child/rootfs:
  *  - nook_fuseovl_prepare() in the parent before the clone, for an overlay

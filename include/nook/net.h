@@ -5,7 +5,7 @@
  *    anything is started: ports only with slirp/pasta, no two ports on one host port, MTU
  *    in range, a hostname usable in /etc/hosts.
  *  - nook_net_loopback_up() in the child (new netns): bring lo up
- *    (src/lib/loopback.c). Mode host: no CLONE_NEWNET, nothing to do.
+ *    (src/lib/net/loopback.c). Mode host: no CLONE_NEWNET, nothing to do.
  *    Mode none: the parent builds the namespace beside the child instead
  *    (netns.c), and the child joins it while it builds its root.
  *  - nook_net_start() in the parent after the id maps are written and before

@@ -16,7 +16,7 @@
 #include <string.h>
 #include "nook/profile.h"
 #include "nook/spec.h"
-#include "../../src/lib/profile_int.h"
+#include "../../src/lib/profile/internal.h"
 
 static FILE *devnull;
 

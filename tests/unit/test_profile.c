@@ -13,7 +13,7 @@
 #include "nook/profile.h"
 #include "nook/spec.h"
 #include "nook/util.h"
-#include "../../src/lib/profile_int.h"
+#include "../../src/lib/profile/internal.h"
 #include "args.h"
 
 #ifndef NOOK_TEST_SRCDIR

@@ -1,4 +1,4 @@
-/* cgroup-int.h - shared between cgroup-fs.c and cgroup.c; not an API. */
+/* internal.h - shared between fs.c and cgroup.c; not an API. */
 #pragma once
 #include <dirent.h>
 #include <stdbool.h>

@@ -30,7 +30,7 @@
 #include "nook/error.h"
 #include "nook/net.h"
 #include "nook/util.h"
-#include "net-helper.h"
+#include "helper.h"
 
 #define MAX_SESSIONS 256
 #define SESSION_IDLE_S 60

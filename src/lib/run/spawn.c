@@ -24,13 +24,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "nook/cgroup.h"
-#include "nook/child.h"
+#include "child.h"
 #include "nook/cleanup.h"
 #include "nook/fuseovl.h"
 #include "nook/idmap.h"
 #include "nook/net.h"
 #include "nook/ownership.h"
-#include "nook/pty.h"
+#include "pty.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
 #include "nook/state.h"

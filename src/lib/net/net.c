@@ -22,7 +22,7 @@
 #include "nook/error.h"
 #include "nook/net.h"
 #include "nook/util.h"
-#include "net-helper.h"
+#include "helper.h"
 
 #define STOP_GRACE_MS 1000
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include "nook/cleanup.h"
 #include "nook/util.h"
-#include "profile_int.h"
+#include "internal.h"
 
 static char *subpath(const char *path, const char *key)
 {

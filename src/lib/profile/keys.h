@@ -1,7 +1,7 @@
-/* profile_keys.h - the key table and its setters (profile_keys.c,
- * profile_values.c). Internal to the profile loader. */
+/* keys.h - the key table and its setters (keys.c,
+ * values.c). Internal to the profile loader. */
 #pragma once
-#include "profile_int.h"
+#include "internal.h"
 
 struct kctx {
 	struct nook_spec *s;
@@ -38,7 +38,7 @@ struct key_row {
 extern const struct key_row nook_key_table[];
 const struct key_row *nook_key_find(const char *path);
 
-/* helpers (profile_keys.c) */
+/* helpers (keys.c) */
 int nook_want_scalar(struct kctx *c, const struct nook_node *n, const char *what);
 int nook_get_bool(struct kctx *c, const struct nook_node *n, bool *out);
 int nook_get_u64(struct kctx *c, const struct nook_node *n, uint64_t min, uint64_t max, uint64_t *out);
@@ -52,7 +52,7 @@ int nook_unknown_key(struct kctx *c, const struct nook_node *key, const char *wh
 const char *nook_suggest(const char *word, const char *const *cands, size_t n);
 void nook_tbl_list(const struct nook_name_val *t, char *buf, size_t size);
 
-/* setters with a shape of their own (profile_values.c) */
+/* setters with a shape of their own (values.c) */
 int nook_set_minimal_dev(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_ignore(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_name(struct kctx *c, const struct key_row *row, const struct nook_node *n);

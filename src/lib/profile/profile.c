@@ -14,7 +14,7 @@
 #include "nook/cleanup.h"
 #include "nook/profile.h"
 #include "nook/util.h"
-#include "profile_int.h"
+#include "internal.h"
 
 #ifndef NOOK_SYSCONFDIR
 #define NOOK_SYSCONFDIR "/etc"

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/error.h"
-#include "nook/mountutil.h"
+#include "mountutil.h"
 #include "nook/rootfs.h"
 #include "nook/util.h"
 

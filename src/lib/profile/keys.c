@@ -1,7 +1,7 @@
-/* profile_keys.c - the key table: one row per profile key (path, setter,
+/* keys.c - the key table: one row per profile key (path, setter,
  * field), the generic walker that validates a merged tree against it, and
  * the typed setters that fill struct nook_spec. Custom-shaped values
- * (mounts, ports, id maps, rlimits, seccomp rules) live in profile_values.c. */
+ * (mounts, ports, id maps, rlimits, seccomp rules) live in values.c. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -15,7 +15,7 @@
 #include "nook/profile.h"
 #include "nook/security.h"
 #include "nook/util.h"
-#include "profile_keys.h"
+#include "keys.h"
 
 /* ---------------------------------------------------------------- names */
 

@@ -23,7 +23,7 @@
 #include "nook/error.h"
 #include "nook/net.h"
 #include "nook/util.h"
-#include "net-helper.h"
+#include "helper.h"
 
 extern char **environ;
 

@@ -15,7 +15,7 @@
 #include "nook/cgroup.h"
 #include "nook/cleanup.h"
 #include "nook/util.h"
-#include "cgroup-int.h"
+#include "internal.h"
 
 struct nook_cgroup {
 	char *base;         /* directory the leaf lives in */

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "nook/cleanup.h"
-#include "nook/mountutil.h"
+#include "mountutil.h"
 #include "nook/ownership.h"
 #include "nook/util.h"
 

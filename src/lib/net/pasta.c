@@ -20,7 +20,7 @@
 #include "nook/error.h"
 #include "nook/net.h"
 #include "nook/util.h"
-#include "net-helper.h"
+#include "helper.h"
 
 #define MAX_ARGS 64
 

@@ -11,7 +11,7 @@
 #include <yaml.h>
 #include "nook/profile.h"
 #include "nook/util.h"
-#include "profile_int.h"
+#include "internal.h"
 
 struct em {
 	yaml_emitter_t e;

@@ -1,4 +1,4 @@
-/* profile_values.c - setters for profile values with a shape of their own:
+/* values.c - setters for profile values with a shape of their own:
  * names, namespaces, id maps, rootfs, mounts, env, capabilities, seccomp,
  * rlimits, cpu lists, network ports; and the checks that need the whole
  * profile (nook_keys_finish). */
@@ -20,7 +20,7 @@
 #include "nook/net.h"
 #include "nook/profile.h"
 #include "nook/util.h"
-#include "profile_keys.h"
+#include "keys.h"
 
 #define FIELD(c, row, type) ((type *)((char *)(c)->s + (row)->off))
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/util.h"
-#include "profile_int.h"
+#include "internal.h"
 
 #define MAX_EXPANDED (64 * 1024)
 #define MAX_NESTING 8

@@ -15,8 +15,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "nook/error.h"
-#include "nook/payload.h"
-#include "nook/pty.h"
+#include "payload.h"
+#include "pty.h"
 #include "nook/security.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC

@@ -1,4 +1,4 @@
-/* cgroup-fs.c - finding our place in the cgroup v2 hierarchy, checking
+/* fs.c - finding our place in the cgroup v2 hierarchy, checking
  * that it is delegated and has the controllers, arranging the base for
  * our leaves (no-internal-process rule), killing and removing cgroups. */
 #include <dirent.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/util.h"
-#include "cgroup-int.h"
+#include "internal.h"
 
 /* How users can get a delegated cgroup; appended to the messages. */
 #define HOW_TO_DELEGATE \

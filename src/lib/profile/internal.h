@@ -1,6 +1,6 @@
-/* profile_int.h - internals of the profile loader, shared by its files:
+/* internal.h - internals of the profile loader, shared by its files:
  * yaml_tree.c (libyaml -> node tree), merge.c (extends, overrides),
- * vars.c (${...}), units.c (sizes, durations, cpus), profile_keys.c (the
+ * vars.c (${...}), units.c (sizes, durations, cpus), keys.c (the
  * key table and the setters), profile.c (lookup and resolve), emit.c. */
 #pragma once
 #include <stdbool.h>
@@ -80,7 +80,7 @@ int nook_vars_expand_tree(struct nook_node *root, struct nook_error *err);
 /* Expand one string; on error *why is set (static text or into whybuf). */
 char *nook_vars_expand(const char *s, char *whybuf, size_t whysize);
 
-/* profile_keys.c */
+/* keys.c */
 enum nook_key_merge { NOOK_MERGE_DEFAULT = 0, NOOK_MERGE_REPLACE };
 /* How a list at path merges (process.args replaces, others append). */
 enum nook_key_merge nook_key_merge_mode(const char *path);
@@ -93,7 +93,7 @@ int nook_keys_apply(const struct nook_node *root, struct nook_spec *s, struct no
 /* Edit distance helper for "did you mean". */
 unsigned nook_edit_distance(const char *a, const char *b);
 
-/* Name tables shared by profile_keys.c (parsing) and emit.c (printing). */
+/* Name tables shared by keys.c (parsing) and emit.c (printing). */
 struct nook_name_val {
 	const char *name;
 	int val;

@@ -7,7 +7,7 @@
 #include <yaml.h>
 #include "nook/cleanup.h"
 #include "nook/util.h"
-#include "profile_int.h"
+#include "internal.h"
 
 #define TAG_STR "tag:yaml.org,2002:str"
 

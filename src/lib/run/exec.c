@@ -24,12 +24,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "nook/child.h"
+#include "child.h"
 #include "nook/cleanup.h"
 #include "nook/exec.h"
-#include "nook/payload.h"
+#include "payload.h"
 #include "nook/profile.h"
-#include "nook/pty.h"
+#include "pty.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
 #include "nook/state.h"

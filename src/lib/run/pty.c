@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include "nook/pty.h"
+#include "pty.h"
 #include "nook/util.h"
 
 #ifndef TIOCGPTPEER

@@ -1,4 +1,4 @@
-/* cgroup-parse.c - the pure parts of cgroup handling: /proc/self/cgroup,
+/* parse.c - the pure parts of cgroup handling: /proc/self/cgroup,
  * mountinfo, controller lists, cpu.max, leaf names and keyed files. No
  * system calls here, so all of it is unit-tested. */
 #include <ctype.h>

@@ -17,12 +17,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "nook/child.h"
+#include "child.h"
 #include "nook/error.h"
 #include "nook/idmap.h"
 #include "nook/net.h"
-#include "nook/payload.h"
-#include "nook/pty.h"
+#include "payload.h"
+#include "pty.h"
 #include "nook/rootfs.h"
 #include "nook/security.h"
 #include "nook/sync.h"

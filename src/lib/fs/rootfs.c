@@ -24,7 +24,7 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "nook/fuseovl.h"
-#include "nook/mountutil.h"
+#include "mountutil.h"
 #include "nook/net.h"
 #include "nook/rootfs.h"
 #include "nook/util.h"
