@@ -59,6 +59,19 @@ test)
 		NOOK="$work/build/nook" NOOK_SRCDIR="$work" NOOK_PROFILE_PATH="$work/profiles" \
 		sh "$work/tests/integration/norange.sh" > "$work/norange.tap" 2>&1 || status=1
 	grep -E '^not ok' "$work/norange.tap" || true
+	# the tests that act as two users at once (tests/integration/asroot/):
+	# they run as root and use runuser for $NOOK_TEST_USER and for
+	# nooknorange, the "other local user" of the attacks they try
+	: > "$work/asroot.tap"
+	for t in "$work"/tests/integration/asroot/*.sh; do
+		[ -e "$t" ] || continue
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 NOOK_TEST_AS_ROOT=1 \
+			NOOK="$work/build/nook" NOOK_SRCDIR="$work" NOOK_BUILDDIR="$work/build" \
+			NOOK_PROFILE_PATH="$work/profiles" NOOK_TEST_USER="$NOOK_TEST_USER" \
+			NOOK_OTHER_USER=nooknorange \
+			sh "$t" >> "$work/asroot.tap" 2>&1 || status=1
+	done
+	grep -E '^not ok' "$work/asroot.tap" || true
 	for f in "$work"/build/test-suite.log; do
 		[ "$status" = 0 ] || sed -n '/^FAIL\|^ERROR\|^not ok/,+20p' "$f" | head -200
 	done
@@ -66,8 +79,10 @@ test)
 	p=$(sed -n 's/^# PASS: *//p' "$log"); f=$(sed -n 's/^# FAIL: *//p' "$log")
 	s=$(sed -n 's/^# SKIP: *//p' "$log"); e=$(sed -n 's/^# ERROR: *//p' "$log")
 	xp=$(sed -n 's/^# XPASS: *//p' "$log")
-	np=$(grep -c '^ok ' "$work/norange.tap" || true)
-	nf=$(grep -c '^not ok ' "$work/norange.tap" || true)
+	np=$(cat "$work/norange.tap" "$work/asroot.tap" | grep -c '^ok ' || true)
+	nf=$(cat "$work/norange.tap" "$work/asroot.tap" | grep -c '^not ok ' || true)
+	ns=$(grep -c '^ok .*# SKIP' "$work/asroot.tap" || true)
+	s=$((s + ns)); np=$((np - ns))
 	passed=$((p + np)); failed=$((f + e + xp + nf))
 	echo "${passed} passed, ${failed} failed, ${s} skipped"
 	[ "$status" = 0 ] && [ "$failed" = 0 ]
