@@ -1,7 +1,7 @@
 /* net.h - container networking: none, host, slirp4netns, pasta.
  *
  * Contract with spawn/child:
- *  - nook_net_check() from nook_spec_check(), which nook_spawn() runs before
+ *  - nook_net_check() from nook_spawn(), after nook_spec_check() and before
  *    anything is started: ports only with slirp/pasta, no two ports on one host port, MTU
  *    in range, a hostname usable in /etc/hosts.
  *  - nook_net_loopback_up() in the child (new netns): bring lo up

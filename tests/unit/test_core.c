@@ -1,6 +1,6 @@
 /* test_core.c - unit tests for the pure logic of the core launcher:
  * `nook run` argument parsing (src/cli/args.c), id map building, subordinate
- * range selection and newuidmap arguments (src/lib/run/idmap.c), path and
+ * range selection and newuidmap arguments (src/lib/security/idmap.c), path and
  * string helpers (src/lib/base/util.c) and error messages (src/lib/base/error.c). */
 #include <check.h>
 #include <errno.h>

@@ -317,7 +317,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	memset(res, 0, sizeof *res);
 	uint64_t t0 = nook_now_ns();
 
-	if ((r = nook_spec_check(s, err)) < 0 || (r = precheck(s, err)) < 0)
+	if ((r = nook_spec_check(s, err)) < 0 || (r = nook_net_check(s, err)) < 0 || (r = precheck(s, err)) < 0)
 		return r;
 	/* a named container claims its name first (state.c) */
 	if (s->name && (r = nook_state_claim(s->name, &rs.state, err)) < 0)
