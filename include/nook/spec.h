@@ -184,4 +184,6 @@ void nook_spec_free(struct nook_spec *s);
 /* Check for contradictions (e.g. ports without slirp); fills err. */
 struct nook_error;
 struct nook_mount *nook_spec_add_mount(struct nook_spec *s); /* zeroed, mode -1 */
+/* A bind of a host path (bind, ro-bind, dev-bind): the one definition. */
+bool nook_mount_is_bind(enum nook_mount_type type);
 int nook_spec_check(const struct nook_spec *s, struct nook_error *err);

@@ -42,6 +42,8 @@ int nook_write_file(const char *path, const char *data, size_t len, int flags);
 int nook_write_file_at(int dirfd, const char *path, const char *data, size_t len);
 /* Read at most max bytes; returns a NUL-terminated malloc'd buffer or NULL with errno. */
 char *nook_read_file(const char *path, size_t max, size_t *len_out);
+/* The same, path relative to dirfd (or AT_FDCWD). */
+char *nook_read_file_at(int dirfd, const char *path, size_t max, size_t *len_out);
 int nook_mkdir_p(const char *path, mode_t mode);
 /* Look a program up in PATH (or the given search path); returns malloc'd path or NULL. */
 char *nook_find_program(const char *name, const char *path_env);

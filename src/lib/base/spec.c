@@ -87,6 +87,11 @@ struct nook_mount *nook_spec_add_mount(struct nook_spec *s)
 	return m;
 }
 
+bool nook_mount_is_bind(enum nook_mount_type type)
+{
+	return type == NOOK_MOUNT_BIND || type == NOOK_MOUNT_RO_BIND || type == NOOK_MOUNT_DEV_BIND;
+}
+
 int nook_spec_check(const struct nook_spec *s, struct nook_error *err)
 {
 	if (!s->argv || !s->argv[0] || !s->argv[0][0])
@@ -98,8 +103,7 @@ int nook_spec_check(const struct nook_spec *s, struct nook_error *err)
 		if (!nook_path_is_absolute(m->target))
 			return nook_errx(err, EINVAL, "mount target '%s' is not an absolute path",
 					 m->target ? m->target : "");
-		bool needs_source = m->type == NOOK_MOUNT_BIND || m->type == NOOK_MOUNT_RO_BIND ||
-				    m->type == NOOK_MOUNT_DEV_BIND || m->type == NOOK_MOUNT_SYMLINK;
+		bool needs_source = nook_mount_is_bind(m->type) || m->type == NOOK_MOUNT_SYMLINK;
 		if (needs_source && (!m->source || !m->source[0]))
 			return nook_errx(err, EINVAL, "mount on '%s' needs a source", m->target);
 	}

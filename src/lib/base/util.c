@@ -58,6 +58,8 @@ char *nook_asprintf(const char *fmt, ...)
 bool nook_append(char *buf, size_t size, size_t *off, const char *fmt, ...)
 {
 	va_list ap;
+	if (*off >= size)
+		return false;
 	va_start(ap, fmt);
 	int n = vsnprintf(buf + *off, size - *off, fmt, ap);
 	va_end(ap);
@@ -200,7 +202,12 @@ int nook_write_file(const char *path, const char *data, size_t len, int flags)
 
 char *nook_read_file(const char *path, size_t max, size_t *len_out)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	return nook_read_file_at(AT_FDCWD, path, max, len_out);
+}
+
+char *nook_read_file_at(int dirfd, const char *path, size_t max, size_t *len_out)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return NULL;
 	size_t cap = 4096 < max ? 4096 : max, len = 0;

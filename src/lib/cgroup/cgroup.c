@@ -203,7 +203,7 @@ int nook_cgroup_setup(const struct nook_spec *s, struct nook_cgroup **out,
 
 static void read_stats(struct nook_cgroup *cg, struct nook_result *res)
 {
-	_cleanup_free_ char *cpu = cg_read(cg->leaf_fd, "cpu.stat");
+	_cleanup_free_ char *cpu = nook_read_file_at(cg->leaf_fd, "cpu.stat", CG_READ_MAX, NULL);
 	uint64_t v;
 	if (!cpu)
 		return;
@@ -212,13 +212,13 @@ static void read_stats(struct nook_cgroup *cg, struct nook_result *res)
 		res->cpu_user_us = v;
 	if (nook_cgroup_keyed_value(cpu, "system_usec", &v) == 0)
 		res->cpu_system_us = v;
-	_cleanup_free_ char *peak = cg_read(cg->leaf_fd, "memory.peak");
+	_cleanup_free_ char *peak = nook_read_file_at(cg->leaf_fd, "memory.peak", CG_READ_MAX, NULL);
 	if (peak)
 		res->memory_peak = strtoull(peak, NULL, 10);
-	_cleanup_free_ char *events = cg_read(cg->leaf_fd, "memory.events");
+	_cleanup_free_ char *events = nook_read_file_at(cg->leaf_fd, "memory.events", CG_READ_MAX, NULL);
 	if (events && nook_cgroup_keyed_value(events, "oom_kill", &v) == 0)
 		res->oom_kills = v;
-	_cleanup_free_ char *pids = cg_read(cg->leaf_fd, "pids.peak");
+	_cleanup_free_ char *pids = nook_read_file_at(cg->leaf_fd, "pids.peak", CG_READ_MAX, NULL);
 	if (pids)
 		res->pids_peak = strtoull(pids, NULL, 10);
 }

@@ -56,40 +56,6 @@ int cg_discover(struct cg_env *e, const char *what, struct nook_error *err)
 	return 0;
 }
 
-char *cg_read(int dirfd, const char *file)
-{
-	_cleanup_close_ int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return NULL;
-	size_t cap = 4096, len = 0;
-	char *buf = nook_xmalloc(cap + 1);
-	for (;;) {
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int saved = errno;
-			free(buf);
-			errno = saved;
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap) {
-			if (cap >= (1u << 24)) {
-				free(buf);
-				errno = EFBIG;
-				return NULL;
-			}
-			cap *= 2;
-			buf = nook_xrealloc(buf, cap + 1);
-		}
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
 int cg_write(int dirfd, const char *file, const char *s)
 {
 	_cleanup_close_ int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOCTTY);
@@ -110,7 +76,7 @@ static unsigned read_controllers(const char *dir, const char *file, char **raw)
 	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	_cleanup_free_ char *text = cg_read(fd, file);
+	_cleanup_free_ char *text = nook_read_file_at(fd, file, CG_READ_MAX, NULL);
 	unsigned bits = text ? nook_cgroup_parse_controllers(text) : 0;
 	if (raw && text) {
 		size_t l = strlen(text);
@@ -209,7 +175,7 @@ static int move_procs(const struct cg_env *e, int base_fd, struct nook_error *er
 {
 	_cleanup_close_ int init_fd = -1;
 	for (int round = 0; round < 16; round++) {
-		_cleanup_free_ char *procs = cg_read(base_fd, "cgroup.procs");
+		_cleanup_free_ char *procs = nook_read_file_at(base_fd, "cgroup.procs", CG_READ_MAX, NULL);
 		if (!procs)
 			return nook_err(err, errno, "cannot read %s/cgroup.procs", e->base);
 		if (!*procs)
@@ -248,7 +214,7 @@ int cg_prepare_base(const struct cg_env *e, const struct nook_spec *s, int base_
 			return r;
 		}
 	}
-	_cleanup_free_ char *ctl = cg_read(base_fd, "cgroup.subtree_control");
+	_cleanup_free_ char *ctl = nook_read_file_at(base_fd, "cgroup.subtree_control", CG_READ_MAX, NULL);
 	if (!ctl)
 		return nook_err(err, errno, "cannot read %s/cgroup.subtree_control", e->base);
 	unsigned enabled = nook_cgroup_parse_controllers(ctl);
@@ -292,7 +258,7 @@ DIR *cg_opendir(int dirfd, const char *name)
 /* SIGKILL every process in the cgroup at dirfd and its descendants. */
 static void kill_tree(int dirfd, int depth)
 {
-	_cleanup_free_ char *procs = cg_read(dirfd, "cgroup.procs");
+	_cleanup_free_ char *procs = nook_read_file_at(dirfd, "cgroup.procs", CG_READ_MAX, NULL);
 	char *save = NULL;
 	for (char *p = procs ? strtok_r(procs, "\n", &save) : NULL; p; p = strtok_r(NULL, "\n", &save)) {
 		long pid = strtol(p, NULL, 10);
@@ -316,7 +282,7 @@ static void kill_tree(int dirfd, int depth)
 
 static bool populated(int dirfd)
 {
-	_cleanup_free_ char *ev = cg_read(dirfd, "cgroup.events");
+	_cleanup_free_ char *ev = nook_read_file_at(dirfd, "cgroup.events", CG_READ_MAX, NULL);
 	uint64_t v = 0;
 	if (!ev || nook_cgroup_keyed_value(ev, "populated", &v) < 0)
 		return false; /* gone or unreadable: nothing more to wait for */

@@ -28,7 +28,8 @@ int cg_discover(struct cg_env *e, const char *what, struct nook_error *err);
 
 /* Read a small cgroup file under dir (NUL-terminated, trailing newline
  * kept); NULL with errno set on failure. */
-char *cg_read(int dirfd, const char *file);
+/* cgroup files are small; reads stop at this many bytes */
+#define CG_READ_MAX (1u << 24)
 /* Open the directory name (relative to dirfd; "." for dirfd itself) for
  * readdir; NULL with errno set on failure. */
 DIR *cg_opendir(int dirfd, const char *name);

@@ -253,8 +253,7 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 	char src[PATH_MAX];
 	struct stat st;
 	int r;
-	bool is_bind = m->type == NOOK_MOUNT_BIND || m->type == NOOK_MOUNT_RO_BIND ||
-		       m->type == NOOK_MOUNT_DEV_BIND;
+	bool is_bind = nook_mount_is_bind(m->type);
 
 	if (is_bind) {
 		if (host_path(src, sizeof src, m->source) < 0)

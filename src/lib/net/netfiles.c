@@ -4,34 +4,13 @@
  * they write into the caller's buffer and never allocate. */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "nook/net.h"
+#include "nook/util.h"
 
 #define DEFAULT_HOSTNAME "nook"
-
-/* Append to buf at *off; -ENOSPC when it does not fit. */
-static int append(char *buf, size_t size, size_t *off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int append(char *buf, size_t size, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= size)
-		return -ENOSPC;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, size - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size - *off) {
-		buf[*off] = '\0';
-		return -ENOSPC;
-	}
-	*off += (size_t)n;
-	return 0;
-}
 
 static bool user_mode_net(const struct nook_spec *s)
 {
@@ -48,8 +27,10 @@ int nook_net_resolv_conf(const struct nook_spec *s, char *buf, size_t size)
 		return -ENOSPC;
 	/* Both helpers forward DNS queries sent to this address to the host's
 	 * resolvers; nothing of the host's own file leaks in. */
-	return append(buf, size, &off, "# written by nook for network mode %s\nnameserver %s\n",
-		      s->net == NOOK_NET_SLIRP ? "slirp" : "pasta", NOOK_NET_DNS);
+	if (!nook_append(buf, size, &off, "# written by nook for network mode %s\nnameserver %s\n",
+			 s->net == NOOK_NET_SLIRP ? "slirp" : "pasta", NOOK_NET_DNS))
+		return -ENOSPC;
+	return 0;
 }
 
 static bool hostname_ok(const char *h)
@@ -66,7 +47,7 @@ int nook_net_hosts(const struct nook_spec *s, char *buf, size_t size)
 {
 	const char *host = s->hostname ? s->hostname : DEFAULT_HOSTNAME;
 	size_t off = 0;
-	int r;
+	bool fits;
 
 	/* with the host's network the host's names are the right ones */
 	if (s->net == NOOK_NET_HOST)
@@ -76,18 +57,16 @@ int nook_net_hosts(const struct nook_spec *s, char *buf, size_t size)
 	if (!hostname_ok(host))
 		return -EINVAL;
 
-	r = append(buf, size, &off,
-		   "# written by nook\n"
-		   "127.0.0.1\tlocalhost\n"
-		   "::1\tlocalhost ip6-localhost ip6-loopback\n");
-	if (r < 0)
-		return r;
-	if (user_mode_net(s)) {
-		r = append(buf, size, &off, "%s\t%s\n", NOOK_NET_GUEST_ADDR, host);
-		if (r == 0 && s->allow_host_loopback)
-			r = append(buf, size, &off, "%s\thost.nook.internal\n", NOOK_NET_GATEWAY);
-	} else {
-		r = append(buf, size, &off, "127.0.1.1\t%s\n", host);
+	fits = nook_append(buf, size, &off,
+			   "# written by nook\n"
+			   "127.0.0.1\tlocalhost\n"
+			   "::1\tlocalhost ip6-localhost ip6-loopback\n");
+	if (fits && user_mode_net(s)) {
+		fits = nook_append(buf, size, &off, "%s\t%s\n", NOOK_NET_GUEST_ADDR, host);
+		if (fits && s->allow_host_loopback)
+			fits = nook_append(buf, size, &off, "%s\thost.nook.internal\n", NOOK_NET_GATEWAY);
+	} else if (fits) {
+		fits = nook_append(buf, size, &off, "127.0.1.1\t%s\n", host);
 	}
-	return r;
+	return fits ? 0 : -ENOSPC;
 }

@@ -281,7 +281,7 @@ static int parse_mount(struct kctx *c, const struct nook_node *it, struct nook_m
 		return r;
 	m->type = type;
 	m->readonly = type == NOOK_MOUNT_RO_BIND;
-	bool bindlike = type == NOOK_MOUNT_BIND || type == NOOK_MOUNT_RO_BIND || type == NOOK_MOUNT_DEV_BIND;
+	bool bindlike = nook_mount_is_bind(type);
 	const char *tname = nook_tbl_name(nook_tbl_mount_type, type);
 
 	x = nook_map_get(it, "target");

@@ -113,7 +113,7 @@ static int precheck(const struct nook_spec *s, struct nook_error *err)
 	}
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct nook_mount *m = &s->mounts[i];
-		if (m->type != NOOK_MOUNT_BIND && m->type != NOOK_MOUNT_RO_BIND && m->type != NOOK_MOUNT_DEV_BIND)
+		if (!nook_mount_is_bind(m->type))
 			continue;
 		if (stat(m->source, &st) < 0 && !m->optional)
 			return nook_err(err, errno, "bind source %s (for %s) is not accessible", m->source, m->target);
