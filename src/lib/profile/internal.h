@@ -105,7 +105,9 @@ const char *nook_tbl_name(const struct nook_name_val *t, int val);
 /* Returns 0 and *val, or -ENOENT. */
 int nook_tbl_lookup(const struct nook_name_val *t, const char *name, int *val);
 
-/* profile.c */
+/* find.c */
+/* True if arg names a file (has a '/' or ends in .yaml), not a profile name. */
+bool nook_profile_is_file_arg(const char *arg);
 /* Find the file of a parent named in extends: of the profile self_real (a
  * realpath) in directory dir: a file name is relative to dir; a name equal
  * to the profile's own name continues the search after its directory. */
