@@ -8,13 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "nook/error.h"
-
-#ifndef MOUNT_ATTR_RDONLY
-#define MOUNT_ATTR_RDONLY 0x00000001
-#define MOUNT_ATTR_NOSUID 0x00000002
-#define MOUNT_ATTR_NODEV 0x00000004
-#define MOUNT_ATTR_NOEXEC 0x00000008
-#endif
+#include "nook/missing.h"
 
 enum nook_mkpath {
 	NOOK_MK_NONE = 0,  /* must exist */

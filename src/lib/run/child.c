@@ -27,10 +27,7 @@
 #include "nook/security.h"
 #include "nook/sync.h"
 #include "nook/util.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "nook/missing.h"
 
 extern char **environ;
 

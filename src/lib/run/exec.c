@@ -35,13 +35,7 @@
 #include "nook/state.h"
 #include "nook/sync.h"
 #include "nook/util.h"
-
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
+#include "nook/missing.h"
 
 /* Set NAME=VALUE in env (replacing NAME's value). */
 static void env_set(char ***env, const char *kv)

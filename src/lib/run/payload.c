@@ -18,10 +18,7 @@
 #include "payload.h"
 #include "pty.h"
 #include "nook/security.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "nook/missing.h"
 
 /* Mark every fd from 3 up close-on-exec except the ones passed on purpose. */
 static void fd_hygiene(const struct nook_spec *s)

@@ -7,10 +7,7 @@
 #include <unistd.h>
 #include "pty.h"
 #include "nook/util.h"
-
-#ifndef TIOCGPTPEER
-#define TIOCGPTPEER _IO('T', 0x41)
-#endif
+#include "nook/missing.h"
 
 int nook_pty_open(int *master, int *slave, struct nook_error *err)
 {

@@ -36,13 +36,7 @@
 #include "nook/state.h"
 #include "nook/sync.h"
 #include "nook/util.h"
-
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
+#include "nook/missing.h"
 
 #define KILL_GRACE_MS 2000
 

@@ -24,10 +24,7 @@
 #include "nook/security.h"
 #include "nook/cleanup.h"
 #include "nook/util.h"
-
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
+#include "nook/missing.h"
 
 const char *const nook_default_masked_paths[] = {
 	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
