@@ -28,6 +28,9 @@
 #
 # Environment:
 #   NOOK        the nook binary (default: nook in PATH)
+#   NOOK_BASELINE  another nook binary (an older build) to time in the same
+#               run: adds base-default and h-base (as (5) and h-nook) and
+#               the ratios of the two builds, to show a change is not slower
 #   NOOK_PROFILE_PATH  where nook finds its profiles (default: the source
 #               tree's profiles/, for a nook that is not installed)
 #   RUNS        timed runs per candidate (default 200); WARMUP (default 10)
@@ -44,7 +47,7 @@ BENCH_USER=${BENCH_USER:-nooktest}
 
 if [ "$(id -u)" = 0 ]; then
 	nook=${NOOK:-$(command -v nook || true)}
-	exec runuser -u "$BENCH_USER" -- env NOOK="$nook" RUNS="${RUNS:-}" WARMUP="${WARMUP:-}" \
+	exec runuser -u "$BENCH_USER" -- env NOOK="$nook" NOOK_BASELINE="${NOOK_BASELINE:-}" RUNS="${RUNS:-}" WARMUP="${WARMUP:-}" \
 		ROOTFS="${ROOTFS:-}" BENCH_DIR="${BENCH_DIR:-}" PODMAN="${PODMAN:-}" SEED="${SEED:-}" \
 		CC="${CC:-}" NOOK_PROFILE_PATH="${NOOK_PROFILE_PATH:-}" PATH="$PATH" sh "$here/start-latency.sh" "$@"
 fi
@@ -130,6 +133,10 @@ set -- "$@" nook-default-auto "$NOOK" run --rootfs "$ROOTFS" -- true ';'
 command -v bwrap >/dev/null 2>&1 &&
 	set -- "$@" h-bwrap bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --proc /proc --dev /dev --tmpfs /tmp true ';'
 set -- "$@" h-nook "$NOOK" run -- true ';'
+if [ -n "${NOOK_BASELINE:-}" ]; then
+	set -- "$@" base-default "$NOOK_BASELINE" run --userns self --rootfs "$ROOTFS" -- true ';'
+	set -- "$@" h-base "$NOOK_BASELINE" run -- true ';'
+fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$W/benchrun" -R -n "$RUNS" -w "$WARMUP" -s "$SEED" -e "$W" "$@" >"$W/results" 2>"$W/orphans"
@@ -171,7 +178,7 @@ echo "envelope-off flags accepted for (3)/(4): ${off_flags:-none}"
 [ -n "$podman_why" ] && echo "podman: $podman_why"
 echo
 printf '%-16s %10s %10s %10s %10s %6s %12s\n' candidate median_ms p10_ms p90_ms cpu_ms fails maxrss_KiB
-for n in floor bwrap nook-self nook-subuid nook-default nook-default-auto podman h-bwrap h-nook; do
+for n in floor bwrap nook-self nook-subuid nook-default nook-default-auto podman h-bwrap h-nook base-default h-base; do
 	m=$(field "$n" median_ms)
 	[ -n "$m" ] || continue
 	printf '%-16s %10s %10s %10s %10s %6s %12s\n' "$n" "$m" "$(field "$n" p10_ms)" "$(field "$n" p90_ms)" \
@@ -198,6 +205,10 @@ echo "  nook-default/floor (5)/(1) = $r51"
 echo "  nook-default/podman (5)/(6) = $r56"
 echo "  nook-default-auto/podman (5a)/(6) = $r5a6   (both map a subordinate range)"
 echo "  h-nook/h-bwrap = $(ratio "$(field h-nook median_ms)" "$(field h-bwrap median_ms)")   (nook run -- true, the default profile, against bwrap with the host's / read-only)"
+if [ -n "${NOOK_BASELINE:-}" ]; then
+	echo "  nook-default/base-default = $(ratio "$f5" "$(field base-default median_ms)")   (this build against NOOK_BASELINE=$NOOK_BASELINE, same flags)"
+	echo "  h-nook/h-base = $(ratio "$(field h-nook median_ms)" "$(field h-base median_ms)")   (nook run -- true, this build against the baseline)"
+fi
 echo "nook's own peak RSS (VmHWM at exit, max of 20 runs): self $(hwm_max self) KiB, subuid $(hwm_max subuid) KiB, default $(hwm_max default) KiB, default-auto $(hwm_max auto) KiB"
 echo "fds nook opened and still holds at exit (0 expected): self $(fds_max self), subuid $(fds_max subuid), default $(fds_max default), default-auto $(fds_max auto)"
 echo
