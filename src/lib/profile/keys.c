@@ -561,11 +561,14 @@ bool nook_key_is_freemap(const char *path)
 	return r && (r->flags & K_FREEMAP);
 }
 
-/* The keys directly below section prefix ("" = top level), deduplicated. */
-static size_t child_keys(const char *prefix, const char **out, size_t max)
+#define KEY_SEG_MAX 40
+
+/* The keys directly below section prefix ("" = top level), deduplicated:
+ * out[i] points into names[i] (both of max entries, given by the caller)
+ * or at a constant. */
+static size_t child_keys(const char *prefix, char (*names)[KEY_SEG_MAX], const char **out, size_t max)
 {
 	size_t n = 0, plen = strlen(prefix);
-	static char names[128][40];
 	for (const struct key_row *r = nook_key_table; r->path; r++) {
 		const char *rest;
 		if (plen == 0)
@@ -575,7 +578,7 @@ static size_t child_keys(const char *prefix, const char **out, size_t max)
 		else
 			continue;
 		size_t seg = strcspn(rest, ".");
-		if (seg == 0 || seg >= sizeof names[0])
+		if (seg == 0 || seg >= KEY_SEG_MAX)
 			continue;
 		bool dup = false;
 		for (size_t i = 0; i < n; i++)
@@ -617,8 +620,9 @@ static int walk(struct kctx *c, const struct nook_node *map, const char *prefix)
 						     path, kind_name(val));
 			r = walk(c, val, path);
 		} else {
+			char names[128][KEY_SEG_MAX];
 			const char *cands[128];
-			size_t n = child_keys(prefix, cands, 128);
+			size_t n = child_keys(prefix, names, cands, 128);
 			return nook_unknown_key(c, key, prefix, cands, n);
 		}
 		if (r < 0)
