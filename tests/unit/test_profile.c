@@ -10,6 +10,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include "tap.h"
+#include "nook/cleanup.h"
+#include "nook/net.h"
 #include "nook/profile.h"
 #include "nook/spec.h"
 #include "nook/util.h"
@@ -751,6 +753,96 @@ START_TEST(test_suggest)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- one rule each */
+
+/* "a b\n" as a YAML double-quoted scalar */
+static char *yaml_quoted(const char *v)
+{
+	char *out = nook_xmalloc(strlen(v) * 4 + 3), *q = out;
+	*q++ = '"';
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\') {
+			*q++ = '\\';
+			*q++ = *v;
+		} else if ((unsigned char)*v < 0x20) {
+			q += sprintf(q, "\\x%02x", (unsigned char)*v);
+		} else {
+			*q++ = *v;
+		}
+	}
+	*q++ = '"';
+	*q = 0;
+	return out;
+}
+
+/* The profile loader, the spec check and the /etc/hosts writer take the
+ * same hostnames: one rule, nook_hostname_valid(). */
+START_TEST(test_hostname_rule)
+{
+	static const struct { const char *name; bool ok; } cases[] = {
+		{ "box", true }, { "a.b-c", true }, { "A9", true }, { "x", true },
+		{ "a234567890123456789012345678901234567890123456789012345678901234", true },
+		{ "a2345678901234567890123456789012345678901234567890123456789012345", false },
+		{ "", false }, { "-x", false }, { ".x", false }, { "a_b", false }, { "a b", false },
+		{ "a#b", false }, { "a\tb", false }, { "evil\n1.2.3.4", false }, { "caf\xc3\xa9", false },
+	};
+	char buf[512];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *h = cases[i].name;
+		bool ok = cases[i].ok;
+		ck_assert_msg(nook_hostname_valid(h) == ok, "nook_hostname_valid('%s')", h);
+
+		_cleanup_free_ char *q = yaml_quoted(h);
+		_cleanup_free_ char *yaml = nook_asprintf("hostname: %s\n", q);
+		struct nook_spec s;
+		struct nook_error e;
+		int r = load(yaml, NULL, &s, &e);
+		ck_assert_msg((r == 0) == ok, "profile with hostname '%s': %d %s", h, r, e.msg);
+		if (r == 0)
+			nook_spec_free(&s);
+		else
+			ck_assert_msg(strstr(e.msg, "invalid hostname"), "%s", e.msg);
+
+		nook_spec_init(&s);
+		s.hostname = (char *)h;
+		memset(&e, 0, sizeof e);
+		r = nook_net_check(&s, &e);
+		ck_assert_msg((r == 0) == ok, "nook_net_check with hostname '%s': %d %s", h, r, e.msg);
+		r = nook_net_hosts(&s, buf, sizeof buf);
+		ck_assert_msg((r != -EINVAL) == ok, "nook_net_hosts with hostname '%s': %d", h, r);
+	}
+}
+END_TEST
+
+/* "ports need slirp or pasta": the profile loader and the spec check agree
+ * in every network mode. */
+START_TEST(test_ports_rule)
+{
+	for (const struct nook_name_val *t = nook_tbl_net_mode; t->name; t++) {
+		bool ok = t->val == NOOK_NET_SLIRP || t->val == NOOK_NET_PASTA;
+		_cleanup_free_ char *yaml = nook_asprintf("network: {mode: %s, ports: [\"8080:80\"]}\n", t->name);
+		struct nook_spec s;
+		struct nook_error e;
+		int r = load(yaml, NULL, &s, &e);
+		ck_assert_msg((r == 0) == ok, "profile with ports in mode %s: %d %s", t->name, r, e.msg);
+		if (r == 0)
+			nook_spec_free(&s);
+		else
+			ck_assert_msg(strstr(e.msg, "network.ports need network.mode slirp or pasta"), "%s", e.msg);
+
+		struct nook_port port = { .host_addr = (char *)"127.0.0.1", .host_port = 8080, .container_port = 80 };
+		nook_spec_init(&s);
+		s.net = t->val;
+		s.ports = &port;
+		s.n_ports = 1;
+		memset(&e, 0, sizeof e);
+		r = nook_net_check(&s, &e);
+		ck_assert_msg((r == 0) == ok, "nook_net_check with ports in mode %s: %d %s", t->name, r, e.msg);
+		ck_assert(nook_net_ports_ok(&s) == ok);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("profile");
@@ -771,6 +863,8 @@ int main(void)
 	tcase_add_test(tc, test_extends);
 	tcase_add_test(tc, test_emit_round_trip);
 	tcase_add_test(tc, test_suggest);
+	tcase_add_test(tc, test_hostname_rule);
+	tcase_add_test(tc, test_ports_rule);
 	suite_add_tcase(s, tc);
 	return nook_check_main(s);
 }

@@ -2,7 +2,6 @@
  *
  * Pure functions of the spec, called in the child while the root is built:
  * they write into the caller's buffer and never allocate. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,16 +32,11 @@ static int append(char *buf, size_t size, size_t *off, const char *fmt, ...)
 	return 0;
 }
 
-static bool user_mode_net(const struct nook_spec *s)
-{
-	return s->net == NOOK_NET_SLIRP || s->net == NOOK_NET_PASTA;
-}
-
 int nook_net_resolv_conf(const struct nook_spec *s, char *buf, size_t size)
 {
 	size_t off = 0;
 
-	if (!user_mode_net(s))
+	if (!nook_net_user_mode(s->net))
 		return -ENOENT;
 	if (!buf || size == 0)
 		return -ENOSPC;
@@ -50,16 +44,6 @@ int nook_net_resolv_conf(const struct nook_spec *s, char *buf, size_t size)
 	 * resolvers; nothing of the host's own file leaks in. */
 	return append(buf, size, &off, "# written by nook for network mode %s\nnameserver %s\n",
 		      s->net == NOOK_NET_SLIRP ? "slirp" : "pasta", NOOK_NET_DNS);
-}
-
-static bool hostname_ok(const char *h)
-{
-	if (!*h)
-		return false;
-	for (; *h; h++)
-		if (isspace((unsigned char)*h) || iscntrl((unsigned char)*h) || *h == '#')
-			return false;
-	return true;
 }
 
 int nook_net_hosts(const struct nook_spec *s, char *buf, size_t size)
@@ -73,7 +57,7 @@ int nook_net_hosts(const struct nook_spec *s, char *buf, size_t size)
 		return -ENOENT;
 	if (!buf || size == 0)
 		return -ENOSPC;
-	if (!hostname_ok(host))
+	if (!nook_hostname_valid(host))
 		return -EINVAL;
 
 	r = append(buf, size, &off,
@@ -82,7 +66,7 @@ int nook_net_hosts(const struct nook_spec *s, char *buf, size_t size)
 		   "::1\tlocalhost ip6-localhost ip6-loopback\n");
 	if (r < 0)
 		return r;
-	if (user_mode_net(s)) {
+	if (nook_net_user_mode(s->net)) {
 		r = append(buf, size, &off, "%s\t%s\n", NOOK_NET_GUEST_ADDR, host);
 		if (r == 0 && s->allow_host_loopback)
 			r = append(buf, size, &off, "%s\thost.nook.internal\n", NOOK_NET_GATEWAY);
