@@ -475,7 +475,7 @@ const struct key_row nook_key_table[] = {
 
 	{ "mounts", nook_set_mounts, nook_emit_mounts, 0, NULL, 0 },
 
-	{ "process.args", set_strlist, nook_emit_strv, OFF(argv), NULL, K_REPLACE },
+	{ "process.args", set_strlist, nook_emit_strv_set, OFF(argv), NULL, K_REPLACE },
 	{ "process.env.clear", nook_set_env, nook_emit_env, 0, NULL, 0 },
 	{ "process.env.keep", nook_set_env, nook_emit_env, 0, NULL, 0 },
 	{ "process.env.set", nook_set_env, nook_emit_env, 0, NULL, K_FREEMAP },

@@ -881,8 +881,12 @@ int nook_keys_finish(struct kctx *c)
 			return nook_node_err(c->err, c->rootfs_kind_node, "rootfs kind 'dir' needs rootfs.path");
 		break;
 	case NOOK_ROOTFS_OVERLAY:
-		if (rf->path)
+		/* the path is the bottom layer; the spec keeps it there only */
+		if (rf->path) {
 			nook_strv_push(&rf->lower, rf->path);
+			free(rf->path);
+			rf->path = NULL;
+		}
 		if (!rf->lower)
 			return nook_node_err(c->err, c->rootfs_kind_node, "an overlay rootfs needs rootfs.path or rootfs.overlay.lower");
 		if (rf->work && !rf->upper)
