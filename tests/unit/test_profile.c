@@ -923,6 +923,73 @@ START_TEST(test_every_key_round_trip)
 }
 END_TEST
 
+/* The keys nook-profile(5) documents. In its KEYS section a line that
+ * starts (after tabs) with "*TERM*[, *TERM*...]:" defines keys by their
+ * full path; an indented term without a dot is a field of a value (a
+ * mount's *type*), not a key. */
+static size_t man_keys(const char *text, char **out, size_t max)
+{
+	size_t n = 0;
+	bool in_keys = false;
+	for (const char *line = text; *line; line = strchrnul(line, '\n'), line += *line == '\n') {
+		size_t len = strcspn(line, "\n");
+		if (line[0] == '#' && line[1] == ' ') {
+			in_keys = len == 6 && strncmp(line, "# KEYS", 6) == 0;
+			continue;
+		}
+		if (!in_keys)
+			continue;
+		const char *p = line, *end = line + len;
+		bool indented = *p == '\t';
+		while (p < end && *p == '\t')
+			p++;
+		char *terms[16];
+		size_t nt = 0;
+		while (p < end && *p == '*' && nt < 16) {
+			const char *q = memchr(p + 1, '*', (size_t)(end - p - 1));
+			if (!q)
+				break;
+			terms[nt++] = strndup(p + 1, (size_t)(q - p - 1));
+			p = q + 1;
+			if (end - p > 2 && p[0] == ',' && p[1] == ' ' && p[2] == '*')
+				p += 2;
+			else
+				break;
+		}
+		bool defines = p < end && *p == ':';
+		for (size_t i = 0; i < nt; i++) {
+			if (defines && (strchr(terms[i], '.') || !indented) && n < max)
+				out[n++] = terms[i];
+			else
+				free(terms[i]);
+		}
+	}
+	return n;
+}
+
+/* nook-profile(5) documents every key of the table, and no other. */
+START_TEST(test_man_page_keys)
+{
+	const char *path = NOOK_TEST_SRCDIR "/contrib/man/nook-profile.5.scd";
+	_cleanup_free_ char *text = nook_read_file(path, 1 << 20, NULL);
+	ck_assert_msg(text, "cannot read %s", path);
+	char *doc[256];
+	size_t n = man_keys(text, doc, 256);
+	ck_assert_msg(n > 40, "found only %zu keys in the KEYS section of %s", n, path);
+	for (const struct key_row *r = nook_key_table; r->path; r++) {
+		bool found = false;
+		for (size_t i = 0; i < n; i++)
+			found |= strcmp(doc[i], r->path) == 0;
+		ck_assert_msg(found, "%s does not document the key %s (add a line '*%s*: ...' to its KEYS section)",
+			      path, r->path, r->path);
+	}
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(nook_key_find(doc[i]), "%s documents a key '%s' that nook does not know", path, doc[i]);
+		free(doc[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_suggest)
 {
 	ck_assert_uint_eq(nook_edit_distance("hostname", "hostname"), 0);
@@ -1046,6 +1113,7 @@ int main(void)
 	tcase_add_test(tc, test_emit_round_trip);
 	tcase_add_test(tc, test_table_emitters);
 	tcase_add_test(tc, test_every_key_round_trip);
+	tcase_add_test(tc, test_man_page_keys);
 	tcase_add_test(tc, test_suggest);
 	tcase_add_test(tc, test_hostname_rule);
 	tcase_add_test(tc, test_ports_rule);

@@ -1,7 +1,13 @@
 /* keys.c - the key table: one row per profile key (path, setter,
- * field), the generic walker that validates a merged tree against it, and
- * the typed setters that fill struct nook_spec. Custom-shaped values
- * (mounts, ports, id maps, rlimits, seccomp rules) live in values.c. */
+ * emitter, field), the generic walker that validates a merged tree against
+ * it, and the typed setters that fill struct nook_spec. Custom-shaped
+ * values (mounts, ports, id maps, rlimits, seccomp rules) live in values.c,
+ * the emitters in emit.c.
+ *
+ * A new key is a row here, a field in struct nook_spec, a line in the KEYS
+ * section of nook-profile(5) and a sample in tests/unit/test_profile.c;
+ * the unit tests fail until each is there (and until the emitted spec
+ * reads back as the same spec). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
