@@ -78,6 +78,13 @@ int nook_net_hosts(const struct nook_spec *s, char *buf, size_t size);
 int nook_port_parse(const char *spec, struct nook_port *out, char *errbuf, size_t errlen);
 /* "127.0.0.1:8080->80/tcp" */
 int nook_port_format(const struct nook_port *p, char *buf, size_t size);
+/* slirp and pasta, the user-mode networks: the only modes that publish
+ * ports and let the container reach the host's loopback. */
+bool nook_net_user_mode(enum nook_net_mode m);
+/* The rule "ports need slirp or pasta", kept here only: false when s
+ * publishes ports in another mode. The profile loader reports it with the
+ * file position, nook_net_check() for any other spec. */
+bool nook_net_ports_ok(const struct nook_spec *s);
 /* Spec-level checks (see above). */
 int nook_net_check(const struct nook_spec *s, struct nook_error *err);
 /* Explain why host_addr:host_port cannot be bound, by trying it: fills err

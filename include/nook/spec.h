@@ -179,6 +179,13 @@ struct nook_spec {
 	int verbose;
 };
 
+/* The hostname rule, kept here only: 1-64 letters, digits, '-' and '.',
+ * not starting with '-' or '.' (so it is also one word in /etc/hosts).
+ * Checked by the profile loader (with the file position), the spec check
+ * and the /etc/hosts writer. */
+#define NOOK_HOSTNAME_RULE "1-64 letters, digits, '-' and '.'"
+bool nook_hostname_valid(const char *h);
+
 void nook_spec_init(struct nook_spec *s);   /* fill defaults */
 void nook_spec_free(struct nook_spec *s);
 /* Check for contradictions (e.g. ports without slirp); fills err. */

@@ -10,10 +10,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include "tap.h"
+#include "nook/cleanup.h"
+#include "nook/net.h"
 #include "nook/profile.h"
 #include "nook/spec.h"
 #include "nook/util.h"
-#include "../../src/lib/profile/internal.h"
+#include "../../src/lib/profile/keys.h"
+#include "spec_equal.h"
 #include "args.h"
 
 #ifndef NOOK_TEST_SRCDIR
@@ -704,23 +707,32 @@ static char *emit(const struct nook_spec *s)
 	return buf;
 }
 
+/* parse -> emit -> parse: the two specs must be equal in every field (nook
+ * exec re-reads the emitted spec of a running container). */
+static void round_trip_spec(const char *what, const struct nook_spec *a)
+{
+	struct nook_spec b;
+	struct nook_error e = { 0 };
+	char why[128];
+	char *y = emit(a);
+	char *p = write_tmp("rt.yaml", y);
+	int r = nook_profile_resolve_ex(p, NULL, NULL, NOOK_PROFILE_ALLOW_NO_COMMAND, &b, &e);
+	ck_assert_msg(r == 0, "%s: the emitted spec does not parse: %s\n%s", what, e.msg, y);
+	const char *d = nook_test_spec_diff(a, &b, why, sizeof why);
+	ck_assert_msg(!d, "%s: %s differs after parse -> emit -> parse; emitted:\n%s", what, d, y);
+	free(y);
+	free(p);
+	nook_spec_free(&b);
+}
+
 static void round_trip(const char *arg)
 {
-	struct nook_spec a, b;
+	struct nook_spec a;
 	struct nook_error e = { 0 };
 	int r = nook_profile_resolve_ex(arg, NULL, NULL, NOOK_PROFILE_ALLOW_NO_COMMAND, &a, &e);
 	ck_assert_msg(r == 0, "%s: %s", arg, e.msg);
-	char *y1 = emit(&a);
-	char *p = write_tmp("rt.yaml", y1);
-	r = nook_profile_resolve_ex(p, NULL, NULL, NOOK_PROFILE_ALLOW_NO_COMMAND, &b, &e);
-	ck_assert_msg(r == 0, "%s re-read: %s\n%s", arg, e.msg, y1);
-	char *y2 = emit(&b);
-	ck_assert_str_eq(y1, y2);
-	free(y1);
-	free(y2);
-	free(p);
+	round_trip_spec(arg, &a);
 	nook_spec_free(&a);
-	nook_spec_free(&b);
 }
 
 START_TEST(test_emit_round_trip)
@@ -739,6 +751,245 @@ START_TEST(test_emit_round_trip)
 }
 END_TEST
 
+/* One profile per key of the table, setting that key to a value other than
+ * the default (as far as the key has one). */
+static const struct { const char *path, *yaml; } key_samples[] = {
+	{ "description", "description: a profile\n" },
+	{ "name", "name: box_1.a-b\n" },
+	{ "hostname", "hostname: h-1.example\n" },
+	{ "namespaces.user", "namespaces: {user: true}\n" },
+	{ "namespaces.mount", "namespaces: {mount: true}\n" },
+	{ "namespaces.pid", "namespaces: {pid: false}\n" },
+	{ "namespaces.net", "namespaces: {net: false}\n" },
+	{ "namespaces.uts", "namespaces: {uts: false}\n" },
+	{ "namespaces.ipc", "namespaces: {ipc: false}\n" },
+	{ "namespaces.cgroup", "namespaces: {cgroup: false}\n" },
+	{ "user.mode", "user: {mode: subuid}\n" },
+	{ "user.uid", "user: {uid: 1000}\n" },
+	{ "user.gid", "user: {gid: 100}\n" },
+	{ "user.uid_map", "user: {uid_map: [{inside: 0, outside: 1000, count: 1}, {inside: 1, outside: 100000, count: 65536}]}\n" },
+	{ "user.gid_map", "user: {gid_map: [{inside: 0, outside: 200000, count: 10}]}\n" },
+	{ "rootfs", "rootfs: empty\n" },
+	{ "rootfs.kind", "rootfs: {kind: empty}\n" },
+	{ "rootfs.path", "rootfs: {path: /srv/root}\n" },
+	{ "rootfs.readonly", "rootfs: {readonly: true}\n" },
+	{ "rootfs.overlay", "rootfs: {path: /srv/root, overlay: {}}\n" },
+	{ "rootfs.overlay.lower", "rootfs: {overlay: {lower: [/srv/l1, /srv/l2]}}\n" },
+	{ "rootfs.overlay.upper", "rootfs: {overlay: {lower: [/srv/l], upper: /srv/up}}\n" },
+	{ "rootfs.overlay.work", "rootfs: {overlay: {lower: [/srv/l], upper: /srv/up, work: /srv/wk}}\n" },
+	{ "rootfs.overlay.driver", "rootfs: {overlay: {lower: [/srv/l], driver: fuse}}\n" },
+	{ "mounts", "mounts:\n"
+		    "  - {type: bind, source: /a, target: /b, optional: true}\n"
+		    "  - {type: bind, source: /a, target: /c, readonly: true}\n"
+		    "  - {type: ro-bind, source: /c/./d/, target: /e}\n"
+		    "  - {type: dev-bind, source: /dev/dri, target: /dev/dri}\n"
+		    "  - {type: tmpfs, target: /t, size: 64M, mode: \"1777\", options: nr_inodes=100}\n"
+		    "  - {type: proc, target: /p}\n"
+		    "  - {type: dir, target: /d, mode: 0700}\n"
+		    "  - {type: symlink, source: usr/bin, target: /bin}\n"
+		    "  - {type: file, target: /etc/motd, content: \"hi $$x\\n\", readonly: true}\n" },
+	{ "process.args", "process: {args: [sh, -c, \"echo $$HOME ${HOME}\", \"true\", \"\", \"~\", \"null\", \"0755\", \"a: b\", \"- x\", \"#c\"]}\n" },
+	{ "process.env.clear", "process: {env: {clear: false}}\n" },
+	{ "process.env.keep", "process: {env: {keep: [NOOK_T_*]}}\n" },
+	{ "process.env.set", "process: {env: {set: {A: '1', B: \"two words\", C: \"$$x\", D: \"\", E: \"true\"}}}\n" },
+	{ "process.env.unset", "process: {env: {clear: false, unset: [NOOK_T_B, HOME]}}\n" },
+	{ "process.cwd", "process: {cwd: /work/dir}\n" },
+	{ "process.init", "process: {init: false}\n" },
+	{ "process.new_session", "process: {new_session: false}\n" },
+	{ "process.die_with_parent", "process: {die_with_parent: false}\n" },
+	{ "process.tty", "process: {tty: true}\n" },
+	{ "process.timeout", "process: {timeout: 1h30m}\n" },
+	{ "security.capabilities.add", "security: {capabilities: {add: [net_admin, CAP_SYS_PTRACE]}}\n" },
+	{ "security.capabilities.drop", "security: {capabilities: {drop: [ALL]}}\n" },
+	{ "security.capabilities.ambient", "security: {capabilities: {ambient: [NET_BIND_SERVICE]}}\n" },
+	{ "security.seccomp", "security: {seccomp: unconfined}\n" },
+	{ "security.seccomp.profile", "security: {seccomp: {profile: /dev/null}}\n" },
+	{ "security.seccomp.default_errno", "security: {seccomp: {default_errno: 77}}\n" },
+	{ "security.seccomp.allow_nested_userns", "security: {seccomp: {allow_nested_userns: true}}\n" },
+	{ "security.seccomp.rules", "security: {seccomp: {rules: [\n"
+		    "  {syscalls: [ptrace, personality], action: errno, errno: EACCES},\n"
+		    "  {syscalls: [kill], action: errno, errno: 77}, {syscalls: [chroot], action: kill},\n"
+		    "  {syscalls: [personality], action: allow, args: [{index: 0, op: masked_eq, value: 255, value2: 8},\n"
+		    "                                                 {index: 1, op: ge, value: 0}]}]}}\n" },
+	{ "security.no_new_privileges", "security: {no_new_privileges: false}\n" },
+	{ "security.landlock.enabled", "security: {landlock: {enabled: true}}\n" },
+	{ "security.landlock.read", "security: {landlock: {read: [/usr, /etc]}}\n" },
+	{ "security.landlock.write", "security: {landlock: {write: [/tmp]}}\n" },
+	{ "security.landlock.execute", "security: {landlock: {execute: [/bin]}}\n" },
+	{ "security.landlock.required", "security: {landlock: {required: true}}\n" },
+	{ "security.masked_paths", "security: {masked_paths: [/proc/x]}\n" },
+	{ "security.readonly_paths", "security: {readonly_paths: !reset [/proc/y]}\n" },
+	{ "security.rlimits", "security: {rlimits: {nofile: {soft: 100, hard: 200}, core: 0, stack: 8M, cpu: unlimited}}\n" },
+	{ "security.minimal_dev", "security: {minimal_dev: false}\n" },
+	{ "security.cgroup_writable", "security: {cgroup_writable: true}\n" },
+	{ "resources.memory", "resources: {memory: 512M}\n" },
+	{ "resources.memory_swap", "resources: {memory_swap: unlimited}\n" },
+	{ "resources.cpus", "resources: {cpus: 1.5}\n" },
+	{ "resources.cpu_weight", "resources: {cpu_weight: 200}\n" },
+	{ "resources.io_weight", "resources: {io_weight: 300}\n" },
+	{ "resources.pids", "resources: {pids: 64}\n" },
+	{ "resources.cpuset.cpus", "resources: {cpuset: {cpus: \"0-1,3\"}}\n" },
+	{ "resources.cpuset.mems", "resources: {cpuset: {mems: \"0\"}}\n" },
+	{ "resources.required", "resources: {required: false}\n" },
+	{ "resources.stats_json", "resources: {stats_json: /tmp/s.json}\n" },
+	{ "network.mode", "network: {mode: slirp}\n" },
+	{ "network.ports", "network: {mode: pasta, ports: [\"8080:80\", \"127.0.0.2:5353:53/udp\",\n"
+		    "                                 {container_port: 22, host_port: 2222, host_addr: 0.0.0.0}]}\n" },
+	{ "network.allow_host_loopback", "network: {mode: slirp, allow_host_loopback: true}\n" },
+	{ "network.mtu", "network: {mtu: 1500}\n" },
+};
+
+/* keys whose only valid value is the default */
+static bool key_has_no_other_value(const char *path)
+{
+	return !strcmp(path, "description") || !strcmp(path, "namespaces.user") || !strcmp(path, "namespaces.mount");
+}
+
+/* true if the YAML tree gives a value to the dotted key path */
+static bool tree_sets(const struct nook_node *root, const char *path)
+{
+	_cleanup_free_ char *copy = nook_strdup(path);
+	const struct nook_node *n = root;
+	for (char *save = NULL, *seg = strtok_r(copy, ".", &save); seg; seg = strtok_r(NULL, ".", &save)) {
+		if (!n || n->kind != NOOK_NODE_MAP)
+			return false;
+		n = nook_map_get(n, seg);
+	}
+	return n != NULL;
+}
+
+/* Every key of the table has an emitter (or is a section printed by its
+ * keys), and the keys of one section are neighbours, so that the emitter
+ * opens each section once. */
+START_TEST(test_table_emitters)
+{
+	for (const struct key_row *r = nook_key_table; r->path; r++) {
+		ck_assert_msg(r->set, "key %s has no setter", r->path);
+		ck_assert_msg(r->emit || (r->flags & K_SECTION),
+			      "key %s has no emitter: nook profile show and nook exec would lose it", r->path);
+		/* the rows after r that share a section with it come without a gap */
+		for (const char *dot = strchr(r->path, '.'); dot; dot = strchr(dot + 1, '.')) {
+			size_t len = (size_t)(dot - r->path);
+			bool left = false;
+			for (const struct key_row *q = r + 1; q->path; q++) {
+				bool in = strncmp(q->path, r->path, len) == 0 && q->path[len] == '.';
+				ck_assert_msg(!(in && left), "key %s is not next to the other keys of section %.*s in the table",
+					      q->path, (int)len, r->path);
+				left |= !in;
+			}
+		}
+	}
+}
+END_TEST
+
+/* For every key: a profile that sets it, parsed, emitted and parsed again,
+ * gives the same spec, which differs from the default one. */
+START_TEST(test_every_key_round_trip)
+{
+	/* a known environment (process.env.clear: false copies all of it) */
+	clearenv();
+	setenv("PATH", "/usr/bin:/bin", 1);
+	setenv("HOME", "/home/t", 1);
+	setenv("NOOK_T_A", "a $x \"q\"", 1);
+	setenv("NOOK_T_B", "b", 1);
+	size_t n = sizeof key_samples / sizeof key_samples[0];
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(nook_key_find(key_samples[i].path), "sample for %s: no such key", key_samples[i].path);
+
+	struct nook_spec def;
+	struct nook_error e;
+	ck_assert_int_eq(load("description: defaults\n", NULL, &def, &e), 0);
+	for (const struct key_row *r = nook_key_table; r->path; r++) {
+		const char *yaml = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(key_samples[i].path, r->path) == 0)
+				yaml = key_samples[i].yaml;
+		ck_assert_msg(yaml, "key %s has no sample in key_samples[] (test_profile.c): add one", r->path);
+		struct nook_node *tree = parse(yaml);
+		ck_assert_msg(tree_sets(tree, r->path), "the sample for %s does not set it", r->path);
+		nook_node_free(tree);
+
+		struct nook_spec a;
+		int rc = load(yaml, NULL, &a, &e);
+		ck_assert_msg(rc == 0, "sample for %s: %s", r->path, e.msg);
+		char why[128];
+		if (!key_has_no_other_value(r->path))
+			ck_assert_msg(nook_test_spec_diff(&a, &def, why, sizeof why),
+				      "the sample for %s leaves the spec at its defaults", r->path);
+		round_trip_spec(r->path, &a);
+		nook_spec_free(&a);
+	}
+	nook_spec_free(&def);
+}
+END_TEST
+
+/* The keys nook-profile(5) documents. In its KEYS section a line that
+ * starts (after tabs) with "*TERM*[, *TERM*...]:" defines keys by their
+ * full path; an indented term without a dot is a field of a value (a
+ * mount's *type*), not a key. */
+static size_t man_keys(const char *text, char **out, size_t max)
+{
+	size_t n = 0;
+	bool in_keys = false;
+	for (const char *line = text; *line; line = strchrnul(line, '\n'), line += *line == '\n') {
+		size_t len = strcspn(line, "\n");
+		if (line[0] == '#' && line[1] == ' ') {
+			in_keys = len == 6 && strncmp(line, "# KEYS", 6) == 0;
+			continue;
+		}
+		if (!in_keys)
+			continue;
+		const char *p = line, *end = line + len;
+		bool indented = *p == '\t';
+		while (p < end && *p == '\t')
+			p++;
+		char *terms[16];
+		size_t nt = 0;
+		while (p < end && *p == '*' && nt < 16) {
+			const char *q = memchr(p + 1, '*', (size_t)(end - p - 1));
+			if (!q)
+				break;
+			terms[nt++] = strndup(p + 1, (size_t)(q - p - 1));
+			p = q + 1;
+			if (end - p > 2 && p[0] == ',' && p[1] == ' ' && p[2] == '*')
+				p += 2;
+			else
+				break;
+		}
+		bool defines = p < end && *p == ':';
+		for (size_t i = 0; i < nt; i++) {
+			if (defines && (strchr(terms[i], '.') || !indented) && n < max)
+				out[n++] = terms[i];
+			else
+				free(terms[i]);
+		}
+	}
+	return n;
+}
+
+/* nook-profile(5) documents every key of the table, and no other. */
+START_TEST(test_man_page_keys)
+{
+	const char *path = NOOK_TEST_SRCDIR "/contrib/man/nook-profile.5.scd";
+	_cleanup_free_ char *text = nook_read_file(path, 1 << 20, NULL);
+	ck_assert_msg(text, "cannot read %s", path);
+	char *doc[256];
+	size_t n = man_keys(text, doc, 256);
+	ck_assert_msg(n > 40, "found only %zu keys in the KEYS section of %s", n, path);
+	for (const struct key_row *r = nook_key_table; r->path; r++) {
+		bool found = false;
+		for (size_t i = 0; i < n; i++)
+			found |= strcmp(doc[i], r->path) == 0;
+		ck_assert_msg(found, "%s does not document the key %s (add a line '*%s*: ...' to its KEYS section)",
+			      path, r->path, r->path);
+	}
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(nook_key_find(doc[i]), "%s documents a key '%s' that nook does not know", path, doc[i]);
+		free(doc[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_suggest)
 {
 	ck_assert_uint_eq(nook_edit_distance("hostname", "hostname"), 0);
@@ -748,6 +999,96 @@ START_TEST(test_suggest)
 	/* nothing close: the message lists the known keys instead */
 	const char *m = errmsg("zzzzzz: 1\n", NULL);
 	ck_assert_msg(strstr(m, "unknown key 'zzzzzz' (known keys: description, name, hostname, namespaces,"), "%s", m);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- one rule each */
+
+/* "a b\n" as a YAML double-quoted scalar */
+static char *yaml_quoted(const char *v)
+{
+	char *out = nook_xmalloc(strlen(v) * 4 + 3), *q = out;
+	*q++ = '"';
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\') {
+			*q++ = '\\';
+			*q++ = *v;
+		} else if ((unsigned char)*v < 0x20) {
+			q += sprintf(q, "\\x%02x", (unsigned char)*v);
+		} else {
+			*q++ = *v;
+		}
+	}
+	*q++ = '"';
+	*q = 0;
+	return out;
+}
+
+/* The profile loader, the spec check and the /etc/hosts writer take the
+ * same hostnames: one rule, nook_hostname_valid(). */
+START_TEST(test_hostname_rule)
+{
+	static const struct { const char *name; bool ok; } cases[] = {
+		{ "box", true }, { "a.b-c", true }, { "A9", true }, { "x", true },
+		{ "a234567890123456789012345678901234567890123456789012345678901234", true },
+		{ "a2345678901234567890123456789012345678901234567890123456789012345", false },
+		{ "", false }, { "-x", false }, { ".x", false }, { "a_b", false }, { "a b", false },
+		{ "a#b", false }, { "a\tb", false }, { "evil\n1.2.3.4", false }, { "caf\xc3\xa9", false },
+	};
+	char buf[512];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *h = cases[i].name;
+		bool ok = cases[i].ok;
+		ck_assert_msg(nook_hostname_valid(h) == ok, "nook_hostname_valid('%s')", h);
+
+		_cleanup_free_ char *q = yaml_quoted(h);
+		_cleanup_free_ char *yaml = nook_asprintf("hostname: %s\n", q);
+		struct nook_spec s;
+		struct nook_error e;
+		int r = load(yaml, NULL, &s, &e);
+		ck_assert_msg((r == 0) == ok, "profile with hostname '%s': %d %s", h, r, e.msg);
+		if (r == 0)
+			nook_spec_free(&s);
+		else
+			ck_assert_msg(strstr(e.msg, "invalid hostname"), "%s", e.msg);
+
+		nook_spec_init(&s);
+		s.hostname = (char *)h;
+		memset(&e, 0, sizeof e);
+		r = nook_net_check(&s, &e);
+		ck_assert_msg((r == 0) == ok, "nook_net_check with hostname '%s': %d %s", h, r, e.msg);
+		r = nook_net_hosts(&s, buf, sizeof buf);
+		ck_assert_msg((r != -EINVAL) == ok, "nook_net_hosts with hostname '%s': %d", h, r);
+	}
+}
+END_TEST
+
+/* "ports need slirp or pasta": the profile loader and the spec check agree
+ * in every network mode. */
+START_TEST(test_ports_rule)
+{
+	for (const struct nook_name_val *t = nook_tbl_net_mode; t->name; t++) {
+		bool ok = t->val == NOOK_NET_SLIRP || t->val == NOOK_NET_PASTA;
+		_cleanup_free_ char *yaml = nook_asprintf("network: {mode: %s, ports: [\"8080:80\"]}\n", t->name);
+		struct nook_spec s;
+		struct nook_error e;
+		int r = load(yaml, NULL, &s, &e);
+		ck_assert_msg((r == 0) == ok, "profile with ports in mode %s: %d %s", t->name, r, e.msg);
+		if (r == 0)
+			nook_spec_free(&s);
+		else
+			ck_assert_msg(strstr(e.msg, "network.ports need network.mode slirp or pasta"), "%s", e.msg);
+
+		struct nook_port port = { .host_addr = (char *)"127.0.0.1", .host_port = 8080, .container_port = 80 };
+		nook_spec_init(&s);
+		s.net = t->val;
+		s.ports = &port;
+		s.n_ports = 1;
+		memset(&e, 0, sizeof e);
+		r = nook_net_check(&s, &e);
+		ck_assert_msg((r == 0) == ok, "nook_net_check with ports in mode %s: %d %s", t->name, r, e.msg);
+		ck_assert(nook_net_ports_ok(&s) == ok);
+	}
 }
 END_TEST
 
@@ -770,7 +1111,12 @@ int main(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_extends);
 	tcase_add_test(tc, test_emit_round_trip);
+	tcase_add_test(tc, test_table_emitters);
+	tcase_add_test(tc, test_every_key_round_trip);
+	tcase_add_test(tc, test_man_page_keys);
 	tcase_add_test(tc, test_suggest);
+	tcase_add_test(tc, test_hostname_rule);
+	tcase_add_test(tc, test_ports_rule);
 	suite_add_tcase(s, tc);
 	return nook_check_main(s);
 }

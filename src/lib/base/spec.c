@@ -26,6 +26,21 @@ void nook_spec_init(struct nook_spec *s)
 	s->net = NOOK_NET_NONE;
 }
 
+bool nook_hostname_valid(const char *h)
+{
+	size_t len = strlen(h);
+	if (len == 0 || len > 64 || h[0] == '-' || h[0] == '.')
+		return false;
+	for (; *h; h++) {
+		char c = *h;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '-' || c == '.';
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static void mount_free(struct nook_mount *m)
 {
 	free(m->source);

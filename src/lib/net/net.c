@@ -269,7 +269,7 @@ int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out
 	int r;
 
 	*out = NULL;
-	if (s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA)
+	if (!nook_net_user_mode(s->net))
 		return 0;
 
 	n = nook_xmalloc(sizeof(*n));

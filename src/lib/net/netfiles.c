@@ -2,7 +2,6 @@
  *
  * Pure functions of the spec, called in the child while the root is built:
  * they write into the caller's buffer and never allocate. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,16 +11,11 @@
 
 #define DEFAULT_HOSTNAME "nook"
 
-static bool user_mode_net(const struct nook_spec *s)
-{
-	return s->net == NOOK_NET_SLIRP || s->net == NOOK_NET_PASTA;
-}
-
 int nook_net_resolv_conf(const struct nook_spec *s, char *buf, size_t size)
 {
 	size_t off = 0;
 
-	if (!user_mode_net(s))
+	if (!nook_net_user_mode(s->net))
 		return -ENOENT;
 	if (!buf || size == 0)
 		return -ENOSPC;
@@ -31,16 +25,6 @@ int nook_net_resolv_conf(const struct nook_spec *s, char *buf, size_t size)
 			 s->net == NOOK_NET_SLIRP ? "slirp" : "pasta", NOOK_NET_DNS))
 		return -ENOSPC;
 	return 0;
-}
-
-static bool hostname_ok(const char *h)
-{
-	if (!*h)
-		return false;
-	for (; *h; h++)
-		if (isspace((unsigned char)*h) || iscntrl((unsigned char)*h) || *h == '#')
-			return false;
-	return true;
 }
 
 int nook_net_hosts(const struct nook_spec *s, char *buf, size_t size)
@@ -54,14 +38,14 @@ int nook_net_hosts(const struct nook_spec *s, char *buf, size_t size)
 		return -ENOENT;
 	if (!buf || size == 0)
 		return -ENOSPC;
-	if (!hostname_ok(host))
+	if (!nook_hostname_valid(host))
 		return -EINVAL;
 
 	fits = nook_append(buf, size, &off,
 			   "# written by nook\n"
 			   "127.0.0.1\tlocalhost\n"
 			   "::1\tlocalhost ip6-localhost ip6-loopback\n");
-	if (fits && user_mode_net(s)) {
+	if (fits && nook_net_user_mode(s->net)) {
 		fits = nook_append(buf, size, &off, "%s\t%s\n", NOOK_NET_GUEST_ADDR, host);
 		if (fits && s->allow_host_loopback)
 			fits = nook_append(buf, size, &off, "%s\thost.nook.internal\n", NOOK_NET_GATEWAY);

@@ -174,16 +174,26 @@ static bool ports_conflict(const struct nook_port *a, const struct nook_port *b)
 	return strcmp(aa, ba) == 0 || strcmp(aa, "0.0.0.0") == 0 || strcmp(ba, "0.0.0.0") == 0;
 }
 
+bool nook_net_user_mode(enum nook_net_mode m)
+{
+	return m == NOOK_NET_SLIRP || m == NOOK_NET_PASTA;
+}
+
+bool nook_net_ports_ok(const struct nook_spec *s)
+{
+	return s->n_ports == 0 || nook_net_user_mode(s->net);
+}
+
 int nook_net_check(const struct nook_spec *s, struct nook_error *err)
 {
 	char a[64], b[64];
 	struct in_addr ia;
 
-	if (s->n_ports > 0 && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA)
+	if (!nook_net_ports_ok(s))
 		return nook_errx(err, EINVAL,
 				 "ports are published only with network mode slirp or pasta, not '%s' (add --network slirp, set network.mode: slirp, or drop the ports)",
 				 mode_name(s->net));
-	if (s->allow_host_loopback && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA)
+	if (s->allow_host_loopback && !nook_net_user_mode(s->net))
 		return nook_errx(err, EINVAL,
 				 "allow_host_loopback needs network mode slirp or pasta, not '%s'", mode_name(s->net));
 	if (s->mtu != 0 && (s->mtu < NOOK_NET_MIN_MTU || s->mtu > NOOK_NET_MAX_MTU))
@@ -205,13 +215,8 @@ int nook_net_check(const struct nook_spec *s, struct nook_error *err)
 			return nook_errx(err, EINVAL, "published ports %s and %s use the same host port; give each its own", a, b);
 		}
 	}
-	if (s->hostname) {
-		for (const char *c = s->hostname; *c; c++)
-			if (isspace((unsigned char)*c) || iscntrl((unsigned char)*c) || *c == '#')
-				return nook_errx(err, EINVAL,
-						 "hostname '%s' contains white space or '#'; use letters, digits, '-' and '.'",
-						 s->hostname);
-	}
+	if (s->hostname && !nook_hostname_valid(s->hostname))
+		return nook_errx(err, EINVAL, "invalid hostname '%s' (" NOOK_HOSTNAME_RULE ")", s->hostname);
 	return 0;
 }
 

@@ -171,9 +171,10 @@ __attribute__((noreturn)) static void relay_main(const struct nook_spec *spec, p
 		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p->host_port) };
 		if (!p->udp)
 			continue;
-		if (inet_pton(AF_INET, p->host_addr ? p->host_addr : "127.0.0.1", &sa.sin_addr) != 1)
-			errno = EINVAL, fd = -1;
-		else if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
+		if (inet_pton(AF_INET, p->host_addr ? p->host_addr : "127.0.0.1", &sa.sin_addr) != 1) {
+			errno = EINVAL;
+			fd = -1;
+		} else if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
 			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 			if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 				int e = errno;

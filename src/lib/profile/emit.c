@@ -1,7 +1,15 @@
 /* emit.c - print a resolved spec as a YAML profile (libyaml emitter). The
  * output uses the profile schema, so it is itself a valid profile: every
  * value is written out in full, '$' is escaped as '$$', and strings that
- * YAML would read as something else are quoted. */
+ * YAML would read as something else are quoted.
+ *
+ * The key table (keys.c) drives the output as it drives parsing: each row
+ * names its emitter, one of the functions below, and nook_spec_emit_yaml()
+ * walks the rows in order. A row's emitter writes its leaf key with
+ * em_key() and then the value, or nothing at all; the sections above the
+ * key ("security", "seccomp") are opened when the first key below them is
+ * written and closed when a row outside them comes, so a section with
+ * nothing in it does not appear. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -11,14 +19,18 @@
 #include <yaml.h>
 #include "nook/profile.h"
 #include "nook/util.h"
-#include "internal.h"
+#include "keys.h"
 
-struct em {
+struct nook_em {
 	yaml_emitter_t e;
 	bool failed;
+	const char *want;  /* the current row's section path ("rootfs.overlay") */
+	size_t want_len;
+	const char *open;  /* the sections open now: a prefix of some row's path */
+	size_t open_len;
 };
 
-static void emit(struct em *m, yaml_event_t *ev, int ok)
+static void emit(struct nook_em *m, yaml_event_t *ev, int ok)
 {
 	if (m->failed)
 		return;
@@ -26,39 +38,39 @@ static void emit(struct em *m, yaml_event_t *ev, int ok)
 		m->failed = true;
 }
 
-static void map_start(struct em *m, bool flow)
+static void map_start(struct nook_em *m, bool flow)
 {
 	yaml_event_t ev;
 	emit(m, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
 			flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
 }
 
-static void map_end(struct em *m)
+static void map_end(struct nook_em *m)
 {
 	yaml_event_t ev;
 	emit(m, &ev, yaml_mapping_end_event_initialize(&ev));
 }
 
-static void seq_start_tagged(struct em *m, bool flow, const char *tag)
+static void seq_start_tagged(struct nook_em *m, bool flow, const char *tag)
 {
 	yaml_event_t ev;
 	emit(m, &ev, yaml_sequence_start_event_initialize(&ev, NULL, (yaml_char_t *)tag, !tag,
 			flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE));
 }
 
-static void seq_start(struct em *m, bool flow)
+static void seq_start(struct nook_em *m, bool flow)
 {
 	seq_start_tagged(m, flow, NULL);
 }
 
-static void seq_end(struct em *m)
+static void seq_end(struct nook_em *m)
 {
 	yaml_event_t ev;
 	emit(m, &ev, yaml_sequence_end_event_initialize(&ev));
 }
 
 /* a value that must be read back as this exact string */
-static void str(struct em *m, const char *s)
+static void str(struct nook_em *m, const char *s)
 {
 	yaml_event_t ev;
 	char *esc = NULL;
@@ -83,29 +95,27 @@ static void str(struct em *m, const char *s)
 }
 
 /* a number, keyword or other value written as it is */
-static void raw(struct em *m, const char *s)
+static void raw(struct nook_em *m, const char *s)
 {
 	yaml_event_t ev;
 	emit(m, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
 						  YAML_PLAIN_SCALAR_STYLE));
 }
 
-static void key(struct em *m, const char *k) { raw(m, k); }
-static void kv_str(struct em *m, const char *k, const char *v) { if (v) { key(m, k); str(m, v); } }
-static void kv_raw(struct em *m, const char *k, const char *v) { key(m, k); raw(m, v); }
-static void kv_bool(struct em *m, const char *k, bool v) { kv_raw(m, k, v ? "true" : "false"); }
+static void key(struct nook_em *m, const char *k) { raw(m, k); }
+static void kv_str(struct nook_em *m, const char *k, const char *v) { if (v) { key(m, k); str(m, v); } }
+static void kv_raw(struct nook_em *m, const char *k, const char *v) { key(m, k); raw(m, v); }
+static void kv_bool(struct nook_em *m, const char *k, bool v) { kv_raw(m, k, v ? "true" : "false"); }
 
-static void kv_u64(struct em *m, const char *k, uint64_t v)
+static void kv_u64(struct nook_em *m, const char *k, uint64_t v)
 {
 	char b[32];
 	snprintf(b, sizeof b, "%llu", (unsigned long long)v);
 	kv_raw(m, k, b);
 }
 
-static void kv_strv(struct em *m, const char *k, char *const *v, bool always)
+static void kv_strv(struct nook_em *m, const char *k, char *const *v)
 {
-	if (!v && !always)
-		return;
 	key(m, k);
 	seq_start(m, true);
 	for (size_t i = 0; v && v[i]; i++)
@@ -113,28 +123,227 @@ static void kv_strv(struct em *m, const char *k, char *const *v, bool always)
 	seq_end(m);
 }
 
-static void kv_strv_reset(struct em *m, const char *k, char *const *v)
-{
-	if (!v)
-		return;
-	key(m, k);
-	seq_start_tagged(m, true, "!reset");
-	for (size_t i = 0; v[i]; i++)
-		str(m, v[i]);
-	seq_end(m);
-}
-
-static void kv_enum(struct em *m, const char *k, const struct nook_name_val *t, int v)
+static void kv_enum(struct nook_em *m, const char *k, const struct nook_name_val *t, int v)
 {
 	const char *n = nook_tbl_name(t, v);
 	kv_raw(m, k, n ? n : "?");
 }
 
-static void emit_idmaps(struct em *m, const char *k, const struct nook_idmap *v, size_t n)
+/* ---------------------------------------------------------------- sections */
+
+static bool seg_prefix(const char *p, size_t plen, const char *s, size_t slen)
 {
+	return plen == 0 || (plen <= slen && strncmp(p, s, plen) == 0 && (plen == slen || s[plen] == '.'));
+}
+
+/* Close the open sections that are not above the section want. */
+static void em_close_to(struct nook_em *m, const char *want, size_t want_len)
+{
+	m->want = want;
+	m->want_len = want_len;
+	while (!seg_prefix(m->open, m->open_len, want, want_len)) {
+		map_end(m);
+		const char *p = m->open + m->open_len;
+		while (p > m->open && p[-1] != '.')
+			p--;
+		m->open_len = p > m->open ? (size_t)(p - 1 - m->open) : 0;
+	}
+}
+
+/* Enter the section of row's key (its path without the leaf). */
+static void em_enter_row(struct nook_em *m, const struct key_row *row)
+{
+	const char *dot = strrchr(row->path, '.');
+	em_close_to(m, row->path, dot ? (size_t)(dot - row->path) : 0);
+}
+
+/* Write the leaf key of row, opening the sections above it first. */
+static void em_key(struct nook_em *m, const struct key_row *row)
+{
+	while (m->open_len < m->want_len) {
+		size_t from = m->open_len ? m->open_len + 1 : 0;
+		const char *seg = m->want + from;
+		size_t len = strcspn(seg, ".");
+		if (from + len > m->want_len)
+			len = m->want_len - from;
+		char name[64];
+		snprintf(name, sizeof name, "%.*s", (int)len, seg);
+		key(m, name);
+		map_start(m, false);
+		m->open = m->want;
+		m->open_len = from + len;
+	}
+	key(m, strrchr(row->path, '.') ? strrchr(row->path, '.') + 1 : row->path);
+}
+
+/* ---------------------------------------------------------------- emitters */
+
+#define FIELD(s, row, type) ((type const *)((const char *)(s) + (row)->off))
+
+static void val_u64(struct nook_em *m, uint64_t v)
+{
+	char b[32];
+	snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+	raw(m, b);
+}
+
+static void val_strv(struct nook_em *m, char *const *v, const char *tag)
+{
+	seq_start_tagged(m, true, tag);
+	for (size_t i = 0; v && v[i]; i++)
+		str(m, v[i]);
+	seq_end(m);
+}
+
+static void val_errno(struct nook_em *m, int e)
+{
+	const char *n = nook_tbl_name(nook_tbl_errno, e);
+	if (n)
+		raw(m, n);
+	else
+		val_u64(m, (uint64_t)e);
+}
+
+static void val_limit(struct nook_em *m, uint64_t v)
+{
+	if (v == UINT64_MAX)
+		raw(m, "unlimited");
+	else
+		val_u64(m, v);
+}
+
+/* not part of the spec (description) */
+void nook_emit_none(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	(void)m;
+	(void)row;
+	(void)s;
+}
+
+void nook_emit_bool(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	em_key(m, row);
+	raw(m, *FIELD(s, row, bool) ? "true" : "false");
+}
+
+/* a uint32_t, always written */
+void nook_emit_u32(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	em_key(m, row);
+	val_u64(m, *FIELD(s, row, uint32_t));
+}
+
+/* a uint32_t, 0 = unset */
+void nook_emit_u32_set(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	if (*FIELD(s, row, uint32_t))
+		nook_emit_u32(m, row, s);
+}
+
+/* a uint64_t, 0 = unset */
+void nook_emit_u64_set(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	uint64_t v = *FIELD(s, row, uint64_t);
+	if (!v)
+		return;
+	em_key(m, row);
+	val_u64(m, v);
+}
+
+/* a size in bytes, 0 = unset, UINT64_MAX = unlimited */
+void nook_emit_size(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	uint64_t v = *FIELD(s, row, uint64_t);
+	if (!v)
+		return;
+	em_key(m, row);
+	val_limit(m, v);
+}
+
+/* milliseconds, 0 = none: the largest unit that divides the value exactly */
+void nook_emit_duration(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	static const struct { const char *unit; uint64_t ms; } u[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 },
+	};
+	uint64_t v = *FIELD(s, row, uint64_t);
+	if (!v)
+		return;
+	size_t k = 0;
+	while (v % u[k].ms)
+		k++;
+	char b[32];
+	snprintf(b, sizeof b, "%llu%s", (unsigned long long)(v / u[k].ms), u[k].unit);
+	em_key(m, row);
+	raw(m, b);
+}
+
+/* a string or path, NULL = unset */
+void nook_emit_str(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	const char *v = *FIELD(s, row, char *);
+	if (!v)
+		return;
+	em_key(m, row);
+	str(m, v);
+}
+
+/* an enum, named by the row's table */
+void nook_emit_enum(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	const char *n = nook_tbl_name(row->arg, *FIELD(s, row, int));
+	em_key(m, row);
+	raw(m, n ? n : "?");
+}
+
+/* a list of strings, always written ([] for none) */
+void nook_emit_strv(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	em_key(m, row);
+	val_strv(m, *FIELD(s, row, char **), NULL);
+}
+
+/* a list of strings, NULL = unset */
+void nook_emit_strv_set(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	if (*FIELD(s, row, char **))
+		nook_emit_strv(m, row, s);
+}
+
+/* masked_paths, readonly_paths: the resolved list is complete, and !reset
+ * keeps the built-in list from being added again when it is read back */
+void nook_emit_strv_reset(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	char **v = *FIELD(s, row, char **);
+	if (!v)
+		return;
+	em_key(m, row);
+	val_strv(m, v, "!reset");
+}
+
+void nook_emit_errno(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	em_key(m, row);
+	val_errno(m, *FIELD(s, row, int));
+}
+
+/* namespaces.NAME: the flag named by the key */
+void nook_emit_ns(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	int flag = 0;
+	nook_tbl_lookup(nook_tbl_ns, strrchr(row->path, '.') + 1, &flag);
+	em_key(m, row);
+	raw(m, (s->ns_flags & (unsigned long)flag) ? "true" : "false");
+}
+
+void nook_emit_idmap(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	bool gid = strcmp(row->path, "user.gid_map") == 0;
+	const struct nook_idmap *v = gid ? s->gid_maps : s->uid_maps;
+	size_t n = gid ? s->n_gid_maps : s->n_uid_maps;
 	if (!n)
 		return;
-	key(m, k);
+	em_key(m, row);
 	seq_start(m, false);
 	for (size_t i = 0; i < n; i++) {
 		map_start(m, true);
@@ -146,7 +355,30 @@ static void emit_idmaps(struct em *m, const char *k, const struct nook_idmap *v,
 	seq_end(m);
 }
 
-static void emit_mount(struct em *m, const struct nook_mount *mt)
+/* rootfs.path: a dir root's path (an overlay's is the last lower layer) */
+void nook_emit_rootfs_path(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	if (s->rootfs.kind == NOOK_ROOTFS_DIR)
+		nook_emit_str(m, row, s);
+}
+
+/* rootfs.overlay.*: written for an overlay root only */
+void nook_emit_overlay(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	if (s->rootfs.kind != NOOK_ROOTFS_OVERLAY)
+		return;
+	const char *leaf = strrchr(row->path, '.') + 1;
+	if (strcmp(leaf, "lower") == 0) {
+		nook_emit_strv(m, row, s);
+	} else if (strcmp(leaf, "driver") == 0) {
+		em_key(m, row);
+		raw(m, s->rootfs.overlay_driver ? s->rootfs.overlay_driver : "auto");
+	} else {
+		nook_emit_str(m, row, s);
+	}
+}
+
+static void emit_mount(struct nook_em *m, const struct nook_mount *mt)
 {
 	map_start(m, true);
 	kv_enum(m, "type", nook_tbl_mount_type, (int)mt->type);
@@ -168,190 +400,28 @@ static void emit_mount(struct em *m, const struct nook_mount *mt)
 	map_end(m);
 }
 
-static void emit_limit(struct em *m, const char *k, uint64_t v)
+void nook_emit_mounts(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
 {
-	if (v == UINT64_MAX)
-		kv_raw(m, k, "unlimited");
-	else
-		kv_u64(m, k, v);
-}
-
-static void emit_errno(struct em *m, const char *k, int e)
-{
-	const char *n = nook_tbl_name(nook_tbl_errno, e);
-	if (n)
-		kv_raw(m, k, n);
-	else
-		kv_u64(m, k, (uint64_t)e);
-}
-
-static void emit_security(struct em *m, const struct nook_spec *s)
-{
-	key(m, "security");
-	map_start(m, false);
-	key(m, "capabilities");
-	map_start(m, false);
-	kv_strv(m, "add", s->cap_add, true);
-	kv_strv(m, "drop", s->cap_drop, true);
-	kv_strv(m, "ambient", s->cap_ambient, true);
-	map_end(m);
-	key(m, "seccomp");
-	map_start(m, false);
-	if (s->seccomp == NOOK_SECCOMP_FILE)
-		kv_str(m, "profile", s->seccomp_file);
-	else
-		kv_raw(m, "profile", s->seccomp == NOOK_SECCOMP_DEFAULT ? "default" : "unconfined");
-	emit_errno(m, "default_errno", s->seccomp_default_errno);
-	kv_bool(m, "allow_nested_userns", s->allow_nested_userns);
-	if (s->n_seccomp_rules) {
-		key(m, "rules");
-		seq_start(m, false);
-		for (size_t i = 0; i < s->n_seccomp_rules; i++) {
-			const struct nook_seccomp_rule *r = &s->seccomp_rules[i];
-			map_start(m, false);
-			kv_strv(m, "syscalls", r->names, true);
-			kv_enum(m, "action", nook_tbl_scmp_action, (int)r->action);
-			if (r->action == NOOK_SCMP_ERRNO && r->errno_ret)
-				emit_errno(m, "errno", r->errno_ret);
-			if (r->n_args) {
-				key(m, "args");
-				seq_start(m, false);
-				for (size_t j = 0; j < r->n_args; j++) {
-					map_start(m, true);
-					kv_u64(m, "index", r->args[j].index);
-					kv_enum(m, "op", nook_tbl_scmp_op, (int)r->args[j].op);
-					kv_u64(m, "value", r->args[j].value);
-					if (r->args[j].value2)
-						kv_u64(m, "value2", r->args[j].value2);
-					map_end(m);
-				}
-				seq_end(m);
-			}
-			map_end(m);
-		}
-		seq_end(m);
-	}
-	map_end(m);
-	kv_bool(m, "no_new_privileges", s->no_new_privs);
-	key(m, "landlock");
-	map_start(m, false);
-	kv_bool(m, "enabled", s->landlock_enabled);
-	kv_strv(m, "read", s->landlock_read, false);
-	kv_strv(m, "write", s->landlock_write, false);
-	kv_strv(m, "execute", s->landlock_execute, false);
-	kv_bool(m, "required", s->landlock_required);
-	map_end(m);
-	/* the resolved lists are complete: !reset keeps the built-in lists
-	 * from being added again when this output is read back */
-	kv_strv_reset(m, "masked_paths", s->masked_paths);
-	kv_strv_reset(m, "readonly_paths", s->readonly_paths);
-	if (s->n_rlimits) {
-		key(m, "rlimits");
-		map_start(m, false);
-		for (size_t i = 0; i < s->n_rlimits; i++) {
-			const char *n = nook_tbl_name(nook_tbl_rlimit, s->rlimits[i].resource);
-			key(m, n ? n : "?");
-			map_start(m, true);
-			emit_limit(m, "soft", s->rlimits[i].soft);
-			emit_limit(m, "hard", s->rlimits[i].hard);
-			map_end(m);
-		}
-		map_end(m);
-	}
-	kv_bool(m, "minimal_dev", s->minimal_dev);
-	kv_bool(m, "cgroup_writable", s->cgroup_writable);
-	map_end(m);
-}
-
-static void emit_resources(struct em *m, const struct nook_spec *s)
-{
-	key(m, "resources");
-	map_start(m, false);
-	if (s->memory)
-		kv_u64(m, "memory", s->memory);
-	if (s->memory_swap)
-		emit_limit(m, "memory_swap", s->memory_swap);
-	if (s->cpu_quota_us && s->cpu_period_us) {
-		/* cpus = quota / period, exact to 5 decimals */
-		unsigned long long scaled = (unsigned long long)(s->cpu_quota_us * 100000ull / s->cpu_period_us);
-		char b[48];
-		snprintf(b, sizeof b, "%llu.%05llu", scaled / 100000, scaled % 100000);
-		char *end = b + strlen(b) - 1;
-		while (*end == '0')
-			*end-- = 0;
-		if (*end == '.')
-			*end = 0;
-		kv_raw(m, "cpus", b);
-	}
-	if (s->cpu_weight)
-		kv_u64(m, "cpu_weight", s->cpu_weight);
-	if (s->io_weight)
-		kv_u64(m, "io_weight", s->io_weight);
-	if (s->pids)
-		kv_u64(m, "pids", s->pids);
-	if (s->cpuset_cpus || s->cpuset_mems) {
-		key(m, "cpuset");
-		map_start(m, false);
-		kv_str(m, "cpus", s->cpuset_cpus);
-		kv_str(m, "mems", s->cpuset_mems);
-		map_end(m);
-	}
-	kv_bool(m, "required", s->resources_required);
-	kv_str(m, "stats_json", s->stats_json);
-	map_end(m);
-}
-
-static void emit_spec(struct em *m, const struct nook_spec *s)
-{
-	map_start(m, false);
-	kv_str(m, "name", s->name);
-	kv_str(m, "hostname", s->hostname);
-
-	key(m, "namespaces");
-	map_start(m, false);
-	for (const struct nook_name_val *t = nook_tbl_ns; t->name; t++)
-		kv_bool(m, t->name, (s->ns_flags & (unsigned long)t->val) != 0);
-	map_end(m);
-
-	key(m, "user");
-	map_start(m, false);
-	kv_enum(m, "mode", nook_tbl_userns, (int)s->userns);
-	kv_u64(m, "uid", s->uid);
-	kv_u64(m, "gid", s->gid);
-	emit_idmaps(m, "uid_map", s->uid_maps, s->n_uid_maps);
-	emit_idmaps(m, "gid_map", s->gid_maps, s->n_gid_maps);
-	map_end(m);
-
-	key(m, "rootfs");
-	map_start(m, false);
-	kv_enum(m, "kind", nook_tbl_rootfs_kind, (int)s->rootfs.kind);
-	if (s->rootfs.kind == NOOK_ROOTFS_DIR)
-		kv_str(m, "path", s->rootfs.path);
-	kv_bool(m, "readonly", s->rootfs.readonly);
-	if (s->rootfs.kind == NOOK_ROOTFS_OVERLAY) {
-		key(m, "overlay");
-		map_start(m, false);
-		kv_strv(m, "lower", s->rootfs.lower, true);
-		kv_str(m, "upper", s->rootfs.upper);
-		kv_str(m, "work", s->rootfs.work);
-		kv_raw(m, "driver", s->rootfs.overlay_driver ? s->rootfs.overlay_driver : "auto");
-		map_end(m);
-	}
-	map_end(m);
-
-	key(m, "mounts");
+	em_key(m, row);
 	seq_start(m, false);
 	for (size_t i = 0; i < s->n_mounts; i++)
 		emit_mount(m, &s->mounts[i]);
 	seq_end(m);
+}
 
-	key(m, "process");
-	map_start(m, false);
-	kv_strv(m, "args", s->argv, true);
-	key(m, "env");
-	map_start(m, false);
-	kv_bool(m, "clear", true);
-	key(m, "set");
+/* process.env.*: the resolved environment is complete, so it is written as
+ * clear: true and set: {...}; keep and unset have nothing left to say */
+void nook_emit_env(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	const char *leaf = strrchr(row->path, '.') + 1;
+	if (strcmp(leaf, "clear") == 0) {
+		em_key(m, row);
+		raw(m, "true");
+		return;
+	}
+	if (strcmp(leaf, "set") != 0)
+		return;
+	em_key(m, row);
 	map_start(m, false);
 	for (size_t i = 0; s->env && s->env[i]; i++) {
 		const char *eq = strchr(s->env[i], '=');
@@ -367,55 +437,121 @@ static void emit_spec(struct em *m, const struct nook_spec *s)
 		str(m, eq + 1);
 	}
 	map_end(m);
-	map_end(m);
-	kv_str(m, "cwd", s->cwd);
-	kv_bool(m, "init", s->init);
-	kv_bool(m, "new_session", s->new_session);
-	kv_bool(m, "die_with_parent", s->die_with_parent);
-	kv_bool(m, "tty", s->tty);
-	if (s->timeout_ms) {
-		/* the largest unit that divides the value exactly */
-		static const struct { const char *unit; uint64_t ms; } u[] = {
-			{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 },
-		};
-		size_t k = 0;
-		while (s->timeout_ms % u[k].ms)
-			k++;
-		char b[32];
-		snprintf(b, sizeof b, "%llu%s", (unsigned long long)(s->timeout_ms / u[k].ms), u[k].unit);
-		kv_raw(m, "timeout", b);
-	}
-	map_end(m);
+}
 
-	emit_security(m, s);
-	emit_resources(m, s);
+void nook_emit_seccomp_profile(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	em_key(m, row);
+	if (s->seccomp == NOOK_SECCOMP_FILE)
+		str(m, s->seccomp_file ? s->seccomp_file : "");
+	else
+		raw(m, s->seccomp == NOOK_SECCOMP_DEFAULT ? "default" : "unconfined");
+}
 
-	key(m, "network");
-	map_start(m, false);
-	kv_enum(m, "mode", nook_tbl_net_mode, (int)s->net);
-	if (s->n_ports) {
-		key(m, "ports");
-		seq_start(m, true);
-		for (size_t i = 0; i < s->n_ports; i++) {
-			const struct nook_port *p = &s->ports[i];
-			char b[96];
-			snprintf(b, sizeof b, "%s:%u:%u%s", p->host_addr ? p->host_addr : "127.0.0.1",
-				 p->host_port, p->container_port, p->udp ? "/udp" : "");
-			str(m, b);
+void nook_emit_seccomp_rules(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	if (!s->n_seccomp_rules)
+		return;
+	em_key(m, row);
+	seq_start(m, false);
+	for (size_t i = 0; i < s->n_seccomp_rules; i++) {
+		const struct nook_seccomp_rule *r = &s->seccomp_rules[i];
+		map_start(m, false);
+		kv_strv(m, "syscalls", r->names);
+		kv_enum(m, "action", nook_tbl_scmp_action, (int)r->action);
+		if (r->action == NOOK_SCMP_ERRNO && r->errno_ret) {
+			key(m, "errno");
+			val_errno(m, r->errno_ret);
 		}
-		seq_end(m);
+		if (r->n_args) {
+			key(m, "args");
+			seq_start(m, false);
+			for (size_t j = 0; j < r->n_args; j++) {
+				map_start(m, true);
+				kv_u64(m, "index", r->args[j].index);
+				kv_enum(m, "op", nook_tbl_scmp_op, (int)r->args[j].op);
+				kv_u64(m, "value", r->args[j].value);
+				if (r->args[j].value2)
+					kv_u64(m, "value2", r->args[j].value2);
+				map_end(m);
+			}
+			seq_end(m);
+		}
+		map_end(m);
 	}
-	kv_bool(m, "allow_host_loopback", s->allow_host_loopback);
-	if (s->mtu)
-		kv_u64(m, "mtu", s->mtu);
-	map_end(m);
+	seq_end(m);
+}
 
+void nook_emit_rlimits(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	if (!s->n_rlimits)
+		return;
+	em_key(m, row);
+	map_start(m, false);
+	for (size_t i = 0; i < s->n_rlimits; i++) {
+		const char *n = nook_tbl_name(nook_tbl_rlimit, s->rlimits[i].resource);
+		key(m, n ? n : "?");
+		map_start(m, true);
+		key(m, "soft");
+		val_limit(m, s->rlimits[i].soft);
+		key(m, "hard");
+		val_limit(m, s->rlimits[i].hard);
+		map_end(m);
+	}
+	map_end(m);
+}
+
+/* resources.cpus = quota / period, exact to 5 decimals */
+void nook_emit_cpus(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	if (!s->cpu_quota_us || !s->cpu_period_us)
+		return;
+	unsigned long long scaled = (unsigned long long)(s->cpu_quota_us * 100000ull / s->cpu_period_us);
+	char b[48];
+	snprintf(b, sizeof b, "%llu.%05llu", scaled / 100000, scaled % 100000);
+	char *end = b + strlen(b) - 1;
+	while (*end == '0')
+		*end-- = 0;
+	if (*end == '.')
+		*end = 0;
+	em_key(m, row);
+	raw(m, b);
+}
+
+void nook_emit_ports(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	if (!s->n_ports)
+		return;
+	em_key(m, row);
+	seq_start(m, true);
+	for (size_t i = 0; i < s->n_ports; i++) {
+		const struct nook_port *p = &s->ports[i];
+		char b[96];
+		snprintf(b, sizeof b, "%s:%u:%u%s", p->host_addr ? p->host_addr : "127.0.0.1",
+			 p->host_port, p->container_port, p->udp ? "/udp" : "");
+		str(m, b);
+	}
+	seq_end(m);
+}
+
+static void emit_spec(struct nook_em *m, const struct nook_spec *s)
+{
+	map_start(m, false);
+	m->open = "";
+	m->open_len = 0;
+	for (const struct key_row *row = nook_key_table; row->path; row++) {
+		if (!row->emit)
+			continue; /* a section whose keys have their own rows */
+		em_enter_row(m, row);
+		row->emit(m, row, s);
+	}
+	em_close_to(m, "", 0);
 	map_end(m);
 }
 
 int nook_spec_emit_yaml(const struct nook_spec *s, FILE *f, struct nook_error *err)
 {
-	struct em m = { .failed = false };
+	struct nook_em m = { .failed = false };
 	yaml_event_t ev;
 	if (!yaml_emitter_initialize(&m.e))
 		return nook_errx(err, ENOMEM, "cannot initialize the YAML emitter");

@@ -1,7 +1,13 @@
 /* keys.c - the key table: one row per profile key (path, setter,
- * field), the generic walker that validates a merged tree against it, and
- * the typed setters that fill struct nook_spec. Custom-shaped values
- * (mounts, ports, id maps, rlimits, seccomp rules) live in values.c. */
+ * emitter, field), the generic walker that validates a merged tree against
+ * it, and the typed setters that fill struct nook_spec. Custom-shaped
+ * values (mounts, ports, id maps, rlimits, seccomp rules) live in values.c,
+ * the emitters in emit.c.
+ *
+ * A new key is a row here, a field in struct nook_spec, a line in the KEYS
+ * section of nook-profile(5) and a sample in tests/unit/test_profile.c;
+ * the unit tests fail until each is there (and until the emitted spec
+ * reads back as the same spec). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -445,84 +451,84 @@ static const uint64_t lim_mtu[] = { 1280, 65520 };
 #define OFF(f) offsetof(struct nook_spec, f)
 
 const struct key_row nook_key_table[] = {
-	{ "description", nook_set_ignore, 0, NULL, 0 },
-	{ "name", nook_set_name, OFF(name), NULL, 0 },
-	{ "hostname", nook_set_hostname, OFF(hostname), NULL, 0 },
+	{ "description", nook_set_ignore, nook_emit_none, 0, NULL, 0 },
+	{ "name", nook_set_name, nook_emit_str, OFF(name), NULL, 0 },
+	{ "hostname", nook_set_hostname, nook_emit_str, OFF(hostname), NULL, 0 },
 
-	{ "namespaces.user", nook_set_ns, 0, NULL, 0 },
-	{ "namespaces.mount", nook_set_ns, 0, NULL, 0 },
-	{ "namespaces.pid", nook_set_ns, 0, NULL, 0 },
-	{ "namespaces.net", nook_set_ns, 0, NULL, 0 },
-	{ "namespaces.uts", nook_set_ns, 0, NULL, 0 },
-	{ "namespaces.ipc", nook_set_ns, 0, NULL, 0 },
-	{ "namespaces.cgroup", nook_set_ns, 0, NULL, 0 },
+	{ "namespaces.user", nook_set_ns, nook_emit_ns, 0, NULL, 0 },
+	{ "namespaces.mount", nook_set_ns, nook_emit_ns, 0, NULL, 0 },
+	{ "namespaces.pid", nook_set_ns, nook_emit_ns, 0, NULL, 0 },
+	{ "namespaces.net", nook_set_ns, nook_emit_ns, 0, NULL, 0 },
+	{ "namespaces.uts", nook_set_ns, nook_emit_ns, 0, NULL, 0 },
+	{ "namespaces.ipc", nook_set_ns, nook_emit_ns, 0, NULL, 0 },
+	{ "namespaces.cgroup", nook_set_ns, nook_emit_ns, 0, NULL, 0 },
 
-	{ "user.mode", set_enum, OFF(userns), nook_tbl_userns, 0 },
-	{ "user.uid", set_u32, OFF(uid), lim_id, 0 },
-	{ "user.gid", set_u32, OFF(gid), lim_id, 0 },
-	{ "user.uid_map", nook_set_idmap, 0, NULL, 0 },
-	{ "user.gid_map", nook_set_idmap, 0, NULL, 0 },
+	{ "user.mode", set_enum, nook_emit_enum, OFF(userns), nook_tbl_userns, 0 },
+	{ "user.uid", set_u32, nook_emit_u32, OFF(uid), lim_id, 0 },
+	{ "user.gid", set_u32, nook_emit_u32, OFF(gid), lim_id, 0 },
+	{ "user.uid_map", nook_set_idmap, nook_emit_idmap, 0, NULL, 0 },
+	{ "user.gid_map", nook_set_idmap, nook_emit_idmap, 0, NULL, 0 },
 
-	{ "rootfs", nook_set_rootfs_scalar, 0, NULL, K_SECTION },
-	{ "rootfs.kind", nook_set_rootfs_kind, 0, NULL, 0 },
-	{ "rootfs.path", nook_set_rootfs_path, 0, NULL, 0 },
-	{ "rootfs.readonly", set_bool, OFF(rootfs.readonly), NULL, 0 },
-	{ "rootfs.overlay", nook_set_overlay_null, 0, NULL, K_SECTION },
-	{ "rootfs.overlay.lower", nook_set_overlay_lower, OFF(rootfs.lower), NULL, 0 },
-	{ "rootfs.overlay.upper", nook_set_overlay_path, OFF(rootfs.upper), NULL, 0 },
-	{ "rootfs.overlay.work", nook_set_overlay_path, OFF(rootfs.work), NULL, 0 },
-	{ "rootfs.overlay.driver", nook_set_overlay_driver, OFF(rootfs.overlay_driver), NULL, 0 },
+	{ "rootfs", nook_set_rootfs_scalar, NULL, 0, NULL, K_SECTION },
+	{ "rootfs.kind", nook_set_rootfs_kind, nook_emit_enum, OFF(rootfs.kind), nook_tbl_rootfs_kind, 0 },
+	{ "rootfs.path", nook_set_rootfs_path, nook_emit_rootfs_path, OFF(rootfs.path), NULL, 0 },
+	{ "rootfs.readonly", set_bool, nook_emit_bool, OFF(rootfs.readonly), NULL, 0 },
+	{ "rootfs.overlay", nook_set_overlay_null, NULL, 0, NULL, K_SECTION },
+	{ "rootfs.overlay.lower", nook_set_overlay_lower, nook_emit_overlay, OFF(rootfs.lower), NULL, 0 },
+	{ "rootfs.overlay.upper", nook_set_overlay_path, nook_emit_overlay, OFF(rootfs.upper), NULL, 0 },
+	{ "rootfs.overlay.work", nook_set_overlay_path, nook_emit_overlay, OFF(rootfs.work), NULL, 0 },
+	{ "rootfs.overlay.driver", nook_set_overlay_driver, nook_emit_overlay, OFF(rootfs.overlay_driver), NULL, 0 },
 
-	{ "mounts", nook_set_mounts, 0, NULL, 0 },
+	{ "mounts", nook_set_mounts, nook_emit_mounts, 0, NULL, 0 },
 
-	{ "process.args", set_strlist, OFF(argv), NULL, K_REPLACE },
-	{ "process.env.clear", nook_set_env, 0, NULL, 0 },
-	{ "process.env.keep", nook_set_env, 0, NULL, 0 },
-	{ "process.env.set", nook_set_env, 0, NULL, K_FREEMAP },
-	{ "process.env.unset", nook_set_env, 0, NULL, 0 },
-	{ "process.cwd", set_path, OFF(cwd), NULL, 0 },
-	{ "process.init", set_bool, OFF(init), NULL, 0 },
-	{ "process.new_session", set_bool, OFF(new_session), NULL, 0 },
-	{ "process.die_with_parent", set_bool, OFF(die_with_parent), NULL, 0 },
-	{ "process.tty", set_bool, OFF(tty), NULL, 0 },
-	{ "process.timeout", set_duration, OFF(timeout_ms), NULL, 0 },
+	{ "process.args", set_strlist, nook_emit_strv_set, OFF(argv), NULL, K_REPLACE },
+	{ "process.env.clear", nook_set_env, nook_emit_env, 0, NULL, 0 },
+	{ "process.env.keep", nook_set_env, nook_emit_env, 0, NULL, 0 },
+	{ "process.env.set", nook_set_env, nook_emit_env, 0, NULL, K_FREEMAP },
+	{ "process.env.unset", nook_set_env, nook_emit_env, 0, NULL, 0 },
+	{ "process.cwd", set_path, nook_emit_str, OFF(cwd), NULL, 0 },
+	{ "process.init", set_bool, nook_emit_bool, OFF(init), NULL, 0 },
+	{ "process.new_session", set_bool, nook_emit_bool, OFF(new_session), NULL, 0 },
+	{ "process.die_with_parent", set_bool, nook_emit_bool, OFF(die_with_parent), NULL, 0 },
+	{ "process.tty", set_bool, nook_emit_bool, OFF(tty), NULL, 0 },
+	{ "process.timeout", set_duration, nook_emit_duration, OFF(timeout_ms), NULL, 0 },
 
-	{ "security.capabilities.add", nook_set_caps, OFF(cap_add), NULL, 0 },
-	{ "security.capabilities.drop", nook_set_caps, OFF(cap_drop), NULL, 0 },
-	{ "security.capabilities.ambient", nook_set_caps, OFF(cap_ambient), NULL, 0 },
-	{ "security.seccomp", nook_set_seccomp_profile, 0, NULL, K_SECTION },
-	{ "security.seccomp.profile", nook_set_seccomp_profile, 0, NULL, 0 },
-	{ "security.seccomp.default_errno", nook_set_errno, OFF(seccomp_default_errno), NULL, 0 },
-	{ "security.seccomp.allow_nested_userns", set_bool, OFF(allow_nested_userns), NULL, 0 },
-	{ "security.seccomp.rules", nook_set_seccomp_rules, 0, NULL, 0 },
-	{ "security.no_new_privileges", set_bool, OFF(no_new_privs), NULL, 0 },
-	{ "security.landlock.enabled", set_bool, OFF(landlock_enabled), NULL, 0 },
-	{ "security.landlock.read", set_landlock_list, OFF(landlock_read), NULL, 0 },
-	{ "security.landlock.write", set_landlock_list, OFF(landlock_write), NULL, 0 },
-	{ "security.landlock.execute", set_landlock_list, OFF(landlock_execute), NULL, 0 },
-	{ "security.landlock.required", set_bool, OFF(landlock_required), NULL, 0 },
-	{ "security.masked_paths", set_masklist, OFF(masked_paths), NULL, 0 },
-	{ "security.readonly_paths", set_masklist, OFF(readonly_paths), NULL, 0 },
-	{ "security.rlimits", nook_set_rlimits, 0, NULL, K_FREEMAP },
-	{ "security.minimal_dev", nook_set_minimal_dev, OFF(minimal_dev), NULL, 0 },
-	{ "security.cgroup_writable", set_bool, OFF(cgroup_writable), NULL, 0 },
+	{ "security.capabilities.add", nook_set_caps, nook_emit_strv, OFF(cap_add), NULL, 0 },
+	{ "security.capabilities.drop", nook_set_caps, nook_emit_strv, OFF(cap_drop), NULL, 0 },
+	{ "security.capabilities.ambient", nook_set_caps, nook_emit_strv, OFF(cap_ambient), NULL, 0 },
+	{ "security.seccomp", nook_set_seccomp_profile, NULL, 0, NULL, K_SECTION },
+	{ "security.seccomp.profile", nook_set_seccomp_profile, nook_emit_seccomp_profile, 0, NULL, 0 },
+	{ "security.seccomp.default_errno", nook_set_errno, nook_emit_errno, OFF(seccomp_default_errno), NULL, 0 },
+	{ "security.seccomp.allow_nested_userns", set_bool, nook_emit_bool, OFF(allow_nested_userns), NULL, 0 },
+	{ "security.seccomp.rules", nook_set_seccomp_rules, nook_emit_seccomp_rules, 0, NULL, 0 },
+	{ "security.no_new_privileges", set_bool, nook_emit_bool, OFF(no_new_privs), NULL, 0 },
+	{ "security.landlock.enabled", set_bool, nook_emit_bool, OFF(landlock_enabled), NULL, 0 },
+	{ "security.landlock.read", set_landlock_list, nook_emit_strv_set, OFF(landlock_read), NULL, 0 },
+	{ "security.landlock.write", set_landlock_list, nook_emit_strv_set, OFF(landlock_write), NULL, 0 },
+	{ "security.landlock.execute", set_landlock_list, nook_emit_strv_set, OFF(landlock_execute), NULL, 0 },
+	{ "security.landlock.required", set_bool, nook_emit_bool, OFF(landlock_required), NULL, 0 },
+	{ "security.masked_paths", set_masklist, nook_emit_strv_reset, OFF(masked_paths), NULL, 0 },
+	{ "security.readonly_paths", set_masklist, nook_emit_strv_reset, OFF(readonly_paths), NULL, 0 },
+	{ "security.rlimits", nook_set_rlimits, nook_emit_rlimits, 0, NULL, K_FREEMAP },
+	{ "security.minimal_dev", nook_set_minimal_dev, nook_emit_bool, OFF(minimal_dev), NULL, 0 },
+	{ "security.cgroup_writable", set_bool, nook_emit_bool, OFF(cgroup_writable), NULL, 0 },
 
-	{ "resources.memory", set_size, OFF(memory), NULL, 0 },
-	{ "resources.memory_swap", set_size, OFF(memory_swap), "unlimited", 0 },
-	{ "resources.cpus", set_cpus, 0, NULL, 0 },
-	{ "resources.cpu_weight", set_u64, OFF(cpu_weight), lim_weight, 0 },
-	{ "resources.io_weight", set_u64, OFF(io_weight), lim_weight, 0 },
-	{ "resources.pids", set_u64, OFF(pids), lim_pids, 0 },
-	{ "resources.cpuset.cpus", nook_set_cpulist, OFF(cpuset_cpus), NULL, 0 },
-	{ "resources.cpuset.mems", nook_set_cpulist, OFF(cpuset_mems), NULL, 0 },
-	{ "resources.required", set_bool, OFF(resources_required), NULL, 0 },
-	{ "resources.stats_json", set_path, OFF(stats_json), NULL, 0 },
+	{ "resources.memory", set_size, nook_emit_size, OFF(memory), NULL, 0 },
+	{ "resources.memory_swap", set_size, nook_emit_size, OFF(memory_swap), "unlimited", 0 },
+	{ "resources.cpus", set_cpus, nook_emit_cpus, 0, NULL, 0 },
+	{ "resources.cpu_weight", set_u64, nook_emit_u64_set, OFF(cpu_weight), lim_weight, 0 },
+	{ "resources.io_weight", set_u64, nook_emit_u64_set, OFF(io_weight), lim_weight, 0 },
+	{ "resources.pids", set_u64, nook_emit_u64_set, OFF(pids), lim_pids, 0 },
+	{ "resources.cpuset.cpus", nook_set_cpulist, nook_emit_str, OFF(cpuset_cpus), NULL, 0 },
+	{ "resources.cpuset.mems", nook_set_cpulist, nook_emit_str, OFF(cpuset_mems), NULL, 0 },
+	{ "resources.required", set_bool, nook_emit_bool, OFF(resources_required), NULL, 0 },
+	{ "resources.stats_json", set_path, nook_emit_str, OFF(stats_json), NULL, 0 },
 
-	{ "network.mode", nook_set_net_mode, OFF(net), nook_tbl_net_mode, 0 },
-	{ "network.ports", nook_set_ports, 0, NULL, 0 },
-	{ "network.allow_host_loopback", set_bool, OFF(allow_host_loopback), NULL, 0 },
-	{ "network.mtu", set_u32, OFF(mtu), lim_mtu, 0 },
-	{ NULL, NULL, 0, NULL, 0 },
+	{ "network.mode", nook_set_net_mode, nook_emit_enum, OFF(net), nook_tbl_net_mode, 0 },
+	{ "network.ports", nook_set_ports, nook_emit_ports, 0, NULL, 0 },
+	{ "network.allow_host_loopback", set_bool, nook_emit_bool, OFF(allow_host_loopback), NULL, 0 },
+	{ "network.mtu", set_u32, nook_emit_u32_set, OFF(mtu), lim_mtu, 0 },
+	{ NULL, NULL, NULL, 0, NULL, 0 },
 };
 
 const struct key_row *nook_key_find(const char *path)
@@ -561,11 +567,14 @@ bool nook_key_is_freemap(const char *path)
 	return r && (r->flags & K_FREEMAP);
 }
 
-/* The keys directly below section prefix ("" = top level), deduplicated. */
-static size_t child_keys(const char *prefix, const char **out, size_t max)
+#define KEY_SEG_MAX 40
+
+/* The keys directly below section prefix ("" = top level), deduplicated:
+ * out[i] points into names[i] (both of max entries, given by the caller)
+ * or at a constant. */
+static size_t child_keys(const char *prefix, char (*names)[KEY_SEG_MAX], const char **out, size_t max)
 {
 	size_t n = 0, plen = strlen(prefix);
-	static char names[128][40];
 	for (const struct key_row *r = nook_key_table; r->path; r++) {
 		const char *rest;
 		if (plen == 0)
@@ -575,7 +584,7 @@ static size_t child_keys(const char *prefix, const char **out, size_t max)
 		else
 			continue;
 		size_t seg = strcspn(rest, ".");
-		if (seg == 0 || seg >= sizeof names[0])
+		if (seg == 0 || seg >= KEY_SEG_MAX)
 			continue;
 		bool dup = false;
 		for (size_t i = 0; i < n; i++)
@@ -617,8 +626,9 @@ static int walk(struct kctx *c, const struct nook_node *map, const char *prefix)
 						     path, kind_name(val));
 			r = walk(c, val, path);
 		} else {
+			char names[128][KEY_SEG_MAX];
 			const char *cands[128];
-			size_t n = child_keys(prefix, cands, 128);
+			size_t n = child_keys(prefix, names, cands, 128);
 			return nook_unknown_key(c, key, prefix, cands, n);
 		}
 		if (r < 0)

@@ -25,11 +25,19 @@ enum {
 };
 
 struct key_row;
+struct nook_em;
 typedef int (*key_setter)(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+/* Writes the row's key and its value from the spec, or nothing (emit.c). */
+typedef void (*key_emitter)(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
 
+/* One row per profile key. The same row parses the key (set) and prints it
+ * back (emit): a key with a setter and no emitter is caught by the unit
+ * tests, as is a key nook-profile(5) does not document. Only a K_SECTION
+ * row may have no emitter: the rows of its keys print it. */
 struct key_row {
 	const char *path;
 	key_setter set;
+	key_emitter emit;
 	size_t off;          /* offset of the field in struct nook_spec */
 	const void *arg;     /* per-setter: limits, name table */
 	unsigned flags;
@@ -76,6 +84,33 @@ int nook_set_rlimits(struct kctx *c, const struct key_row *row, const struct noo
 int nook_set_cpulist(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_net_mode(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_ports(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+
+/* emitters (emit.c): generic ones read the field at row->off */
+void nook_emit_none(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_bool(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_u32(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_u32_set(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_u64_set(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_size(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_duration(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_str(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_enum(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_strv(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_strv_set(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_strv_reset(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_errno(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+/* and those with a shape of their own */
+void nook_emit_ns(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_idmap(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_rootfs_path(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_overlay(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_mounts(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_env(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_seccomp_profile(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_seccomp_rules(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_rlimits(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_cpus(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_ports(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
 
 /* after the walk: infer the rootfs kind, build the env, check namespaces */
 int nook_keys_finish(struct kctx *c);

@@ -71,12 +71,8 @@ int nook_set_hostname(struct kctx *c, const struct key_row *row, const struct no
 	int r = nook_get_str(c, n, &v);
 	if (r < 0)
 		return r;
-	size_t len = strlen(v);
-	bool ok = len > 0 && len <= 64 && v[0] != '-' && v[0] != '.';
-	for (size_t i = 0; ok && i < len; i++)
-		ok = name_char(v[i], true) || v[i] == '-' || v[i] == '.';
-	if (!ok)
-		return nook_node_err(c->err, n, "invalid hostname '%s' (1-64 letters, digits, '-' and '.')", v);
+	if (!nook_hostname_valid(v))
+		return nook_node_err(c->err, n, "invalid hostname '%s' (" NOOK_HOSTNAME_RULE ")", v);
 	free(c->s->hostname);
 	c->s->hostname = nook_strdup(v);
 	return 0;
@@ -885,8 +881,12 @@ int nook_keys_finish(struct kctx *c)
 			return nook_node_err(c->err, c->rootfs_kind_node, "rootfs kind 'dir' needs rootfs.path");
 		break;
 	case NOOK_ROOTFS_OVERLAY:
-		if (rf->path)
+		/* the path is the bottom layer; the spec keeps it there only */
+		if (rf->path) {
 			nook_strv_push(&rf->lower, rf->path);
+			free(rf->path);
+			rf->path = NULL;
+		}
 		if (!rf->lower)
 			return nook_node_err(c->err, c->rootfs_kind_node, "an overlay rootfs needs rootfs.path or rootfs.overlay.lower");
 		if (rf->work && !rf->upper)
@@ -914,7 +914,7 @@ int nook_keys_finish(struct kctx *c)
 					     nook_tbl_name(nook_tbl_net_mode, (int)s->net));
 		s->net = NOOK_NET_HOST;
 	}
-	if (s->n_ports && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA)
+	if (!nook_net_ports_ok(s))
 		return nook_node_err(c->err, c->ports_node,
 				     "network.ports need network.mode slirp or pasta (add --network slirp)");
 

@@ -145,8 +145,10 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	if (nook_sync_recv(ctx->sync_fd, &msg) <= 0 || msg.type != NOOK_MSG_GO)
 		_exit(NOOK_EXIT_FAILURE);
 
-	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
-		nook_err(&err, errno, "cannot set the hostname to '%s'", s->hostname), fail(ctx->sync_fd, &err);
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+		nook_err(&err, errno, "cannot set the hostname to '%s'", s->hostname);
+		fail(ctx->sync_fd, &err);
+	}
 	if ((s->ns_flags & CLONE_NEWNET) && !ctx->late_net && nook_net_loopback_up(&err) < 0)
 		fail(ctx->sync_fd, &err);
 	struct nook_rootfs_hooks hooks = { .join_net = ctx->late_net ? join_net : NULL,
@@ -170,16 +172,20 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	}
 
 	int sfd = nook_forwarded_signalfd(NULL, SFD_CLOEXEC);
-	if (sfd < 0)
-		nook_err(&err, errno, "signalfd"), fail(ctx->sync_fd, &err);
+	if (sfd < 0) {
+		nook_err(&err, errno, "signalfd");
+		fail(ctx->sync_fd, &err);
+	}
 
 	/* vfork: the payload borrows this address space until its execve, so
 	 * nothing is copied and nothing is torn down twice. It only calls
 	 * exec_payload(), which never returns, and we wait (suspended) until it
 	 * has exec'ed or exited. */
 	pid_t pid = vfork();
-	if (pid < 0)
-		nook_err(&err, errno, "cannot start the payload"), fail(ctx->sync_fd, &err);
+	if (pid < 0) {
+		nook_err(&err, errno, "cannot start the payload");
+		fail(ctx->sync_fd, &err);
+	}
 	if (pid == 0) {
 		close(sfd);
 		if (master >= 0)

@@ -72,9 +72,10 @@ __attribute__((noreturn)) static void joiner_main(const struct joiner *j, pid_t 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(NOOK_EXIT_FAILURE);
 	prctl(PR_SET_DUMPABLE, 0);
-	if (j->cgroup_fd >= 0 && write(j->cgroup_fd, "0", 1) < 0)
-		nook_err(&err, errno, "cannot move into the cgroup of container '%s' (is its cgroup delegated to you?)", j->name),
-			joiner_fail(j, &err);
+	if (j->cgroup_fd >= 0 && write(j->cgroup_fd, "0", 1) < 0) {
+		nook_err(&err, errno, "cannot move into the cgroup of container '%s' (is its cgroup delegated to you?)", j->name);
+		joiner_fail(j, &err);
+	}
 	if (setns(j->init_pidfd, (int)j->flags) < 0) {
 		if (errno == ESRCH)
 			nook_errx(&err, ESRCH, "container '%s' has exited", j->name);
@@ -91,8 +92,10 @@ __attribute__((noreturn)) static void joiner_main(const struct joiner *j, pid_t 
 	struct nook_error perr = { 0 };
 	volatile bool failed = false;
 	pid_t pid = vfork();
-	if (pid < 0)
-		nook_err(&err, errno, "cannot start the command in container '%s'", j->name), joiner_fail(j, &err);
+	if (pid < 0) {
+		nook_err(&err, errno, "cannot start the command in container '%s'", j->name);
+		joiner_fail(j, &err);
+	}
 	if (pid == 0) {
 		if (master >= 0)
 			close(master);

@@ -84,8 +84,10 @@ static int exec_search(char *const *argv, char *const *envp, char *tried, size_t
 	for (const char *p = path; ; ) {
 		const char *e = strchrnul(p, ':');
 		size_t n = (size_t)(e - p);
-		if (n == 0)
-			n = 1, p = ".";
+		if (n == 0) {
+			n = 1;
+			p = ".";
+		}
 		if (n + alen + 2 <= sizeof buf) {
 			memcpy(buf, p, n);
 			buf[n] = '/';
