@@ -11,8 +11,8 @@
 src=$NOOK_SRCDIR
 lib=$NOOK_BUILDDIR/src/lib/libnook.a
 seconds=${NOOK_FUZZ_SECONDS:-30}
-files="tests/fuzz/fuzz_profile.c src/lib/profile/yaml_tree.c src/lib/profile/units.c src/lib/profile/vars.c src/lib/profile/merge.c
-	src/lib/profile/keys.c src/lib/profile/values.c src/lib/profile/profile.c src/lib/profile/emit.c"
+# the whole profile layer, built with the fuzzer's instrumentation
+files="tests/fuzz/fuzz_profile.c $(cd "$src" && echo src/lib/profile/*.c)"
 libs="-lyaml -lcap -lseccomp"
 pkg-config --exists json-c 2>/dev/null && libs="$libs $(pkg-config --libs json-c)"
 [ -e /usr/lib/x86_64-linux-gnu/libsubid.so ] || [ -n "$(ls /usr/lib/*/libsubid.so 2>/dev/null)" ] && libs="$libs -lsubid"

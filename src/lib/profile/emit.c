@@ -4,8 +4,9 @@
  * YAML would read as something else are quoted.
  *
  * The key table (keys.c) drives the output as it drives parsing: each row
- * names its emitter, one of the functions below, and nook_spec_emit_yaml()
- * walks the rows in order. A row's emitter writes its leaf key with
+ * names its emitter, one of the functions below, and nook_emit_rows()
+ * walks the rows in order (keys.c hands it the table, so that this file
+ * does not depend on the file that depends on it). A row's emitter writes its leaf key with
  * em_key() and then the value, or nothing at all; the sections above the
  * key ("security", "seccomp") are opened when the first key below them is
  * written and closed when a row outside them comes, so a section with
@@ -534,12 +535,12 @@ void nook_emit_ports(struct nook_em *m, const struct key_row *row, const struct 
 	seq_end(m);
 }
 
-static void emit_spec(struct nook_em *m, const struct nook_spec *s)
+static void emit_spec(struct nook_em *m, const struct key_row *rows, const struct nook_spec *s)
 {
 	map_start(m, false);
 	m->open = "";
 	m->open_len = 0;
-	for (const struct key_row *row = nook_key_table; row->path; row++) {
+	for (const struct key_row *row = rows; row->path; row++) {
 		if (!row->emit)
 			continue; /* a section whose keys have their own rows */
 		em_enter_row(m, row);
@@ -549,7 +550,7 @@ static void emit_spec(struct nook_em *m, const struct nook_spec *s)
 	map_end(m);
 }
 
-int nook_spec_emit_yaml(const struct nook_spec *s, FILE *f, struct nook_error *err)
+int nook_emit_rows(const struct key_row *rows, const struct nook_spec *s, FILE *f, struct nook_error *err)
 {
 	struct nook_em m = { .failed = false };
 	yaml_event_t ev;
@@ -560,7 +561,7 @@ int nook_spec_emit_yaml(const struct nook_spec *s, FILE *f, struct nook_error *e
 	yaml_emitter_set_width(&m.e, 100);
 	emit(&m, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
 	emit(&m, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
-	emit_spec(&m, s);
+	emit_spec(&m, rows, s);
 	emit(&m, &ev, yaml_document_end_event_initialize(&ev, 1));
 	emit(&m, &ev, yaml_stream_end_event_initialize(&ev));
 	if (!m.failed && !yaml_emitter_flush(&m.e))

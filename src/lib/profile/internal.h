@@ -90,10 +90,11 @@ bool nook_key_is_section(const char *path);
 bool nook_key_is_freemap(const char *path);
 /* Validate the tree with the key table and fill s (already initialized). */
 int nook_keys_apply(const struct nook_node *root, struct nook_spec *s, struct nook_error *err);
-/* Edit distance helper for "did you mean". */
+/* Edit distance helper for "did you mean" (read.c). */
 unsigned nook_edit_distance(const char *a, const char *b);
 
-/* Name tables shared by keys.c (parsing) and emit.c (printing). */
+/* Name tables (read.c), shared by parsing (keys.c, values.c) and printing
+ * (emit.c). */
 struct nook_name_val {
 	const char *name;
 	int val;

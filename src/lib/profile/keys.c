@@ -1,8 +1,9 @@
 /* keys.c - the key table: one row per profile key (path, setter,
  * emitter, field), the generic walker that validates a merged tree against
- * it, and the typed setters that fill struct nook_spec. Custom-shaped
- * values (mounts, ports, id maps, rlimits, seccomp rules) live in values.c,
- * the emitters in emit.c.
+ * it, the typed setters that fill struct nook_spec, and the walk that
+ * prints a spec back through the rows' emitters. Custom-shaped values
+ * (mounts, ports, id maps, rlimits, seccomp rules) live in values.c, the
+ * emitters in emit.c, the name tables and scalar readers in read.c.
  *
  * A new key is a row here, a field in struct nook_spec, a line in the KEYS
  * section of nook-profile(5) and a sample in tests/unit/test_profile.c;
@@ -22,262 +23,6 @@
 #include "nook/security.h"
 #include "nook/util.h"
 #include "keys.h"
-
-/* ---------------------------------------------------------------- names */
-
-const struct nook_name_val nook_tbl_userns[] = {
-	{ "auto", NOOK_USERNS_AUTO }, { "self", NOOK_USERNS_SELF },
-	{ "subuid", NOOK_USERNS_SUBUID }, { NULL, 0 },
-};
-const struct nook_name_val nook_tbl_rootfs_kind[] = {
-	{ "host", NOOK_ROOTFS_HOST }, { "dir", NOOK_ROOTFS_DIR },
-	{ "overlay", NOOK_ROOTFS_OVERLAY }, { "empty", NOOK_ROOTFS_EMPTY }, { NULL, 0 },
-};
-const struct nook_name_val nook_tbl_mount_type[] = {
-	{ "bind", NOOK_MOUNT_BIND }, { "ro-bind", NOOK_MOUNT_RO_BIND },
-	{ "dev-bind", NOOK_MOUNT_DEV_BIND }, { "tmpfs", NOOK_MOUNT_TMPFS },
-	{ "proc", NOOK_MOUNT_PROC }, { "dir", NOOK_MOUNT_DIR },
-	{ "symlink", NOOK_MOUNT_SYMLINK }, { "file", NOOK_MOUNT_FILE }, { NULL, 0 },
-};
-const struct nook_name_val nook_tbl_net_mode[] = {
-	{ "none", NOOK_NET_NONE }, { "host", NOOK_NET_HOST },
-	{ "slirp", NOOK_NET_SLIRP }, { "pasta", NOOK_NET_PASTA }, { NULL, 0 },
-};
-const struct nook_name_val nook_tbl_rlimit[] = {
-	{ "as", RLIMIT_AS }, { "core", RLIMIT_CORE }, { "cpu", RLIMIT_CPU },
-	{ "data", RLIMIT_DATA }, { "fsize", RLIMIT_FSIZE }, { "locks", RLIMIT_LOCKS },
-	{ "memlock", RLIMIT_MEMLOCK }, { "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE },
-	{ "nofile", RLIMIT_NOFILE }, { "nproc", RLIMIT_NPROC }, { "rss", RLIMIT_RSS },
-	{ "rtprio", RLIMIT_RTPRIO }, { "rttime", RLIMIT_RTTIME },
-	{ "sigpending", RLIMIT_SIGPENDING }, { "stack", RLIMIT_STACK }, { NULL, 0 },
-};
-const struct nook_name_val nook_tbl_scmp_action[] = {
-	{ "allow", NOOK_SCMP_ALLOW }, { "errno", NOOK_SCMP_ERRNO }, { "kill", NOOK_SCMP_KILL },
-	{ "log", NOOK_SCMP_LOG }, { "trap", NOOK_SCMP_TRAP }, { NULL, 0 },
-};
-const struct nook_name_val nook_tbl_scmp_op[] = {
-	{ "eq", NOOK_SCMP_OP_EQ }, { "ne", NOOK_SCMP_OP_NE }, { "lt", NOOK_SCMP_OP_LT },
-	{ "le", NOOK_SCMP_OP_LE }, { "gt", NOOK_SCMP_OP_GT }, { "ge", NOOK_SCMP_OP_GE },
-	{ "masked_eq", NOOK_SCMP_OP_MASKED_EQ }, { NULL, 0 },
-};
-const struct nook_name_val nook_tbl_errno[] = {
-	{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EIO", EIO }, { "E2BIG", E2BIG },
-	{ "EBADF", EBADF }, { "EAGAIN", EAGAIN }, { "ENOMEM", ENOMEM }, { "EACCES", EACCES },
-	{ "EFAULT", EFAULT }, { "EBUSY", EBUSY }, { "EEXIST", EEXIST }, { "EINVAL", EINVAL },
-	{ "ENOSPC", ENOSPC }, { "EROFS", EROFS }, { "ENOSYS", ENOSYS },
-	{ "EOPNOTSUPP", EOPNOTSUPP }, { "EAFNOSUPPORT", EAFNOSUPPORT }, { NULL, 0 },
-};
-const struct nook_name_val nook_tbl_ns[] = {
-	{ "user", CLONE_NEWUSER }, { "mount", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
-	{ "net", CLONE_NEWNET }, { "uts", CLONE_NEWUTS }, { "ipc", CLONE_NEWIPC },
-	{ "cgroup", CLONE_NEWCGROUP }, { NULL, 0 },
-};
-
-const char *nook_tbl_name(const struct nook_name_val *t, int val)
-{
-	for (; t->name; t++)
-		if (t->val == val)
-			return t->name;
-	return NULL;
-}
-
-int nook_tbl_lookup(const struct nook_name_val *t, const char *name, int *val)
-{
-	for (; t->name; t++) {
-		if (strcmp(t->name, name) == 0) {
-			*val = t->val;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-/* "'a', 'b' or 'c'" for error messages */
-void nook_tbl_list(const struct nook_name_val *t, char *buf, size_t size)
-{
-	size_t n = 0, len = 0;
-	for (const struct nook_name_val *p = t; p->name; p++)
-		n++;
-	buf[0] = 0;
-	for (size_t i = 0; i < n && len < size; i++) {
-		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
-		int w = snprintf(buf + len, size - len, "%s'%s'", sep, t[i].name);
-		if (w < 0)
-			break;
-		len += (size_t)w;
-	}
-}
-
-unsigned nook_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return 99;
-	unsigned d[65][65];
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (unsigned)i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned cost = a[i - 1] != b[j - 1];
-			unsigned v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			/* a swap of two neighbours counts as one edit */
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
-const char *nook_suggest(const char *word, const char *const *cands, size_t n)
-{
-	const char *best = NULL;
-	unsigned best_d = 99;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = nook_edit_distance(word, cands[i]);
-		if (d < best_d) {
-			best_d = d;
-			best = cands[i];
-		}
-	}
-	size_t len = strlen(word);
-	unsigned limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
-	return best_d <= limit ? best : NULL;
-}
-
-int nook_unknown_key(struct kctx *c, const struct nook_node *key, const char *where,
-		     const char *const *cands, size_t n)
-{
-	const char *s = nook_suggest(key->value, cands, n);
-	char in[160] = "";
-	if (where && where[0])
-		snprintf(in, sizeof in, " in %s", where);
-	if (s)
-		return nook_node_err(c->err, key, "unknown key '%s'%s (did you mean '%s'?)", key->value, in, s);
-	char list[600] = "";
-	size_t len = 0;
-	for (size_t i = 0; i < n && len < sizeof list; i++) {
-		int w = snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", cands[i]);
-		if (w < 0)
-			break;
-		len += (size_t)w;
-	}
-	return nook_node_err(c->err, key, "unknown key '%s'%s (known keys: %s)", key->value, in, list);
-}
-
-int nook_check_keys(struct kctx *c, const struct nook_node *map, const char *where,
-		    const char *const *allowed)
-{
-	size_t n = 0;
-	while (allowed[n])
-		n++;
-	for (size_t i = 0; i < map->n; i++) {
-		bool ok = false;
-		for (size_t j = 0; j < n; j++)
-			if (strcmp(map->pairs[i].key->value, allowed[j]) == 0)
-				ok = true;
-		if (!ok)
-			return nook_unknown_key(c, map->pairs[i].key, where, allowed, n);
-	}
-	return 0;
-}
-
-/* ---------------------------------------------------------------- scalars */
-
-static const char *kind_name(const struct nook_node *n)
-{
-	return n->kind == NOOK_NODE_MAP ? "a map" : n->kind == NOOK_NODE_SEQ ? "a list" : "a single value";
-}
-
-int nook_want_scalar(struct kctx *c, const struct nook_node *n, const char *what)
-{
-	if (n->kind == NOOK_NODE_SCALAR)
-		return 0;
-	return nook_node_err(c->err, n, "expected %s, got %s", what, kind_name(n));
-}
-
-int nook_get_bool(struct kctx *c, const struct nook_node *n, bool *out)
-{
-	int r = nook_want_scalar(c, n, "true or false");
-	if (r < 0)
-		return r;
-	const char *v = n->value;
-	if (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE"))
-		*out = true;
-	else if (!strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE"))
-		*out = false;
-	else
-		return nook_node_err(c->err, n, "expected true or false, got '%s'", v);
-	return 0;
-}
-
-int nook_get_u64(struct kctx *c, const struct nook_node *n, uint64_t min, uint64_t max, uint64_t *out)
-{
-	int r = nook_want_scalar(c, n, "a whole number");
-	if (r < 0)
-		return r;
-	const char *v = n->value;
-	uint64_t x = 0;
-	if (!*v)
-		return nook_node_err(c->err, n, "expected a whole number, got an empty value");
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return nook_node_err(c->err, n, "expected a whole number, got '%s'", v);
-		if (x > (UINT64_MAX - 9) / 10)
-			return nook_node_err(c->err, n, "number '%s' is too large (at most %llu)", v,
-					     (unsigned long long)max);
-		x = x * 10 + (uint64_t)(*p - '0');
-	}
-	if (x < min || x > max)
-		return nook_node_err(c->err, n, "%s is out of range (%llu to %llu)", v,
-				     (unsigned long long)min, (unsigned long long)max);
-	*out = x;
-	return 0;
-}
-
-int nook_get_str(struct kctx *c, const struct nook_node *n, const char **out)
-{
-	int r = nook_want_scalar(c, n, "a string");
-	if (r < 0)
-		return r;
-	*out = n->value;
-	return 0;
-}
-
-/* An absolute path, normalized. Relative paths are an error that says how
- * to write an absolute one. */
-int nook_get_path(struct kctx *c, const struct nook_node *n, char **out)
-{
-	int r = nook_want_scalar(c, n, "an absolute path");
-	if (r < 0)
-		return r;
-	if (!n->value[0])
-		return nook_node_err(c->err, n, "expected an absolute path, got an empty value");
-	if (n->value[0] != '/')
-		return nook_node_err(c->err, n, "path '%s' must be absolute (start with / or use ${HOME}, ${PWD})",
-				     n->value);
-	*out = nook_path_normalize(n->value);
-	return 0;
-}
-
-int nook_get_enum(struct kctx *c, const struct nook_node *n, const struct nook_name_val *t, int *out)
-{
-	char list[256];
-	nook_tbl_list(t, list, sizeof list);
-	int r = nook_want_scalar(c, n, list);
-	if (r < 0)
-		return r;
-	if (nook_tbl_lookup(t, n->value, out) == 0)
-		return 0;
-	return nook_node_err(c->err, n, "unknown value '%s' (expected %s)", n->value, list);
-}
 
 /* ---------------------------------------------------------------- generic setters */
 
@@ -376,7 +121,7 @@ static int set_cpus(struct kctx *c, const struct key_row *row, const struct nook
 static int set_pathlist(struct kctx *c, const struct key_row *row, const struct nook_node *n)
 {
 	if (n->kind != NOOK_NODE_SEQ)
-		return nook_node_err(c->err, n, "expected a list of absolute paths, got %s", kind_name(n));
+		return nook_node_err(c->err, n, "expected a list of absolute paths, got %s", nook_node_kind_name(n));
 	char ***f = FIELD(c, row, char **);
 	for (size_t i = 0; i < n->n; i++) {
 		char *p;
@@ -403,7 +148,7 @@ static int set_masklist(struct kctx *c, const struct key_row *row, const struct 
 			nook_strv_push(f, def[i]);
 	}
 	if (n->kind != NOOK_NODE_SEQ)
-		return nook_node_err(c->err, n, "expected a list of absolute paths, got %s", kind_name(n));
+		return nook_node_err(c->err, n, "expected a list of absolute paths, got %s", nook_node_kind_name(n));
 	for (size_t i = 0; i < n->n; i++) {
 		char *p;
 		int r = nook_get_path(c, n->items[i], &p);
@@ -419,7 +164,7 @@ static int set_masklist(struct kctx *c, const struct key_row *row, const struct 
 static int set_strlist(struct kctx *c, const struct key_row *row, const struct nook_node *n)
 {
 	if (n->kind != NOOK_NODE_SEQ)
-		return nook_node_err(c->err, n, "expected a list of strings, got %s", kind_name(n));
+		return nook_node_err(c->err, n, "expected a list of strings, got %s", nook_node_kind_name(n));
 	char ***f = FIELD(c, row, char **);
 	nook_strv_free(*f);
 	*f = NULL;
@@ -623,7 +368,7 @@ static int walk(struct kctx *c, const struct nook_node *map, const char *prefix)
 				continue;
 			if (val->kind != NOOK_NODE_MAP)
 				return nook_node_err(c->err, val, "'%s' is a section: expected a map of keys, got %s",
-						     path, kind_name(val));
+						     path, nook_node_kind_name(val));
 			r = walk(c, val, path);
 		} else {
 			char names[128][KEY_SEG_MAX];
@@ -641,10 +386,15 @@ int nook_keys_apply(const struct nook_node *root, struct nook_spec *s, struct no
 {
 	struct kctx c = { .s = s, .err = err, .env_clear = -1, .netns = -1 };
 	if (root->kind != NOOK_NODE_MAP)
-		return nook_node_err(err, root, "a profile is a map of keys, not %s", kind_name(root));
+		return nook_node_err(err, root, "a profile is a map of keys, not %s", nook_node_kind_name(root));
 	int r = walk(&c, root, "");
 	if (r == 0)
 		r = nook_keys_finish(&c);
 	nook_kctx_free(&c);
 	return r;
+}
+
+int nook_spec_emit_yaml(const struct nook_spec *s, FILE *f, struct nook_error *err)
+{
+	return nook_emit_rows(nook_key_table, s, f, err);
 }

@@ -46,7 +46,8 @@ struct key_row {
 extern const struct key_row nook_key_table[];
 const struct key_row *nook_key_find(const char *path);
 
-/* helpers (keys.c) */
+/* readers (read.c) */
+const char *nook_node_kind_name(const struct nook_node *n); /* "a map", "a list", "a single value" */
 int nook_want_scalar(struct kctx *c, const struct nook_node *n, const char *what);
 int nook_get_bool(struct kctx *c, const struct nook_node *n, bool *out);
 int nook_get_u64(struct kctx *c, const struct nook_node *n, uint64_t min, uint64_t max, uint64_t *out);
@@ -85,6 +86,9 @@ int nook_set_cpulist(struct kctx *c, const struct key_row *row, const struct noo
 int nook_set_net_mode(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_ports(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 
+/* Print s as YAML through the emitters of rows (emit.c); keys.c's
+ * nook_spec_emit_yaml() hands it nook_key_table. */
+int nook_emit_rows(const struct key_row *rows, const struct nook_spec *s, FILE *f, struct nook_error *err);
 /* emitters (emit.c): generic ones read the field at row->off */
 void nook_emit_none(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
 void nook_emit_bool(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
