@@ -240,6 +240,16 @@ static void emit_security(struct em *m, const struct nook_spec *s)
 	kv_strv(m, "write", s->landlock_write, false);
 	kv_strv(m, "execute", s->landlock_execute, false);
 	kv_bool(m, "required", s->landlock_required);
+	if (s->landlock_scope == NOOK_LL_SCOPE_AUTO) {
+		kv_raw(m, "scope", "auto");
+	} else {
+		key(m, "scope");
+		seq_start(m, true);
+		for (const struct nook_name_val *t = nook_tbl_ll_scope; t->name; t++)
+			if (s->landlock_scope & t->val)
+				raw(m, t->name);
+		seq_end(m);
+	}
 	map_end(m);
 	/* the resolved lists are complete: !reset keeps the built-in lists
 	 * from being added again when this output is read back */

@@ -61,6 +61,10 @@ const struct nook_name_val nook_tbl_errno[] = {
 	{ "ENOSPC", ENOSPC }, { "EROFS", EROFS }, { "ENOSYS", ENOSYS },
 	{ "EOPNOTSUPP", EOPNOTSUPP }, { "EAFNOSUPPORT", EAFNOSUPPORT }, { NULL, 0 },
 };
+const struct nook_name_val nook_tbl_ll_scope[] = {
+	{ "abstract_unix_socket", NOOK_LL_SCOPE_ABSTRACT_UNIX }, { "signal", NOOK_LL_SCOPE_SIGNAL },
+	{ NULL, 0 },
+};
 const struct nook_name_val nook_tbl_ns[] = {
 	{ "user", CLONE_NEWUSER }, { "mount", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
 	{ "net", CLONE_NEWNET }, { "uts", CLONE_NEWUTS }, { "ipc", CLONE_NEWIPC },
@@ -435,6 +439,34 @@ static int set_landlock_list(struct kctx *c, const struct key_row *row, const st
 	return set_pathlist(c, row, n);
 }
 
+/* security.landlock.scope: auto, or a list of scope names ([] = none) */
+static int set_landlock_scope(struct kctx *c, const struct key_row *row, const struct nook_node *n)
+{
+	(void)row;
+	char names[128];
+	nook_tbl_list(nook_tbl_ll_scope, names, sizeof names);
+	if (n->kind == NOOK_NODE_SCALAR) {
+		if (strcmp(n->value, "auto") != 0)
+			return nook_node_err(c->err, n, "expected auto or a list of %s, got '%s'", names, n->value);
+		c->s->landlock_scope = NOOK_LL_SCOPE_AUTO;
+		return 0;
+	}
+	if (n->kind != NOOK_NODE_SEQ)
+		return nook_node_err(c->err, n, "expected auto or a list of %s, got %s", names, kind_name(n));
+	int bits = 0;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *v;
+		int val, r = nook_get_str(c, n->items[i], &v);
+		if (r < 0)
+			return r;
+		if (nook_tbl_lookup(nook_tbl_ll_scope, v, &val) < 0)
+			return nook_node_err(c->err, n->items[i], "unknown Landlock scope '%s' (known: %s)", v, names);
+		bits |= val;
+	}
+	c->s->landlock_scope = bits;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- the table */
 
 static const uint64_t lim_id[] = { 0, 65535u * 65536u };
@@ -501,6 +533,7 @@ const struct key_row nook_key_table[] = {
 	{ "security.landlock.write", set_landlock_list, OFF(landlock_write), NULL, 0 },
 	{ "security.landlock.execute", set_landlock_list, OFF(landlock_execute), NULL, 0 },
 	{ "security.landlock.required", set_bool, OFF(landlock_required), NULL, 0 },
+	{ "security.landlock.scope", set_landlock_scope, 0, NULL, 0 },
 	{ "security.masked_paths", set_masklist, OFF(masked_paths), NULL, 0 },
 	{ "security.readonly_paths", set_masklist, OFF(readonly_paths), NULL, 0 },
 	{ "security.rlimits", nook_set_rlimits, 0, NULL, K_FREEMAP },
