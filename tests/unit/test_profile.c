@@ -599,7 +599,7 @@ START_TEST(test_landlock_scope)
 	ck_assert_str_eq(errmsg("security: {landlock: {scope: [signals]}}\n", NULL),
 			 "T/p.yaml:1:31: unknown Landlock scope 'signals' (known: 'abstract_unix_socket' or 'signal')");
 	ck_assert_str_eq(errmsg("security: {landlock: {scope: all}}\n", NULL),
-			 "T/p.yaml:1:31: expected auto or a list of 'abstract_unix_socket' or 'signal', got 'all'");
+			 "T/p.yaml:1:30: expected auto or a list of 'abstract_unix_socket' or 'signal', got 'all'");
 }
 END_TEST
 
