@@ -11,6 +11,9 @@
  * Build: static, so it runs in any root filesystem (tests/probe).
  * Usage: probe            run every check
  *        probe NAME...    run only the named checks
+ *        probe --connect PATH...   connect() to each unix socket PATH
+ *                         (@NAME: the abstract socket NAME), one line
+ *                         "connect PATH: ok|ERRNO" each
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -37,8 +40,10 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -412,8 +417,40 @@ static int exec_without_landlock(char **cmd)
 	return 127;
 }
 
+static int connect_each(char **paths)
+{
+	for (; *paths; paths++) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		const char *p = *paths;
+		size_t n = strlen(p);
+		socklen_t len;
+		int fd, r;
+
+		if (n >= sizeof a.sun_path) {
+			printf("connect %s: ENAMETOOLONG\n", p);
+			continue;
+		}
+		memcpy(a.sun_path, p, n);
+		if (p[0] == '@')
+			a.sun_path[0] = '\0'; /* abstract: no terminating NUL counts */
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (p[0] == '@' ? 0 : 1));
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			printf("connect %s: socket %s\n", p, ename(errno));
+			continue;
+		}
+		r = connect(fd, (struct sockaddr *)&a, len);
+		printf("connect %s: %s\n", p, r < 0 ? ename(errno) : "ok");
+		close(fd);
+	}
+	fflush(stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--connect") == 0)
+		return connect_each(argv + 2);
 	if (argc > 2 && strcmp(argv[1], "--no-landlock") == 0)
 		return exec_without_landlock(argv + 2);
 

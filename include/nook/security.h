@@ -137,6 +137,12 @@ int nook_landlock_abi(void);               /* 0 when unsupported */
  * to a read / write / execute path for that ABI. */
 uint64_t nook_landlock_handled(int abi);
 uint64_t nook_landlock_rights(int abi, char kind /* 'r', 'w', 'x' */, bool is_dir);
+/* Pure: the scopes (NOOK_LL_SCOPE_* bits) a spec asks for, with auto
+ * resolved (abstract unix sockets when the host's network namespace is
+ * shared, signals when its pid namespace is), and their Landlock bits for
+ * an ABI version (0 below ABI 6). */
+int nook_landlock_scope(const struct nook_spec *s);
+uint64_t nook_landlock_scoped(int abi, int scope);
 /* In the payload: build and enforce the ruleset. Warns and returns 0 when
  * the kernel has no Landlock, unless spec->landlock_required. */
 int nook_landlock_apply(const struct nook_spec *s, struct nook_error *err);

@@ -108,6 +108,12 @@ struct nook_port {
 	bool udp;
 };
 
+/* security.landlock.scope (Landlock ABI 6): what the payload may not
+ * reach outside its own Landlock domain */
+#define NOOK_LL_SCOPE_ABSTRACT_UNIX (1 << 0) /* abstract unix sockets */
+#define NOOK_LL_SCOPE_SIGNAL        (1 << 1) /* signals */
+#define NOOK_LL_SCOPE_AUTO          (-1)     /* each where no namespace isolates it */
+
 enum nook_net_mode {
 	NOOK_NET_NONE = 0,
 	NOOK_NET_HOST,
@@ -153,6 +159,7 @@ struct nook_spec {
 	struct nook_seccomp_rule *seccomp_rules; size_t n_seccomp_rules;
 	char **landlock_read, **landlock_write, **landlock_execute;
 	bool landlock_enabled, landlock_required;
+	int landlock_scope;        /* NOOK_LL_SCOPE_* bits, or NOOK_LL_SCOPE_AUTO (default) */
 	char **masked_paths;       /* defaults + profile additions */
 	char **readonly_paths;
 	struct nook_rlimit *rlimits; size_t n_rlimits;

@@ -303,7 +303,10 @@ t_clean "minimal_dev false"
 nk run -- /bin/sh -c "awk '\$5 == \"/\" { print \$6 }' /proc/self/mountinfo"
 chkre "host-root mode: / is read-only" '^ro(,|$)' "$out"
 # A host directory we can write to, outside /tmp (private inside) and
-# outside $HOME (the default profile puts a private tmpfs there).
+# outside $HOME (the default profile puts a private tmpfs there). The
+# default profile hides /var/tmp and /home too: this runs the bare
+# host-root mode, a profile with only rootfs: host.
+printf 'rootfs: host\nprocess: {args: [/bin/sh]}\n' > "$T/hostroot.yaml"
 probe_dir=
 for d in /var/tmp "$NOOK_BUILDDIR" "$NOOK_SRCDIR"; do
 	case $d in ''|/tmp|/tmp/*) continue ;; esac
@@ -314,7 +317,7 @@ done
 if [ -n "$probe_dir" ]; then
 	probe_file=$probe_dir/nook-core-ro-probe.$$
 	rm -f "$probe_file"
-	nk run -- /bin/sh -c "echo x > $probe_file"
+	nk run "$T/hostroot.yaml" -- /bin/sh -c "echo x > $probe_file"
 	chkre "host-root mode: writing to the host's $probe_dir fails with EROFS" 'Read-only file system' "$out $err"
 	chk "host-root mode: nothing written on the host" "no" "$([ -e "$probe_file" ] && echo yes || echo no)"
 	rm -f "$probe_file"

@@ -166,6 +166,7 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	STRV(landlock_execute);
 	VAL(landlock_enabled);
 	VAL(landlock_required);
+	VAL(landlock_scope);
 	STRV(masked_paths);
 	STRV(readonly_paths);
 	VAL(n_rlimits);

@@ -580,6 +580,32 @@ START_TEST(test_run_options)
 }
 END_TEST
 
+/* security.landlock.scope: auto, a list of names, [] for none */
+START_TEST(test_landlock_scope)
+{
+	struct nook_spec s;
+	struct nook_error e;
+	ck_assert_int_eq(load("hostname: a\n", NULL, &s, &e), 0);
+	ck_assert_int_eq(s.landlock_scope, NOOK_LL_SCOPE_AUTO);
+	nook_spec_free(&s);
+	ck_assert_int_eq(load("security: {landlock: {scope: [signal, abstract_unix_socket]}}\n", NULL, &s, &e), 0);
+	ck_assert_int_eq(s.landlock_scope, NOOK_LL_SCOPE_SIGNAL | NOOK_LL_SCOPE_ABSTRACT_UNIX);
+	ck_assert(!s.landlock_enabled);
+	nook_spec_free(&s);
+	ck_assert_int_eq(load("security: {landlock: {scope: []}}\n", NULL, &s, &e), 0);
+	ck_assert_int_eq(s.landlock_scope, 0);
+	nook_spec_free(&s);
+	ck_assert_int_eq(load("security: {landlock: {scope: []}}\n", (char *[]){ "security.landlock.scope=auto", NULL },
+			      &s, &e), 0);
+	ck_assert_int_eq(s.landlock_scope, NOOK_LL_SCOPE_AUTO);
+	nook_spec_free(&s);
+	ck_assert_str_eq(errmsg("security: {landlock: {scope: [signals]}}\n", NULL),
+			 "T/p.yaml:1:31: unknown Landlock scope 'signals' (known: 'abstract_unix_socket' or 'signal')");
+	ck_assert_str_eq(errmsg("security: {landlock: {scope: all}}\n", NULL),
+			 "T/p.yaml:1:30: expected auto or a list of 'abstract_unix_socket' or 'signal', got 'all'");
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	ck_assert_str_eq(errmsg("hostnme: box\n", NULL),
@@ -817,6 +843,7 @@ static const struct { const char *path, *yaml; } key_samples[] = {
 	{ "security.landlock.write", "security: {landlock: {write: [/tmp]}}\n" },
 	{ "security.landlock.execute", "security: {landlock: {execute: [/bin]}}\n" },
 	{ "security.landlock.required", "security: {landlock: {required: true}}\n" },
+	{ "security.landlock.scope", "security: {landlock: {scope: [signal]}}\n" },
 	{ "security.masked_paths", "security: {masked_paths: [/proc/x]}\n" },
 	{ "security.readonly_paths", "security: {readonly_paths: !reset [/proc/y]}\n" },
 	{ "security.rlimits", "security: {rlimits: {nofile: {soft: 100, hard: 200}, core: 0, stack: 8M, cpu: unlimited}}\n" },
@@ -1098,6 +1125,7 @@ int main(void)
 	TCase *tc = tcase_create("profile");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sizes);
+	tcase_add_test(tc, test_landlock_scope);
 	tcase_add_test(tc, test_durations);
 	tcase_add_test(tc, test_cpus);
 	tcase_add_test(tc, test_vars);

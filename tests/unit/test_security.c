@@ -2,6 +2,7 @@
  * sets, the seccomp rule tables and custom rules, OCI seccomp files,
  * Landlock rights per ABI, rlimit names and checks. */
 #include <errno.h>
+#include <sched.h>
 #include <linux/filter.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -521,6 +522,35 @@ START_TEST(landlock_rights)
 }
 END_TEST
 
+/* scope: auto asks for each scope only where its namespace is shared */
+START_TEST(landlock_scope)
+{
+	struct nook_spec s;
+
+	nook_spec_init(&s);
+	ck_assert_int_eq(s.landlock_scope, NOOK_LL_SCOPE_AUTO);
+	ck_assert_int_eq(nook_landlock_scope(&s), 0);
+	s.net = NOOK_NET_HOST;
+	ck_assert_int_eq(nook_landlock_scope(&s), NOOK_LL_SCOPE_ABSTRACT_UNIX);
+	s.net = NOOK_NET_NONE;
+	s.ns_flags &= ~(unsigned long)CLONE_NEWNET;
+	ck_assert_int_eq(nook_landlock_scope(&s), NOOK_LL_SCOPE_ABSTRACT_UNIX);
+	s.ns_flags &= ~(unsigned long)CLONE_NEWPID;
+	ck_assert_int_eq(nook_landlock_scope(&s), NOOK_LL_SCOPE_ABSTRACT_UNIX | NOOK_LL_SCOPE_SIGNAL);
+	s.landlock_scope = 0;
+	ck_assert_int_eq(nook_landlock_scope(&s), 0);
+	s.landlock_scope = NOOK_LL_SCOPE_SIGNAL;
+	ck_assert_int_eq(nook_landlock_scope(&s), NOOK_LL_SCOPE_SIGNAL);
+
+	/* the kernel's bits, only from ABI 6 on */
+	ck_assert_uint_eq(nook_landlock_scoped(5, NOOK_LL_SCOPE_ABSTRACT_UNIX | NOOK_LL_SCOPE_SIGNAL), 0);
+	ck_assert_uint_eq(nook_landlock_scoped(6, NOOK_LL_SCOPE_ABSTRACT_UNIX), 1);
+	ck_assert_uint_eq(nook_landlock_scoped(6, NOOK_LL_SCOPE_SIGNAL), 2);
+	ck_assert_uint_eq(nook_landlock_scoped(7, NOOK_LL_SCOPE_ABSTRACT_UNIX | NOOK_LL_SCOPE_SIGNAL), 3);
+	nook_spec_free(&s);
+}
+END_TEST
+
 /* ------------------------------------------------------------ rlimits */
 
 START_TEST(rlimit_names)
@@ -596,6 +626,7 @@ static Suite *suite(void)
 	tcase_add_test(t, oci_errors);
 	tcase_add_test(t, oci_containers_common);
 	tcase_add_test(t, landlock_rights);
+	tcase_add_test(t, landlock_scope);
 	tcase_add_test(t, rlimit_names);
 	tcase_add_test(t, rlimit_check);
 	tcase_add_test(t, default_paths);

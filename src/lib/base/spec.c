@@ -22,6 +22,7 @@ void nook_spec_init(struct nook_spec *s)
 	s->minimal_dev = true;
 	s->seccomp = NOOK_SECCOMP_DEFAULT;
 	s->seccomp_default_errno = EPERM;
+	s->landlock_scope = NOOK_LL_SCOPE_AUTO;
 	s->resources_required = true;
 	s->net = NOOK_NET_NONE;
 }

@@ -37,6 +37,12 @@ static int resolve(int rootfd, const char *path, uint64_t flags)
 	}
 }
 
+int nook_resolve_in_root(int rootfd, const char *path, int flags)
+{
+	int fd = resolve(rootfd, path, (uint64_t)flags);
+	return fd >= 0 ? fd : -errno;
+}
+
 int nook_open_in_root(int rootfd, const char *path, enum nook_mkpath mk, mode_t mode)
 {
 	int fd = resolve(rootfd, path, O_PATH | O_NOFOLLOW);

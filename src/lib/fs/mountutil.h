@@ -19,6 +19,15 @@ enum nook_mkpath {
 /* Open path (absolute, inside root) as O_PATH, creating it when asked.
  * Refuses a final symlink (O_NOFOLLOW semantics). Returns fd or -errno. */
 int nook_open_in_root(int rootfd, const char *path, enum nook_mkpath mk, mode_t mode);
+/* Open path inside root following symlinks (each resolved as if root
+ * were /), with open flags such as O_PATH. Returns fd or -errno. */
+int nook_resolve_in_root(int rootfd, const char *path, int flags);
+/* Print a --verbose note for each unix socket the payload could connect
+ * to in the new root (sockscan.c): beneath the bind targets and, with the
+ * host's root, /run, /var/run, /var/tmp, /tmp, /home, $HOME and
+ * $XDG_RUNTIME_DIR, a few levels deep. */
+struct nook_spec;
+void nook_scan_sockets(const struct nook_spec *s, int rootfd);
 /* A directory of the new root that a kernel filesystem goes on (/proc,
  * /sys, /dev, /tmp): created when asked, refused when it is a symlink or
  * not a directory. Returns an O_PATH fd, or fails with a message. */

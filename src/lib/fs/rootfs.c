@@ -248,7 +248,51 @@ static int mountpoint_err(struct nook_error *err, int e, const char *target)
 	return nook_err(err, e, "cannot create the mount point %s", target);
 }
 
-static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, struct nook_error *err)
+/* An earlier tmpfs of the profile's list already sits on the directory
+ * fd names (a link such as /var/run -> /run, after a tmpfs on /run). */
+static bool tmpfs_already(const struct nook_spec *s, unsigned idx, int rootfd, int fd)
+{
+	struct stat a, b;
+	if (fstat(fd, &a) < 0)
+		return false;
+	for (size_t j = 0; j < idx && j < s->n_mounts; j++) {
+		if (s->mounts[j].type != NOOK_MOUNT_TMPFS)
+			continue;
+		_cleanup_close_ int o = nook_open_in_root(rootfd, s->mounts[j].target, NOOK_MK_NONE, 0);
+		if (o >= 0 && fstat(o, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return true;
+	}
+	return false;
+}
+
+/* A tmpfs target that is a symlink (/var/run -> /run on merged systems):
+ * the tmpfs goes on the directory it points to inside the root, unless an
+ * earlier tmpfs of the list is already there. *dirfd is that directory,
+ * or -1 when the target is no symlink. Returns 0, 1 to skip the mount, or
+ * -errno. */
+static int tmpfs_link_target(const struct nook_spec *s, const struct nook_mount *m, unsigned idx,
+			     int rootfd, int tfd, int *dirfd)
+{
+	struct stat st;
+	*dirfd = -1;
+	if (fstat(tfd, &st) < 0)
+		return -errno;
+	if (!S_ISLNK(st.st_mode))
+		return 0;
+	int fd = nook_resolve_in_root(rootfd, m->target, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	if (tmpfs_already(s, idx, rootfd, fd)) {
+		nook_verbose("tmpfs on %s: it is a link to a directory that an earlier tmpfs already hides", m->target);
+		close(fd);
+		return 1;
+	}
+	*dirfd = fd;
+	return 0;
+}
+
+static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, unsigned idx, int rootfd,
+		       struct nook_error *err)
 {
 	char src[PATH_MAX];
 	struct stat st;
@@ -285,6 +329,16 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 			return 0;
 		if (tfd < 0)
 			return mountpoint_err(err, -tfd, m->target);
+		int dirfd;
+		r = tmpfs_link_target(s, m, idx, rootfd, tfd, &dirfd);
+		if (r > 0 || (r < 0 && m->optional))
+			return 0;
+		if (r < 0)
+			return nook_err_at(err, m->target, nook_err(err, -r, "cannot mount tmpfs on %s: it is a symbolic link, and what it points to inside the container is not a directory", m->target));
+		if (dirfd >= 0) {
+			close(tfd);
+			tfd = dirfd;
+		}
 		char opts[512];
 		int n = snprintf(opts, sizeof opts, "mode=%o", m->mode >= 0 ? m->mode : 0755);
 		if (m->size)
@@ -350,7 +404,9 @@ static int apply_mount(const struct nook_mount *m, unsigned idx, int rootfd, str
 	}
 }
 
-static int net_files(const struct nook_spec *s, int rootfd, struct nook_error *err)
+/* Writes the container's /etc/resolv.conf and /etc/hosts when the network
+ * mode calls for nook's own; *own_resolv says whether it wrote the first. */
+static int net_files(const struct nook_spec *s, int rootfd, bool *own_resolv, struct nook_error *err)
 {
 	char buf[4096];
 	const struct { const char *target; int (*fn)(const struct nook_spec *, char *, size_t); } f[] = {
@@ -362,11 +418,58 @@ static int net_files(const struct nook_spec *s, int rootfd, struct nook_error *e
 			continue;
 		struct nook_mount m = { .type = NOOK_MOUNT_FILE, .target = (char *)f[i].target,
 					.content = buf, .mode = 0644, .readonly = true };
-		int r = apply_mount(&m, 10000 + i, rootfd, err);
+		int r = apply_mount(s, &m, 10000 + i, rootfd, err);
 		if (r < 0)
 			return r;
+		if (i == 0)
+			*own_resolv = true;
 	}
 	return 0;
+}
+
+/* The root's /etc/resolv.conf as a file, when it is a symlink (Debian with
+ * systemd-resolved: /run/systemd/resolve/stub-resolv.conf): a tmpfs the
+ * profile puts on /run must not take name resolution with it. Returns an
+ * O_PATH fd of the file the link leads to, or -1. */
+static int resolv_conf_link(int rootfd)
+{
+	struct stat st;
+	_cleanup_close_ int l = nook_open_in_root(rootfd, "/etc/resolv.conf", NOOK_MK_NONE, 0);
+	if (l < 0 || fstat(l, &st) < 0 || !S_ISLNK(st.st_mode))
+		return -1;
+	int fd = nook_resolve_in_root(rootfd, "/etc/resolv.conf", O_PATH);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* After the profile's mounts: if the link no longer leads to a file, bind
+ * the file it led to read-only at the same path (inside the tmpfs that hid
+ * it). Best effort: a root where the path cannot be made is left alone. */
+static void keep_resolv_conf(int rootfd, int filefd)
+{
+	_cleanup_close_ int now = nook_resolve_in_root(rootfd, "/etc/resolv.conf", O_PATH);
+	if (now >= 0)
+		return;
+	char fdpath[64], path[PATH_MAX];
+	snprintf(fdpath, sizeof fdpath, HOSTPROC "/self/fd/%d", filefd);
+	ssize_t n = readlink(fdpath, path, sizeof path - 1);
+	if (n <= (ssize_t)strlen(NEW) || strncmp(path, NEW "/", strlen(NEW "/")) != 0)
+		return;
+	path[n] = '\0';
+	const char *inside = path + strlen(NEW);
+	_cleanup_close_ int tfd = nook_open_in_root(rootfd, inside, NOOK_MK_FILE, 0644);
+	int r = tfd < 0 ? tfd : nook_bind_fd(fdpath, tfd, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		nook_verbose("/etc/resolv.conf links to %s, which the profile's mounts hide, and it cannot be bound back: %s",
+			     inside, strerror(-r));
+	else
+		nook_verbose("/etc/resolv.conf links to %s, which the profile's mounts hide: bound it back read-only", inside);
 }
 
 int nook_rootfs_setup(const struct nook_spec *s, const struct nook_rootfs_hooks *h, struct nook_error *err)
@@ -389,11 +492,17 @@ int nook_rootfs_setup(const struct nook_spec *s, const struct nook_rootfs_hooks 
 		return r;
 	if ((r = mount_sys(s, rootfd, err)) < 0)
 		return r;
-	if ((r = net_files(s, rootfd, err)) < 0)
+	bool own_resolv = false;
+	if ((r = net_files(s, rootfd, &own_resolv, err)) < 0)
 		return r;
+	_cleanup_close_ int resolv = own_resolv || !s->n_mounts ? -1 : resolv_conf_link(rootfd);
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if ((r = apply_mount(&s->mounts[i], (unsigned)i, rootfd, err)) < 0)
+		if ((r = apply_mount(s, &s->mounts[i], (unsigned)i, rootfd, err)) < 0)
 			return r;
+	if (resolv >= 0)
+		keep_resolv_conf(rootfd, resolv);
+	if (nook_verbose_level > 0)
+		nook_scan_sockets(s, rootfd);
 	if (s->rootfs.readonly && s->rootfs.kind != NOOK_ROOTFS_HOST) {
 		r = nook_mount_setattr(rootfd, "", MOUNT_ATTR_RDONLY, false);
 		if (r < 0)

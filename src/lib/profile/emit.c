@@ -304,6 +304,22 @@ void nook_emit_strv(struct nook_em *m, const struct key_row *row, const struct n
 	val_strv(m, *FIELD(s, row, char **), NULL);
 }
 
+/* security.landlock.scope: auto, or the list of scope names */
+void nook_emit_ll_scope(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	int scope = *FIELD(s, row, int);
+	em_key(m, row);
+	if (scope == NOOK_LL_SCOPE_AUTO) {
+		raw(m, "auto");
+		return;
+	}
+	seq_start(m, true);
+	for (const struct nook_name_val *t = nook_tbl_ll_scope; t->name; t++)
+		if (scope & t->val)
+			raw(m, t->name);
+	seq_end(m);
+}
+
 /* a list of strings, NULL = unset */
 void nook_emit_strv_set(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
 {

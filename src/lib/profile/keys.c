@@ -186,6 +186,34 @@ static int set_landlock_list(struct kctx *c, const struct key_row *row, const st
 	return set_pathlist(c, row, n);
 }
 
+/* security.landlock.scope: auto, or a list of scope names ([] = none) */
+static int set_landlock_scope(struct kctx *c, const struct key_row *row, const struct nook_node *n)
+{
+	(void)row;
+	char names[128];
+	nook_tbl_list(nook_tbl_ll_scope, names, sizeof names);
+	if (n->kind == NOOK_NODE_SCALAR) {
+		if (strcmp(n->value, "auto") != 0)
+			return nook_node_err(c->err, n, "expected auto or a list of %s, got '%s'", names, n->value);
+		c->s->landlock_scope = NOOK_LL_SCOPE_AUTO;
+		return 0;
+	}
+	if (n->kind != NOOK_NODE_SEQ)
+		return nook_node_err(c->err, n, "expected auto or a list of %s, got %s", names, nook_node_kind_name(n));
+	int bits = 0;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *v;
+		int val, r = nook_get_str(c, n->items[i], &v);
+		if (r < 0)
+			return r;
+		if (nook_tbl_lookup(nook_tbl_ll_scope, v, &val) < 0)
+			return nook_node_err(c->err, n->items[i], "unknown Landlock scope '%s' (known: %s)", v, names);
+		bits |= val;
+	}
+	c->s->landlock_scope = bits;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- the table */
 
 static const uint64_t lim_id[] = { 0, 65535u * 65536u };
@@ -252,6 +280,7 @@ const struct key_row nook_key_table[] = {
 	{ "security.landlock.write", set_landlock_list, nook_emit_strv_set, OFF(landlock_write), NULL, 0 },
 	{ "security.landlock.execute", set_landlock_list, nook_emit_strv_set, OFF(landlock_execute), NULL, 0 },
 	{ "security.landlock.required", set_bool, nook_emit_bool, OFF(landlock_required), NULL, 0 },
+	{ "security.landlock.scope", set_landlock_scope, nook_emit_ll_scope, OFF(landlock_scope), NULL, 0 },
 	{ "security.masked_paths", set_masklist, nook_emit_strv_reset, OFF(masked_paths), NULL, 0 },
 	{ "security.readonly_paths", set_masklist, nook_emit_strv_reset, OFF(readonly_paths), NULL, 0 },
 	{ "security.rlimits", nook_set_rlimits, nook_emit_rlimits, 0, NULL, K_FREEMAP },

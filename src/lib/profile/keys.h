@@ -90,6 +90,7 @@ int nook_set_ports(struct kctx *c, const struct key_row *row, const struct nook_
  * nook_spec_emit_yaml() hands it nook_key_table. */
 int nook_emit_rows(const struct key_row *rows, const struct nook_spec *s, FILE *f, struct nook_error *err);
 /* emitters (emit.c): generic ones read the field at row->off */
+void nook_emit_ll_scope(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
 void nook_emit_none(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
 void nook_emit_bool(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
 void nook_emit_u32(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);

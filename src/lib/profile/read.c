@@ -62,6 +62,10 @@ const struct nook_name_val nook_tbl_errno[] = {
 	{ "ENOSPC", ENOSPC }, { "EROFS", EROFS }, { "ENOSYS", ENOSYS },
 	{ "EOPNOTSUPP", EOPNOTSUPP }, { "EAFNOSUPPORT", EAFNOSUPPORT }, { NULL, 0 },
 };
+const struct nook_name_val nook_tbl_ll_scope[] = {
+	{ "abstract_unix_socket", NOOK_LL_SCOPE_ABSTRACT_UNIX }, { "signal", NOOK_LL_SCOPE_SIGNAL },
+	{ NULL, 0 },
+};
 const struct nook_name_val nook_tbl_ns[] = {
 	{ "user", CLONE_NEWUSER }, { "mount", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
 	{ "net", CLONE_NEWNET }, { "uts", CLONE_NEWUTS }, { "ipc", CLONE_NEWIPC },

@@ -4,10 +4,19 @@
  * constants and structures are spelled out here (they are kernel ABI).
  * The newest ABI the running kernel reports decides which rights nook
  * handles; rights the kernel does not know are left out.
+ *
+ * Scoping (ABI 6) keeps the payload from connecting to abstract unix
+ * sockets and from signalling processes outside its Landlock domain. A new
+ * network namespace already gives the container its own abstract socket
+ * names, and a new pid namespace hides the host's processes, so the
+ * default (scope: auto) asks for each scope only where its namespace is
+ * shared with the host; a kernel without ABI 6 then runs without it,
+ * quietly (--verbose says so).
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -42,12 +51,19 @@
 #define LL_FS_TRUNCATE    (1ULL << 14) /* ABI 3 */
 #define LL_FS_IOCTL_DEV   (1ULL << 15) /* ABI 5 */
 
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
+#define LL_SCOPE_SIGNAL               (1ULL << 1) /* ABI 6 */
+
 /* rights that make sense on a non-directory */
 #define LL_FILE_RIGHTS (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | \
 			LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
 
+/* handled_access_net (ABI 4) and scoped (ABI 6) are passed only to a
+ * kernel that knows them: the size given says which fields are there */
 struct ll_ruleset_attr {
 	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
 };
 
 struct ll_path_beneath_attr {
@@ -103,6 +119,31 @@ uint64_t nook_landlock_rights(int abi, char kind, bool is_dir)
 	return m;
 }
 
+int nook_landlock_scope(const struct nook_spec *s)
+{
+	if (s->landlock_scope != NOOK_LL_SCOPE_AUTO)
+		return s->landlock_scope;
+	int bits = 0;
+	if (!(s->ns_flags & CLONE_NEWNET) || s->net == NOOK_NET_HOST)
+		bits |= NOOK_LL_SCOPE_ABSTRACT_UNIX;
+	if (!(s->ns_flags & CLONE_NEWPID))
+		bits |= NOOK_LL_SCOPE_SIGNAL;
+	return bits;
+}
+
+uint64_t nook_landlock_scoped(int abi, int scope)
+{
+	uint64_t m = 0;
+
+	if (abi < 6)
+		return 0;
+	if (scope & NOOK_LL_SCOPE_ABSTRACT_UNIX)
+		m |= LL_SCOPE_ABSTRACT_UNIX_SOCKET;
+	if (scope & NOOK_LL_SCOPE_SIGNAL)
+		m |= LL_SCOPE_SIGNAL;
+	return m;
+}
+
 static int add_paths(int ruleset, int abi, char *const *paths, char kind,
 		     const char *key, struct nook_error *err)
 {
@@ -127,38 +168,72 @@ static int add_paths(int ruleset, int abi, char *const *paths, char kind,
 	return 0;
 }
 
+/* Scopes asked for that this kernel cannot enforce: an error with
+ * landlock.required, a warning when the profile named them, a --verbose
+ * note when they came from scope: auto. */
+static int scope_unsupported(const struct nook_spec *s, int abi, int scope, struct nook_error *err)
+{
+	if (!scope || abi >= 6)
+		return 0;
+	bool asked = s->landlock_scope != NOOK_LL_SCOPE_AUTO;
+	if (asked && s->landlock_required)
+		return nook_errx(err, EOPNOTSUPP,
+				 "landlock.required is true but this kernel's Landlock (ABI %d) cannot scope abstract unix sockets or signals (that needs ABI 6, Linux 6.12; or set landlock.required: false)",
+				 abi);
+	if (asked)
+		nook_warn("this kernel's Landlock (ABI %d) cannot scope abstract unix sockets or signals (needs ABI 6, Linux 6.12); running without security.landlock.scope", abi);
+	else
+		nook_verbose("landlock: this kernel (ABI %d) cannot scope abstract unix sockets or signals (needs ABI 6)", abi);
+	return 0;
+}
+
 int nook_landlock_apply(const struct nook_spec *s, struct nook_error *err)
 {
-	struct ll_ruleset_attr attr;
+	struct ll_ruleset_attr attr = { 0 };
 	_cleanup_close_ int ruleset = -1;
-	int abi, r;
+	int abi, r, scope = nook_landlock_scope(s);
 
-	if (!s->landlock_enabled)
+	if (!s->landlock_enabled && !scope)
 		return 0;
 	abi = nook_landlock_abi();
 	if (abi < 1) {
 		if (s->landlock_required)
 			return nook_errx(err, EOPNOTSUPP,
 					 "landlock.required is true but this kernel has no Landlock support (enable CONFIG_SECURITY_LANDLOCK and add 'landlock' to the lsm= boot parameter, or set landlock.required: false)");
-		nook_warn("this kernel has no Landlock support; running without the landlock restrictions of this profile");
+		if (s->landlock_enabled || s->landlock_scope != NOOK_LL_SCOPE_AUTO)
+			nook_warn("this kernel has no Landlock support; running without the landlock restrictions of this profile");
+		else
+			nook_verbose("landlock: this kernel has no Landlock; abstract unix sockets and signals are not scoped");
 		return 0;
 	}
+	if ((r = scope_unsupported(s, abi, scope, err)) < 0)
+		return r;
 
-	attr.handled_access_fs = nook_landlock_handled(abi);
-	ruleset = (int)syscall(__NR_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	attr.handled_access_fs = s->landlock_enabled ? nook_landlock_handled(abi) : 0;
+	attr.scoped = nook_landlock_scoped(abi, scope);
+	if (!attr.handled_access_fs && !attr.scoped)
+		return 0;
+	ruleset = (int)syscall(__NR_landlock_create_ruleset, &attr,
+			       abi >= 6 ? sizeof(attr) : sizeof(attr.handled_access_fs), 0);
 	if (ruleset < 0)
 		return nook_err(err, errno, "cannot create the Landlock ruleset");
 
-	r = add_paths(ruleset, abi, s->landlock_read, 'r', "read", err);
-	if (r == 0)
-		r = add_paths(ruleset, abi, s->landlock_write, 'w', "write", err);
-	if (r == 0)
-		r = add_paths(ruleset, abi, s->landlock_execute, 'x', "execute", err);
-	if (r < 0)
-		return r;
+	if (s->landlock_enabled) {
+		r = add_paths(ruleset, abi, s->landlock_read, 'r', "read", err);
+		if (r == 0)
+			r = add_paths(ruleset, abi, s->landlock_write, 'w', "write", err);
+		if (r == 0)
+			r = add_paths(ruleset, abi, s->landlock_execute, 'x', "execute", err);
+		if (r < 0)
+			return r;
+	}
 
 	if (syscall(__NR_landlock_restrict_self, ruleset, 0) < 0)
 		return nook_err(err, errno, "cannot enforce the Landlock ruleset%s",
 				errno == EPERM ? " (it needs no_new_privs or CAP_SYS_ADMIN)" : "");
+	if (attr.scoped)
+		nook_verbose("landlock: scoped%s%s (ABI %d)",
+			     attr.scoped & LL_SCOPE_ABSTRACT_UNIX_SOCKET ? " abstract unix sockets" : "",
+			     attr.scoped & LL_SCOPE_SIGNAL ? " signals" : "", abi);
 	return 0;
 }
