@@ -243,11 +243,9 @@ __attribute__((noreturn)) static void relay_main(const struct nook_spec *spec, p
 	relay_loop(r);
 }
 
-int nook_udprelay_start(const struct nook_spec *s, pid_t child, struct nook_net *n, struct nook_error *err)
+int nook_udprelay_spawn(const struct nook_spec *s, pid_t child, struct nook_net *n, struct nook_error *err)
 {
 	int p[2];
-	char buf[NOOK_ERR_MAX + 128];
-	size_t off = 0;
 	pid_t parent = getpid(), pid;
 	bool any = false;
 
@@ -288,15 +286,26 @@ int nook_udprelay_start(const struct nook_spec *s, pid_t child, struct nook_net 
 	}
 	close(p[1]);
 	n->relay_pid = pid;
+	n->relay_fd = nook_net_fd_above_stdio(p[0]);
+	return 0;
+}
+
+int nook_udprelay_wait(const struct nook_spec *s, struct nook_net *n, struct nook_error *err)
+{
+	char buf[NOOK_ERR_MAX + 128];
+	size_t off = 0;
+
+	if (n->relay_fd < 0)
+		return 0;
 	for (;;) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		struct pollfd pfd = { .fd = n->relay_fd, .events = POLLIN };
 		int pr = poll(&pfd, 1, NOOK_NET_READY_TIMEOUT_MS);
 		ssize_t got;
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0)
 			break;
-		got = read(p[0], buf + off, sizeof(buf) - 1 - off);
+		got = read(n->relay_fd, buf + off, sizeof(buf) - 1 - off);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
@@ -305,7 +314,8 @@ int nook_udprelay_start(const struct nook_spec *s, pid_t child, struct nook_net 
 		if (memchr(buf, '\n', off) || off == sizeof(buf) - 1)
 			break;
 	}
-	close(p[0]);
+	close(n->relay_fd);
+	n->relay_fd = -1;
 	buf[off] = '\0';
 	if (strncmp(buf, "ok\n", 3) == 0)
 		return 0;
@@ -327,6 +337,10 @@ int nook_udprelay_start(const struct nook_spec *s, pid_t child, struct nook_net 
 
 void nook_udprelay_stop(struct nook_net *n)
 {
+	if (n->relay_fd >= 0) {
+		close(n->relay_fd);
+		n->relay_fd = -1;
+	}
 	if (n->relay_pid <= 0)
 		return;
 	kill(n->relay_pid, SIGKILL);
