@@ -108,6 +108,12 @@ size_t nook_sc_filter_count(const struct nook_sc_filter *f, const char *name);
  * for that syscall). kernel_major/minor decide "ptrace on old kernels". */
 int nook_sc_default(const struct nook_spec *s, int kernel_major, int kernel_minor,
 		    struct nook_sc_filter *f, struct nook_error *err);
+/* Pure: the built-in deny-list alone (what nook_sc_default() starts from),
+ * denying with eno. */
+void nook_sc_builtin(int eno, bool allow_nested_userns, int kernel_major, int kernel_minor,
+		     struct nook_sc_filter *f);
+/* The running kernel's version from uname(2); 0.0 if it cannot be read. */
+void nook_kernel_version(int *major, int *minor);
 int nook_sc_add_custom(const struct nook_spec *s, struct nook_sc_filter *f,
 		       struct nook_error *err);
 /* Parse an OCI/Docker seccomp JSON profile (libyaml) into f. caps is the
@@ -146,6 +152,47 @@ uint64_t nook_landlock_scoped(int abi, int scope);
 /* In the payload: build and enforce the ruleset. Warns and returns 0 when
  * the kernel has no Landlock, unless spec->landlock_required. */
 int nook_landlock_apply(const struct nook_spec *s, struct nook_error *err);
+
+/* Helpers outside the container (UDP relay, fuse-overlayfs): a domain in
+ * which only paths get rights (kind 'r', 'w', 'x' as above; missing paths
+ * are skipped), TCP bind/connect is denied (ABI 4) and abstract unix
+ * sockets and signals are scoped to the domain (ABI 6). Needs
+ * no_new_privs. -EOPNOTSUPP (err untouched) when the kernel has no
+ * Landlock. */
+struct nook_ll_path {
+	const char *path;
+	char kind;
+};
+int nook_landlock_confine(const struct nook_ll_path *paths, size_t n, struct nook_error *err);
+
+/* ------------------------------------------------------------ helper
+ * confinement (confine.c): the sandbox of the processes nook starts
+ * outside the container. See confine.c for what each helper gets and why. */
+enum nook_confine_kind {
+	NOOK_CONFINE_RELAY,   /* nook's UDP relay: an allow-list, kill otherwise */
+	NOOK_CONFINE_DAEMON,  /* an external daemon (fuse-overlayfs): the built-in deny-list */
+};
+struct nook_confine;
+/* Parent, before the fork: compile (or take from the cache) the filter. */
+int nook_confine_prepare(enum nook_confine_kind kind, struct nook_confine **out,
+			 struct nook_error *err);
+void nook_confine_free(struct nook_confine *c);
+static inline void nook_confine_freep(struct nook_confine **c) { nook_confine_free(*c); }
+/* Pure: the relay's allow-list (exposed for the tests). */
+void nook_sc_relay(struct nook_sc_filter *f);
+/* In the forked helper. Its own mount namespace whose only mount is an
+ * empty read-only tmpfs it is pivoted into (needs CAP_SYS_ADMIN in its user
+ * namespace). */
+int nook_confine_empty_root(struct nook_error *err);
+/* In the forked helper: drop every capability (bounding, permitted,
+ * effective, inheritable, ambient). */
+int nook_confine_drop_caps(const struct nook_confine *c, struct nook_error *err);
+/* In the forked helper: no_new_privs, then the Landlock domain of paths
+ * (skipped on a kernel without Landlock), then the seccomp filter. Nothing
+ * after this may open a path outside paths or make a syscall the filter
+ * refuses. */
+int nook_confine_apply(const struct nook_confine *c, const struct nook_ll_path *paths, size_t n,
+		       struct nook_error *err);
 
 /* ------------------------------------------------------------ rlimits
  * (rlimits.c) */

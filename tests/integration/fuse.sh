@@ -3,8 +3,9 @@
 # (rootfs.overlay.driver fuse, and auto's fallback when the kernel refuses
 # the overlay): a root from lower layers, writes to the upper directory or
 # discarded, owners under a subordinate map, the daemon out of the
-# payload's sight, nothing left behind after an exit, a SIGKILL of the
-# payload or of nook, and the error messages. Run as the unprivileged test
+# payload's sight and confined (no_new_privs, seccomp, a mount namespace of
+# its own), nothing left behind after an exit, a SIGKILL of the payload or
+# of nook, and the error messages. Run as the unprivileged test
 # user.
 . "${NOOK_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 
@@ -166,6 +167,16 @@ if wait_file "$S/ready" 10; then
 		chk "fuse-overlayfs is in the caller's pid namespace, not the container's" "$(readlink /proc/self/ns/pid) yes" \
 			"$(readlink "/proc/$d/ns/pid") $([ "$(readlink "/proc/$d/ns/pid")" != "$(readlink "/proc/$p/ns/pid")" ] && echo yes || echo no)"
 		chkre "fuse-overlayfs serves /dev/fd/3 with the profile's layers" "lowerdir=$L:$R,upperdir=$UP" "$(tr '\0' ' ' < "/proc/$d/cmdline")"
+		# confined (security/confine.c), seen from the host
+		chk "fuse-overlayfs runs with no_new_privs and a seccomp filter" "NoNewPrivs=1 Seccomp=2" \
+			"$(awk '$1 == "NoNewPrivs:" { n = $2 } $1 == "Seccomp:" { s = $2 } END { print "NoNewPrivs=" n, "Seccomp=" s }' "/proc/$d/status")"
+		d_mnt=$(readlink "/proc/$d/ns/mnt")
+		if [ -n "$d_mnt" ] && [ "$d_mnt" != "$(readlink /proc/self/ns/mnt)" ] && [ "$d_mnt" != "$(readlink "/proc/$p/ns/mnt")" ]; then
+			t_ok "fuse-overlayfs has a mount namespace of its own (neither the host's nor the container's)"
+		else
+			t_fail "fuse-overlayfs has a mount namespace of its own (neither the host's nor the container's)" \
+				"daemon: '$d_mnt', host: $(readlink /proc/self/ns/mnt), payload: $(readlink "/proc/$p/ns/mnt")"
+		fi
 	else
 		t_fail "fuse-overlayfs runs as nook's child while the container runs" "daemon: '$d' payload: '$p' $(ps -ef | grep -v grep | grep -E 'fuse|sleep|nook')"
 	fi

@@ -3,7 +3,8 @@
 # and pasta; the host's loopback through 10.0.2.2 only when allowed;
 # resolv.conf and hosts; TCP and UDP ports published on 127.0.0.1; two
 # containers at once; a port conflict; helpers gone after exit, after the
-# payload is killed and after nook is SIGKILLed. Traffic stays on
+# payload is killed and after nook is SIGKILLed; the UDP relay confined
+# (no_new_privs, seccomp, no capabilities, an empty mount namespace). Traffic stays on
 # 127.0.0.0/8 and inside the containers' own namespaces.
 . "${NOOK_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 
@@ -196,6 +197,25 @@ for m in $modes; do
 		>"$T/b.out" 2>&1 </dev/null &
 	B=$!
 	wait_file "$T/a.ready" 20; wait_file "$T/b.ready" 20; wait_file "$T/u.ready" 20
+	# the UDP relay is confined (security/confine.c): seen from the host
+	R=$(pgrep -P "$A" -x nook-udprelay 2>/dev/null | head -n1)
+	if [ -n "$R" ]; then
+		chk "$m: the UDP relay runs with no_new_privs and a seccomp filter" "NoNewPrivs=1 Seccomp=2" \
+			"$(awk '$1 == "NoNewPrivs:" { n = $2 } $1 == "Seccomp:" { s = $2 } END { print "NoNewPrivs=" n, "Seccomp=" s }' "/proc/$R/status")"
+		chk "$m: the UDP relay holds no capability, not even in its bounding set" "0000000000000000 0000000000000000 0000000000000000" \
+			"$(awk '$1 ~ /^Cap(Prm|Eff|Bnd):$/ { printf "%s%s", sep, $2; sep = " " }' "/proc/$R/status")"
+		relay_mnt=$(readlink "/proc/$R/ns/mnt")
+		if [ -n "$relay_mnt" ] && [ "$relay_mnt" != "$(readlink /proc/self/ns/mnt)" ]; then
+			t_ok "$m: the UDP relay has a mount namespace of its own"
+		else
+			t_fail "$m: the UDP relay has a mount namespace of its own" "relay: '$relay_mnt', host: $(readlink /proc/self/ns/mnt)"
+		fi
+		chk "$m: the UDP relay's only mount is an empty read-only tmpfs as /" "1 / tmpfs ro" \
+			"$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") t = $(i + 1); n++; mp = $5; o = $6 } END { sub(/,.*/, "", o); print n, mp, t, o }' "/proc/$R/mountinfo")"
+		chk "$m: the UDP relay's root holds nothing of the host" "" "$(ls -A "/proc/$R/root/" 2>&1)"
+	else
+		t_fail "$m: the UDP relay runs" "no nook-udprelay child of $A: $(ps -o pid,ppid,args -u "$(id -u)")"
+	fi
 	got_a=$(python3 "$T/get_tcp.py" 127.0.0.1 "$HP1")
 	got_b=$(python3 "$T/get_tcp.py" 127.0.0.1 "$HP2")
 	got_u=$(python3 "$T/get_udp.py" 127.0.0.1 "$HPU")

@@ -1,6 +1,8 @@
 /* test_security.c - the pure parts of the security envelope: capability
  * sets, the seccomp rule tables and custom rules, OCI seccomp files,
- * Landlock rights per ABI, rlimit names and checks. */
+ * Landlock rights per ABI, rlimit names and checks; and, against the
+ * real kernel in forked children, the sandbox of nook's helpers
+ * (confine.c). */
 #include <errno.h>
 #include <sched.h>
 #include <linux/filter.h>
@@ -9,7 +11,16 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "nook/security.h"
 #include "nook/spec.h"
@@ -551,6 +562,172 @@ START_TEST(landlock_scope)
 }
 END_TEST
 
+/* ------------------------------------------------------------ helpers' sandbox */
+
+START_TEST(relay_filter_table)
+{
+	struct nook_sc_filter f;
+	const char *allowed[] = { "poll", "ppoll", "recvfrom", "sendto", "connect", "close",
+				  "clock_gettime", "exit", "exit_group", "socket" };
+
+	nook_sc_relay(&f);
+	ck_assert_uint_eq(f.default_action, SCMP_ACT_KILL_PROCESS);
+	ck_assert_uint_eq(f.n_arches, 1);
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		ck_assert_msg(nook_sc_filter_count(&f, allowed[i]) == 1, "%s", allowed[i]);
+	/* nothing that reaches a file, a process or another namespace */
+	const char *never[] = { "open", "openat", "openat2", "execve", "execveat", "write", "read",
+				"bind", "kill", "ptrace", "setns", "unshare", "mount", "ioctl", "mmap",
+				"clone", "clone3", "fork", "prctl", "setsockopt" };
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		ck_assert_msg(nook_sc_filter_count(&f, never[i]) == 0, "%s", never[i]);
+	for (size_t i = 0; i < f.n_rules; i++) {
+		ck_assert_uint_eq(f.rules[i].action, SCMP_ACT_ALLOW);
+		if (strcmp(f.rules[i].name, "socket") == 0) {
+			/* AF_INET, one datagram type, protocol 0: all three pinned */
+			ck_assert_uint_eq(f.rules[i].n_args, 3);
+			ck_assert_uint_eq(f.rules[i].args[0].datum_a, AF_INET);
+			ck_assert_uint_eq(f.rules[i].args[1].datum_a, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK);
+			ck_assert_uint_eq(f.rules[i].args[2].datum_a, 0);
+		}
+	}
+	nook_sc_filter_free(&f);
+}
+END_TEST
+
+/* Fork; the child confines itself as the helper of kind does (no paths),
+ * then runs what. Returns the child's wait status. */
+static int confined_child(enum nook_confine_kind kind, int (*what)(void))
+{
+	struct nook_confine *c = NULL;
+	struct nook_error err = { 0 };
+	int st;
+
+	setenv("NOOK_SECCOMP_CACHE", "0", 1);
+	ck_assert_msg(nook_confine_prepare(kind, &c, &err) == 0, "%s", err.msg);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (nook_confine_apply(c, NULL, 0, &err) < 0)
+			syscall(SYS_exit_group, 99);
+		/* straight syscalls: the sanitizers' exit path is not the helper's */
+		syscall(SYS_exit_group, what());
+	}
+	nook_confine_free(c);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+/* prctl is not on the relay's list */
+static int relay_prctl(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 2; }
+static int relay_open(void) { return (int)syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY) >= 0 ? 0 : 3; }
+static int relay_unix(void) { return (int)syscall(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0) >= 0 ? 0 : 3; }
+static int relay_tcp(void) { return (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 3; }
+static int relay_calls_ok(void)
+{
+	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct timespec ts;
+	if (fd < 0 || syscall(SYS_close, fd) < 0 || syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) < 0)
+		return 1;
+	return 0;
+}
+
+START_TEST(relay_filter_enforced)
+{
+	int st = confined_child(NOOK_CONFINE_RELAY, relay_calls_ok);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the relay's own calls: status %#x", st);
+	st = confined_child(NOOK_CONFINE_RELAY, relay_prctl);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "prctl: status %#x", st);
+	st = confined_child(NOOK_CONFINE_RELAY, relay_open);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "openat: status %#x", st);
+	st = confined_child(NOOK_CONFINE_RELAY, relay_unix);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "AF_UNIX socket: status %#x", st);
+	st = confined_child(NOOK_CONFINE_RELAY, relay_tcp);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "TCP socket: status %#x", st);
+}
+END_TEST
+
+static int daemon_denied(void)
+{
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return 1;
+	if (syscall(SYS_unshare, CLONE_NEWUSER) == 0 || errno != EPERM)
+		return 2;
+	if (syscall(SYS_keyctl, 0, 0, 0, 0, 0) == 0 || errno != EPERM)
+		return 3;
+	if (syscall(SYS_bpf, 0, NULL, 0) == 0 || errno != EPERM)
+		return 4;
+	/* an ordinary call still works */
+	return syscall(SYS_getppid) > 0 ? 0 : 5;
+}
+
+START_TEST(daemon_filter_enforced)
+{
+	int st = confined_child(NOOK_CONFINE_DAEMON, daemon_denied);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+END_TEST
+
+/* In a forked child: a Landlock domain with dir readable (or nothing at
+ * all), then try the accesses; the exit status is a bit mask of what
+ * worked: 1 read the file in dir, 2 write it, 4 read /etc/passwd, 8 create
+ * a file in dir. */
+static int landlock_probe(const char *dir, char kind)
+{
+	struct nook_ll_path p = { dir, kind };
+	struct nook_error err = { 0 };
+	char *file = nook_path_join(dir, "f"), *newf = nook_path_join(dir, "g");
+	int st, fd;
+
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int got = 0;
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0 ||
+		    nook_landlock_confine(&p, kind ? 1 : 0, &err) < 0)
+			_exit(100);
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) >= 0)
+			got |= 1, close(fd);
+		if ((fd = open(file, O_WRONLY | O_CLOEXEC)) >= 0)
+			got |= 2, close(fd);
+		if ((fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC)) >= 0)
+			got |= 4, close(fd);
+		if ((fd = open(newf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0)
+			got |= 8, close(fd), unlink(newf);
+		syscall(SYS_exit_group, got);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	free(file);
+	free(newf);
+	ck_assert_msg(WIFEXITED(st), "status %#x", st);
+	return WEXITSTATUS(st);
+}
+
+START_TEST(landlock_confine)
+{
+	char dir[] = "/tmp/nook-unit-landlock.XXXXXX";
+	char *file;
+	int fd;
+
+	if (nook_landlock_abi() < 1)
+		return; /* nothing to enforce on this kernel: nook_landlock_confine says -EOPNOTSUPP */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	file = nook_path_join(dir, "f");
+	fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	/* the relay's domain: nothing at all */
+	ck_assert_int_eq(landlock_probe(dir, 0), 0);
+	/* a lower layer: read only */
+	ck_assert_int_eq(landlock_probe(dir, 'r'), 1);
+	/* an upper directory: read, write, create; still nothing outside */
+	ck_assert_int_eq(landlock_probe(dir, 'w'), 1 | 2 | 8);
+	unlink(file);
+	rmdir(dir);
+	free(file);
+}
+END_TEST
+
 /* ------------------------------------------------------------ rlimits */
 
 START_TEST(rlimit_names)
@@ -627,6 +804,10 @@ static Suite *suite(void)
 	tcase_add_test(t, oci_containers_common);
 	tcase_add_test(t, landlock_rights);
 	tcase_add_test(t, landlock_scope);
+	tcase_add_test(t, relay_filter_table);
+	tcase_add_test(t, relay_filter_enforced);
+	tcase_add_test(t, daemon_filter_enforced);
+	tcase_add_test(t, landlock_confine);
 	tcase_add_test(t, rlimit_names);
 	tcase_add_test(t, rlimit_check);
 	tcase_add_test(t, default_paths);

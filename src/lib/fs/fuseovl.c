@@ -31,8 +31,8 @@
  * pid namespace (the payload can neither see nor signal it: it is nook's
  * child outside) nor its network namespace.
  *
- * Why the daemon stays in the host's mount namespace (a private copy of
- * it, see below) rather than joining the container's: the layer paths are
+ * Why the daemon stays in the host's mount namespace (a slave copy of it,
+ * see below) rather than joining the container's: the layer paths are
  * the user's host paths and mean there exactly what the user meant; the
  * container's mount namespace is under the control of the container's root
  * (a payload with CAP_SYS_ADMIN could mount over the paths the daemon
@@ -41,12 +41,23 @@
  * /proc/self/fd). Nothing the container does can change what the daemon
  * sees.
  *
- * Without an upper directory (writes are discarded), the helper first
- * unshares a mount namespace (owned by the container's user namespace, a
- * slave copy of the host's) and mounts a tmpfs there on an existing
- * directory that holds no lower layer (/mnt, /media, ...): the upper layer
- * lives in memory, is seen by nobody else, and vanishes with the daemon,
- * like the kernel driver's tmpfs upper. No file is ever created on the host.
+ * The helper always unshares a mount namespace (owned by the container's
+ * user namespace, a slave copy of the host's), so whatever the daemon
+ * mounts or unmounts stays its own. Without an upper directory (writes are
+ * discarded), it mounts a tmpfs there on an existing directory that holds
+ * no lower layer (/mnt, /media, ...): the upper layer lives in memory, is
+ * seen by nobody else, and vanishes with the daemon, like the kernel
+ * driver's tmpfs upper. No file is ever created on the host.
+ *
+ * The daemon parses what the container writes into its filesystem, so it
+ * runs confined (security/confine.c says what and why): no_new_privs, a
+ * Landlock domain that opens only the layers (lower read-only, upper and
+ * work read-write), its program and libraries, /dev/null and three
+ * /proc/sys values, and nook's built-in seccomp deny-list. It keeps its
+ * capabilities in the container's user namespace: it needs them to give
+ * files the container's owners. FUSE is mounted by the child with the
+ * /dev/fuse fd, so the setuid fusermount3 (which no_new_privs would
+ * disarm) is never needed.
  *
  * Lifetime: the daemon is nook's child with a parent-death signal (SIGKILL)
  * and its own session; its stderr goes to a memfd that is read back when
@@ -74,6 +85,7 @@
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/fuseovl.h"
+#include "nook/security.h"
 #include "nook/util.h"
 
 #define STOP_GRACE_MS 1000
@@ -220,7 +232,21 @@ struct helper_args {
 	const char *scratch;   /* no upper: mount a tmpfs here */
 	const char *mkwork;    /* create this work directory if missing */
 	char *upper_dir, *work_dir;
+	const struct nook_confine *confine;
+	const struct nook_ll_path *paths;  /* the daemon's Landlock rules */
+	size_t n_paths;
 };
+
+/* What the daemon may open besides its layers: its program and libraries
+ * (executed and loaded after the Landlock domain is in force), /dev/null
+ * (libfuse opens it) and the /proc/sys values fuse-overlayfs reads. */
+static const struct nook_ll_path daemon_paths[] = {
+	{ "/usr", 'x' }, { "/lib", 'x' }, { "/lib64", 'x' }, { "/etc/ld.so.cache", 'r' },
+	{ "/dev/null", 'w' },
+	{ "/proc/sys/kernel/overflowuid", 'r' }, { "/proc/sys/kernel/overflowgid", 'r' },
+	{ "/proc/sys/fs/pipe-max-size", 'r' },
+};
+#define N_DAEMON_PATHS (sizeof daemon_paths / sizeof daemon_paths[0])
 
 __attribute__((noreturn))
 static void helper(const struct helper_args *a, const char *prog, char *const argv[])
@@ -241,11 +267,11 @@ static void helper(const struct helper_args *a, const char *prog, char *const ar
 		_exit(127);
 	if (setns(a->userns_pidfd, CLONE_NEWUSER) < 0)
 		helper_die("cannot join the container's user namespace");
+	if (unshare(CLONE_NEWNS) < 0)
+		helper_die("cannot create a mount namespace for fuse-overlayfs");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		helper_die("cannot make the mount namespace of fuse-overlayfs a slave");
 	if (a->scratch) {
-		if (unshare(CLONE_NEWNS) < 0)
-			helper_die("cannot create a private mount namespace for the overlay's upper layer");
-		if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-			helper_die("cannot make the private mount namespace a slave");
 		if (mount("nook-upper", a->scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
 			helper_die("cannot mount a tmpfs on %s for the overlay's upper layer", a->scratch);
 		if (mkdir(a->upper_dir, 0755) < 0 || mkdir(a->work_dir, 0700) < 0)
@@ -263,6 +289,11 @@ static void helper(const struct helper_args *a, const char *prog, char *const ar
 	}
 	/* nothing of nook's leaks in, even an fd opened without O_CLOEXEC */
 	(void)syscall(SYS_close_range, DAEMON_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+	struct nook_error cerr = { 0 };
+	if (nook_confine_apply(a->confine, a->paths, a->n_paths, &cerr) < 0) {
+		dprintf(2, "cannot confine fuse-overlayfs: %s\n", cerr.msg);
+		_exit(HELPER_FAILED);
+	}
 	execv(prog, argv);
 	helper_die("cannot execute %s", prog);
 }
@@ -307,6 +338,25 @@ int nook_fuseovl_start(struct nook_fuseovl *f, const struct nook_spec *s, int us
 	snprintf(fdpath, sizeof fdpath, "/dev/fd/%d", DAEMON_FD);
 	char *const argv[] = { (char *)"fuse-overlayfs", (char *)"-f", (char *)"-o", opts, fdpath, NULL };
 
+	/* the daemon's sandbox: its seccomp filter, and what it may open */
+	_cleanup_(nook_confine_freep) struct nook_confine *conf = NULL;
+	int r = nook_confine_prepare(NOOK_CONFINE_DAEMON, &conf, err);
+	if (r < 0)
+		return nook_err_prefix(err, "fuse-overlayfs"), r;
+	size_t n_lower = nook_strv_len(rf->lower);
+	_cleanup_free_ struct nook_ll_path *paths = nook_xmalloc((n_lower + 3 + N_DAEMON_PATHS) * sizeof *paths);
+	size_t np = 0;
+	for (size_t i = 0; i < n_lower; i++)
+		paths[np++] = (struct nook_ll_path){ rf->lower[i], 'r' };
+	paths[np++] = (struct nook_ll_path){ upper, 'w' };
+	paths[np++] = (struct nook_ll_path){ work, 'w' };
+	paths[np++] = (struct nook_ll_path){ f->prog, 'x' };
+	for (size_t i = 0; i < N_DAEMON_PATHS; i++)
+		paths[np++] = daemon_paths[i];
+	a.confine = conf;
+	a.paths = paths;
+	a.n_paths = np;
+
 	if (f->log_fd < 0) {
 		f->log_fd = memfd_create("fuse-overlayfs-log", MFD_CLOEXEC);
 		if (f->log_fd < 0)
@@ -348,6 +398,7 @@ int nook_fuseovl_start(struct nook_fuseovl *f, const struct nook_spec *s, int us
 			close(moved[i]);
 	if (pid < 0)
 		return nook_err(err, e, "cannot fork to start fuse-overlayfs");
+
 	f->pid = pid;
 	f->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	nook_verbose("fuse-overlayfs is serving the root (pid %d)", (int)pid);

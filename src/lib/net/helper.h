@@ -20,6 +20,7 @@ struct nook_net {
 	int log_fd;           /* unlinked file holding the helper's stderr */
 	char *tmpdir;         /* private directory for the API socket / pid file */
 	pid_t relay_pid;      /* UDP port relay (udprelay.c), 0 if none */
+	int relay_fd;         /* our end of its status socket until it said "ok", else -1 */
 };
 
 /* Create n->tmpdir (mode 0700 under $TMPDIR or /tmp) and n->log_fd. */
@@ -46,7 +47,10 @@ int nook_net_ms_left(uint64_t deadline_ns);
 char *nook_net_find_helper(const char *prog, const char *package, struct nook_error *err);
 
 int nook_slirp_start(const struct nook_spec *s, pid_t child, struct nook_net *n, struct nook_error *err);
-/* UDP ports go through nook's own relay: see udprelay.c for why. */
-int nook_udprelay_start(const struct nook_spec *s, pid_t child, struct nook_net *n, struct nook_error *err);
+/* UDP ports go through nook's own relay: see udprelay.c for why. It is
+ * forked first (nothing to do without UDP ports) and comes up while the
+ * helper does; nook_udprelay_wait() then waits for its "ok". */
+int nook_udprelay_spawn(const struct nook_spec *s, pid_t child, struct nook_net *n, struct nook_error *err);
+int nook_udprelay_wait(const struct nook_spec *s, struct nook_net *n, struct nook_error *err);
 void nook_udprelay_stop(struct nook_net *n);
 int nook_pasta_start(const struct nook_spec *s, pid_t child, struct nook_net *n, struct nook_error *err);

@@ -254,13 +254,16 @@ static int start_helper(const struct nook_spec *s, pid_t child, struct nook_net 
 	int r = nook_net_prepare(n, err);
 	if (r < 0)
 		return r;
+	/* the relay (published UDP ports) comes up while the helper does */
+	if ((r = nook_udprelay_spawn(s, child, n, err)) < 0)
+		return r;
 	if (s->net == NOOK_NET_SLIRP)
 		r = nook_slirp_start(s, child, n, err);
 	else
 		r = nook_pasta_start(s, child, n, err);
 	if (r < 0)
 		return r;
-	return nook_udprelay_start(s, child, n, err);
+	return nook_udprelay_wait(s, n, err);
 }
 
 int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out, struct nook_error *err)
@@ -275,7 +278,7 @@ int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out
 	n = nook_xmalloc(sizeof(*n));
 	n->mode = s->net;
 	n->name = s->net == NOOK_NET_SLIRP ? "slirp4netns" : "pasta";
-	n->pidfd = n->exit_fd = n->log_fd = -1;
+	n->pidfd = n->exit_fd = n->log_fd = n->relay_fd = -1;
 	r = start_helper(s, child, n, err);
 	/* the socket and pid file were needed only to set the helper up */
 	nook_net_remove_tmpdir(n);

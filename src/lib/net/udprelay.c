@@ -8,7 +8,13 @@
  * network namespace, then joins the container's user and network
  * namespaces and forwards each client's datagrams to 127.0.0.1:PORT inside
  * over a socket of its own, and the replies back. It dies with nook
- * (parent-death signal) and is killed by nook_net_stop(). */
+ * (parent-death signal) and is killed by nook_net_stop().
+ *
+ * It handles datagrams anyone on the host and the container can send, so
+ * once it holds what it needs it is confined (security/confine.c): an
+ * empty mount namespace of its own, no capabilities, no_new_privs, a
+ * Landlock domain without any filesystem right, and a seccomp allow-list
+ * of the few calls its loop makes. Only then does it say "ok". */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +35,7 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "nook/net.h"
+#include "nook/security.h"
 #include "nook/util.h"
 #include "helper.h"
 
@@ -56,7 +63,8 @@ static void report(int fd, const char *msg)
 {
 	size_t len = strlen(msg);
 	while (len > 0) {
-		ssize_t w = write(fd, msg, len);
+		/* a socket, and send: the seccomp filter allows sendto, not write */
+		ssize_t w = send(fd, msg, len, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -157,11 +165,29 @@ __attribute__((noreturn)) static void relay_loop(struct relay *r)
 	}
 }
 
-/* In the forked relay: bind, join the container, report, serve. */
-__attribute__((noreturn)) static void relay_main(const struct nook_spec *spec, pid_t child, int status_fd)
+/* In the forked relay, holding its sockets: give up everything else. */
+static int confine(const struct nook_confine *c, struct nook_error *err)
 {
+	int r, null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	/* nook's stdio is no business of the relay's */
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		return nook_err(err, errno, "redirect its stdio to /dev/null");
+	close(null);
+	/* root of the container's user namespace here: enough to unshare */
+	if ((r = nook_confine_empty_root(err)) < 0 || (r = nook_confine_drop_caps(c, err)) < 0)
+		return r;
+	/* Landlock: no path at all */
+	return nook_confine_apply(c, NULL, 0, err);
+}
+
+/* In the forked relay: bind, join the container, confine, report, serve. */
+__attribute__((noreturn)) static void relay_main(const struct nook_spec *spec, pid_t child, int status_fd,
+						 const struct nook_confine *c)
+{
+	struct nook_error cerr = { 0 };
 	struct relay *r = nook_xmalloc(sizeof(*r));
-	char msg[256], path[64];
+	char msg[NOOK_ERR_MAX + 64], path[64];
 	int one = 1, fd;
 
 	r->host_fd = nook_xmalloc(sizeof(int) * spec->n_ports);
@@ -208,16 +234,19 @@ __attribute__((noreturn)) static void relay_main(const struct nook_spec *spec, p
 		_exit(1);
 	}
 	close(fd);
+	if (confine(c, &cerr) < 0) {
+		snprintf(msg, sizeof(msg), "FAIL %d cannot confine itself: %s\n", -cerr.code, cerr.msg);
+		report(status_fd, msg);
+		_exit(1);
+	}
 	report(status_fd, "ok\n");
 	close(status_fd);
 	relay_loop(r);
 }
 
-int nook_udprelay_start(const struct nook_spec *s, pid_t child, struct nook_net *n, struct nook_error *err)
+int nook_udprelay_spawn(const struct nook_spec *s, pid_t child, struct nook_net *n, struct nook_error *err)
 {
 	int p[2];
-	char buf[256];
-	size_t off = 0;
 	pid_t parent = getpid(), pid;
 	bool any = false;
 
@@ -225,8 +254,12 @@ int nook_udprelay_start(const struct nook_spec *s, pid_t child, struct nook_net 
 		any |= s->ports[i].udp;
 	if (!any)
 		return 0;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return nook_err(err, errno, "pipe");
+	_cleanup_(nook_confine_freep) struct nook_confine *c = NULL;
+	int r = nook_confine_prepare(NOOK_CONFINE_RELAY, &c, err);
+	if (r < 0)
+		return nook_err_prefix(err, "UDP port relay"), r;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+		return nook_err(err, errno, "socketpair");
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
@@ -250,19 +283,30 @@ int nook_udprelay_start(const struct nook_spec *s, pid_t child, struct nook_net 
 		if (p[1] > 3)
 			close_range(3, (unsigned)p[1] - 1, 0);
 		close_range((unsigned)p[1] + 1, ~0U, 0);
-		relay_main(s, child, p[1]);
+		relay_main(s, child, p[1], c);
 	}
 	close(p[1]);
 	n->relay_pid = pid;
+	n->relay_fd = nook_net_fd_above_stdio(p[0]);
+	return 0;
+}
+
+int nook_udprelay_wait(const struct nook_spec *s, struct nook_net *n, struct nook_error *err)
+{
+	char buf[NOOK_ERR_MAX + 128];
+	size_t off = 0;
+
+	if (n->relay_fd < 0)
+		return 0;
 	for (;;) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		struct pollfd pfd = { .fd = n->relay_fd, .events = POLLIN };
 		int pr = poll(&pfd, 1, NOOK_NET_READY_TIMEOUT_MS);
 		ssize_t got;
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0)
 			break;
-		got = read(p[0], buf + off, sizeof(buf) - 1 - off);
+		got = read(n->relay_fd, buf + off, sizeof(buf) - 1 - off);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
@@ -271,26 +315,33 @@ int nook_udprelay_start(const struct nook_spec *s, pid_t child, struct nook_net 
 		if (memchr(buf, '\n', off) || off == sizeof(buf) - 1)
 			break;
 	}
-	close(p[0]);
+	close(n->relay_fd);
+	n->relay_fd = -1;
 	buf[off] = '\0';
 	if (strncmp(buf, "ok\n", 3) == 0)
 		return 0;
 
 	size_t idx;
 	int e;
-	char what[128];
+	char what[NOOK_ERR_MAX];
 	if (sscanf(buf, "ERR %zu %d", &idx, &e) == 2 && idx < s->n_ports) {
 		if (nook_port_diagnose(&s->ports[idx], "nook", err) < 0)
 			return err->code;
 		return nook_errx(err, e, "cannot publish UDP port %u: %s", s->ports[idx].host_port, strerror(e));
 	}
-	if (sscanf(buf, "ERR - %d %127[^\n]", &e, what) == 2)
+	if (sscanf(buf, "FAIL %d %1023[^\n]", &e, what) == 2)
+		return nook_errx(err, e, "UDP port relay %s", what);
+	if (sscanf(buf, "ERR - %d %1023[^\n]", &e, what) == 2)
 		return nook_errx(err, e, "UDP port relay cannot %s: %s", what, strerror(e));
 	return nook_errx(err, EIO, "UDP port relay failed to start");
 }
 
 void nook_udprelay_stop(struct nook_net *n)
 {
+	if (n->relay_fd >= 0) {
+		close(n->relay_fd);
+		n->relay_fd = -1;
+	}
 	if (n->relay_pid <= 0)
 		return;
 	kill(n->relay_pid, SIGKILL);

@@ -13,7 +13,9 @@
  * shared with the host; a kernel without ABI 6 then runs without it,
  * quietly (--verbose says so).
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
@@ -235,5 +237,67 @@ int nook_landlock_apply(const struct nook_spec *s, struct nook_error *err)
 		nook_verbose("landlock: scoped%s%s (ABI %d)",
 			     attr.scoped & LL_SCOPE_ABSTRACT_UNIX_SOCKET ? " abstract unix sockets" : "",
 			     attr.scoped & LL_SCOPE_SIGNAL ? " signals" : "", abi);
+	return 0;
+}
+
+/* ------------------------------------------------------------ helpers
+ * The helper processes nook starts outside the container (the UDP relay,
+ * fuse-overlayfs) get a domain of their own: every filesystem right the
+ * kernel knows is handled and only the listed paths get some back; TCP
+ * bind and connect (ABI 4) are handled with no port allowed; and (ABI 6)
+ * abstract unix sockets and signals are scoped to the domain, so the
+ * helper can neither connect to a host's abstract socket nor signal a
+ * process outside its sandbox. Missing paths are skipped (a /lib64 that
+ * does not exist needs no right). */
+
+#define LL_NET_BIND_TCP    (1ULL << 0) /* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
+#define LL_SCOPE_SIGNAL               (1ULL << 1)
+
+struct ll_ruleset_attr_v6 {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+
+int nook_landlock_confine(const struct nook_ll_path *paths, size_t n, struct nook_error *err)
+{
+	struct ll_ruleset_attr_v6 attr = { 0 };
+	size_t size = sizeof(attr.handled_access_fs);
+	_cleanup_close_ int ruleset = -1;
+	int abi = nook_landlock_abi();
+
+	if (abi < 1)
+		return -EOPNOTSUPP;
+	attr.handled_access_fs = nook_landlock_handled(abi);
+	if (abi >= 4) {
+		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+		size = offsetof(struct ll_ruleset_attr_v6, scoped);
+	}
+	if (abi >= 6) {
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+		size = sizeof(attr);
+	}
+	ruleset = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0);
+	if (ruleset < 0)
+		return nook_err(err, errno, "cannot create a Landlock ruleset");
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_close_ int fd = open(paths[i].path, O_PATH | O_CLOEXEC);
+		struct ll_path_beneath_attr pb;
+		struct stat st;
+
+		if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+			continue;
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return nook_err(err, errno, "Landlock: cannot open %s", paths[i].path);
+		pb.allowed_access = nook_landlock_rights(abi, paths[i].kind, S_ISDIR(st.st_mode));
+		pb.parent_fd = fd;
+		if (pb.allowed_access &&
+		    syscall(__NR_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &pb, 0) < 0)
+			return nook_err(err, errno, "Landlock: cannot add a rule for %s", paths[i].path);
+	}
+	if (syscall(__NR_landlock_restrict_self, ruleset, 0) < 0)
+		return nook_err(err, errno, "cannot enforce the Landlock ruleset");
 	return 0;
 }

@@ -227,15 +227,15 @@ int nook_sc_add_custom(const struct nook_spec *s, struct nook_sc_filter *f,
 	return 0;
 }
 
-int nook_sc_default(const struct nook_spec *s, int kernel_major, int kernel_minor,
-		    struct nook_sc_filter *f, struct nook_error *err)
+void nook_sc_builtin(int eno, bool allow_nested_userns, int kernel_major, int kernel_minor,
+		     struct nook_sc_filter *f)
 {
-	uint32_t deny = SCMP_ACT_ERRNO(spec_errno(s));
+	uint32_t deny = SCMP_ACT_ERRNO(eno);
 	struct scmp_arg_cmp a;
 
 	nook_sc_filter_init(f, SCMP_ACT_ALLOW);
 	for (size_t i = 0; denied_syscalls[i]; i++) {
-		if (s->allow_nested_userns && is_namespace_rule(denied_syscalls[i]))
+		if (allow_nested_userns && is_namespace_rule(denied_syscalls[i]))
 			continue;
 		nook_sc_filter_add(f, denied_syscalls[i], deny, 0, NULL);
 	}
@@ -244,7 +244,7 @@ int nook_sc_default(const struct nook_spec *s, int kernel_major, int kernel_mino
 	if (kernel_major < 4 || (kernel_major == 4 && kernel_minor < 8))
 		nook_sc_filter_add(f, "ptrace", deny, 0, NULL);
 
-	if (!s->allow_nested_userns) {
+	if (!allow_nested_userns) {
 		/* clone with any namespace flag; clone3 cannot be filtered on
 		 * its flags (they live in memory), so it says ENOSYS and libc
 		 * falls back to clone. */
@@ -266,7 +266,12 @@ int nook_sc_default(const struct nook_spec *s, int kernel_major, int kernel_mino
 	/* personality: only the safe values (checked by a small stacked
 	 * program, see below). */
 	f->personality_guard = true;
+}
 
+int nook_sc_default(const struct nook_spec *s, int kernel_major, int kernel_minor,
+		    struct nook_sc_filter *f, struct nook_error *err)
+{
+	nook_sc_builtin(spec_errno(s), s->allow_nested_userns, kernel_major, kernel_minor, f);
 	return nook_sc_add_custom(s, f, err);
 }
 

@@ -27,7 +27,7 @@ struct nook_security {
 	int default_errno;
 };
 
-static void kernel_version(int *major, int *minor)
+void nook_kernel_version(int *major, int *minor)
 {
 	struct utsname u;
 
@@ -45,7 +45,7 @@ static int prepare_seccomp(const struct nook_spec *s, struct nook_security *sec,
 
 	if (s->seccomp == NOOK_SECCOMP_UNCONFINED)
 		return 0;
-	kernel_version(&major, &minor);
+	nook_kernel_version(&major, &minor);
 	if (s->seccomp == NOOK_SECCOMP_FILE) {
 		if (!s->seccomp_file)
 			return nook_errx(err, EINVAL, "seccomp: a profile file was asked for but no path given");
