@@ -84,9 +84,10 @@ uint64_t nook_caps_permitted_now(void);
 #define NOOK_SC_OPTIMIZE 2
 struct nook_sc_rule {
 	char *name;                   /* syscall name */
+	bool static_name;             /* name is not ours to free */
 	uint32_t action;              /* SCMP_ACT_* */
 	unsigned n_args;
-	struct scmp_arg_cmp args[NOOK_SC_MAX_ARGS];
+	struct scmp_arg_cmp *args;    /* [n_args], NULL without conditions */
 };
 
 struct nook_sc_filter {
@@ -107,6 +108,8 @@ void nook_sc_filter_init(struct nook_sc_filter *f, uint32_t default_action);
 void nook_sc_filter_free(struct nook_sc_filter *f);
 void nook_sc_filter_add(struct nook_sc_filter *f, const char *name, uint32_t action,
 			unsigned n_args, const struct scmp_arg_cmp *args);
+/* The same without conditions, for a name that outlives the filter. */
+void nook_sc_filter_add_static(struct nook_sc_filter *f, const char *name, uint32_t action);
 /* Remove every rule for name (and its built-in argument check); returns
  * how many rules were removed. */
 size_t nook_sc_filter_remove(struct nook_sc_filter *f, const char *name);

@@ -44,31 +44,52 @@ void nook_sc_filter_free(struct nook_sc_filter *f)
 {
 	if (!f)
 		return;
-	for (size_t i = 0; i < f->n_rules; i++)
-		free(f->rules[i].name);
+	for (size_t i = 0; i < f->n_rules; i++) {
+		if (!f->rules[i].static_name)
+			free(f->rules[i].name);
+		free(f->rules[i].args);
+	}
 	free(f->rules);
 	f->rules = NULL;
 	f->n_rules = f->cap_rules = 0;
 }
 
+static struct nook_sc_rule *new_rule(struct nook_sc_filter *f)
+{
+	if (f->n_rules == f->cap_rules) {
+		/* the built-in list has ~400 rules: one allocation */
+		f->cap_rules = f->cap_rules ? f->cap_rules * 2 : 512;
+		f->rules = nook_xrealloc(f->rules, f->cap_rules * sizeof(*f->rules));
+	}
+	return &f->rules[f->n_rules++];
+}
+
+void nook_sc_filter_add_static(struct nook_sc_filter *f, const char *name, uint32_t action)
+{
+	struct nook_sc_rule *r = new_rule(f);
+
+	r->name = (char *)name;
+	r->static_name = true;
+	r->action = action;
+	r->n_args = 0;
+	r->args = NULL;
+}
+
 void nook_sc_filter_add(struct nook_sc_filter *f, const char *name, uint32_t action,
 			unsigned n_args, const struct scmp_arg_cmp *args)
 {
-	struct nook_sc_rule *r;
+	struct nook_sc_rule *r = new_rule(f);
 
-	if (f->n_rules == f->cap_rules) {
-		f->cap_rules = f->cap_rules ? f->cap_rules * 2 : 64;
-		f->rules = nook_xrealloc(f->rules, f->cap_rules * sizeof(*f->rules));
-	}
-	r = &f->rules[f->n_rules++];
 	memset(r, 0, sizeof(*r));
 	r->name = nook_strdup(name);
 	r->action = action;
 	if (n_args > NOOK_SC_MAX_ARGS)
 		n_args = NOOK_SC_MAX_ARGS;
 	r->n_args = n_args;
-	if (n_args)
+	if (n_args) {
+		r->args = nook_xmalloc(n_args * sizeof(*args));
 		memcpy(r->args, args, n_args * sizeof(*args));
+	}
 }
 
 size_t nook_sc_filter_remove(struct nook_sc_filter *f, const char *name)
@@ -77,7 +98,9 @@ size_t nook_sc_filter_remove(struct nook_sc_filter *f, const char *name)
 
 	for (size_t i = 0; i < f->n_rules; i++) {
 		if (strcmp(f->rules[i].name, name) == 0) {
-			free(f->rules[i].name);
+			if (!f->rules[i].static_name)
+				free(f->rules[i].name);
+			free(f->rules[i].args);
 			removed++;
 			continue;
 		}
@@ -234,14 +257,14 @@ int nook_sc_default(const struct nook_spec *s, int kernel_major, int kernel_mino
 		/* clone3 cannot be filtered on its flags (they live in memory):
 		 * it says ENOSYS and libc falls back to clone */
 		if (!s->allow_nested_userns && strcmp(name, "clone3") == 0) {
-			nook_sc_filter_add(f, name, SCMP_ACT_ERRNO(ENOSYS), 0, NULL);
+			nook_sc_filter_add_static(f, name, SCMP_ACT_ERRNO(ENOSYS));
 			continue;
 		}
-		nook_sc_filter_add(f, name, SCMP_ACT_ALLOW, 0, NULL);
+		nook_sc_filter_add_static(f, name, SCMP_ACT_ALLOW);
 	}
 	if (s->allow_nested_userns) {
-		nook_sc_filter_add(f, "unshare", SCMP_ACT_ALLOW, 0, NULL);
-		nook_sc_filter_add(f, "setns", SCMP_ACT_ALLOW, 0, NULL);
+		nook_sc_filter_add_static(f, "unshare", SCMP_ACT_ALLOW);
+		nook_sc_filter_add_static(f, "setns", SCMP_ACT_ALLOW);
 	}
 	/* clone without namespace flags; personality with the safe values;
 	 * ioctl except the terminal injections (TIOCSTI, TIOCLINUX) */
@@ -299,8 +322,7 @@ int nook_sc_compile_libseccomp(const struct nook_sc_filter *f, uint32_t badarch,
 			continue; /* unknown to this libseccomp: cannot be named */
 		if (rule->action == f->default_action)
 			continue;
-		r = seccomp_rule_add_array(ctx, rule->action, nr, rule->n_args,
-					   rule->n_args ? rule->args : NULL);
+		r = seccomp_rule_add_array(ctx, rule->action, nr, rule->n_args, rule->args);
 		if (r < 0) {
 			nook_err(err, -r, "seccomp rule for '%s' is not valid", rule->name);
 			goto fail;
