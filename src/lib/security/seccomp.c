@@ -305,14 +305,6 @@ int nook_sc_compile_libseccomp(const struct nook_sc_filter *f, uint32_t badarch,
 			goto fail;
 		}
 	}
-	/* only the ABIs asked for (seccomp_init added the native one) */
-	if (f->n_arches) {
-		bool native = false;
-		for (size_t i = 0; i < f->n_arches; i++)
-			native |= f->arches[i] == seccomp_arch_native();
-		if (!native)
-			seccomp_arch_remove(ctx, seccomp_arch_native());
-	}
 
 	for (size_t i = 0; i < f->n_rules; i++) {
 		const struct nook_sc_rule *rule = &f->rules[i];

@@ -393,7 +393,7 @@ static bool same_leaf(const struct nook_sc_leaf *a, const struct nook_sc_leaf *b
 /* The whole number range of one ABI, after "ld nr". */
 static void put_arch(struct prog *g, const struct nook_sc_plan *p, uint32_t deny)
 {
-	_cleanup_free_ struct seg *s = nook_xmalloc(((size_t)p->max + 4) * sizeof(*s));
+	_cleanup_free_ struct seg *s = nook_xmalloc(((size_t)p->max + 5) * sizeof(*s));
 	size_t n = 0;
 
 	for (int nr = 0; nr <= p->max; nr++) {
@@ -409,6 +409,10 @@ static void put_arch(struct prog *g, const struct nook_sc_plan *p, uint32_t deny
 	if (p->arch == SCMP_ARCH_X86_64)
 		s[n++] = (struct seg){ .start = X32_SYSCALL_BIT,
 				       .leaf = { .kind = NOOK_SC_LEAF_RET, .action = deny } };
+	/* -1 is no system call at all: what a tracer sets to skip one,
+	 * keeping the return value it chose (an errno would replace it) */
+	s[n++] = (struct seg){ .start = UINT32_MAX,
+			       .leaf = { .kind = NOOK_SC_LEAF_RET, .action = SECCOMP_RET_ALLOW } };
 	put_tree(g, s, 0, n - 1, deny);
 }
 
