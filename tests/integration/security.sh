@@ -255,7 +255,7 @@ sweep() {
 	t_match "$_name: the list has both ABIs" '^i386 max [0-9]+' "$(cat "$T/allowed")"
 	_abis="sweep_x86_64 sweep_x32"
 	[ $i386 = works ] && _abis="$_abis sweep_i386"
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # $_abis is a word list
 	_out=$(timeout -k 5 120 "$NOOK" run -v "$T/probe:$P:ro" -v "$T/allowed:/tmp/nook-allowed:ro" \
 		"$@" "$_prof" -- "$P" --allowed /tmp/nook-allowed $_abis </dev/null 2>&1)
 	t_match "$_name: x86_64 0-500 off the list: EPERM or ENOSYS" '^sweep_x86_64: ok [0-9]+ EPERM [0-9]+ ENOSYS$' "$_out"
@@ -396,6 +396,7 @@ if sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$R" >"$T/mkrootfs.log" 2>&1;
 	out=$("$NOOK" run --rootfs "$R" --set 'security.readonly_paths=[/linkdir]' default -- true 2>&1)
 	t_match "symlinked read-only path refused" "refusing '/linkdir'.*symlink" "$out"
 	# busybox applets under the allow-list, in the profiles that take a root
+	# shellcheck disable=SC2016
 	BB='set -e; ls / >/dev/null; ps >/dev/null; id -u >/dev/null; date >/dev/null
 	    echo x | gzip | gzip -d >/dev/null; tar cf /tmp/a.tar /etc 2>/dev/null; tar tf /tmp/a.tar >/dev/null
 	    find /etc >/dev/null; printf "b\na\n" | sort >/dev/null; echo 1 2 | awk "{print \$2}" >/dev/null
