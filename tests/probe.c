@@ -8,9 +8,24 @@
  * other than EPERM where it can, so a seccomp denial is told apart from a
  * kernel refusal. Nothing here changes the host: the container is private.
  *
+ * Every check runs in a child of its own: a check that crashes (int $0x80
+ * on a kernel without the i386 ABI faults) is reported as "NAME: SIGSEGV"
+ * and the checks after it still run.
+ *
  * Build: static, so it runs in any root filesystem (tests/probe).
  * Usage: probe            run every check
- *        probe NAME...    run only the named checks
+ *        probe NAME...    run only the named checks; some run only when
+ *                         named: crash (a deliberate SIGSEGV) and the
+ *                         sweeps below
+ *        probe --allowed FILE sweep_x86_64 sweep_i386 sweep_x32
+ *                         call every number from 0 to 500 (x32: 0 to 600)
+ *                         that FILE (the output of `nook profile seccomp`)
+ *                         does not list for the ABI, with arguments the
+ *                         kernel would reject; each must say EPERM or
+ *                         ENOSYS. Prints "NAME: ok E EPERM N ENOSYS" or
+ *                         the numbers that answered otherwise.
+ *        probe --no-landlock CMD...  see exec_without_landlock()
+ *        probe --no-i386 CMD...      see exec_without_i386()
  *        probe --connect PATH...   connect() to each unix socket PATH
  *                         (@NAME: the abstract socket NAME), one line
  *                         "connect PATH: ok|ERRNO" each
@@ -57,6 +72,9 @@
 #define KEY_SPEC_SESSION_KEYRING (-3)
 #define KEY_SPEC_PROCESS_KEYRING (-2)
 #define UFFD_USER_MODE_ONLY 1
+
+static pid_t orig_ppid;           /* the probe's parent, before any fork */
+static const char *allowed_file;  /* --allowed FILE */
 
 static const char *ename(int e)
 {
@@ -282,7 +300,7 @@ static void check_personality(void)
 
 static void check_ptrace_parent(void)
 {
-	pid_t pp = getppid();
+	pid_t pp = orig_ppid;
 
 	if (pp <= 0) {
 		printf("ptrace_parent: none\n");
@@ -382,13 +400,166 @@ static void print_status(void)
 	fflush(stdout);
 }
 
-static int want(int argc, char **argv, const char *name)
+/* getpid through the i386 entry: "ok" where int $0x80 works; a kernel
+ * without the i386 ABI (ia32_emulation=0) faults, which the crash
+ * isolation reports as SIGSEGV. */
+static void check_i386_getpid(void)
 {
-	if (argc < 2)
-		return 1;
+	long r;
+
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+	report("i386_getpid", r < 0 && r > -4096 ? -1 : 0, r < 0 && r > -4096 ? (int)-r : 0);
+}
+
+/* The new mount API on the root: with CAP_SYS_ADMIN in the container's
+ * user namespace, an allowed open_tree_attr clones the host mount. */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+static void check_open_tree(void)
+{
+	SYSFD("open_tree", 428L, (long)AT_FDCWD, "/", (long)(OPEN_TREE_CLONE | AT_RECURSIVE));
+	/* open_tree_attr(dfd, path, flags, attr, size): 467 since 6.15 */
+	SYSFD("open_tree_attr", 467L, (long)AT_FDCWD, "/", (long)(OPEN_TREE_CLONE | AT_RECURSIVE),
+	      NULL, 0L);
+}
+
+static void check_crash(void)
+{
+	printf("crash: about to fault\n");
+	fflush(stdout);
+	volatile int *volatile nowhere = NULL;
+	*nowhere = 1;
+	printf("crash: survived\n");
+}
+
+/* ------------------------------------------------------------ sweeps */
+
+/* Is (abi, nr) listed in the allowed file? Lines: "ABI NR WHAT" and
+ * "ABI max N". */
+static unsigned char listed[3][1024];
+
+static int load_allowed(void)
+{
+	static const char *abis[] = { "x86_64", "i386", "x32" };
+	char abi[32], what[32];
+	int nr;
+	FILE *f;
+
+	if (!allowed_file)
+		return -1;
+	f = fopen(allowed_file, "re");
+	if (!f)
+		return -1;
+	char line[128];
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%31s %d %31s", abi, &nr, what) != 3 || nr < 0 || nr >= 1024)
+			continue;
+		for (int a = 0; a < 3; a++)
+			if (strcmp(abi, abis[a]) == 0)
+				listed[a][nr] = 1;
+	}
+	fclose(f);
+	return 0;
+}
+
+static long call_i386(long nr)
+{
+	long r;
+
+	/* every argument -1: an invalid descriptor, pointer or flag set */
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(nr), "b"(-1L), "c"(-1L), "d"(-1L), "S"(-1L), "D"(-1L)
+			 : "memory");
+	return r;
+}
+
+static void sweep(const char *name, int abi, int last)
+{
+	char bad[4096] = "";
+	size_t len = 0;
+	int n_eperm = 0, n_enosys = 0;
+
+	if (load_allowed() < 0) {
+		printf("%s: no allowed list (--allowed FILE)\n", name);
+		fflush(stdout);
+		return;
+	}
+	alarm(60);
+	for (int nr = 0; nr <= last; nr++) {
+		long r;
+		int e;
+
+		if (listed[abi][nr])
+			continue;
+		errno = 0;
+		if (abi == 1) {
+			r = call_i386(nr);
+			e = r < 0 && r > -4096 ? (int)-r : 0;
+		} else {
+			long sys = abi == 2 ? X32_BIT | nr : nr;
+			r = syscall(sys, -1L, -1L, -1L, -1L, -1L, -1L);
+			e = r < 0 ? errno : 0;
+		}
+		if (e == EPERM) {
+			n_eperm++;
+		} else if (e == ENOSYS) {
+			n_enosys++;
+		} else if (len < sizeof(bad) - 40) {
+			len += (size_t)snprintf(bad + len, sizeof(bad) - len, " %d=%s", nr,
+						e ? ename(e) : "ok");
+		}
+	}
+	if (len)
+		printf("%s:%s\n", name, bad);
+	else
+		printf("%s: ok %d EPERM %d ENOSYS\n", name, n_eperm, n_enosys);
+	fflush(stdout);
+}
+
+/* A check that runs only when named. */
+static int named(int argc, char **argv, const char *name)
+{
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], name) == 0)
 			return 1;
+	return 0;
+}
+
+static int want(int argc, char **argv, const char *name)
+{
+	return argc < 2 || named(argc, argv, name);
+}
+
+/* Fork for one check; returns 1 in the child, which runs it and exits.
+ * The parent reports a check that died of a signal. */
+static int isolate(const char *name)
+{
+	int st;
+	pid_t p;
+
+	fflush(stdout);
+	p = fork();
+	if (p == 0)
+		return 1;
+	if (p < 0) {
+		report(name, -1, errno);
+		return 0;
+	}
+	while (waitpid(p, &st, 0) < 0)
+		if (errno != EINTR) {
+			report(name, -1, errno);
+			return 0;
+		}
+	if (WIFSIGNALED(st)) {
+		const char *sig = sigabbrev_np(WTERMSIG(st));
+		printf("%s: SIG%s\n", name, sig ? sig : "?");
+		fflush(stdout);
+	}
 	return 0;
 }
 
@@ -447,14 +618,48 @@ static int connect_each(char **paths)
 	return 0;
 }
 
+/* probe --no-i386 CMD...: run CMD as on a host whose kernel has no i386
+ * ABI, where int $0x80 kills the caller (there with SIGSEGV, here with
+ * SIGSYS), to test how the tests cope with such hosts. */
+static int exec_without_i386(char **cmd)
+{
+	struct sock_filter prog[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0) {
+		perror("probe: seccomp");
+		return 125;
+	}
+	execvp(cmd[0], cmd);
+	perror(cmd[0]);
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--connect") == 0)
 		return connect_each(argv + 2);
 	if (argc > 2 && strcmp(argv[1], "--no-landlock") == 0)
 		return exec_without_landlock(argv + 2);
+	if (argc > 2 && strcmp(argv[1], "--no-i386") == 0)
+		return exec_without_i386(argv + 2);
+	if (argc > 2 && strcmp(argv[1], "--allowed") == 0) {
+		allowed_file = argv[2];
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+	}
+	orig_ppid = getppid();
 
-#define RUN(name, stmt) do { if (want(argc, argv, name)) { stmt; } } while (0)
+#define RUN(name, stmt) do { if (want(argc, argv, name) && isolate(name)) { stmt; fflush(stdout); _exit(0); } } while (0)
+#define RUN_NAMED(name, stmt) do { if (named(argc, argv, name) && isolate(name)) { stmt; fflush(stdout); _exit(0); } } while (0)
+	RUN_NAMED("crash", check_crash());
 	RUN("tiocsti", check_tiocsti());
 	RUN("tioclinux", check_tioclinux());
 	RUN("keyctl", SYS("keyctl", SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0L));
@@ -478,10 +683,15 @@ int main(int argc, char **argv)
 	RUN("mknod", check_mknod());
 	RUN("x32_keyctl", SYS("x32_keyctl", X32_BIT | X32_KEYCTL, KEYCTL_GET_KEYRING_ID,
 			      KEY_SPEC_SESSION_KEYRING, 0L));
+	RUN("i386_getpid", check_i386_getpid());
 	RUN("i386_keyctl", check_i386_keyctl());
 	RUN("i386_tiocsti", check_i386_tiocsti());
 	RUN("personality", check_personality());
 	RUN("ptrace_parent", check_ptrace_parent());
+	RUN("open_tree", check_open_tree());
+	RUN_NAMED("sweep_x86_64", sweep("sweep_x86_64", 0, 500));
+	RUN_NAMED("sweep_i386", sweep("sweep_i386", 1, 500));
+	RUN_NAMED("sweep_x32", sweep("sweep_x32", 2, 600));
 	/* last of the attacks: it may take a mask away */
 	RUN("umount_masked", check_umount_masked());
 	RUN("fds", print_fds());

@@ -75,43 +75,52 @@ int nook_caps_raise_effective(struct nook_error *err);
 uint64_t nook_caps_permitted_now(void);
 
 /* ------------------------------------------------------------ seccomp
- * (seccomp.c, seccomp_oci.c) A filter is first described as a plain rule
- * list, then compiled to BPF with libseccomp. */
+ * (seccomp.c, seccomp_allow.c, seccomp_oci.c) A filter is first described
+ * as a plain rule list, then compiled to BPF: the built-in allow-list by
+ * nook's own generator, an OCI file with libseccomp. */
 #define NOOK_SC_MAX_ARGS 6
-/* How nook_sc_compile() sets up libseccomp; part of the cache key. */
+/* How a syscall from an ABI outside the filter is answered. */
 #define NOOK_SC_BADARCH SCMP_ACT_KILL_PROCESS
 #define NOOK_SC_OPTIMIZE 2
 struct nook_sc_rule {
 	char *name;                   /* syscall name */
+	bool static_name;             /* name is not ours to free */
 	uint32_t action;              /* SCMP_ACT_* */
 	unsigned n_args;
-	struct scmp_arg_cmp args[NOOK_SC_MAX_ARGS];
+	struct scmp_arg_cmp *args;    /* [n_args], NULL without conditions */
 };
 
 struct nook_sc_filter {
 	uint32_t default_action;
-	uint32_t arches[8]; size_t n_arches;  /* SCMP_ARCH_*; native always added */
+	uint32_t arches[8]; size_t n_arches;  /* SCMP_ARCH_* */
 	struct nook_sc_rule *rules; size_t n_rules, cap_rules;
-	bool personality_guard;       /* stack the personality value check */
-	bool tty_guard;               /* stack the TIOCSTI/TIOCLINUX check */
+	/* The built-in allow-list: default_action refuses what no rule
+	 * names (numbers above the highest named one say ENOSYS), the x32
+	 * ABI is refused, and the guards below are part of the program. */
+	bool allowlist;
+	bool clone_guard;             /* allowed clone: no namespace flags */
+	bool personality_guard;       /* allowed personality: safe values only */
+	bool tty_guard;               /* ioctl: not TIOCSTI/TIOCLINUX (stacked
+				       * as its own program for a file) */
 };
 
 void nook_sc_filter_init(struct nook_sc_filter *f, uint32_t default_action);
 void nook_sc_filter_free(struct nook_sc_filter *f);
 void nook_sc_filter_add(struct nook_sc_filter *f, const char *name, uint32_t action,
 			unsigned n_args, const struct scmp_arg_cmp *args);
-/* Remove every rule for name; returns how many were removed. */
+/* The same without conditions, for a name that outlives the filter. */
+void nook_sc_filter_add_static(struct nook_sc_filter *f, const char *name, uint32_t action);
+/* Remove every rule for name (and its built-in argument check); returns
+ * how many rules were removed. */
 size_t nook_sc_filter_remove(struct nook_sc_filter *f, const char *name);
 size_t nook_sc_filter_count(const struct nook_sc_filter *f, const char *name);
 /* Pure: the built-in default filter for this spec, with the spec's custom
  * rules merged in (a custom rule for a syscall replaces the built-in rules
- * for that syscall). kernel_major/minor decide "ptrace on old kernels". */
+ * for that syscall, except a refusing rule with argument comparisons,
+ * which only narrows them). kernel_major/minor decide "ptrace on old
+ * kernels". */
 int nook_sc_default(const struct nook_spec *s, int kernel_major, int kernel_minor,
 		    struct nook_sc_filter *f, struct nook_error *err);
-/* Pure: the built-in deny-list alone (what nook_sc_default() starts from),
- * denying with eno. */
-void nook_sc_builtin(int eno, bool allow_nested_userns, int kernel_major, int kernel_minor,
-		     struct nook_sc_filter *f);
 /* The running kernel's version from uname(2); 0.0 if it cannot be read. */
 void nook_kernel_version(int *major, int *minor);
 int nook_sc_add_custom(const struct nook_spec *s, struct nook_sc_filter *f,
@@ -125,16 +134,48 @@ uint32_t nook_sc_action(enum nook_seccomp_action a, int errno_ret, int default_e
 /* Compile f to classic BPF (malloc'd instructions, 8 bytes each). */
 int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 		    struct nook_error *err);
-/* (seccomp_cache.c) The rule list as text: what the compiled program
- * depends on, byte for byte. */
-char *nook_sc_describe(const struct nook_sc_filter *f, size_t *len);
-/* A cached program for exactly this rule list: 0, or -ENOENT (compile). */
-int nook_sc_cache_lookup(const struct nook_sc_filter *f, void **bpf, size_t *n_insns);
-void nook_sc_cache_store(const struct nook_sc_filter *f, const void *bpf, size_t n_insns);
-/* Load a compiled program, after the stacked personality / terminal
- * guards when asked (libseccomp 2.5 cannot express those checks). */
-int nook_sc_load(const void *bpf, size_t n_insns, bool personality_guard,
-		 bool tty_guard, int default_errno, struct nook_error *err);
+int nook_sc_compile_libseccomp(const struct nook_sc_filter *f, uint32_t badarch, void **bpf,
+			       size_t *n_insns, struct nook_error *err);
+int nook_sc_compile_allowlist(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
+			      struct nook_error *err);
+/* Load a compiled program, after the stacked terminal guard when asked
+ * (a file's rules cannot say "allow ioctl except TIOCSTI"). */
+int nook_sc_load(const void *bpf, size_t n_insns, bool tty_guard, int default_errno,
+		 struct nook_error *err);
+
+/* (seccomp_allow.c) The allow-list (NULL-terminated names). */
+extern const char *const nook_sc_allowlist[];
+/* The number of a syscall on an ABI (SCMP_ARCH_X86_64 or SCMP_ARCH_X86),
+ * from libseccomp or nook's table of calls it does not know; -1 if the
+ * ABI has no such call. */
+int nook_sc_resolve(uint32_t arch, const char *name);
+/* Whether nook can name the syscall on some ABI. */
+bool nook_sc_name_known(const char *name);
+const char *nook_sc_arch_name(uint32_t arch);
+
+/* What the generated program answers for each number of one ABI. */
+enum nook_sc_leaf_kind {
+	NOOK_SC_LEAF_RET = 0,         /* action, whatever the arguments */
+	NOOK_SC_LEAF_CLONE,           /* allowed without namespace flags */
+	NOOK_SC_LEAF_PERSONALITY,     /* allowed with the safe values */
+	NOOK_SC_LEAF_IOCTL,           /* allowed except TIOCSTI/TIOCLINUX */
+};
+struct nook_sc_leaf {
+	uint32_t action;              /* SCMP_ACT_* (for NOOK_SC_LEAF_RET) */
+	uint8_t kind;
+	bool conditional;             /* a profile rule compares arguments first */
+};
+struct nook_sc_plan {
+	uint32_t arch;
+	int max;                      /* highest number named; above: ENOSYS */
+	struct nook_sc_leaf *leaf;    /* [max + 1] */
+};
+int nook_sc_plan_build(const struct nook_sc_filter *f, uint32_t arch, struct nook_sc_plan *p);
+void nook_sc_plan_free(struct nook_sc_plan *p);
+/* The plans of the spec's built-in filter (x86_64, i386) and its answer
+ * for what it refuses; fails unless the spec uses the built-in filter. */
+int nook_security_seccomp_plan(const struct nook_spec *s, struct nook_sc_plan *p64,
+			       struct nook_sc_plan *p32, uint32_t *deny, struct nook_error *err);
 
 /* ------------------------------------------------------------ Landlock
  * (landlock.c) */
@@ -170,7 +211,7 @@ int nook_landlock_confine(const struct nook_ll_path *paths, size_t n, struct noo
  * outside the container. See confine.c for what each helper gets and why. */
 enum nook_confine_kind {
 	NOOK_CONFINE_RELAY,   /* nook's UDP relay: an allow-list, kill otherwise */
-	NOOK_CONFINE_DAEMON,  /* an external daemon (fuse-overlayfs): the built-in deny-list */
+	NOOK_CONFINE_DAEMON,  /* an external daemon (fuse-overlayfs): the default allow-list */
 };
 struct nook_confine;
 /* Parent, before the fork: compile (or take from the cache) the filter. */

@@ -1,4 +1,7 @@
-/* cmd_profile.c - `nook profile list|show|validate`. */
+/* cmd_profile.c - `nook profile list|show|validate`, and the undocumented
+ * `nook profile seccomp [--set ...] [PROFILE]`, which prints what the
+ * built-in seccomp filter of the resolved profile lets through (the
+ * security tests call every other number and expect a refusal). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +9,7 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "nook/profile.h"
+#include "nook/security.h"
 #include "nook/spec.h"
 #include "nook/util.h"
 
@@ -41,7 +45,50 @@ static int do_list(void)
 	return 0;
 }
 
-static int do_show(int argc, char **argv)
+/* "ARCH NR WHAT" for every number the filter does not simply refuse with
+ * its default errno; "ARCH max N": numbers above N say ENOSYS. */
+static void print_plan(const struct nook_sc_plan *p, uint32_t deny)
+{
+	const char *arch = nook_sc_arch_name(p->arch);
+
+	printf("%s max %d\n", arch, p->max);
+	for (int nr = 0; nr <= p->max; nr++) {
+		const struct nook_sc_leaf *l = &p->leaf[nr];
+		uint32_t act = l->action;
+
+		if (l->kind != NOOK_SC_LEAF_RET)
+			printf("%s %d check\n", arch, nr);
+		else if (act == SCMP_ACT_ALLOW)
+			printf("%s %d allow\n", arch, nr);
+		else if (l->conditional)
+			printf("%s %d args\n", arch, nr);
+		else if (act == deny)
+			continue;
+		else if ((act & 0xffff0000U) == SCMP_ACT_ERRNO(0))
+			printf("%s %d errno %u\n", arch, nr, act & 0xffffU);
+		else
+			printf("%s %d action %#x\n", arch, nr, act);
+	}
+}
+
+static int print_seccomp(const struct nook_spec *spec)
+{
+	struct nook_error err = { 0 };
+	struct nook_sc_plan p64, p32;
+	uint32_t deny;
+
+	if (nook_security_seccomp_plan(spec, &p64, &p32, &deny, &err) < 0) {
+		fprintf(stderr, "nook: %s\n", err.msg);
+		return NOOK_EXIT_FAILURE;
+	}
+	print_plan(&p64, deny);
+	print_plan(&p32, deny);
+	nook_sc_plan_free(&p64);
+	nook_sc_plan_free(&p32);
+	return 0;
+}
+
+static int do_show(int argc, char **argv, bool seccomp)
 {
 	_cleanup_strv_ char **overrides = NULL;
 	const char *profile = NULL;
@@ -72,6 +119,11 @@ static int do_show(int argc, char **argv)
 				    &spec, &err) < 0) {
 		fprintf(stderr, "nook: %s\n", err.msg);
 		return err.exit_status ? err.exit_status : NOOK_EXIT_FAILURE;
+	}
+	if (seccomp) {
+		int st = print_seccomp(&spec);
+		nook_spec_free(&spec);
+		return st;
 	}
 	int r = nook_spec_emit_yaml(&spec, stdout, &err);
 	nook_spec_free(&spec);
@@ -114,7 +166,9 @@ int cmd_profile(int argc, char **argv)
 	if (strcmp(argv[1], "list") == 0)
 		return do_list();
 	if (strcmp(argv[1], "show") == 0)
-		return do_show(argc - 1, argv + 1);
+		return do_show(argc - 1, argv + 1, false);
+	if (strcmp(argv[1], "seccomp") == 0)
+		return do_show(argc - 1, argv + 1, true);
 	if (strcmp(argv[1], "validate") == 0)
 		return do_validate(argc - 1, argv + 1);
 	fprintf(stderr, "nook: unknown profile command '%s' (list, show or validate)\n", argv[1]);

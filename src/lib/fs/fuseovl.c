@@ -53,7 +53,7 @@
  * runs confined (security/confine.c says what and why): no_new_privs, a
  * Landlock domain that opens only the layers (lower read-only, upper and
  * work read-write), its program and libraries, /dev/null and three
- * /proc/sys values, and nook's built-in seccomp deny-list. It keeps its
+ * /proc/sys values, and the container's default seccomp allow-list. It keeps its
  * capabilities in the container's user namespace: it needs them to give
  * files the container's owners. FUSE is mounted by the child with the
  * /dev/fuse fd, so the setuid fusermount3 (which no_new_privs would

@@ -19,6 +19,7 @@
 #include "nook/cleanup.h"
 #include "nook/net.h"
 #include "nook/profile.h"
+#include "nook/security.h"
 #include "nook/util.h"
 #include "keys.h"
 
@@ -642,7 +643,7 @@ static int parse_rule(struct kctx *c, const struct nook_node *it, struct nook_se
 		const char *name;
 		if ((r = nook_get_str(c, x->items[i], &name)) < 0)
 			return r;
-		if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR)
+		if (!nook_sc_name_known(name))
 			return nook_node_err(c->err, x->items[i], "unknown system call '%s'", name);
 		nook_strv_push(&rule->names, name);
 	}

@@ -1,11 +1,13 @@
-/* seccomp.c - the built-in seccomp deny-list, custom rules, and turning a
- * rule list into BPF (libseccomp) in the parent and loading it in the
- * payload with the plain seccomp(2) call.
+/* seccomp.c - the rule list of a seccomp filter: the built-in allow-list
+ * (table and program generator in seccomp_allow.c), the profile's custom
+ * rules, compiling an OCI/Docker file's rules with libseccomp, and loading
+ * the program in the payload with the plain seccomp(2) call.
  *
- * The built-in filter allows by default and denies, with the profile's errno
- * (EPERM unless configured), the kernel interfaces a container payload has
- * no business with, in the spirit of Docker's default profile. It covers
- * every ABI an x86-64 kernel can be entered through: x86_64, x32 and i386.
+ * The built-in filter refuses, with the profile's errno (EPERM unless
+ * configured), every system call that is not on its allow-list, in the
+ * spirit of Docker's and podman's default profiles. It covers every ABI
+ * an x86-64 kernel can be entered through: x86_64, i386 and (refused as a
+ * whole) x32.
  */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -25,50 +27,9 @@
 #include "nook/cleanup.h"
 #include "nook/util.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 #ifndef TIOCLINUX
 #define TIOCLINUX 0x541C
 #endif
-
-/* Denied outright (EPERM by default). Names the running libseccomp does
- * not know are skipped when compiling. */
-static const char *const denied_syscalls[] = {
-	/* keyrings are not namespaced */
-	"keyctl", "add_key", "request_key",
-	/* kernel attack surface */
-	"bpf", "perf_event_open", "userfaultfd", "lookup_dcookie",
-	"io_uring_setup", "io_uring_enter", "io_uring_register",
-	"open_by_handle_at", "fanotify_init", "kcmp",
-	/* kernel images and modules */
-	"kexec_load", "kexec_file_load", "init_module", "finit_module",
-	"delete_module", "create_module", "query_module", "get_kernel_syms",
-	/* the mount family */
-	"mount", "umount", "umount2", "fsopen", "fsconfig", "fsmount",
-	"fspick", "move_mount", "open_tree", "mount_setattr", "pivot_root",
-	/* namespaces */
-	"unshare", "setns",
-	/* clocks */
-	"clock_settime", "clock_settime64", "settimeofday", "stime",
-	"clock_adjtime", "clock_adjtime64",
-	/* host administration */
-	"reboot", "swapon", "swapoff", "acct", "quotactl", "quotactl_fd",
-	"nfsservctl", "syslog", "vhangup", "iopl", "ioperm", "uselib",
-	"ustat", "sysfs", "_sysctl", "vm86", "vm86old",
-	NULL,
-};
-
-/* namespace flags of clone(2) that the filter refuses */
-static const uint64_t clone_ns_flags[] = {
-	CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
-	CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
-};
-
-static bool is_namespace_rule(const char *name)
-{
-	return strcmp(name, "unshare") == 0 || strcmp(name, "setns") == 0;
-}
 
 void nook_sc_filter_init(struct nook_sc_filter *f, uint32_t default_action)
 {
@@ -83,31 +44,52 @@ void nook_sc_filter_free(struct nook_sc_filter *f)
 {
 	if (!f)
 		return;
-	for (size_t i = 0; i < f->n_rules; i++)
-		free(f->rules[i].name);
+	for (size_t i = 0; i < f->n_rules; i++) {
+		if (!f->rules[i].static_name)
+			free(f->rules[i].name);
+		free(f->rules[i].args);
+	}
 	free(f->rules);
 	f->rules = NULL;
 	f->n_rules = f->cap_rules = 0;
 }
 
+static struct nook_sc_rule *new_rule(struct nook_sc_filter *f)
+{
+	if (f->n_rules == f->cap_rules) {
+		/* the built-in list has ~400 rules: one allocation */
+		f->cap_rules = f->cap_rules ? f->cap_rules * 2 : 512;
+		f->rules = nook_xrealloc(f->rules, f->cap_rules * sizeof(*f->rules));
+	}
+	return &f->rules[f->n_rules++];
+}
+
+void nook_sc_filter_add_static(struct nook_sc_filter *f, const char *name, uint32_t action)
+{
+	struct nook_sc_rule *r = new_rule(f);
+
+	r->name = (char *)name;
+	r->static_name = true;
+	r->action = action;
+	r->n_args = 0;
+	r->args = NULL;
+}
+
 void nook_sc_filter_add(struct nook_sc_filter *f, const char *name, uint32_t action,
 			unsigned n_args, const struct scmp_arg_cmp *args)
 {
-	struct nook_sc_rule *r;
+	struct nook_sc_rule *r = new_rule(f);
 
-	if (f->n_rules == f->cap_rules) {
-		f->cap_rules = f->cap_rules ? f->cap_rules * 2 : 64;
-		f->rules = nook_xrealloc(f->rules, f->cap_rules * sizeof(*f->rules));
-	}
-	r = &f->rules[f->n_rules++];
 	memset(r, 0, sizeof(*r));
 	r->name = nook_strdup(name);
 	r->action = action;
 	if (n_args > NOOK_SC_MAX_ARGS)
 		n_args = NOOK_SC_MAX_ARGS;
 	r->n_args = n_args;
-	if (n_args)
+	if (n_args) {
+		r->args = nook_xmalloc(n_args * sizeof(*args));
 		memcpy(r->args, args, n_args * sizeof(*args));
+	}
 }
 
 size_t nook_sc_filter_remove(struct nook_sc_filter *f, const char *name)
@@ -116,16 +98,22 @@ size_t nook_sc_filter_remove(struct nook_sc_filter *f, const char *name)
 
 	for (size_t i = 0; i < f->n_rules; i++) {
 		if (strcmp(f->rules[i].name, name) == 0) {
-			free(f->rules[i].name);
+			if (!f->rules[i].static_name)
+				free(f->rules[i].name);
+			free(f->rules[i].args);
 			removed++;
 			continue;
 		}
 		f->rules[j++] = f->rules[i];
 	}
 	f->n_rules = j;
-	/* a custom personality rule replaces the built-in value check */
+	/* a custom rule replaces the built-in argument check too */
 	if (strcmp(name, "personality") == 0)
 		f->personality_guard = false;
+	if (strcmp(name, "clone") == 0)
+		f->clone_guard = false;
+	if (strcmp(name, "ioctl") == 0 && f->allowlist)
+		f->tty_guard = false;
 	return removed;
 }
 
@@ -169,6 +157,13 @@ static int spec_errno(const struct nook_spec *s)
 	return s->seccomp_default_errno > 0 ? s->seccomp_default_errno : EPERM;
 }
 
+/* A rule with argument comparisons that does not allow: it only narrows
+ * what the built-in list does for that syscall. */
+static bool narrows(const struct nook_seccomp_rule *r)
+{
+	return r->n_args && r->action != NOOK_SCMP_ALLOW;
+}
+
 int nook_sc_add_custom(const struct nook_spec *s, struct nook_sc_filter *f,
 		       struct nook_error *err)
 {
@@ -176,10 +171,15 @@ int nook_sc_add_custom(const struct nook_spec *s, struct nook_sc_filter *f,
 
 	/* First drop the built-in rules for every syscall a custom rule names,
 	 * then add the custom rules, so several custom rules for one syscall
-	 * (e.g. different argument values) all survive. */
-	for (size_t i = 0; i < s->n_seccomp_rules; i++)
+	 * (e.g. different argument values) all survive. With the allow-list,
+	 * a refusing rule with argument conditions keeps the built-in rule:
+	 * the syscall stays allowed (or not) for the other values. */
+	for (size_t i = 0; i < s->n_seccomp_rules; i++) {
+		if (f->allowlist && narrows(&s->seccomp_rules[i]))
+			continue;
 		for (char **n = s->seccomp_rules[i].names; n && *n; n++)
 			nook_sc_filter_remove(f, *n);
+	}
 
 	for (size_t i = 0; i < s->n_seccomp_rules; i++) {
 		const struct nook_seccomp_rule *r = &s->seccomp_rules[i];
@@ -208,16 +208,27 @@ int nook_sc_add_custom(const struct nook_spec *s, struct nook_sc_filter *f,
 			args[a].datum_b = r->args[a].value2;
 		}
 		for (char **n = r->names; *n; n++) {
-			if (seccomp_syscall_resolve_name(*n) == __NR_SCMP_ERROR)
+			if (!nook_sc_name_known(*n))
 				return nook_errx(err, EINVAL,
 						 "seccomp.rules[%zu]: unknown syscall '%s' (check the spelling; see syscalls(2))",
 						 i, *n);
-			if (action == f->default_action) {
+			/* libseccomp compiles comparisons (and --seccomp files):
+			 * it must know the name */
+			if ((r->n_args || !f->allowlist) &&
+			    seccomp_syscall_resolve_name(*n) == __NR_SCMP_ERROR) {
+				const struct scmp_version *v = seccomp_version();
+				return nook_errx(err, EINVAL,
+						 "seccomp.rules[%zu]: libseccomp %u.%u.%u does not know the syscall '%s'; %s",
+						 i, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, *n,
+						 f->allowlist ? "only a rule without 'args' can name it"
+							      : "only the built-in filter (seccomp: default) can name it");
+			}
+			if (action == f->default_action && !f->allowlist) {
 				/* Same as the default: removing the built-in rules was
 				 * all it takes; conditions cannot narrow it further. */
 				if (r->n_args)
 					return nook_errx(err, EINVAL,
-							 "seccomp.rules[%zu]: an 'allow' rule with argument conditions cannot narrow the built-in deny-list; write a deny rule for the other values instead",
+							 "seccomp.rules[%zu]: an 'allow' rule with argument conditions cannot narrow a filter that allows by default; write a deny rule for the other values instead",
 							 i);
 				continue;
 			}
@@ -227,58 +238,47 @@ int nook_sc_add_custom(const struct nook_spec *s, struct nook_sc_filter *f,
 	return 0;
 }
 
-void nook_sc_builtin(int eno, bool allow_nested_userns, int kernel_major, int kernel_minor,
-		     struct nook_sc_filter *f)
-{
-	uint32_t deny = SCMP_ACT_ERRNO(eno);
-	struct scmp_arg_cmp a;
-
-	nook_sc_filter_init(f, SCMP_ACT_ALLOW);
-	for (size_t i = 0; denied_syscalls[i]; i++) {
-		if (allow_nested_userns && is_namespace_rule(denied_syscalls[i]))
-			continue;
-		nook_sc_filter_add(f, denied_syscalls[i], deny, 0, NULL);
-	}
-
-	/* ptrace could escape seccomp before 4.8 */
-	if (kernel_major < 4 || (kernel_major == 4 && kernel_minor < 8))
-		nook_sc_filter_add(f, "ptrace", deny, 0, NULL);
-
-	if (!allow_nested_userns) {
-		/* clone with any namespace flag; clone3 cannot be filtered on
-		 * its flags (they live in memory), so it says ENOSYS and libc
-		 * falls back to clone. */
-		for (size_t i = 0; i < sizeof(clone_ns_flags) / sizeof(clone_ns_flags[0]); i++) {
-			a = (struct scmp_arg_cmp)SCMP_A0(SCMP_CMP_MASKED_EQ, clone_ns_flags[i],
-							 clone_ns_flags[i]);
-			nook_sc_filter_add(f, "clone", deny, 1, &a);
-		}
-		nook_sc_filter_add(f, "clone3", SCMP_ACT_ERRNO(ENOSYS), 0, NULL);
-	}
-
-	/* Terminal injection: the command argument is an unsigned int, so
-	 * only its low 32 bits count; compare exactly those. */
-	a = (struct scmp_arg_cmp)SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, TIOCSTI);
-	nook_sc_filter_add(f, "ioctl", deny, 1, &a);
-	a = (struct scmp_arg_cmp)SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, TIOCLINUX);
-	nook_sc_filter_add(f, "ioctl", deny, 1, &a);
-
-	/* personality: only the safe values (checked by a small stacked
-	 * program, see below). */
-	f->personality_guard = true;
-}
-
 int nook_sc_default(const struct nook_spec *s, int kernel_major, int kernel_minor,
 		    struct nook_sc_filter *f, struct nook_error *err)
 {
-	nook_sc_builtin(spec_errno(s), s->allow_nested_userns, kernel_major, kernel_minor, f);
+	bool old_ptrace = kernel_major < 4 || (kernel_major == 4 && kernel_minor < 8);
+
+	nook_sc_filter_init(f, SCMP_ACT_ERRNO(spec_errno(s)));
+	f->allowlist = true;
+	/* x32 is refused as a whole by the generated program */
+	f->n_arches = 0;
+	f->arches[f->n_arches++] = SCMP_ARCH_X86_64;
+	f->arches[f->n_arches++] = SCMP_ARCH_X86;
+	for (size_t i = 0; nook_sc_allowlist[i]; i++) {
+		const char *name = nook_sc_allowlist[i];
+		/* ptrace could escape seccomp before 4.8 */
+		if (old_ptrace && strcmp(name, "ptrace") == 0)
+			continue;
+		/* clone3 cannot be filtered on its flags (they live in memory):
+		 * it says ENOSYS and libc falls back to clone */
+		if (!s->allow_nested_userns && strcmp(name, "clone3") == 0) {
+			nook_sc_filter_add_static(f, name, SCMP_ACT_ERRNO(ENOSYS));
+			continue;
+		}
+		nook_sc_filter_add_static(f, name, SCMP_ACT_ALLOW);
+	}
+	if (s->allow_nested_userns) {
+		nook_sc_filter_add_static(f, "unshare", SCMP_ACT_ALLOW);
+		nook_sc_filter_add_static(f, "setns", SCMP_ACT_ALLOW);
+	}
+	/* clone without namespace flags; personality with the safe values;
+	 * ioctl except the terminal injections (TIOCSTI, TIOCLINUX) */
+	f->clone_guard = !s->allow_nested_userns;
+	f->personality_guard = true;
+	f->tty_guard = true;
+
 	return nook_sc_add_custom(s, f, err);
 }
 
 /* ------------------------------------------------------------ compile */
 
-int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
-		    struct nook_error *err)
+int nook_sc_compile_libseccomp(const struct nook_sc_filter *f, uint32_t badarch, void **bpf,
+			       size_t *n_insns, struct nook_error *err)
 {
 	scmp_filter_ctx ctx;
 	_cleanup_close_ int fd = -1;
@@ -292,7 +292,7 @@ int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 	if (!ctx)
 		return nook_errx(err, ENOMEM, "cannot create the seccomp filter (libseccomp)");
 	/* A syscall from an ABI outside the filter kills the process. */
-	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, NOOK_SC_BADARCH);
+	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, badarch);
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	/* binary search over syscall numbers: cheaper per syscall */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, NOOK_SC_OPTIMIZE);
@@ -311,11 +311,10 @@ int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 		int nr = seccomp_syscall_resolve_name(rule->name);
 
 		if (nr == __NR_SCMP_ERROR)
-			continue; /* unknown to this libseccomp: cannot be called */
+			continue; /* unknown to this libseccomp: cannot be named */
 		if (rule->action == f->default_action)
 			continue;
-		r = seccomp_rule_add_array(ctx, rule->action, nr, rule->n_args,
-					   rule->n_args ? rule->args : NULL);
+		r = seccomp_rule_add_array(ctx, rule->action, nr, rule->n_args, rule->args);
 		if (r < 0) {
 			nook_err(err, -r, "seccomp rule for '%s' is not valid", rule->name);
 			goto fail;
@@ -351,43 +350,18 @@ fail:
 	return r < 0 ? r : -EINVAL;
 }
 
+int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
+		    struct nook_error *err)
+{
+	if (f->allowlist)
+		return nook_sc_compile_allowlist(f, bpf, n_insns, err);
+	return nook_sc_compile_libseccomp(f, NOOK_SC_BADARCH, bpf, n_insns, err);
+}
+
 /* ------------------------------------------------------------ load */
 
-/* libseccomp 2.5 cannot compare one argument against several values in
- * one rule, so "personality only with a safe value" is a tiny program of
- * its own, stacked under the main filter. The argument is an unsigned int:
- * only the low 32 bits are checked (little-endian: offset of args[0]). */
-#define ARG0_LO offsetof(struct seccomp_data, args[0])
 #define NR_OFF offsetof(struct seccomp_data, nr)
 #define ARCH_OFF offsetof(struct seccomp_data, arch)
-
-static int load_personality_guard(int eno, struct nook_error *err)
-{
-	struct sock_filter prog[] = {
-		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARCH_OFF),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 4),  /* else 6 */
-		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFF),
-		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 5, 0),                /* x86_64: 9 */
-		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40000000 | 135, 4, 0),   /* x32: 9 */
-		/* 5 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 9),    /* else 16 */
-		/* 7 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFF),
-		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 0, 7),                /* i386; else 16 */
-		/* 9 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LO),
-		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0, 5, 0),               /* PER_LINUX */
-		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8, 4, 0),               /* PER_LINUX32 */
-		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20000, 3, 0),           /* UNAME26 */
-		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20008, 2, 0),
-		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 1, 0),        /* query */
-		/* 15 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (eno & SECCOMP_RET_DATA)),
-		/* 16 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog fp = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
-
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
-		return nook_err(err, errno, "cannot load the seccomp personality filter");
-	return 0;
-}
 
 /* With a file profile whose default is to refuse, libseccomp cannot say
  * "allow ioctl except TIOCSTI/TIOCLINUX" (an unconditional allow swallows
@@ -421,8 +395,8 @@ static int load_tty_guard(int eno, struct nook_error *err)
 	return 0;
 }
 
-int nook_sc_load(const void *bpf, size_t n_insns, bool personality_guard,
-		 bool tty_guard, int default_errno, struct nook_error *err)
+int nook_sc_load(const void *bpf, size_t n_insns, bool tty_guard, int default_errno,
+		 struct nook_error *err)
 {
 	struct sock_fprog fp = {
 		.len = (unsigned short)n_insns,
@@ -433,11 +407,6 @@ int nook_sc_load(const void *bpf, size_t n_insns, bool personality_guard,
 	if (n_insns == 0 || n_insns > BPF_MAXINSNS)
 		return nook_errx(err, E2BIG, "the seccomp program has %zu instructions (limit %d)",
 				 n_insns, BPF_MAXINSNS);
-	if (personality_guard) {
-		r = load_personality_guard(default_errno > 0 ? default_errno : EPERM, err);
-		if (r < 0)
-			return r;
-	}
 	if (tty_guard) {
 		r = load_tty_guard(default_errno > 0 ? default_errno : EPERM, err);
 		if (r < 0)

@@ -23,7 +23,7 @@ struct nook_security {
 	bool filter;               /* a seccomp program is to be loaded */
 	void *bpf;
 	size_t n_insns;
-	bool personality_guard, tty_guard;
+	bool tty_guard;
 	int default_errno;
 };
 
@@ -60,15 +60,10 @@ static int prepare_seccomp(const struct nook_spec *s, struct nook_security *sec,
 	} else {
 		r = nook_sc_default(s, major, minor, &f, err);
 	}
-	if (r == 0 && nook_sc_cache_lookup(&f, &sec->bpf, &sec->n_insns) == 0) {
-		nook_verbose("seccomp: compiled program taken from the cache");
-	} else if (r == 0) {
+	if (r == 0)
 		r = nook_sc_compile(&f, &sec->bpf, &sec->n_insns, err);
-		if (r == 0)
-			nook_sc_cache_store(&f, sec->bpf, sec->n_insns);
-	}
-	sec->personality_guard = f.personality_guard;
-	sec->tty_guard = f.tty_guard;
+	/* the allow-list program checks ioctl itself */
+	sec->tty_guard = f.tty_guard && !f.allowlist;
 	nook_sc_filter_free(&f);
 	if (r < 0)
 		return r;
@@ -80,6 +75,25 @@ static int prepare_seccomp(const struct nook_spec *s, struct nook_security *sec,
 	nook_verbose("seccomp: %zu BPF instructions compiled in %llu us", sec->n_insns,
 		     (unsigned long long)((nook_now_ns() - t0) / 1000));
 	return 0;
+}
+
+int nook_security_seccomp_plan(const struct nook_spec *s, struct nook_sc_plan *p64,
+			       struct nook_sc_plan *p32, uint32_t *deny, struct nook_error *err)
+{
+	struct nook_sc_filter f;
+	int major, minor, r;
+
+	if (s->seccomp != NOOK_SECCOMP_DEFAULT)
+		return nook_errx(err, EINVAL, "the profile does not use the built-in seccomp filter (seccomp: default)");
+	nook_kernel_version(&major, &minor);
+	r = nook_sc_default(s, major, minor, &f, err);
+	if (r == 0) {
+		nook_sc_plan_build(&f, SCMP_ARCH_X86_64, p64);
+		nook_sc_plan_build(&f, SCMP_ARCH_X86, p32);
+		*deny = f.default_action;
+	}
+	nook_sc_filter_free(&f);
+	return r;
 }
 
 int nook_security_prepare(const struct nook_spec *s, struct nook_security **out,
@@ -145,8 +159,7 @@ static int load_filters(const struct nook_spec *s, struct nook_security *sec,
 		return r;
 	if (!sec->filter)
 		return 0;
-	return nook_sc_load(sec->bpf, sec->n_insns, sec->personality_guard, sec->tty_guard,
-			    sec->default_errno, err);
+	return nook_sc_load(sec->bpf, sec->n_insns, sec->tty_guard, sec->default_errno, err);
 }
 
 int nook_security_apply(const struct nook_spec *s, struct nook_security *sec,

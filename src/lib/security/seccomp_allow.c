@@ -1,0 +1,489 @@
+/* seccomp_allow.c - the built-in seccomp allow-list and its BPF program.
+ *
+ * The default filter lets through only the system calls named below (per
+ * ABI: x86_64 and i386; the x32 ABI is refused as a whole) and refuses the
+ * rest: with the profile's errno (EPERM) for every number up to the
+ * highest one the list knows for that ABI, and with ENOSYS above it, so a
+ * program that tries a system call newer than nook falls back as it would
+ * on an older kernel. An unknown system call is therefore refused until
+ * someone looks at it and adds it here (a deny-list let every new one
+ * through: open_tree_attr, for one, cloned host mounts).
+ *
+ * The program is generated here rather than by libseccomp: libseccomp
+ * 2.5 needs 10-15 ms for ~350 rules on two ABIs, this needs a few
+ * microseconds. It is a binary search over the syscall number; the kernel
+ * (5.11+) also caches every number whose answer does not depend on the
+ * arguments, so allowed calls do not even run it. Three calls are allowed
+ * with a check of one argument (the low 32 bits, which is all the kernel
+ * looks at): clone without namespace flags, personality with the usual
+ * values only, ioctl except TIOCSTI and TIOCLINUX. Profile rules with
+ * argument comparisons are compiled by libseccomp into a prefix program
+ * whose "no rule matched" answer continues into this one.
+ *
+ * Names come from libseccomp (seccomp_syscall_resolve_name_arch); system
+ * calls it does not know (newer than the library, or the direct i386
+ * socket calls it folds into socketcall) are resolved from the table of
+ * numbers below, taken from the kernel's syscall_64.tbl / syscall_32.tbl.
+ */
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "nook/security.h"
+#include "nook/cleanup.h"
+#include "nook/util.h"
+
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+#define X32_SYSCALL_BIT 0x40000000U
+
+/* What a container payload may call. Names that do not exist on an ABI
+ * are skipped for it. Not here, so refused: keyrings (keyctl, add_key,
+ * request_key), bpf, perf_event_open, userfaultfd, io_uring_*,
+ * open_by_handle_at, fanotify_init, kcmp, lookup_dcookie, kexec_*,
+ * modules, the whole mount family old and new (mount, umount*, fsopen,
+ * fsconfig, fsmount, fspick, move_mount, open_tree, open_tree_attr,
+ * mount_setattr, pivot_root), unshare/setns (unless
+ * allow_nested_userns), clock and time setting, reboot, swap, acct,
+ * quotactl*, syslog, vhangup, iopl/ioperm, vm86, uselib, ustat, sysfs,
+ * _sysctl, nfsservctl and the never-implemented numbers. */
+const char *const nook_sc_allowlist[] = {
+	/* files and descriptors */
+	"read", "write", "open", "openat", "openat2", "creat", "close", "close_range",
+	"lseek", "_llseek", "pread64", "pwrite64", "readv", "writev", "preadv",
+	"pwritev", "preadv2", "pwritev2", "dup", "dup2", "dup3", "pipe", "pipe2",
+	"fcntl", "fcntl64", "flock", "fsync", "fdatasync", "sync", "syncfs",
+	"sync_file_range", "truncate", "truncate64", "ftruncate", "ftruncate64",
+	"fallocate", "fadvise64", "fadvise64_64", "readahead", "sendfile",
+	"sendfile64", "splice", "tee", "vmsplice", "copy_file_range", "ioctl",
+	"stat", "stat64", "fstat", "fstat64", "lstat", "lstat64", "newfstatat",
+	"fstatat64", "statx", "oldstat", "oldfstat", "oldlstat", "statfs",
+	"statfs64", "fstatfs", "fstatfs64", "access", "faccessat", "faccessat2",
+	"getdents", "getdents64", "readdir", "getcwd", "chdir", "fchdir", "chroot",
+	"rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir", "link",
+	"linkat", "unlink", "unlinkat", "symlink", "symlinkat", "readlink",
+	"readlinkat", "mknod", "mknodat", "chmod", "fchmod", "fchmodat",
+	"fchmodat2", "chown", "fchown", "lchown", "fchownat", "chown32",
+	"fchown32", "lchown32", "umask", "utime", "utimes", "futimesat",
+	"utimensat", "utimensat_time64", "name_to_handle_at",
+	"setxattr", "lsetxattr", "fsetxattr", "getxattr", "lgetxattr", "fgetxattr",
+	"listxattr", "llistxattr", "flistxattr", "removexattr", "lremovexattr",
+	"fremovexattr", "setxattrat", "getxattrat", "listxattrat", "removexattrat",
+	"file_getattr", "file_setattr", "cachestat",
+	/* mount information (read-only, this mount namespace) */
+	"statmount", "listmount",
+	/* polling and event descriptors */
+	"poll", "ppoll", "ppoll_time64", "select", "_newselect", "pselect6",
+	"pselect6_time64", "epoll_create", "epoll_create1", "epoll_ctl",
+	"epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2",
+	"signalfd", "signalfd4", "timerfd_create", "timerfd_settime",
+	"timerfd_settime64", "timerfd_gettime", "timerfd_gettime64",
+	"inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch",
+	"fanotify_mark",
+	/* memory */
+	"brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "pkey_mprotect",
+	"pkey_alloc", "pkey_free", "msync", "mincore", "madvise", "mlock",
+	"mlock2", "munlock", "mlockall", "munlockall", "remap_file_pages", "mbind",
+	"set_mempolicy", "get_mempolicy", "set_mempolicy_home_node",
+	"migrate_pages", "move_pages", "memfd_create", "memfd_secret", "mseal",
+	"map_shadow_stack", "membarrier", "process_madvise", "process_mrelease",
+	/* processes and threads */
+	"clone", "clone3", "fork", "vfork", "execve", "execveat", "exit",
+	"exit_group", "wait4", "waitid", "waitpid", "kill", "tkill", "tgkill",
+	"pidfd_open", "pidfd_send_signal", "pidfd_getfd", "getpid", "getppid",
+	"gettid", "getpgid", "setpgid", "getpgrp", "getsid", "setsid",
+	"set_tid_address", "set_robust_list", "get_robust_list", "futex",
+	"futex_time64", "futex_waitv", "futex_wake", "futex_wait", "futex_requeue",
+	"rseq", "arch_prctl", "set_thread_area", "get_thread_area", "modify_ldt",
+	"prctl", "personality", "seccomp", "landlock_create_ruleset",
+	"landlock_add_rule", "landlock_restrict_self", "ptrace",
+	"process_vm_readv", "process_vm_writev",
+	/* only work from a uprobe trampoline; the kernel does not filter them */
+	"uretprobe", "uprobe",
+	"restart_syscall",
+	/* credentials and limits */
+	"getuid", "geteuid", "getgid", "getegid", "getuid32", "geteuid32",
+	"getgid32", "getegid32", "setuid", "setuid32", "setgid", "setgid32",
+	"setreuid", "setreuid32", "setregid", "setregid32", "setresuid",
+	"setresuid32", "getresuid", "getresuid32", "setresgid", "setresgid32",
+	"getresgid", "getresgid32", "setfsuid", "setfsuid32", "setfsgid",
+	"setfsgid32", "getgroups", "getgroups32", "setgroups", "setgroups32",
+	"capget", "capset", "getrlimit", "ugetrlimit", "setrlimit", "prlimit64",
+	"getrusage", "getpriority", "setpriority", "nice", "ioprio_get",
+	"ioprio_set", "sched_yield", "sched_setparam", "sched_getparam",
+	"sched_setscheduler", "sched_getscheduler", "sched_get_priority_max",
+	"sched_get_priority_min", "sched_rr_get_interval",
+	"sched_rr_get_interval_time64", "sched_setaffinity", "sched_getaffinity",
+	"sched_setattr", "sched_getattr", "getcpu",
+	"lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules",
+	/* signals */
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending",
+	"rt_sigtimedwait", "rt_sigtimedwait_time64", "rt_sigqueueinfo",
+	"rt_tgsigqueueinfo", "rt_sigsuspend", "sigaltstack", "sigaction",
+	"sigprocmask", "sigreturn", "sigpending", "sigsuspend", "signal",
+	"sgetmask", "ssetmask", "pause",
+	/* time (reading it, sleeping, timers) */
+	"time", "gettimeofday", "clock_gettime", "clock_gettime64", "clock_getres",
+	"clock_getres_time64", "clock_nanosleep", "clock_nanosleep_time64",
+	"nanosleep", "alarm", "getitimer", "setitimer", "times", "adjtimex",
+	"timer_create", "timer_settime", "timer_settime64", "timer_gettime",
+	"timer_gettime64", "timer_getoverrun", "timer_delete",
+	/* system information; names of this UTS namespace */
+	"uname", "olduname", "oldolduname", "sysinfo", "getrandom", "sethostname",
+	"setdomainname",
+	/* sockets (i386 also through socketcall) */
+	"socket", "socketpair", "bind", "connect", "listen", "accept", "accept4",
+	"getsockname", "getpeername", "getsockopt", "setsockopt", "sendto",
+	"recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
+	"recvmmsg_time64", "shutdown", "socketcall",
+	/* System V and POSIX IPC (i386 also through ipc) */
+	"ipc", "shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semctl",
+	"semtimedop", "semtimedop_time64", "msgget", "msgsnd", "msgrcv", "msgctl",
+	"mq_open", "mq_unlink", "mq_timedsend", "mq_timedsend_time64",
+	"mq_timedreceive", "mq_timedreceive_time64", "mq_notify", "mq_getsetattr",
+	/* asynchronous I/O (not io_uring) */
+	"io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents",
+	"io_pgetevents", "io_pgetevents_time64",
+	NULL,
+};
+
+/* Numbers for names libseccomp 2.5.4 does not resolve for an ABI: system
+ * calls added after it (the same number on both ABIs since 4.x's unified
+ * table), and the direct i386 socket and IPC calls, for which it answers
+ * with a pseudo number (it rewrites rules to socketcall/ipc). -1: the ABI
+ * has no such call. */
+static const struct {
+	const char *name;
+	int x86_64, i386;
+} late_numbers[] = {
+	{ "uretprobe", 335, -1 },
+	{ "uprobe", 336, -1 },
+	{ "statmount", 457, 457 },
+	{ "listmount", 458, 458 },
+	{ "lsm_get_self_attr", 459, 459 },
+	{ "lsm_set_self_attr", 460, 460 },
+	{ "lsm_list_modules", 461, 461 },
+	{ "mseal", 462, 462 },
+	{ "setxattrat", 463, 463 },
+	{ "getxattrat", 464, 464 },
+	{ "listxattrat", 465, 465 },
+	{ "removexattrat", 466, 466 },
+	{ "open_tree_attr", 467, 467 },
+	{ "file_getattr", 468, 468 },
+	{ "file_setattr", 469, 469 },
+	{ "recvmmsg", -1, 337 },
+	{ "sendmmsg", -1, 345 },
+	{ "socket", -1, 359 },
+	{ "socketpair", -1, 360 },
+	{ "bind", -1, 361 },
+	{ "connect", -1, 362 },
+	{ "listen", -1, 363 },
+	{ "accept4", -1, 364 },
+	{ "getsockopt", -1, 365 },
+	{ "setsockopt", -1, 366 },
+	{ "getsockname", -1, 367 },
+	{ "getpeername", -1, 368 },
+	{ "sendto", -1, 369 },
+	{ "sendmsg", -1, 370 },
+	{ "recvfrom", -1, 371 },
+	{ "recvmsg", -1, 372 },
+	{ "shutdown", -1, 373 },
+	{ "semget", -1, 393 },
+	{ "semctl", -1, 394 },
+	{ "shmget", -1, 395 },
+	{ "shmctl", -1, 396 },
+	{ "shmat", -1, 397 },
+	{ "shmdt", -1, 398 },
+	{ "msgget", -1, 399 },
+	{ "msgsnd", -1, 400 },
+	{ "msgrcv", -1, 401 },
+	{ "msgctl", -1, 402 },
+};
+
+int nook_sc_resolve(uint32_t arch, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name_arch(arch, name);
+
+	if (nr >= 0)
+		return nr;
+	for (size_t i = 0; i < sizeof(late_numbers) / sizeof(late_numbers[0]); i++) {
+		if (strcmp(late_numbers[i].name, name) != 0)
+			continue;
+		if (arch == SCMP_ARCH_X86_64)
+			return late_numbers[i].x86_64;
+		if (arch == SCMP_ARCH_X86)
+			return late_numbers[i].i386;
+		return -1;
+	}
+	return -1;
+}
+
+bool nook_sc_name_known(const char *name)
+{
+	if (seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR)
+		return true;
+	for (size_t i = 0; i < sizeof(late_numbers) / sizeof(late_numbers[0]); i++)
+		if (strcmp(late_numbers[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------ the plan */
+
+const char *nook_sc_arch_name(uint32_t arch)
+{
+	return arch == SCMP_ARCH_X86_64 ? "x86_64" : arch == SCMP_ARCH_X86 ? "i386" : "?";
+}
+
+void nook_sc_plan_free(struct nook_sc_plan *p)
+{
+	if (!p)
+		return;
+	free(p->leaf);
+	p->leaf = NULL;
+	p->max = -1;
+}
+
+int nook_sc_plan_build(const struct nook_sc_filter *f, uint32_t arch, struct nook_sc_plan *p)
+{
+	_cleanup_free_ int *nrs = nook_xmalloc((f->n_rules ? f->n_rules : 1) * sizeof(*nrs));
+	int clone_nr = -1, pers_nr = -1, ioctl_nr = -1;
+
+	memset(p, 0, sizeof(*p));
+	p->arch = arch;
+	p->max = -1;
+	for (size_t i = 0; i < f->n_rules; i++) {
+		nrs[i] = nook_sc_resolve(arch, f->rules[i].name);
+		if (nrs[i] > p->max)
+			p->max = nrs[i];
+	}
+	p->leaf = nook_xmalloc(((size_t)p->max + 1 + 1) * sizeof(*p->leaf));
+	for (int nr = 0; nr <= p->max; nr++)
+		p->leaf[nr] = (struct nook_sc_leaf){ .kind = NOOK_SC_LEAF_RET,
+						     .action = f->default_action };
+	for (size_t i = 0; i < f->n_rules; i++) {
+		if (nrs[i] < 0)
+			continue;
+		if (f->rules[i].n_args) {
+			p->leaf[nrs[i]].conditional = true;
+			continue;
+		}
+		p->leaf[nrs[i]].action = f->rules[i].action;
+	}
+	/* the argument checks for allowed clone, personality and ioctl */
+	if (f->clone_guard)
+		clone_nr = nook_sc_resolve(arch, "clone");
+	if (f->personality_guard)
+		pers_nr = nook_sc_resolve(arch, "personality");
+	if (f->tty_guard)
+		ioctl_nr = nook_sc_resolve(arch, "ioctl");
+	if (clone_nr >= 0 && clone_nr <= p->max && p->leaf[clone_nr].action == SCMP_ACT_ALLOW)
+		p->leaf[clone_nr].kind = NOOK_SC_LEAF_CLONE;
+	if (pers_nr >= 0 && pers_nr <= p->max && p->leaf[pers_nr].action == SCMP_ACT_ALLOW)
+		p->leaf[pers_nr].kind = NOOK_SC_LEAF_PERSONALITY;
+	if (ioctl_nr >= 0 && ioctl_nr <= p->max && p->leaf[ioctl_nr].action == SCMP_ACT_ALLOW)
+		p->leaf[ioctl_nr].kind = NOOK_SC_LEAF_IOCTL;
+	return 0;
+}
+
+/* ------------------------------------------------------------ BPF */
+
+struct prog {
+	struct sock_filter *p;
+	size_t n, cap;
+};
+
+static void put(struct prog *g, struct sock_filter ins)
+{
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 512;
+		g->p = nook_xrealloc(g->p, g->cap * sizeof(*g->p));
+	}
+	g->p[g->n++] = ins;
+}
+
+#define STMT(code, k) ((struct sock_filter)BPF_STMT(code, k))
+#define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP(code, k, jt, jf))
+#define RET(k) STMT(BPF_RET | BPF_K, k)
+#define LD(off) STMT(BPF_LD | BPF_W | BPF_ABS, off)
+/* the low 32 bits of an argument (x86 is little-endian) */
+#define ARG_LO(i) ((uint32_t)offsetof(struct seccomp_data, args[i]))
+
+/* namespace flags clone(2) refuses (the kernel reads the low 32 bits) */
+#define CLONE_NS_MASK (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
+		       CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
+
+static void put_leaf(struct prog *g, const struct nook_sc_leaf *l, uint32_t deny)
+{
+	switch (l->kind) {
+	case NOOK_SC_LEAF_CLONE:
+		put(g, LD(ARG_LO(0)));
+		put(g, JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NS_MASK, 0, 1));
+		put(g, RET(deny));
+		put(g, RET(SECCOMP_RET_ALLOW));
+		break;
+	case NOOK_SC_LEAF_PERSONALITY:
+		/* PER_LINUX, PER_LINUX32, UNAME26 with either, the query */
+		put(g, LD(ARG_LO(0)));
+		put(g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0, 5, 0));
+		put(g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8, 4, 0));
+		put(g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20000, 3, 0));
+		put(g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x20008, 2, 0));
+		put(g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 1, 0));
+		put(g, RET(deny));
+		put(g, RET(SECCOMP_RET_ALLOW));
+		break;
+	case NOOK_SC_LEAF_IOCTL:
+		put(g, LD(ARG_LO(1)));
+		put(g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0));
+		put(g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1));
+		put(g, RET(deny));
+		put(g, RET(SECCOMP_RET_ALLOW));
+		break;
+	default:
+		put(g, RET(l->action));
+		break;
+	}
+}
+
+struct seg {
+	uint32_t start;
+	struct nook_sc_leaf leaf;
+};
+
+/* if (nr >= seg[mid].start) right half, else left half; the left half
+ * follows the comparison, so only the "greater" branch jumps, and a jump
+ * over more than 255 instructions goes through a BPF_JA. */
+static void put_tree(struct prog *g, const struct seg *s, size_t lo, size_t hi, uint32_t deny)
+{
+	size_t mid, at, left;
+
+	if (lo == hi) {
+		put_leaf(g, &s[lo].leaf, deny);
+		return;
+	}
+	mid = lo + (hi - lo + 1) / 2;
+	at = g->n;
+	put(g, JUMP(BPF_JMP | BPF_JGE | BPF_K, s[mid].start, 0, 0));
+	put_tree(g, s, lo, mid - 1, deny);
+	left = g->n - at - 1;
+	if (left <= 255) {
+		g->p[at].jt = (uint8_t)left;
+	} else {
+		/* the code is position-independent: open a slot for the JA */
+		put(g, RET(0));
+		memmove(&g->p[at + 2], &g->p[at + 1], left * sizeof(*g->p));
+		g->p[at].jt = 0;
+		g->p[at].jf = 1;
+		g->p[at + 1] = STMT(BPF_JMP | BPF_JA, (uint32_t)left);
+	}
+	put_tree(g, s, mid, hi, deny);
+}
+
+static bool same_leaf(const struct nook_sc_leaf *a, const struct nook_sc_leaf *b)
+{
+	return a->kind == NOOK_SC_LEAF_RET && b->kind == NOOK_SC_LEAF_RET && a->action == b->action;
+}
+
+/* The whole number range of one ABI, after "ld nr". */
+static void put_arch(struct prog *g, const struct nook_sc_plan *p, uint32_t deny)
+{
+	_cleanup_free_ struct seg *s = nook_xmalloc(((size_t)p->max + 5) * sizeof(*s));
+	size_t n = 0;
+
+	for (int nr = 0; nr <= p->max; nr++) {
+		if (n && same_leaf(&s[n - 1].leaf, &p->leaf[nr]))
+			continue;
+		s[n++] = (struct seg){ .start = (uint32_t)nr, .leaf = p->leaf[nr] };
+	}
+	/* newer than the list: as if the kernel had no such call */
+	s[n++] = (struct seg){ .start = (uint32_t)(p->max + 1),
+			       .leaf = { .kind = NOOK_SC_LEAF_RET,
+					 .action = SECCOMP_RET_ERRNO | ENOSYS } };
+	/* x86_64's entry also takes x32 numbers: refused as a whole */
+	if (p->arch == SCMP_ARCH_X86_64)
+		s[n++] = (struct seg){ .start = X32_SYSCALL_BIT,
+				       .leaf = { .kind = NOOK_SC_LEAF_RET, .action = deny } };
+	/* -1 is no system call at all: what a tracer sets to skip one,
+	 * keeping the return value it chose (an errno would replace it) */
+	s[n++] = (struct seg){ .start = UINT32_MAX,
+			       .leaf = { .kind = NOOK_SC_LEAF_RET, .action = SECCOMP_RET_ALLOW } };
+	put_tree(g, s, 0, n - 1, deny);
+}
+
+/* libseccomp's answer for "no rule of the prefix matched": a value no
+ * profile rule can produce (nook offers no trace action). */
+#define PREFIX_FALLTHROUGH SCMP_ACT_TRACE(0x6e6b)
+
+int nook_sc_compile_allowlist(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
+			      struct nook_error *err)
+{
+	struct nook_sc_plan p64, p32;
+	struct nook_sc_filter cond;
+	struct prog g = { 0 };
+	_cleanup_free_ void *pre = NULL;
+	size_t n_pre = 0, ja32;
+	uint32_t deny = f->default_action;
+	int r = 0;
+
+	*bpf = NULL;
+	*n_insns = 0;
+
+	/* rules with argument comparisons: a libseccomp prefix */
+	nook_sc_filter_init(&cond, PREFIX_FALLTHROUGH);
+	cond.n_arches = 0;
+	cond.arches[cond.n_arches++] = SCMP_ARCH_X86_64;
+	cond.arches[cond.n_arches++] = SCMP_ARCH_X86;
+	for (size_t i = 0; i < f->n_rules; i++)
+		if (f->rules[i].n_args)
+			nook_sc_filter_add(&cond, f->rules[i].name, f->rules[i].action,
+					   f->rules[i].n_args, f->rules[i].args);
+	if (cond.n_rules) {
+		r = nook_sc_compile_libseccomp(&cond, PREFIX_FALLTHROUGH, &pre, &n_pre, err);
+		if (r < 0) {
+			nook_sc_filter_free(&cond);
+			return r;
+		}
+		/* every "no match" continues at the first instruction after it */
+		for (size_t i = 0; i < n_pre; i++) {
+			struct sock_filter *ins = &((struct sock_filter *)pre)[i];
+			if (ins->code == (BPF_RET | BPF_K) && ins->k == PREFIX_FALLTHROUGH)
+				*ins = STMT(BPF_JMP | BPF_JA, (uint32_t)(n_pre - i - 1));
+		}
+		for (size_t i = 0; i < n_pre; i++)
+			put(&g, ((struct sock_filter *)pre)[i]);
+	}
+	nook_sc_filter_free(&cond);
+
+	nook_sc_plan_build(f, SCMP_ARCH_X86_64, &p64);
+	nook_sc_plan_build(f, SCMP_ARCH_X86, &p32);
+
+	put(&g, LD(offsetof(struct seccomp_data, arch)));
+	put(&g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 1));
+	ja32 = g.n;
+	put(&g, STMT(BPF_JMP | BPF_JA, 0));
+	put(&g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
+	put(&g, RET(NOOK_SC_BADARCH));
+	put(&g, LD(offsetof(struct seccomp_data, nr)));
+	put_arch(&g, &p64, deny);
+	g.p[ja32].k = (uint32_t)(g.n - ja32 - 1);
+	put(&g, LD(offsetof(struct seccomp_data, nr)));
+	put_arch(&g, &p32, deny);
+	nook_sc_plan_free(&p64);
+	nook_sc_plan_free(&p32);
+
+	if (g.n > BPF_MAXINSNS) {
+		free(g.p);
+		return nook_errx(err, E2BIG,
+				 "the seccomp filter compiles to %zu BPF instructions, more than the kernel's %d (use fewer rules or argument comparisons)",
+				 g.n, BPF_MAXINSNS);
+	}
+	*bpf = g.p;
+	*n_insns = g.n;
+	return 0;
+}
