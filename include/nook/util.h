@@ -46,5 +46,14 @@ int nook_mkdir_p(const char *path, mode_t mode);
 /* Look a program up in PATH (or the given search path); returns malloc'd path or NULL. */
 char *nook_find_program(const char *name, const char *path_env);
 
+/* Close (cloexec: mark close-on-exec) every fd except the n in keep
+ * (negative entries are ignored; 0, 1 and 2 are closed too unless kept),
+ * with close_range(2) over the gaps. At most NOOK_KEEP_FDS_MAX entries.
+ * Async-signal-safe (no allocation): usable after clone and vfork.
+ * Returns 0 or -errno (E2BIG: too many; ENOSYS/EINVAL: a kernel without
+ * close_range, or without CLOSE_RANGE_CLOEXEC before 5.11). */
+#define NOOK_KEEP_FDS_MAX 64
+int nook_close_fds_except(const int *keep, size_t n, bool cloexec);
+
 /* Monotonic clock in nanoseconds */
 uint64_t nook_now_ns(void);

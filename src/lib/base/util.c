@@ -1,10 +1,12 @@
 /* util.c - strings, string vectors, paths and small file helpers. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include "nook/cleanup.h"
@@ -280,4 +282,45 @@ uint64_t nook_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+int nook_close_fds_except(const int *keep, size_t n, bool cloexec)
+{
+	int k[NOOK_KEEP_FDS_MAX];
+	size_t m = 0;
+	unsigned flags = cloexec ? CLOSE_RANGE_CLOEXEC : 0;
+
+	if (n > NOOK_KEEP_FDS_MAX)
+		return -E2BIG;
+	/* sorted, without duplicates or negatives (insertion sort: n is small) */
+	for (size_t i = 0; i < n; i++) {
+		int fd = keep[i];
+		size_t j = m;
+		if (fd < 0)
+			continue;
+		while (j > 0 && k[j - 1] > fd)
+			j--;
+		if (j > 0 && k[j - 1] == fd)
+			continue;
+		memmove(k + j + 1, k + j, (m - j) * sizeof *k);
+		k[j] = fd;
+		m++;
+	}
+	unsigned first = 0;
+	for (size_t i = 0; i <= m; i++) {
+		unsigned last = i < m ? (unsigned)k[i] - 1 : ~0U;
+		if (i < m && (unsigned)k[i] == first) {
+			first++;
+			continue;
+		}
+		if (syscall(SYS_close_range, first, last, flags) < 0)
+			return -errno;
+		if (i < m)
+			first = (unsigned)k[i] + 1;
+	}
+	return 0;
 }
