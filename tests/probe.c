@@ -9,7 +9,7 @@
  * kernel refusal. Nothing here changes the host: the container is private.
  *
  * Build: static, so it runs in any root filesystem (tests/probe).
- * Usage: probe            run every check
+ * Usage: probe            run every check (but init_fds)
  *        probe NAME...    run only the named checks
  */
 #ifndef _GNU_SOURCE
@@ -40,6 +40,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef TIOCLINUX
@@ -310,6 +311,50 @@ static void check_umount_masked(void)
 	fflush(stdout);
 }
 
+/* The container's init (pid 1, nook's reaper) must hold nothing that
+ * leads out of the container, and must not be dumpable (or /proc/1/fd
+ * would let us reopen what it holds). Race for it the moment we start:
+ * open each of its fds as a directory (nook's state directory, one the
+ * caller leaked) and, on success, write MARKER there and in its parent.
+ * Gives up once /proc/1 no longer belongs to the container's root (the
+ * init is not dumpable any more) or after 50 ms. One line:
+ * "init_fds: ESCAPED /proc/1/fd/N ..." or the last refusal (EACCES). */
+#define INIT_FDS_MARKER "nook-escape-marker"
+static void check_init_fds(void)
+{
+	struct timespec t0, t;
+	int last = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		for (int fd = 0; fd < 32; fd++) {
+			char path[32];
+			snprintf(path, sizeof path, "/proc/1/fd/%d", fd);
+			int d = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (d < 0) {
+				if (errno != ENOENT && errno != ENOTDIR)
+					last = errno;
+				continue;
+			}
+			int up = openat(d, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			int w1 = openat(d, INIT_FDS_MARKER, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+			int w2 = up >= 0 ? openat(up, INIT_FDS_MARKER, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) : -1;
+			printf("init_fds: ESCAPED %s (marker %s here, %s in ..)\n", path,
+			       w1 >= 0 ? "written" : ename(errno), w2 >= 0 ? "written" : "not written");
+			fflush(stdout);
+			return;
+		}
+		struct stat st;
+		if (stat("/proc/1", &st) == 0 && st.st_uid != 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > 50000000L)
+			break;
+	}
+	printf("init_fds: %s\n", last ? ename(last) : "none");
+	fflush(stdout);
+}
+
 static void print_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -418,6 +463,9 @@ int main(int argc, char **argv)
 		return exec_without_landlock(argv + 2);
 
 #define RUN(name, stmt) do { if (want(argc, argv, name)) { stmt; } } while (0)
+	/* only when named, and first: it races the container's init */
+	if (argc > 1)
+		RUN("init_fds", check_init_fds());
 	RUN("tiocsti", check_tiocsti());
 	RUN("tioclinux", check_tioclinux());
 	RUN("keyctl", SYS("keyctl", SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0L));

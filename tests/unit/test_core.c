@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -716,6 +717,49 @@ START_TEST(path_normalize)
 }
 END_TEST
 
+/* In a child: check's own fds must survive the test. Exit 0 when every
+ * fd but the kept ones was closed (or marked close-on-exec). */
+static int close_fds_except_child(void)
+{
+	int a = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int b = dup(a), c = dup(a), d = dup(a);
+	if (a < 0 || b < 0 || c < 0 || d < 0 || dup2(a, 200) != 200)
+		return 1;
+	/* unsorted, a duplicate and a negative entry */
+	int keep[] = { 200, c, 2, -1, c };
+	if (nook_close_fds_except(keep, 5, false) < 0)
+		return 2;
+	if (fcntl(a, F_GETFD) != -1 || fcntl(b, F_GETFD) != -1 || fcntl(d, F_GETFD) != -1 ||
+	    fcntl(0, F_GETFD) != -1 || fcntl(1, F_GETFD) != -1)
+		return 3;
+	if (fcntl(c, F_GETFD) < 0 || fcntl(200, F_GETFD) < 0 || fcntl(2, F_GETFD) < 0)
+		return 4;
+	/* cloexec: nothing closed, all but the kept marked */
+	if (fcntl(200, F_SETFD, 0) < 0 || fcntl(c, F_SETFD, 0) < 0)
+		return 5;
+	int keep2[] = { 200 };
+	if (nook_close_fds_except(keep2, 1, true) < 0)
+		return 6;
+	if (fcntl(c, F_GETFD) != FD_CLOEXEC || fcntl(200, F_GETFD) != 0 || fcntl(2, F_GETFD) != FD_CLOEXEC)
+		return 7;
+	int many[NOOK_KEEP_FDS_MAX + 1] = { 0 };
+	if (nook_close_fds_except(many, NOOK_KEEP_FDS_MAX + 1, false) != -E2BIG)
+		return 8;
+	return 0;
+}
+
+START_TEST(close_fds_except)
+{
+	int st = -1;
+	pid_t p = fork();
+	ck_assert_int_ge(p, 0);
+	if (p == 0)
+		_exit(close_fds_except_child());
+	ck_assert_int_eq(waitpid(p, &st, 0), p);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child failed check %d", WEXITSTATUS(st));
+}
+END_TEST
+
 START_TEST(path_join)
 {
 	struct { const char *a, *b, *out; } c[] = {
@@ -1012,6 +1056,7 @@ int main(void)
 	TCase *tu = tcase_create("util");
 	tcase_add_test(tu, path_absolute);
 	tcase_add_test(tu, path_normalize);
+	tcase_add_test(tu, close_fds_except);
 	tcase_add_test(tu, path_join);
 	tcase_add_test(tu, path_contains);
 	tcase_add_test(tu, strv);
