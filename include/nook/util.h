@@ -50,8 +50,9 @@ char *nook_find_program(const char *name, const char *path_env);
  * (negative entries are ignored; 0, 1 and 2 are closed too unless kept),
  * with close_range(2) over the gaps. At most NOOK_KEEP_FDS_MAX entries.
  * Async-signal-safe (no allocation): usable after clone and vfork.
- * Returns 0 or -errno (E2BIG: too many; ENOSYS/EINVAL: a kernel without
- * close_range, or without CLOSE_RANGE_CLOEXEC before 5.11). */
+ * Kernels without close_range (before 5.9) or CLOSE_RANGE_CLOEXEC (5.11)
+ * get the same through /proc/self/fd. Returns 0 or -errno (E2BIG: too
+ * many; otherwise why neither way worked). */
 #define NOOK_KEEP_FDS_MAX 64
 int nook_close_fds_except(const int *keep, size_t n, bool cloexec);
 

@@ -288,6 +288,48 @@ uint64_t nook_now_ns(void)
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+/* close_range(first, last, flags) for kernels without it (before 5.9) or
+ * without CLOSE_RANGE_CLOEXEC (before 5.11): walk /proc/self/fd with
+ * getdents64 into a stack buffer (no allocation). */
+static int close_range_by_hand(unsigned first, unsigned last, bool cloexec)
+{
+	struct dirent64_hdr { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; };
+	char buf[4096] __attribute__((aligned(8)));
+	int d = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+	if (d < 0)
+		return -errno;
+	for (;;) {
+		long n = syscall(SYS_getdents64, d, buf, sizeof buf);
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		for (long off = 0; off < n;) {
+			const struct dirent64_hdr *de = (const void *)(buf + off);
+			unsigned fd = 0;
+			bool num = de->name[0] != '\0';
+			for (const char *c = de->name; *c && num; c++) {
+				num = *c >= '0' && *c <= '9';
+				fd = fd * 10 + (unsigned)(*c - '0');
+			}
+			off += de->reclen;
+			if (!num || (int)fd == d || fd < first || fd > last)
+				continue;
+			if (cloexec ? fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0 : (close((int)fd) < 0 && errno != EINTR)) {
+				r = -errno;
+				break;
+			}
+		}
+		if (r < 0)
+			break;
+	}
+	close(d);
+	return r;
+}
+
 int nook_close_fds_except(const int *keep, size_t n, bool cloexec)
 {
 	int k[NOOK_KEEP_FDS_MAX];
@@ -317,8 +359,13 @@ int nook_close_fds_except(const int *keep, size_t n, bool cloexec)
 			first++;
 			continue;
 		}
-		if (syscall(SYS_close_range, first, last, flags) < 0)
-			return -errno;
+		if (syscall(SYS_close_range, first, last, flags) < 0) {
+			int r = -errno;
+			if (r != -ENOSYS && r != -EINVAL)
+				return r;
+			if ((r = close_range_by_hand(first, last, cloexec)) < 0)
+				return r;
+		}
 		if (i < m)
 			first = (unsigned)k[i] + 1;
 	}

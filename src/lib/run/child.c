@@ -90,7 +90,7 @@ static int keep_only(const struct nook_spec *s, const int *keep, size_t n, bool 
 		k[m++] = s->pass_fds[i];
 	int r = nook_close_fds_except(k, m, false);
 	if (r < 0)
-		return nook_err(err, -r, "cannot close nook's file descriptors before the payload starts (close_range needs Linux 5.9 or later)");
+		return nook_err(err, -r, "cannot close nook's file descriptors before the payload starts");
 	return 0;
 }
 

@@ -102,7 +102,7 @@ __attribute__((noreturn)) static void joiner_main(const struct joiner *j, pid_t 
 		keep[nkeep++] = j->spec->pass_fds[i];
 	int r = nook_close_fds_except(keep, nkeep, false);
 	if (r < 0)
-		nook_err(&err, -r, "cannot close nook's file descriptors before entering container '%s' (close_range needs Linux 5.9 or later)", j->name),
+		nook_err(&err, -r, "cannot close nook's file descriptors before entering container '%s'", j->name),
 			joiner_fail(j, &err);
 	int master = -1, slave = -1;
 	if (j->spec->tty && nook_pty_open(&master, &slave, &err) < 0)

@@ -33,7 +33,7 @@ static int fd_hygiene(const struct nook_spec *s, struct nook_error *err)
 		keep[n++] = s->pass_fds[i];
 	int r = nook_close_fds_except(keep, n, true);
 	if (r < 0)
-		return nook_err(err, -r, "cannot mark nook's file descriptors close-on-exec (close_range with CLOSE_RANGE_CLOEXEC needs Linux 5.11 or later)");
+		return nook_err(err, -r, "cannot mark nook's file descriptors close-on-exec");
 	for (size_t i = 0; i < s->n_pass_fds; i++)
 		if (fcntl(s->pass_fds[i], F_SETFD, 0) < 0)
 			return nook_err(err, errno, "cannot pass file descriptor %d to the container", s->pass_fds[i]);
