@@ -245,6 +245,16 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	}
 	if (ctx->tty_slave >= 0)
 		close(ctx->tty_slave);
+	/* The payload runs: from now on the init needs only the sync socket
+	 * and its signalfd (and the pty master until it is handed over).
+	 * Stdio (the caller's terminal or files) and the fds passed to the
+	 * payload go too. */
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(null_fd, fd) < 0)
+			nook_err(&err, errno, "the container's init cannot let go of its stdio"),
+				kill(pid, SIGKILL), fail(ctx->sync_fd, &err);
+	if (keep_only(s, (const int[]){ ctx->sync_fd, sfd, master }, 3, false, &err) < 0)
+		kill(pid, SIGKILL), fail(ctx->sync_fd, &err);
 	if (ctx->report_payload) {
 		/* nook exec joins the payload: this reaper is not dumpable,
 		 * which setns() with a pidfd refuses (ptrace access check) */
@@ -255,14 +265,5 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		}
 	}
 	send_ready(ctx, master);
-	/* From now on the init needs only the sync socket and its signalfd:
-	 * stdio (the caller's terminal or files) and the fds passed to the
-	 * payload go too. */
-	for (int fd = 0; fd < 3; fd++)
-		if (dup2(null_fd, fd) < 0)
-			nook_err(&err, errno, "the container's init cannot let go of its stdio"),
-				kill(pid, SIGKILL), fail(ctx->sync_fd, &err);
-	if (keep_only(s, (const int[]){ ctx->sync_fd, sfd }, 2, false, &err) < 0)
-		kill(pid, SIGKILL), fail(ctx->sync_fd, &err);
 	reaper(ctx, pid, sfd);
 }
