@@ -15,8 +15,9 @@
  * Build: static, so it runs in any root filesystem (tests/probe).
  * Usage: probe            run every check
  *        probe NAME...    run only the named checks; some run only when
- *                         named: crash (a deliberate SIGSEGV) and the
- *                         sweeps below
+ *                         named: crash (a deliberate SIGSEGV), init_fds
+ *                         (a race for the init's fds, run first and in
+ *                         this process) and the sweeps below
  *        probe --allowed FILE sweep_x86_64 sweep_i386 sweep_x32
  *                         call every number from 0 to 500 (x32: 0 to 600)
  *                         that FILE (the output of `nook profile seccomp`)
@@ -60,6 +61,7 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef TIOCLINUX
@@ -330,6 +332,50 @@ static void check_umount_masked(void)
 		return;
 	}
 	printf("umount_masked: absent\n");
+	fflush(stdout);
+}
+
+/* The container's init (pid 1, nook's reaper) must hold nothing that
+ * leads out of the container, and must not be dumpable (or /proc/1/fd
+ * would let us reopen what it holds). Race for it the moment we start:
+ * open each of its fds as a directory (nook's state directory, one the
+ * caller leaked) and, on success, write MARKER there and in its parent.
+ * Gives up once /proc/1 no longer belongs to the container's root (the
+ * init is not dumpable any more) or after 50 ms. One line:
+ * "init_fds: ESCAPED /proc/1/fd/N ..." or the last refusal (EACCES). */
+#define INIT_FDS_MARKER "nook-escape-marker"
+static void check_init_fds(void)
+{
+	struct timespec t0, t;
+	int last = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		for (int fd = 0; fd < 32; fd++) {
+			char path[32];
+			snprintf(path, sizeof path, "/proc/1/fd/%d", fd);
+			int d = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (d < 0) {
+				if (errno != ENOENT && errno != ENOTDIR)
+					last = errno;
+				continue;
+			}
+			int up = openat(d, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			int w1 = openat(d, INIT_FDS_MARKER, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+			int w2 = up >= 0 ? openat(up, INIT_FDS_MARKER, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) : -1;
+			printf("init_fds: ESCAPED %s (marker %s here, %s in ..)\n", path,
+			       w1 >= 0 ? "written" : ename(errno), w2 >= 0 ? "written" : "not written");
+			fflush(stdout);
+			return;
+		}
+		struct stat st;
+		if (stat("/proc/1", &st) == 0 && st.st_uid != 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > 50000000L)
+			break;
+	}
+	printf("init_fds: %s\n", last ? ename(last) : "none");
 	fflush(stdout);
 }
 
@@ -657,6 +703,12 @@ int main(int argc, char **argv)
 	}
 	orig_ppid = getppid();
 
+	/* only when named, first, and in this process (no fork for
+	 * isolation first): it races the container's init */
+	if (named(argc, argv, "init_fds")) {
+		check_init_fds();
+		fflush(stdout);
+	}
 #define RUN(name, stmt) do { if (want(argc, argv, name) && isolate(name)) { stmt; fflush(stdout); _exit(0); } } while (0)
 #define RUN_NAMED(name, stmt) do { if (named(argc, argv, name) && isolate(name)) { stmt; fflush(stdout); _exit(0); } } while (0)
 	RUN_NAMED("crash", check_crash());

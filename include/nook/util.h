@@ -48,5 +48,15 @@ int nook_mkdir_p(const char *path, mode_t mode);
 /* Look a program up in PATH (or the given search path); returns malloc'd path or NULL. */
 char *nook_find_program(const char *name, const char *path_env);
 
+/* Close (cloexec: mark close-on-exec) every fd except the n in keep
+ * (negative entries are ignored; 0, 1 and 2 are closed too unless kept),
+ * with close_range(2) over the gaps. At most NOOK_KEEP_FDS_MAX entries.
+ * Async-signal-safe (no allocation): usable after clone and vfork.
+ * Kernels without close_range (before 5.9) or CLOSE_RANGE_CLOEXEC (5.11)
+ * get the same through /proc/self/fd. Returns 0 or -errno (E2BIG: too
+ * many; otherwise why neither way worked). */
+#define NOOK_KEEP_FDS_MAX 64
+int nook_close_fds_except(const int *keep, size_t n, bool cloexec);
+
 /* Monotonic clock in nanoseconds */
 uint64_t nook_now_ns(void);

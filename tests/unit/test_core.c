@@ -9,8 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -716,6 +722,65 @@ START_TEST(path_normalize)
 }
 END_TEST
 
+/* In a child: check's own fds must survive the test. Exit 0 when every
+ * fd but the kept ones was closed (or marked close-on-exec). */
+static int close_fds_except_child(bool without_close_range)
+{
+	if (without_close_range) {
+		/* a kernel before 5.9: close_range says ENOSYS */
+		struct sock_filter f[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_close_range, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = { .len = sizeof f / sizeof *f, .filter = f };
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0 ||
+		    syscall(__NR_close_range, 1000U, 1001U, 0) != -1 || errno != ENOSYS)
+			return 9;
+	}
+	int a = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int b = dup(a), c = dup(a), d = dup(a);
+	if (a < 0 || b < 0 || c < 0 || d < 0 || dup2(a, 200) != 200)
+		return 1;
+	/* unsorted, a duplicate and a negative entry */
+	int keep[] = { 200, c, 2, -1, c };
+	if (nook_close_fds_except(keep, 5, false) < 0)
+		return 2;
+	if (fcntl(a, F_GETFD) != -1 || fcntl(b, F_GETFD) != -1 || fcntl(d, F_GETFD) != -1 ||
+	    fcntl(0, F_GETFD) != -1 || fcntl(1, F_GETFD) != -1)
+		return 3;
+	if (fcntl(c, F_GETFD) < 0 || fcntl(200, F_GETFD) < 0 || fcntl(2, F_GETFD) < 0)
+		return 4;
+	/* cloexec: nothing closed, all but the kept marked */
+	if (fcntl(200, F_SETFD, 0) < 0 || fcntl(c, F_SETFD, 0) < 0)
+		return 5;
+	int keep2[] = { 200 };
+	if (nook_close_fds_except(keep2, 1, true) < 0)
+		return 6;
+	if (fcntl(c, F_GETFD) != FD_CLOEXEC || fcntl(200, F_GETFD) != 0 || fcntl(2, F_GETFD) != FD_CLOEXEC)
+		return 7;
+	int many[NOOK_KEEP_FDS_MAX + 1] = { 0 };
+	if (nook_close_fds_except(many, NOOK_KEEP_FDS_MAX + 1, false) != -E2BIG)
+		return 8;
+	return 0;
+}
+
+START_TEST(close_fds_except)
+{
+	for (int without = 0; without < 2; without++) {
+		int st = -1;
+		pid_t p = fork();
+		ck_assert_int_ge(p, 0);
+		if (p == 0)
+			_exit(close_fds_except_child(without));
+		ck_assert_int_eq(waitpid(p, &st, 0), p);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: the child failed check %d",
+			      without ? "without close_range" : "with close_range", WEXITSTATUS(st));
+	}
+}
+END_TEST
+
 START_TEST(path_join)
 {
 	struct { const char *a, *b, *out; } c[] = {
@@ -1012,6 +1077,7 @@ int main(void)
 	TCase *tu = tcase_create("util");
 	tcase_add_test(tu, path_absolute);
 	tcase_add_test(tu, path_normalize);
+	tcase_add_test(tu, close_fds_except);
 	tcase_add_test(tu, path_join);
 	tcase_add_test(tu, path_contains);
 	tcase_add_test(tu, strv);

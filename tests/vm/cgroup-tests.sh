@@ -232,5 +232,37 @@ t_match "required: false warns" "^nook: warning: .*cpu controller is not delegat
 t_eq "the memory-only corner still works for --memory" ok \
 	"$(sh -c "echo \$\$ > $lim/job.scope/cgroup.procs && exec \"\$NOOK\" run --memory 32M -- echo ok" 2>&1)"
 
+# --- the init's fds with limits (issue 11) --------------------------------
+# With limits the monitor holds the leaf's fds when it clones the init: the
+# init closes them and is not dumpable before the payload exists. A payload
+# racing to open /proc/1/fd/N as a directory (tests/probe init_fds) never
+# wins; before the fix it won about 3 starts in 5 with --cap-add ALL.
+"$NOOK" run --memory 64M --name vm-fds -- sleep 1000.5 > /dev/null 2>&1 < /dev/null &
+nookpid=$!
+wait_for sh -c 'pgrep -x -f "sleep 1000.5" > /dev/null'
+pl=$(pgrep -x -f "sleep 1000.5" | head -n 1)
+init=$(awk '$1 == "PPid:" { print $2 }' "/proc/$pl/status" 2>/dev/null)
+if [ -n "$init" ] && [ "$(stat -c %u "/proc/$init/fd")" = 0 ] && ! ls "/proc/$init/fd" > /dev/null 2>&1; then
+	t_ok "with limits: the init is not dumpable (its fds are out of reach)"
+else
+	t_fail "with limits: the init is not dumpable (its fds are out of reach)" "$(ls -l "/proc/$init/fd" 2>&1)"
+fi
+t_eq "with limits: the payload holds only stdio" "0 1 2" "$(ls "/proc/$pl/fd" 2>&1 | sort -n | tr '\n' ' ' | sed 's/ $//')"
+kill "$nookpid"
+wait "$nookpid" 2>/dev/null
+cp "$NOOK_BUILDDIR/tests/probe" "$T/probe" && chmod 755 "$T/probe"
+ran=0 wins=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	a=
+	[ $((i % 2)) = 0 ] && a="--name vm-race-$i"
+	# shellcheck disable=SC2086
+	o=$("$NOOK" run --memory 64M --pids 100 --cap-add ALL $a -v "$T/probe:/tmp/nook-probe:ro" -- /tmp/nook-probe init_fds < /dev/null 2>&1)
+	case $o in *"init_fds: "*) ran=$((ran + 1)) ;; esac
+	case $o in *ESCAPED*) wins=$((wins + 1)); echo "# $o" ;; esac
+done
+t_eq "with limits: the prober ran in all 20 containers" 20 "$ran"
+t_eq "with limits: no start reached the host through the init's fds" 0 "$wins"
+t_eq "with limits: no leaf left" "" "$(leaves)"
+
 t_clean "cgroup tests"
 t_done

@@ -1,10 +1,12 @@
 /* util.c - strings, string vectors, paths and small file helpers. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include "nook/cleanup.h"
@@ -287,4 +289,92 @@ uint64_t nook_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* close_range(first, last, flags) for kernels without it (before 5.9) or
+ * without CLOSE_RANGE_CLOEXEC (before 5.11): walk /proc/self/fd with
+ * getdents64 into a stack buffer (no allocation). */
+static int close_range_by_hand(unsigned first, unsigned last, bool cloexec)
+{
+	struct dirent64_hdr { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; };
+	char buf[4096] __attribute__((aligned(8)));
+	int d = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+	if (d < 0)
+		return -errno;
+	for (;;) {
+		long n = syscall(SYS_getdents64, d, buf, sizeof buf);
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		for (long off = 0; off < n;) {
+			const struct dirent64_hdr *de = (const void *)(buf + off);
+			unsigned fd = 0;
+			bool num = de->name[0] != '\0';
+			for (const char *c = de->name; *c && num; c++) {
+				num = *c >= '0' && *c <= '9';
+				fd = fd * 10 + (unsigned)(*c - '0');
+			}
+			off += de->reclen;
+			if (!num || (int)fd == d || fd < first || fd > last)
+				continue;
+			if (cloexec ? fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0 : (close((int)fd) < 0 && errno != EINTR)) {
+				r = -errno;
+				break;
+			}
+		}
+		if (r < 0)
+			break;
+	}
+	close(d);
+	return r;
+}
+
+int nook_close_fds_except(const int *keep, size_t n, bool cloexec)
+{
+	int k[NOOK_KEEP_FDS_MAX];
+	size_t m = 0;
+	unsigned flags = cloexec ? CLOSE_RANGE_CLOEXEC : 0;
+
+	if (n > NOOK_KEEP_FDS_MAX)
+		return -E2BIG;
+	/* sorted, without duplicates or negatives (insertion sort: n is small) */
+	for (size_t i = 0; i < n; i++) {
+		int fd = keep[i];
+		size_t j = m;
+		if (fd < 0)
+			continue;
+		while (j > 0 && k[j - 1] > fd)
+			j--;
+		if (j > 0 && k[j - 1] == fd)
+			continue;
+		memmove(k + j + 1, k + j, (m - j) * sizeof *k);
+		k[j] = fd;
+		m++;
+	}
+	unsigned first = 0;
+	for (size_t i = 0; i <= m; i++) {
+		unsigned last = i < m ? (unsigned)k[i] - 1 : ~0U;
+		if (i < m && (unsigned)k[i] == first) {
+			first++;
+			continue;
+		}
+		if (syscall(SYS_close_range, first, last, flags) < 0) {
+			int r = -errno;
+			if (r != -ENOSYS && r != -EINVAL)
+				return r;
+			if ((r = close_range_by_hand(first, last, cloexec)) < 0)
+				return r;
+		}
+		if (i < m)
+			first = (unsigned)k[i] + 1;
+	}
+	return 0;
 }

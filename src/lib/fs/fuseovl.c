@@ -288,7 +288,8 @@ static void helper(const struct helper_args *a, const char *prog, char *const ar
 		helper_die("fcntl");
 	}
 	/* nothing of nook's leaks in, even an fd opened without O_CLOEXEC */
-	(void)syscall(SYS_close_range, DAEMON_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (syscall(SYS_close_range, DAEMON_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		helper_die("cannot mark nook's file descriptors close-on-exec (close_range)");
 	struct nook_error cerr = { 0 };
 	if (nook_confine_apply(a->confine, a->paths, a->n_paths, &cerr) < 0) {
 		dprintf(2, "cannot confine fuse-overlayfs: %s\n", cerr.msg);

@@ -145,7 +145,8 @@ int nook_net_spawn(struct nook_net *n, const char *path, char *const argv[], con
 		if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(n->log_fd, 2) < 0)
 			_exit(127);
 		/* nothing of nook's leaks in, even an fd opened without O_CLOEXEC */
-		(void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+		if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+			_exit(127);
 		for (size_t i = 0; i < n_keep; i++)
 			if (fcntl(keep_fds[i], F_SETFD, 0) < 0)
 				_exit(127);

@@ -280,9 +280,9 @@ int nook_udprelay_spawn(const struct nook_spec *s, pid_t child, struct nook_net 
 		setsid();
 		(void)prctl(PR_SET_NAME, "nook-udprelay");
 		/* keep none of nook's fds (the slirp4netns exit fd above all) */
-		if (p[1] > 3)
-			close_range(3, (unsigned)p[1] - 1, 0);
-		close_range((unsigned)p[1] + 1, ~0U, 0);
+		if ((p[1] > 3 && close_range(3, (unsigned)p[1] - 1, 0) < 0) ||
+		    close_range((unsigned)p[1] + 1, ~0U, 0) < 0)
+			_exit(1);
 		relay_main(s, child, p[1], c);
 	}
 	close(p[1]);

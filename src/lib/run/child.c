@@ -59,20 +59,48 @@ __attribute__((noreturn)) static void exec_payload(struct nook_child_ctx *ctx, b
 	fail(ctx->sync_fd, &err);
 }
 
-static void drop_all_caps(void)
+static int drop_all_caps(void)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct d[2];
 	memset(d, 0, sizeof d);
-	syscall(SYS_capset, &h, d);
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* Close every fd but 0, 1, 2, the n in keep and the ones the profile
+ * passes to the payload: what the monitor had open when it cloned us (the
+ * state directory, the cgroup, anything nook's caller leaked to it) must
+ * not stay reachable through /proc/PID/fd once container code runs.
+ * passed: keep the profile's pass_fds too (until the payload has them). */
+static int keep_only(const struct nook_spec *s, const int *keep, size_t n, bool passed, struct nook_error *err)
+{
+	int k[NOOK_KEEP_FDS_MAX];
+	size_t m = 0;
+	for (int fd = 0; fd < 3; fd++)
+		k[m++] = fd;
+	for (size_t i = 0; i < n && m < NOOK_KEEP_FDS_MAX; i++)
+		k[m++] = keep[i];
+	if (passed && m + s->n_pass_fds > NOOK_KEEP_FDS_MAX)
+		return nook_errx(err, E2BIG, "too many file descriptors to pass to the container (at most %d)",
+				 NOOK_KEEP_FDS_MAX - (int)m);
+	for (size_t i = 0; passed && i < s->n_pass_fds; i++)
+		k[m++] = s->pass_fds[i];
+	int r = nook_close_fds_except(k, m, false);
+	if (r < 0)
+		return nook_err(err, -r, "cannot close nook's file descriptors before the payload starts");
+	return 0;
 }
 
 /* PID 1: forward signals to the payload, reap orphans, report the status. */
 __attribute__((noreturn)) static void reaper(struct nook_child_ctx *ctx, pid_t payload, int sfd)
 {
 	int status = 0;
-	drop_all_caps();
-	prctl(PR_SET_DUMPABLE, 0);
+	if (drop_all_caps() < 0) {
+		struct nook_error err = { 0 };
+		nook_err(&err, errno, "the container's init cannot drop its capabilities");
+		kill(payload, SIGKILL);
+		fail(ctx->sync_fd, &err);
+	}
 	for (;;) {
 		struct signalfd_siginfo si;
 		ssize_t n = read(sfd, &si, sizeof si);
@@ -135,6 +163,12 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	close(ctx->parent_fd);
 	if (ctx->state_lock_fd >= 0)
 		close(ctx->state_lock_fd);
+	/* the init's stdio once the payload has its own (see below) */
+	int null_fd = -1;
+	if (s->init && (null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
+		nook_err(&err, errno, "cannot open /dev/null");
+		fail(ctx->sync_fd, &err);
+	}
 	if (s->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(NOOK_EXIT_FAILURE);
 	if (ctx->write_maps && nook_idmaps_apply_self(ctx->maps, &err) < 0)
@@ -167,6 +201,12 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		fail(ctx->sync_fd, &err);
 
 	if (!s->init) {
+		/* Nothing but stdio, the sync socket and the pty survives into
+		 * the payload-to-be. It stays dumpable until its execve (which
+		 * sets that anew) so that `nook exec` can join it as soon as the
+		 * state is published; it holds nothing then that names the host. */
+		if (keep_only(s, (const int[]){ ctx->sync_fd, master, ctx->tty_slave }, 3, true, &err) < 0)
+			fail(ctx->sync_fd, &err);
 		send_ready(ctx, master);
 		exec_payload(ctx, true);
 	}
@@ -176,6 +216,22 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		nook_err(&err, errno, "signalfd");
 		fail(ctx->sync_fd, &err);
 	}
+
+	/* Before any container code exists: the init is not dumpable (so a
+	 * payload in the same user namespace, even one with CAP_SYS_PTRACE
+	 * there, cannot open /proc/1/fd, /proc/1/mem and the like: our mm
+	 * belongs to the host's user namespace), and it holds none of the
+	 * monitor's fds. Not earlier: the id maps (newuidmap checks
+	 * /proc/PID), the network namespace and fuse-overlayfs (setns on our
+	 * pidfd) need us dumpable while the root is built, but no container
+	 * code runs then. The vforked payload shares this mm, so it is not
+	 * dumpable either until its execve. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+		nook_err(&err, errno, "cannot make the container's init non-dumpable (prctl PR_SET_DUMPABLE)");
+		fail(ctx->sync_fd, &err);
+	}
+	if (keep_only(s, (const int[]){ ctx->sync_fd, sfd, master, ctx->tty_slave, null_fd }, 5, true, &err) < 0)
+		fail(ctx->sync_fd, &err);
 
 	/* vfork: the payload borrows this address space until its execve, so
 	 * nothing is copied and nothing is torn down twice. It only calls
@@ -188,12 +244,28 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	}
 	if (pid == 0) {
 		close(sfd);
+		close(null_fd);
 		if (master >= 0)
 			close(master);
 		exec_payload(ctx, false);
 	}
 	if (ctx->tty_slave >= 0)
 		close(ctx->tty_slave);
+	/* The payload runs: from now on the init needs only the sync socket
+	 * and its signalfd (and the pty master until it is handed over).
+	 * Stdio (the caller's terminal or files) and the fds passed to the
+	 * payload go too. */
+	for (int fd = 0; fd < 3; fd++) {
+		if (dup2(null_fd, fd) < 0) {
+			nook_err(&err, errno, "the container's init cannot let go of its stdio");
+			kill(pid, SIGKILL);
+			fail(ctx->sync_fd, &err);
+		}
+	}
+	if (keep_only(s, (const int[]){ ctx->sync_fd, sfd, master }, 3, false, &err) < 0) {
+		kill(pid, SIGKILL);
+		fail(ctx->sync_fd, &err);
+	}
 	if (ctx->report_payload) {
 		/* nook exec joins the payload: this reaper is not dumpable,
 		 * which setns() with a pidfd refuses (ptrace access check) */

@@ -71,7 +71,13 @@ __attribute__((noreturn)) static void joiner_main(const struct joiner *j, pid_t 
 	struct nook_error err = { 0 };
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(NOOK_EXIT_FAILURE);
-	prctl(PR_SET_DUMPABLE, 0);
+	/* Not dumpable before we join: the command we vfork into the
+	 * container shares this mm until its execve, and nothing in the
+	 * container may reach our fds or memory through /proc. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+		nook_err(&err, errno, "cannot make nook exec's helper non-dumpable (prctl PR_SET_DUMPABLE)");
+		joiner_fail(j, &err);
+	}
 	if (j->cgroup_fd >= 0 && write(j->cgroup_fd, "0", 1) < 0) {
 		nook_err(&err, errno, "cannot move into the cgroup of container '%s' (is its cgroup delegated to you?)", j->name);
 		joiner_fail(j, &err);
@@ -81,6 +87,18 @@ __attribute__((noreturn)) static void joiner_main(const struct joiner *j, pid_t 
 			nook_errx(&err, ESRCH, "container '%s' has exited", j->name);
 		else
 			nook_err(&err, errno, "cannot join the namespaces of container '%s' (it must belong to you)", j->name);
+		joiner_fail(j, &err);
+	}
+	/* keep stdio, the sync socket and what the profile passes on purpose;
+	 * the cgroup and pidfd above, the state directory and anything nook
+	 * exec's caller leaked go before the command exists */
+	int keep[NOOK_KEEP_FDS_MAX] = { 0, 1, 2, j->sync_fd };
+	size_t nkeep = 4;
+	for (size_t i = 0; i < j->spec->n_pass_fds && nkeep < NOOK_KEEP_FDS_MAX; i++)
+		keep[nkeep++] = j->spec->pass_fds[i];
+	int r = nook_close_fds_except(keep, nkeep, false);
+	if (r < 0) {
+		nook_err(&err, -r, "cannot close nook's file descriptors before entering container '%s'", j->name);
 		joiner_fail(j, &err);
 	}
 	int master = -1, slave = -1;

@@ -19,27 +19,26 @@
 #include "pty.h"
 #include "nook/security.h"
 #include "nook/missing.h"
+#include "nook/util.h"
 
-/* Mark every fd from 3 up close-on-exec except the ones passed on purpose. */
-static void fd_hygiene(const struct nook_spec *s)
+/* Mark every fd from 3 up close-on-exec except the ones passed on
+ * purpose: a payload never inherits what nook's caller leaked to nook. */
+static int fd_hygiene(const struct nook_spec *s, struct nook_error *err)
 {
-	if (s->n_pass_fds == 0) {
-		if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-			return;
-	}
-	int max = (int)sysconf(_SC_OPEN_MAX);
-	for (int fd = 3; fd < max && fd < 65536; fd++) {
-		bool keep = false;
-		for (size_t i = 0; i < s->n_pass_fds; i++)
-			keep |= s->pass_fds[i] == fd;
-		int fl = fcntl(fd, F_GETFD);
-		if (fl < 0)
-			continue;
-		if (keep)
-			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-		else
-			fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
-	}
+	int keep[NOOK_KEEP_FDS_MAX] = { 0, 1, 2 };
+	size_t n = 3;
+	if (s->n_pass_fds > NOOK_KEEP_FDS_MAX - n)
+		return nook_errx(err, E2BIG, "too many file descriptors to pass to the container (at most %d)",
+				 NOOK_KEEP_FDS_MAX - (int)n);
+	for (size_t i = 0; i < s->n_pass_fds; i++)
+		keep[n++] = s->pass_fds[i];
+	int r = nook_close_fds_except(keep, n, true);
+	if (r < 0)
+		return nook_err(err, -r, "cannot mark nook's file descriptors close-on-exec");
+	for (size_t i = 0; i < s->n_pass_fds; i++)
+		if (fcntl(s->pass_fds[i], F_SETFD, 0) < 0)
+			return nook_err(err, errno, "cannot pass file descriptor %d to the container", s->pass_fds[i]);
+	return 0;
 }
 
 /* Neither nook nor its reaper installs handlers, so the only dispositions
@@ -159,7 +158,8 @@ void nook_payload_exec(const struct nook_spec *s, struct nook_security *sec, int
 		return;
 	}
 
-	fd_hygiene(s);
+	if (fd_hygiene(s, err) < 0)
+		return;
 	if (nook_security_apply(s, sec, err) < 0)
 		return;
 
