@@ -8,9 +8,10 @@
  *    *out is never NULL on success. User errors (unknown capability, bad
  *    seccomp file) fail here with exit status 125 and a message naming the
  *    key or file:line:column.
- *  - nook_masks_apply() runs in the container's init after pivot_root, with
- *    /proc, /sys and /dev mounted, before the payload is forked (the init
- *    still holds its capabilities in the user namespace).
+ *  - nook_masks_apply() and then nook_caps_trim_init() run in the
+ *    container's init after pivot_root, with /proc, /sys and /dev mounted,
+ *    before the payload is forked (the init still holds its capabilities
+ *    in the user namespace).
  *  - nook_security_before_setuid() runs in the payload right before
  *    setgroups/setresgid/setresuid. It sets PR_SET_KEEPCAPS when the payload
  *    runs as a non-zero uid, so nook_security_apply() can still trim the
@@ -67,6 +68,12 @@ int nook_caps_last_cap(void);              /* from /proc or libcap */
 /* In the payload: drop the bounding set to keep, set I/P/E and ambient.
  * root: P = E = keep; other uids: P = E = I = ambient. */
 int nook_caps_apply_bounding(uint64_t keep, int last_cap, struct nook_error *err);
+/* In the container's init, before it forks the payload: trim the bounding
+ * set to what the payload keeps. The init keeps its own effective
+ * capabilities (the bounding set only limits what execve and capset can
+ * add), and every process forked from it, the payload included, inherits
+ * the trimmed set even before it changes uid. */
+int nook_caps_trim_init(const struct nook_spec *s, struct nook_error *err);
 int nook_caps_apply_sets(uint64_t permitted, uint64_t inheritable, uint64_t ambient,
 			 int last_cap, struct nook_error *err);
 /* Raise the effective set to the permitted set (after setresuid with

@@ -1,4 +1,4 @@
-/* helper.h - internal to net.c, slirp.c and pasta.c: the helper process
+/* helper.h - internal to net/: the helper process
  * (slirp4netns or pasta) that serves the container's network namespace. */
 #pragma once
 #include <stdbool.h>

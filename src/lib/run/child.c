@@ -193,7 +193,7 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	/* the container's own /proc now; /proc/sys is made read-only below */
 	if (s->ns_flags & CLONE_NEWNET)
 		nook_net_allow_ping(nook_idmaps_max_gid(ctx->maps));
-	if (nook_masks_apply(s, &err) < 0)
+	if (nook_masks_apply(s, &err) < 0 || nook_caps_trim_init(s, &err) < 0)
 		fail(ctx->sync_fd, &err);
 
 	int master = -1;

@@ -172,6 +172,15 @@ static struct {
 	int last_cap;
 } trimmed;
 
+int nook_caps_trim_init(const struct nook_spec *s, struct nook_error *err)
+{
+	uint64_t keep;
+	int r = nook_caps_compute(s->cap_add, s->cap_drop, nook_caps_last_cap(), &keep, err);
+	if (r < 0)
+		return r;
+	return nook_caps_apply_bounding(keep, nook_caps_last_cap(), err);
+}
+
 int nook_caps_apply_bounding(uint64_t keep, int last_cap, struct nook_error *err)
 {
 	if (trimmed.done && trimmed.keep == keep && trimmed.last_cap == last_cap)

@@ -241,7 +241,6 @@ int nook_masks_apply(const struct nook_spec *s, struct nook_error *err)
 	struct mask_ctx c = { .rootfd = -1, .nullfd = -1, .emptyfd = -1 };
 	char *const *masked = s->masked_paths ? s->masked_paths : (char *const *)nook_default_masked_paths;
 	char *const *ro = s->readonly_paths ? s->readonly_paths : (char *const *)nook_default_readonly_paths;
-	uint64_t keep;
 	int r;
 
 	c.rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -257,15 +256,5 @@ int nook_masks_apply(const struct nook_spec *s, struct nook_error *err)
 	if (c.emptyfd >= 0)
 		close(c.emptyfd);
 	close(c.rootfd);
-	if (r < 0)
-		return r;
-
-	/* Trim the bounding set here too: the init keeps its own effective
-	 * capabilities (the bounding set only limits what execve and capset
-	 * can add), and every process forked from it, including the payload,
-	 * inherits the trimmed set even before it changes uid. */
-	r = nook_caps_compute(s->cap_add, s->cap_drop, nook_caps_last_cap(), &keep, err);
-	if (r < 0)
-		return r;
-	return nook_caps_apply_bounding(keep, nook_caps_last_cap(), err);
+	return r;
 }
