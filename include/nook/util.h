@@ -21,6 +21,9 @@ bool nook_append(char *buf, size_t size, size_t *off, const char *fmt, ...)
 size_t nook_strv_len(char *const *v);
 char **nook_strv_copy(char *const *v);
 void nook_strv_push(char ***v, const char *s);   /* copies s */
+/* Set NAME=VALUE in the environment list env (kv is "NAME=VALUE"),
+ * replacing an earlier value of NAME. */
+void nook_env_set(char ***env, const char *kv);
 bool nook_strv_contains(char *const *v, const char *s);
 /* nook_strv_free() is declared in cleanup.h */
 

@@ -378,3 +378,16 @@ int nook_close_fds_except(const int *keep, size_t n, bool cloexec)
 	}
 	return 0;
 }
+
+void nook_env_set(char ***env, const char *kv)
+{
+	size_t len = strcspn(kv, "=");
+	for (size_t i = 0; *env && (*env)[i]; i++) {
+		if (strncmp((*env)[i], kv, len) == 0 && (*env)[i][len] == '=') {
+			free((*env)[i]);
+			(*env)[i] = nook_strdup(kv);
+			return;
+		}
+	}
+	nook_strv_push(env, kv);
+}

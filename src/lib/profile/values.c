@@ -446,19 +446,6 @@ static bool env_matches(char *const *patterns, const char *entry)
 	return false;
 }
 
-static void env_put(char ***env, const char *kv)
-{
-	size_t len = strcspn(kv, "=");
-	for (size_t i = 0; *env && (*env)[i]; i++) {
-		if (strncmp((*env)[i], kv, len) == 0 && (*env)[i][len] == '=') {
-			free((*env)[i]);
-			(*env)[i] = nook_strdup(kv);
-			return;
-		}
-	}
-	nook_strv_push(env, kv);
-}
-
 extern char **environ;
 
 static void build_env(struct kctx *c)
@@ -469,10 +456,10 @@ static void build_env(struct kctx *c)
 		if (!strchr(environ[i], '='))
 			continue;
 		if (!clear || env_matches(c->env_keep, environ[i]))
-			env_put(&env, environ[i]);
+			nook_env_set(&env, environ[i]);
 	}
 	for (size_t i = 0; c->env_set && c->env_set[i]; i++)
-		env_put(&env, c->env_set[i]);
+		nook_env_set(&env, c->env_set[i]);
 	if (c->env_unset) {
 		size_t j = 0;
 		for (size_t i = 0; env && env[i]; i++) {
@@ -488,7 +475,7 @@ static void build_env(struct kctx *c)
 	for (size_t i = 0; env && env[i]; i++)
 		has_path |= strncmp(env[i], "PATH=", 5) == 0;
 	if (!has_path)
-		env_put(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+		nook_env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	nook_strv_free(c->s->env);
 	c->s->env = env;
 }

@@ -37,20 +37,6 @@
 #include "nook/util.h"
 #include "nook/missing.h"
 
-/* Set NAME=VALUE in env (replacing NAME's value). */
-static void env_set(char ***env, const char *kv)
-{
-	size_t klen = strcspn(kv, "=");
-	for (size_t i = 0; *env && (*env)[i]; i++) {
-		if (strncmp((*env)[i], kv, klen) == 0 && (*env)[i][klen] == '=') {
-			free((*env)[i]);
-			(*env)[i] = nook_strdup(kv);
-			return;
-		}
-	}
-	nook_strv_push(env, kv);
-}
-
 struct joiner {
 	const char *name;
 	const struct nook_spec *spec;
@@ -283,7 +269,7 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 	}
 	have_spec = true;
 	for (size_t i = 0; o->env && o->env[i]; i++)
-		env_set(&spec.env, o->env[i]);
+		nook_env_set(&spec.env, o->env[i]);
 	if (o->cwd) {
 		free(spec.cwd);
 		spec.cwd = nook_strdup(o->cwd);
