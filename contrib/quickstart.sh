@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # quickstart.sh - the README's two commands (run as root, or with sudo).
 #
 #   sh contrib/quickstart.sh demo   set up the host, build, install nook to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # setup-host.sh - prepare a Debian 12 machine to build and test nook (run as root).
 #
 # It is idempotent. It does exactly this and nothing else to the machine:

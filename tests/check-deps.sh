@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # check-deps.sh - libnook has no dependency cycle, between its subsystems
 # (the folders of src/lib) or between its files.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* probe.c - a static program that runs inside a container and reports,
  * one line per check, what it could and could not do.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup.h - delegated cgroup v2 leaves: discovery, limits, stats, cleanup.
  *
  * Contract with spawn (parent side, in this order):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cleanup.h - scope-based resource release (GCC/clang cleanup attribute). */
 #pragma once
 #include <stdlib.h>

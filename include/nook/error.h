@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* error.h - error reporting that works after clone(): a fixed-size buffer. */
 #pragma once
 #include <errno.h>

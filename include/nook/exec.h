@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* exec.h - enter a running named container (`nook exec`) and stop one. */
 #pragma once
 #include <stdbool.h>

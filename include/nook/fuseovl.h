@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuseovl.h - the overlay root served by fuse-overlayfs (src/lib/fs/fuseovl.c).
  *
  * Contract with spawn/child/rootfs:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* idmap.h - user-namespace id maps: range selection, map lines, writing them. */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* missing.h - the kernel constants nook uses that older libc headers lack.
  * Each is the value the kernel's uapi headers give; one place, so that no
  * file carries its own copy. Include it after the system headers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* net.h - container networking: none, host, slirp4netns, pasta.
  *
  * Contract with spawn/child:

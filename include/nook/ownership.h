@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ownership.h - files of the user's root filesystem whose owner the
  * container's user namespace does not map.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* profile.h - YAML profiles: lookup, parse, extends, overrides, variables,
  * validation against the key table, and the resolved spec as YAML.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rootfs.h - build the container's root filesystem (child side). */
 #pragma once
 #include "nook/spec.h"

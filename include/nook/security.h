@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* security.h - the payload's security envelope: rlimits, capabilities,
  * no_new_privs, Landlock, seccomp, and the masked/read-only path lists.
  *

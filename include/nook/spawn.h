@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spawn.h - run a spec: the parent (monitor) side of the launcher. */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spec.h - the resolved container specification.
  *
  * The spec is plain data: everything expanded, paths absolute, sizes in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state.h - the per-user record of named, running containers.
  *
  * Layout: $XDG_RUNTIME_DIR/nook/containers/NAME/ (or, when XDG_RUNTIME_DIR

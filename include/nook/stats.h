@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* stats.h - the --stats-json file: one JSON object per run. */
 #pragma once
 #include "nook/error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync.h - the parent/child channel: one SOCK_SEQPACKET socketpair. */
 #pragma once
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.h - small helpers: strings, string vectors, paths, files. */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* args.c - `nook run` options. Every option that corresponds to a profile
  * key becomes an override string "KEY.PATH=YAML" so flags and profile keys
  * cannot drift apart; the profile loader applies them after the profile. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* args.h - parse `nook run` arguments into profile overrides. */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cli.h - the command table's entry points. src/cli only parses and prints. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_exec.c - `nook exec NAME [--] COMMAND [ARG...]`. */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_profile.c - `nook profile list|show|validate`, and the undocumented
  * `nook profile seccomp [--set ...] [PROFILE]`, which prints what the
  * built-in seccomp filter of the resolved profile lets through (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_ps.c - `nook ps`: the running named containers. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_run.c - `nook run`: parse, resolve, spawn, report. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_stop.c - `nook stop NAME... [--time SECONDS]`. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c - nook's command table. */
 #include <stdio.h>
 #include <string.h>

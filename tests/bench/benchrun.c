@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* benchrun.c - a small interleaving start-latency harness for tests/bench.
  *
  *   benchrun [-n RUNS] [-w WARMUP] [-s SEED] [-r RAWFILE] [-e ERRDIR] [-R]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # common.sh - set-up shared by the benchmarks (sourced, after the switch to
 # the unprivileged user). In: here, NOOK, BENCH_NAME (for messages and the
 # work directory). Out: NOOK_PROFILE_PATH exported, W (work directory, removed

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # net-throughput.sh - TCP throughput out of a nook container, per network
 # helper and MTU, against plain loopback as the ceiling.
 #

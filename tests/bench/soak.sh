@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # soak.sh - 1000 sequential runs of `nook run --userns self --rootfs ROOTFS
 # -- true` (the full default envelope, start-latency.sh's (5)): does the
 # time per run grow, and does anything leak (processes, fds, mounts,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # start-latency.sh - time `true` under nook and its peers, interleaved.
 #
 #   NOOK=/path/to/nook sh tests/bench/start-latency.sh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmhwm.c - LD_PRELOAD helper for tests/bench: when the process exits
  * through exit() (not _exit), append "COMM PID VmHWM_KIB NEWFDS" to the
  * file named by $NOOK_BENCH_HWM. NEWFDS counts the fds open at exit that

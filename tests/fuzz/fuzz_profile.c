@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_profile.c - libFuzzer target for the profile loader.
  *
  * Each input is parsed as a profile (libyaml tree, limits, duplicate keys),

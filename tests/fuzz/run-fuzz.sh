@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run-fuzz.sh - build the profile loader's libFuzzer target with clang and
 # run it for a bounded time ($NOOK_FUZZ_SECONDS, default 30) on a seed
 # corpus of the shipped profiles and the broken-profile corpus, under

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # cgroup.sh - resource limits on this host, as an unprivileged user.
 #
 # The development hosts are cgroup v1/v2 hybrids (memory, cpu and pids on

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # core.sh - integration tests for the core launcher (issue 2): namespaces,
 # root filesystem, /proc /dev /sys, loopback, id maps and file ownership,
 # exit status, signal forwarding, death of the container with nook, error

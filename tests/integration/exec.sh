@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # exec.sh - named containers: the state directory, nook exec into a running
 # container (namespaces, root, uid, capabilities, seccomp, exit statuses,
 # signals, pty), nook ps, nook stop, and nothing left behind after a normal

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # fuse.sh - integration tests for the overlay root served by fuse-overlayfs
 # (rootfs.overlay.driver fuse, and auto's fallback when the kernel refuses
 # the overlay): a root from lower layers, writes to the upper directory or

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hostsockets.sh - the host's unix sockets are out of the container's reach
 # (security issue 11): a read-only mount does not stop connect(), so every
 # shipped profile must keep the places where sockets live empty unless it

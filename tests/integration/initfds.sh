@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # initfds.sh - nothing in a container reaches the host through the fds of
 # nook's own processes in it (issue 11).
 #

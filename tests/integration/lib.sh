@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lib.sh - a tiny TAP library for nook's integration tests.
 #
 # Source it from a test script:   . "$NOOK_SRCDIR/tests/integration/lib.sh"

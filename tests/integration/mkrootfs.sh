@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mkrootfs.sh - build a minimal busybox root filesystem for the tests.
 #
 #   sh mkrootfs.sh DIR

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # net.sh - integration tests for networking (issue 6): none, host, slirp4netns
 # and pasta; the host's loopback through 10.0.2.2 only when allowed;
 # resolv.conf and hosts; TCP and UDP ports published on 127.0.0.1; two

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # norange.sh - run as a user WITHOUT a subordinate id range (contrib/quickstart.sh
 # test runs it as the user nooknorange): subuid mode must fail clearly,
 # auto mode must fall back to self mode and work.

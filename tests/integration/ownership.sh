@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # ownership.sh - a rootfs whose files belong to ids the container's user
 # namespace does not map. Inside, such files show as owned by 65534, root
 # there has no rights over them, and the kernel's overlayfs cannot copy

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 import asyncio, hashlib, multiprocessing as mp, os, socket, sqlite3, ssl, subprocess, tempfile, threading, time
 def sq(x):
     return x * x

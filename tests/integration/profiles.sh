@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # profiles.sh - integration tests for YAML profiles (issue 3): `nook profile
 # list|show|validate`, command-line overrides, the "no profile named" hint,
 # and every shipped profile (default, strict, desktop, ci, dev) run through

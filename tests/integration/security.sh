@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # security.sh - the security envelope, seen from inside the container.
 #
 # tests/probe (static) runs inside containers under the default, strict and

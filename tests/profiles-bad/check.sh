@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # check.sh - the broken-profile corpus.
 #
 # Every NN-name.yaml here is a broken profile and NN-name.expect holds the

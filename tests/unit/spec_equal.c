@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spec_equal.c - compare two struct nook_spec field by field.
  *
  * Every field of every struct below is compared. The sizes are pinned so

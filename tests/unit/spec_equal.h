@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spec_equal.h - compare two struct nook_spec field by field (for the
  * profile round-trip tests). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tap.h - run a check suite with TAP output on stdout, for automake's
  * tap-driver: every unit test counts as one test in the summary. */
 #pragma once

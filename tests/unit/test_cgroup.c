@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_cgroup.c - the pure parts of the cgroup module and the stats JSON. */
 #include <errno.h>
 #include <json-c/json.h>

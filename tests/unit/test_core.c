@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_core.c - unit tests for the pure logic of the core launcher:
  * `nook run` argument parsing (src/cli/args.c), id map building, subordinate
  * range selection and newuidmap arguments (src/lib/security/idmap.c), path and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_net.c - unit tests for the pure parts of networking: port specs,
  * spec checks, /etc/resolv.conf and /etc/hosts, slirp4netns API messages. */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_profile.c - unit tests of the profile loader: units, variables,
  * the YAML tree, merge rules, overrides, every key of the table, extends,
  * error messages, and the emitter round trip. */

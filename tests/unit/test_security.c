@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_security.c - the pure parts of the security envelope: capability
  * sets, the seccomp rule tables and custom rules, OCI seccomp files,
  * Landlock rights per ABI, rlimit names and checks; and, against the

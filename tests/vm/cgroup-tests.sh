@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # cgroup-tests.sh - cgroup v2 limits and stats; runs INSIDE the VM as the
 # unprivileged test user, from a delegated cgroup that holds processes
 # (guest-init.sh arranges that; tests/vm/cgroup-vm.sh relays the results).

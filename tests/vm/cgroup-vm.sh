@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # cgroup-vm.sh - nook's cgroup v2 limits, proved in a real cgroup-v2 kernel.
 #
 # The hosts nook is developed on run a cgroup v1/v2 hybrid, so this test

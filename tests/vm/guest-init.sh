@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # guest-init.sh - second stage of the VM tests; PID 1 inside the guest.
 #
 # The first stage (mkinitramfs.sh) has made the host's root, shared

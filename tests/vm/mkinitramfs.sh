@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mkinitramfs.sh - build the small initramfs the VM tests boot with.
 #
 #   mkinitramfs.sh KVERSION OUTPUT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* error.c - fixed-size error messages, usable after clone() without malloc. */
 #include <stdio.h>
 #include <string.h>

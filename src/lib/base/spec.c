@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spec.c - defaults, release and consistency checks of struct nook_spec. */
 #include <errno.h>
 #include <sched.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync.c - messages over the parent/child SOCK_SEQPACKET socketpair. */
 #include <errno.h>
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.c - strings, string vectors, paths and small file helpers. */
 #include <errno.h>
 #include <fcntl.h>

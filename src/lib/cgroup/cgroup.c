@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup.c - a container's cgroup v2 leaf: create it with the limits,
  * hand its fd to clone3, and at exit kill stragglers, read the stats and
  * remove it. Stale leaves of nooks that died are removed on the next run. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fs.c - finding our place in the cgroup v2 hierarchy, checking
  * that it is delegated and has the controllers, arranging the base for
  * our leaves (no-internal-process rule), killing and removing cgroups. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* internal.h - shared between fs.c and cgroup.c; not an API. */
 #pragma once
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* parse.c - the pure parts of cgroup handling: /proc/self/cgroup,
  * mountinfo, controller lists, cpu.max, leaf names and keyed files. No
  * system calls here, so all of it is unit-tested. */

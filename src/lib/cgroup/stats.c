@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* stats.c - --stats-json: the run's exit, time and cgroup statistics as a
  * JSON object, built with json-c. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* devfs.c - a minimal /dev for the container.
  *
  * Device nodes cannot be created in a user namespace, so the few safe ones

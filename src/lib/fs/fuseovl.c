@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuseovl.c - an overlay root served by fuse-overlayfs.
  *
  * Used for rootfs.overlay.driver 'fuse', and for 'auto' when the kernel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mountutil.c - race-free mount helpers: openat2 RESOLVE_IN_ROOT, open_tree,
  * move_mount, mount_setattr. */
 #include <fcntl.h>

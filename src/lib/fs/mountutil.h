@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mountutil.h - race-free mount helpers used while the new root is built.
  *
  * Targets are resolved inside a root directory fd with openat2 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ownership.c - say so when the user's rootfs holds files whose owner the
  * container's user namespace does not map (see ownership.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rootfs.c - build the container's root filesystem and pivot into it.
  *
  * In the new mount namespace (child side, full capabilities in the new user

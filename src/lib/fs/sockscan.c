@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sockscan.c - with --verbose, name the unix sockets of the host that the
  * container can still connect to.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* helper.c - the process handling slirp4netns, pasta and nook's UDP relay
  * share: a private temporary directory, the log capture, spawning with a
  * parent-death signal and only the fds asked for, telling whether the

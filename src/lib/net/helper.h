@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* helper.h - internal to net/: the helper process
  * (slirp4netns or pasta) that serves the container's network namespace. */
 #pragma once

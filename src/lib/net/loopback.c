@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* loopback.c - bring up lo in a new network namespace. */
 #include <net/if.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* net.c - starting and stopping the network helper (slirp4netns or pasta)
  * for a container: the mode dispatch and the stop. The process handling
  * the helpers share is helper.c's. */

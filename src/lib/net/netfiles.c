@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netfiles.c - the container's /etc/resolv.conf and /etc/hosts.
  *
  * Pure functions of the spec, called in the child while the root is built:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netns.c - build the container's network namespace beside the child.
  *
  * Creating a network namespace is the slowest single step of a start

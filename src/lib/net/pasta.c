@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pasta.c - user-mode networking with pasta (package passt).
  *
  * pasta joins the container's user and network namespaces by pid and is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ports.c - published ports: parsing "[ADDR:]HOST[:CONTAINER][/PROTO]",
  * formatting, spec checks and diagnosing a host port that cannot be bound. */
 #include <arpa/inet.h>

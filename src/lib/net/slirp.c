@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* slirp.c - user-mode networking with slirp4netns.
  *
  * slirp4netns runs outside the container as nook's child. It gets the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* udprelay.c - published UDP ports, relayed by a small process of nook's.
  *
  * Neither helper can answer a UDP client on the host's loopback here:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* emit.c - print a resolved spec as a YAML profile (libyaml emitter). The
  * output uses the profile schema, so it is itself a valid profile: every
  * value is written out in full, '$' is escaped as '$$', and strings that

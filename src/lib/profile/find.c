@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* find.c - the profile search path, and finding a profile (or the parent
  * an `extends:` names) on it. */
 #ifndef _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* internal.h - internals of the profile loader, shared by its files:
  * yaml_tree.c (libyaml -> node tree), merge.c (extends, overrides),
  * vars.c (${...}), units.c (sizes, durations, cpus), keys.c (the

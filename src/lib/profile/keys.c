@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* keys.c - the key table: one row per profile key (path, setter,
  * emitter, field), the generic walker that validates a merged tree against
  * it, the typed setters that fill struct nook_spec, and the walk that

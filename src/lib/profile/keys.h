@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* keys.h - the key table and its setters (keys.c,
  * values.c). Internal to the profile loader. */
 #pragma once

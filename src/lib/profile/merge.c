@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* merge.c - profile inheritance (extends:) and command-line overrides.
  *
  * Merge rules, child over parent (and override over profile):

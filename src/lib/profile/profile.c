@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* profile.c - resolve a profile plus command-line overrides into a struct
  * nook_spec, validate one, and list the profiles on the search path (the
  * search itself is find.c's). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* read.c - reading typed values out of a profile's YAML tree: the name
  * tables (namespaces, mount types, errno names, ...), scalars (booleans,
  * numbers, strings, absolute paths, enums) and the "unknown key, did you

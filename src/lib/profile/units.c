@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* units.c - strict parsers for sizes (512M, 1.5G), durations (90s, 1h30m)
  * and cpu counts (1.5). No floating point: decimals are exact. */
 #include <errno.h>

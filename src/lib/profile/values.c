@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* values.c - setters for profile values with a shape of their own:
  * names, namespaces, id maps, rootfs, mounts, env, capabilities, seccomp,
  * rlimits, cpu lists, network ports; and the checks that need the whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vars.c - ${VARIABLE} substitution in profile values.
  *
  *   ${HOME} ${USER} ${UID} ${GID} ${XDG_RUNTIME_DIR} ${PWD}   built in

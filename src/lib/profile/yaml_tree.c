@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* yaml_tree.c - parse one YAML document with libyaml into a node tree that
  * remembers where every node came from (file, line, column). */
 #include <errno.h>

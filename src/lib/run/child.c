@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* child.c - the container side: wait for the parent, build the root, then
  * either exec the payload as PID 1 or fork it and stay as a small reaper
  * that forwards signals and reports the payload's exit status. */

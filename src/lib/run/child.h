@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* child.h - everything that runs inside the new namespaces. */
 #pragma once
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* exec.c - `nook exec`: run a command inside a running named container.
  *
  * This process (the exec monitor) looks the container up (state.c), pins

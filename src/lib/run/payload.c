@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* payload.c - the last steps of a container process before execve: the
  * same envelope for `nook run`'s payload (child.c) and for a process that
  * `nook exec` starts in a running container (exec.c): signals, session and

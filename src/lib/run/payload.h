@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* payload.h - the envelope a container process gets right before execve. */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pty.c - the payload's own pseudo-terminal and the parent's relay. */
 #include <fcntl.h>
 #include <poll.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pty.h - a terminal of its own for the payload (process.tty).
  *
  * The container's init opens a pty pair in the container's devpts, passes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spawn.c - the parent (monitor) side of `nook run`.
  *
  * Prepare everything that can fail before any namespace exists, clone the

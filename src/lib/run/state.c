@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state.c - the per-user record of named, running containers (state.h).
  *
  * The monitor of `nook run --name NAME` holds an exclusive flock on

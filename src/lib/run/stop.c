@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* stop.c - `nook stop`: SIGTERM a named container's init through a pidfd,
  * SIGKILL it after the grace time, then wait for its `nook run` (the
  * monitor) to finish cleaning up and exit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* caps.c - the payload's capability sets (libcap).
  *
  * Inside the user namespace a uid-0 payload keeps podman's default set; a

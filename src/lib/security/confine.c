@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* confine.c - the sandbox of the helper processes nook starts outside the
  * container, which handle data the container controls.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* idmap.c - user namespace id maps: choose the mode, build the map lines,
  * look up subordinate ranges with libsubid, write maps (directly in self
  * mode, through newuidmap/newgidmap in subuid mode). */

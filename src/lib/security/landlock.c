@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* landlock.c - restrict the payload's filesystem access with Landlock.
  *
  * Debian 12's headers predate the newer Landlock ABIs, so the few

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* masks.c - masked and read-only paths inside the new root.
  *
  * Runs in the container's init after pivot_root, with /proc, /sys and /dev

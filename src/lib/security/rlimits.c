@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rlimits.c - resource limits of the payload (setrlimit before execve).
  *
  * Raising a hard limit above the caller's needs CAP_SYS_RESOURCE in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* seccomp.c - the payload's seccomp filter: the built-in allow-list
  * (table and program generator in seccomp_allow.c), the profile's custom
  * rules on top, the choice of compiler (the list's own generator, or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* seccomp_allow.c - the built-in seccomp allow-list and its BPF program.
  *
  * The default filter lets through only the system calls named below (per

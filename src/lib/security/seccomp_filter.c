@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* seccomp_filter.c - the rule list of a seccomp filter (struct
  * nook_sc_filter: create, add, remove, count, free) and its compilation
  * with libseccomp, for an OCI/Docker file's rules, the prefix program of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* seccomp_oci.c - read an OCI/Docker seccomp profile (JSON, read with
  * libyaml since JSON is YAML) into nook's rule list.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* security.c - prepare the security envelope in the parent, apply it in
  * the payload right before execve.
  *

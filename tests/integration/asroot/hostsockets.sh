@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # asroot/hostsockets.sh - the host's unix sockets in places only root can
 # create are out of every shipped profile's reach (security issue 11; the
 # places an unprivileged user can write are in ../hostsockets.sh).

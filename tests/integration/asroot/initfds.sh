@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # asroot/initfds.sh - what nook's own processes in a container hold, read
 # from the host (issue 11; tests/integration/initfds.sh is the unprivileged
 # half and the attack).
