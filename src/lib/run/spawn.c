@@ -31,6 +31,7 @@
 #include "nook/net.h"
 #include "nook/ownership.h"
 #include "pty.h"
+#include "iorelay.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
 #include "nook/state.h"
@@ -132,6 +133,7 @@ struct run_state {
 	int err_errno;
 	char warning[NOOK_ERR_MAX];  /* said once the root is built, or "" */
 	struct nook_pty_relay pty;
+	struct nook_stdio io;          /* the caller's terminals, relayed (iorelay.h) */
 	const struct nook_spec *spec;
 	struct nook_fuseovl *fuse;     /* fuse-overlayfs for an overlay root, or NULL */
 	struct nook_error helper_err;  /* a helper the monitor started failed */
@@ -215,7 +217,7 @@ static void take_child_err(const struct run_state *rs, const struct nook_spec *s
 
 static int monitor(struct run_state *rs, struct nook_error *err)
 {
-	struct pollfd pfd[6];
+	struct pollfd pfd[6 + NOOK_STDIO_NPOLL];
 	bool sync_open = true, master_open = true;
 	while (!rs->exited) {
 		int n = 0;
@@ -226,6 +228,8 @@ static int monitor(struct run_state *rs, struct nook_error *err)
 		pfd[n++] = (struct pollfd){ .fd = rs->tfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = pty && master_open ? rs->pty.master : -1, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = pty && rs->pty.in_open ? 0 : -1, .events = POLLIN };
+		nook_stdio_pollfds(&rs->io, pfd + n);
+		n += NOOK_STDIO_NPOLL;
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -244,6 +248,7 @@ static int monitor(struct run_state *rs, struct nook_error *err)
 			master_open = false;
 		if (pfd[5].revents)
 			nook_pty_pump_in(&rs->pty);
+		nook_stdio_handle(&rs->io, pfd + 6);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(rs->sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) {
@@ -297,6 +302,7 @@ static int monitor(struct run_state *rs, struct nook_error *err)
 		if (poll(&p, 1, 0) <= 0)
 			break;
 	}
+	nook_stdio_drain(&rs->io);
 	return 0;
 }
 
@@ -308,7 +314,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	struct nook_net *net = NULL;
 	struct nook_fuseovl *fuse = NULL;
 	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1,
-				.pty = { .master = -1 }, .spec = s };
+				.pty = { .master = -1 }, .spec = s,
+				.io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	int sv[2] = { -1, -1 };
 	sigset_t oldmask;
 	bool blocked = false;
@@ -335,6 +342,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		goto out;
 	rs.cgroup_path = cg ? nook_cgroup_path(cg) : NULL;
 
+	if ((r = nook_stdio_prepare(&rs.io, s->tty, err)) < 0)
+		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = nook_err(err, errno, "socketpair");
 		goto out;
@@ -361,7 +370,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	if (rs.pid == 0) {
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
-					      .tty_slave = -1,
+					      .tty_slave = -1, .stdio = &rs.io,
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
 					      .maps = &maps, .write_maps = maps.mode == NOOK_USERNS_SELF,
 					      .late_net = late_net,
@@ -372,6 +381,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	nook_stdio_started(&rs.io);
 	rs.sync_fd = sv[0];
 
 	/* in self mode the child writes its own maps */
@@ -450,6 +460,7 @@ out:
 	nook_fuseovl_stop(fuse);
 	nook_security_free(sec);
 	nook_pty_relay_done(&rs.pty);
+	nook_stdio_done(&rs.io);
 	if (rs.pidfd >= 0)
 		close(rs.pidfd);
 	if (rs.sfd >= 0)
