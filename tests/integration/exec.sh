@@ -338,17 +338,21 @@ no_state "after uid 1000 and self mode"
 t_clean "uid 1000 and self mode"
 
 # ---------------------------------------------------------------- state directory
-# an unusable XDG_RUNTIME_DIR (not private) falls back to /tmp/nook-run-UID
-mkdir -m 0755 "$T/pub"
+# an unusable XDG_RUNTIME_DIR (not private) falls back to
+# ~/.local/state/nook, which no other user can create first (a fixed name in
+# /tmp could be: tests/integration/asroot/otheruser.sh)
+mkdir -m 0755 "$T/pub" "$T/home"
 XDG_RUNTIME_DIR=$T/pub
+saved_home=$HOME
+HOME=$T/home
 start_bg t7 --rootfs "$R" -- /bin/sh -c 'touch /tmp/ready; exec sleep 30'
 t7=$bg
-fb=/tmp/nook-run-$(id -u)/nook/containers
+fb=$T/home/.local/state/nook/containers
 wait_ready t7 /tmp/ready
-if [ -f "$fb/t7/state" ] && [ "$(stat -c '%a %U' "/tmp/nook-run-$(id -u)")" = "700 $(id -un)" ]; then
-	t_ok "a shared XDG_RUNTIME_DIR falls back to a private /tmp/nook-run-UID"
+if [ -f "$fb/t7/state" ] && [ "$(stat -c '%a %U' "$T/home/.local/state" "$T/home/.local/state/nook" | sort -u)" = "700 $(id -un)" ]; then
+	t_ok "a shared XDG_RUNTIME_DIR falls back to ~/.local/state/nook (made 0700)"
 else
-	t_fail "a shared XDG_RUNTIME_DIR falls back to a private /tmp/nook-run-UID" "$(ls -ld "/tmp/nook-run-$(id -u)" "$fb"/* 2>&1)"
+	t_fail "a shared XDG_RUNTIME_DIR falls back to ~/.local/state/nook (made 0700)" "$(ls -ldR "$T/home/.local" 2>&1)"
 fi
 nk ps -q
 chk "ps finds it there" t7 "$out"
@@ -357,6 +361,26 @@ reap "$t7" 10
 if [ ! -e "$fb/t7" ]; then t_ok "the fallback entry is removed"; else t_fail "the fallback entry is removed" "$(ls -lA "$fb")"; fi
 if [ ! -e "$T/pub/nook/containers" ]; then t_ok "no state is written into a shared XDG_RUNTIME_DIR"
 else t_fail "no state is written into a shared XDG_RUNTIME_DIR" "$(ls -lAR "$T/pub")"; fi
+# XDG_STATE_HOME, when set, is used instead of ~/.local/state
+unset XDG_RUNTIME_DIR
+XDG_STATE_HOME=$T/xstate
+export XDG_STATE_HOME
+nk run --name t10 --rootfs "$R" -- sh -c 'echo ran'
+chk "without XDG_RUNTIME_DIR, a named run works below XDG_STATE_HOME" "0 ran" "$rc $out"
+if [ -d "$T/xstate/nook/containers" ] && [ "$(stat -c %a "$T/xstate")" = 700 ]; then t_ok "XDG_STATE_HOME/nook/containers was made"
+else t_fail "XDG_STATE_HOME/nook/containers was made" "$(ls -ldR "$T/xstate" 2>&1)"; fi
+# a state home others may write to is refused, naming the path
+mkdir -m 0777 "$T/wstate"
+chmod 0777 "$T/wstate"
+XDG_STATE_HOME=$T/wstate
+nk run --name t10 --rootfs "$R" -- true
+chk_error "a state home writable by others is refused, naming it" 125 "state directory $T/wstate is not owned by uid $(id -u) or is writable by others"
+nk ps
+chk_error "ps refuses it too" 125 "$T/wstate"
+unset XDG_STATE_HOME
+HOME=$saved_home
+XDG_RUNTIME_DIR=$T/run
+export XDG_RUNTIME_DIR
 
 # a symlink in the state path is refused
 mkdir -m 0700 "$T/run2" "$T/elsewhere"

@@ -162,7 +162,7 @@ __attribute__((noreturn)) static void relay_main(const struct nook_spec *spec, p
 {
 	struct relay *r = nook_xmalloc(sizeof(*r));
 	char msg[256], path[64];
-	int one = 1, fd;
+	int fd;
 
 	r->host_fd = nook_xmalloc(sizeof(int) * spec->n_ports);
 	r->inside_port = nook_xmalloc(sizeof(unsigned) * spec->n_ports);
@@ -174,7 +174,9 @@ __attribute__((noreturn)) static void relay_main(const struct nook_spec *spec, p
 		if (inet_pton(AF_INET, p->host_addr ? p->host_addr : "127.0.0.1", &sa.sin_addr) != 1)
 			errno = EINVAL, fd = -1;
 		else if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
-			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			/* no SO_REUSEADDR (or SO_REUSEPORT): for UDP it would let
+			 * anyone, another user too, bind the same address and port
+			 * beside us and take the container's datagrams */
 			if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 				int e = errno;
 				close(fd);
