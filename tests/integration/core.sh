@@ -283,6 +283,11 @@ chk "/dev nodes work (zero, urandom, null, full)" "8 16 null-ok full-fails" "$(e
 nk run --rootfs "$R" -- /bin/sh -c 'exec 3<>/dev/ptmx && ls /dev/pts'
 chkre "opening /dev/ptmx creates a pty in the new devpts" '(^|[[:space:]])0($|[[:space:]])' "$out"
 
+# a directory rootfs is bound nosuid and nodev: device nodes a rootfs
+# unpacked by root may hold open nothing
+nk run --rootfs "$R" -- /bin/sh -c "awk '\$5 == \"/\" { print \$6 }' /proc/self/mountinfo"
+chkre "a directory rootfs is mounted nosuid and nodev" '(^|,)nosuid,nodev(,|$)' "$out"
+
 # security.minimal_dev: false - the host's /dev, nosuid and noexec, with
 # private devpts, shm and mqueue instances on top
 nk run --rootfs "$R" --set security.minimal_dev=false -- /bin/sh -c 'ls /dev'

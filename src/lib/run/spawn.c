@@ -87,6 +87,30 @@ static int check_dir(const char *what, const char *path, const char *fix, struct
 	return 0;
 }
 
+/* UPPER.work, the work directory nook makes beside the upper directory
+ * when the profile names none: one that is already there must be a real
+ * directory of the caller's, not a symlink, nor one that someone who may
+ * write beside UPPER created first to watch or swap the overlay's files. */
+static int check_implied_work(const char *upper, struct nook_error *err)
+{
+	char work[PATH_MAX];
+	struct stat st;
+	if ((size_t)snprintf(work, sizeof work, "%s.work", upper) >= sizeof work)
+		return nook_errx(err, ENAMETOOLONG, "the overlay upper directory path %s is too long", upper);
+	if (lstat(work, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return nook_err(err, errno, "the overlay work directory %s is not accessible", work);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return nook_errx(err, ENOTDIR, "the overlay work directory %s is %s, not a directory (remove it; nook creates it)",
+				 work, S_ISLNK(st.st_mode) ? "a symlink" : "a file");
+	if (st.st_uid != getuid())
+		return nook_errx(err, EPERM, "the overlay work directory %s belongs to uid %u, not to you (uid %u); remove it, "
+				 "or set rootfs.overlay.work to a directory of yours", work, (unsigned)st.st_uid, (unsigned)getuid());
+	return 0;
+}
+
 static int precheck(const struct nook_spec *s, struct nook_error *err)
 {
 	struct stat st;
@@ -110,6 +134,8 @@ static int precheck(const struct nook_spec *s, struct nook_error *err)
 		if (s->rootfs.upper && (r = check_dir(k[1].what, s->rootfs.upper, k[1].fix, err)) < 0)
 			return r;
 		if (s->rootfs.work && (r = check_dir(k[2].what, s->rootfs.work, k[2].fix, err)) < 0)
+			return r;
+		if (s->rootfs.upper && !s->rootfs.work && (r = check_implied_work(s->rootfs.upper, err)) < 0)
 			return r;
 	}
 	for (size_t i = 0; i < s->n_mounts; i++) {
