@@ -148,6 +148,41 @@ for m in $modes; do
 	chk "$m: the owner's container ends normally" 0 "$st"
 done
 
+# the owner's state home: a scratch HOME, as the test cannot tell whether
+# the real one holds containers of the owner's own
+OH=$W/home
+as_owner mkdir -m 0700 "$OH"
+# own CMD...: CMD as the owner with that HOME and no XDG_RUNTIME_DIR (a
+# script, so that nkx can run it under timeout)
+cat > "$W/own" <<OWNEOF
+#!/bin/sh
+exec runuser -u "$owner" -- env -i HOME="$OH" PATH=$PATHS LANG=C.UTF-8 TMPDIR="$W/tmp" \\
+	NOOK_PROFILE_PATH="$NOOK_PROFILE_PATH" "\$@"
+OWNEOF
+chmod 0755 "$W/own"
+own() { "$W/own" "$@"; }
+
+# ---------------------------------------------------------------- the overlay's work directory
+# The owner's upper directory sits in a directory others may write to (a
+# sticky one, as /tmp): the other user creates UPPER.work there first, open
+# to all, to watch or swap the overlay's files. nook must refuse it.
+mkdir -m 1777 "$W/shared"
+chmod 1777 "$W/shared"
+as_owner sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$W/lower" >"$W/mkrootfs.log" 2>&1 ||
+	t_fail "build the busybox test rootfs" "$(cat "$W/mkrootfs.log")"
+as_owner mkdir "$W/shared/up"
+as_other mkdir -m 0777 "$W/shared/up.work"
+as_other chmod 0777 "$W/shared/up.work"
+for drv in kernel fuse; do
+	printf 'rootfs:\n  overlay:\n    driver: %s\n    upper: "%s"\n    lower: ["%s"]\n' \
+		"$drv" "$W/shared/up" "$W/lower" > "$W/ovl-$drv.yaml"
+	chmod 0644 "$W/ovl-$drv.yaml"
+	nkx "$W/own" "$NOOK" run "$W/ovl-$drv.yaml" -- /bin/true
+	chk_error "$drv: an UPPER.work that $other created is refused, naming it" 125 \
+		"overlay work directory $W/shared/up.work belongs to uid $(id -u "$other"), not to you"
+done
+chk "$other's UPPER.work was not used" "" "$(ls -A "$W/shared/up.work")"
+
 # ---------------------------------------------------------------- the state directory
 # The other user creates the old fallback state directory first (and the
 # old layout below it); the owner, without XDG_RUNTIME_DIR, still runs a
@@ -162,19 +197,6 @@ if [ ! -e "$old" ]; then
 fi
 if [ "$(stat -c %U "$old")" = "$other" ]; then t_ok "$other created $old first"
 else t_fail "$other created $old first" "$(ls -ld "$old")"; fi
-# the owner's state home: a scratch HOME, as the test cannot tell whether
-# the real one holds containers of the owner's own
-OH=$W/home
-as_owner mkdir -m 0700 "$OH"
-# own CMD...: CMD as the owner with that HOME and no XDG_RUNTIME_DIR (a
-# script, so that nkx can run it under timeout)
-cat > "$W/own" <<OWNEOF
-#!/bin/sh
-exec runuser -u "$owner" -- env -i HOME="$OH" PATH=$PATHS LANG=C.UTF-8 TMPDIR="$W/tmp" \\
-	NOOK_PROFILE_PATH="$NOOK_PROFILE_PATH" "\$@"
-OWNEOF
-chmod 0755 "$W/own"
-own() { "$W/own" "$@"; }
 rm -f "$W/out/ready"
 own "$NOOK" run --name otheruser-x -v "$W/out:/tmp/out" -- sh -c 'touch /tmp/out/ready; exec sleep 60' \
 	>"$W/run.log" 2>&1 </dev/null &
