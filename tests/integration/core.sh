@@ -445,6 +445,14 @@ nk run --no-such-option-xyz -- /bin/true
 chk_error "unknown option: one clear 'nook: ' line naming it" 125 "no-such-option-xyz"
 nk run --rootfs
 chk_error "an option without its value: one clear 'nook: ' line naming it" 125 "--rootfs"
+# a name from the rootfs that holds a terminal escape sequence (clear the
+# screen, set the window title) reaches the terminal escaped, as text
+printf x > "$R/$(printf 'evil\033[2J\033]0;owned\007name')"
+evil=$(cd "$R" && ls -d evil*)
+nk run --rootfs "$R" -- "/$evil"
+chk_error "a rootfs name with an escape sequence: the error shows it escaped" 126 'evil\\x1b\[2J\\x1b\]0;owned\\x07name'
+chknore "a rootfs name with an escape sequence: no control character reaches the terminal" "$(printf '[\001-\010\013-\037\177]')" "$err"
+rm -f "$R/$evil"
 # --userns subuid for a user without a range: norange.sh, run as such a user.
 t_clean "errors"
 

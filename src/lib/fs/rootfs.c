@@ -127,6 +127,7 @@ static int mount_overlay(const struct nook_spec *s, const struct nook_rootfs_hoo
 			size_t n = strlen(err->msg);
 			snprintf(err->msg + n, sizeof err->msg - n, "; fuse-overlayfs cannot be used instead: %s",
 				 h->fuse_unusable ? h->fuse_unusable : "no helper");
+			nook_escape_controls(err->msg, sizeof err->msg);
 			return r;
 		}
 		kernel_errno = -r;

@@ -170,6 +170,7 @@ static void take_msg(struct exec_run *x, const struct nook_msg *m, int passed)
 		if (!x->have_err) {
 			x->have_err = true;
 			snprintf(x->child_err.msg, sizeof x->child_err.msg, "%s", m->text);
+			nook_escape_controls(x->child_err.msg, sizeof x->child_err.msg);
 			x->child_err.exit_status = m->value;
 			x->child_err.code = -EINVAL;
 		}

@@ -197,6 +197,7 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passe
 		if (!rs->have_child_err) {
 			rs->have_child_err = true;
 			snprintf(rs->child_err.msg, sizeof rs->child_err.msg, "%s", m->text);
+			nook_escape_controls(rs->child_err.msg, sizeof rs->child_err.msg);
 			rs->child_err.exit_status = m->value;
 			rs->child_err.code = -EINVAL;
 		}
