@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdarg.h>
+#include <stddef.h>
 
 #define NOOK_ERR_MAX 1024
 
@@ -40,6 +41,13 @@ void nook_err_clear(struct nook_error *err);
 /* Note the container path a failure (r < 0, already in err) is about;
  * returns r: `return nook_err_at(err, target, nook_err(err, ...))`. */
 int nook_err_at(struct nook_error *err, const char *path, int r);
+
+/* Make a message safe to print on a terminal, in place: control
+ * characters (an escape sequence's ESC too), C1 controls and bytes that are
+ * no valid UTF-8 become \xHH; printable ASCII and valid UTF-8 stay.
+ * Idempotent. nook_err*, nook_err_prefix, nook_warn and nook_verbose apply
+ * it; code that appends to err->msg itself calls it after. */
+void nook_escape_controls(char *buf, size_t size);
 
 /* Warnings and verbose output go through one place so tests can rely on
  * the "nook: warning: " prefix. */

@@ -39,8 +39,11 @@ struct nook_state_entry {
 /* [A-Za-z0-9][A-Za-z0-9_.-]*, at most NOOK_NAME_MAX bytes. */
 bool nook_state_name_valid(const char *name);
 
-/* The containers directory, created if asked (create) with mode 0700;
- * returns an O_DIRECTORY fd, or a negative errno with err filled. */
+/* The containers directory, created if asked (create) with mode 0700:
+ * $XDG_RUNTIME_DIR/nook/containers when XDG_RUNTIME_DIR is a private (0700)
+ * directory of the caller, else ${XDG_STATE_HOME:-~/.local/state}/nook/containers;
+ * returns an O_DIRECTORY fd, or a negative errno with err filled (-ENOENT
+ * without a message when it does not exist and create is false). */
 int nook_state_root(bool create, char *path, size_t size, struct nook_error *err);
 
 /* Claim NAME for the calling monitor. */

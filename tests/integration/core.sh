@@ -284,6 +284,11 @@ chk "/dev nodes work (zero, urandom, null, full)" "8 16 null-ok full-fails" "$(e
 nk run --rootfs "$R" -- /bin/sh -c 'exec 3<>/dev/ptmx && ls /dev/pts'
 chkre "opening /dev/ptmx creates a pty in the new devpts" '(^|[[:space:]])0($|[[:space:]])' "$out"
 
+# a directory rootfs is bound nosuid and nodev: device nodes a rootfs
+# unpacked by root may hold open nothing
+nk run --rootfs "$R" -- /bin/sh -c "awk '\$5 == \"/\" { print \$6 }' /proc/self/mountinfo"
+chkre "a directory rootfs is mounted nosuid and nodev" '(^|,)nosuid,nodev(,|$)' "$out"
+
 # security.minimal_dev: false - the host's /dev, nosuid and noexec, with
 # private devpts, shm and mqueue instances on top
 nk run --rootfs "$R" --set security.minimal_dev=false -- /bin/sh -c 'ls /dev'
@@ -444,6 +449,14 @@ nk run --no-such-option-xyz -- /bin/true
 chk_error "unknown option: one clear 'nook: ' line naming it" 125 "no-such-option-xyz"
 nk run --rootfs
 chk_error "an option without its value: one clear 'nook: ' line naming it" 125 "--rootfs"
+# a name from the rootfs that holds a terminal escape sequence (clear the
+# screen, set the window title) reaches the terminal escaped, as text
+printf x > "$R/$(printf 'evil\033[2J\033]0;owned\007name')"
+evil=$(cd "$R" && ls -d evil*)
+nk run --rootfs "$R" -- "/$evil"
+chk_error "a rootfs name with an escape sequence: the error shows it escaped" 126 'evil\\x1b\[2J\\x1b\]0;owned\\x07name'
+chknore "a rootfs name with an escape sequence: no control character reaches the terminal" "$(printf '[\001-\010\013-\037\177]')" "$err"
+rm -f "$R/$evil"
 # --userns subuid for a user without a range: norange.sh, run as such a user.
 t_clean "errors"
 

@@ -176,6 +176,90 @@ nk stop --time x t2
 chk_error "stop --time wants seconds" 125 "--time wants whole seconds"
 t_clean "after stop --time"
 
+# ---------------------------------------------------------------- the caller's terminal
+# Without -t, nook relays a terminal on stdin/stdout/stderr through pipes:
+# a process that exec or run leaves behind must not keep the caller's
+# terminal and read what the user types after nook returned (a hostile
+# container's /bin/ls starts such a reader). ptydrive.py gives nook a real
+# terminal (a new pty, nook in its foreground) and types into it.
+cat > "$T/ptydrive.py" <<'PYEOF'
+# ptydrive.py [WAIT SEND]... -- CMD...: run CMD in the foreground of a new
+# pty; for each pair in turn, wait until CMD's output holds WAIT, then type
+# SEND (both with backslash escapes); copy the output to stdout and exit
+# with CMD's status
+import fcntl, os, select, subprocess, sys, termios, time
+args = sys.argv[1:]
+sep = args.index("--")
+def esc(t):
+    return t.encode().decode("unicode_escape").encode("latin-1")
+pairs = [(esc(args[i]), esc(args[i + 1])) for i in range(0, sep, 2)]
+m, s = os.openpty()
+def ctty():
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+p = subprocess.Popen(args[sep + 1:], stdin=s, stdout=s, stderr=s, preexec_fn=ctty)
+os.close(s)
+out = b""
+deadline = time.time() + 25
+while time.time() < deadline:
+    while pairs and pairs[0][0] in out:
+        os.write(m, pairs.pop(0)[1])
+    r, _, _ = select.select([m], [], [], 0.1)
+    if r:
+        try:
+            d = os.read(m, 4096)
+        except OSError:
+            break
+        if not d:
+            break
+        out += d
+    elif p.poll() is not None and not pairs:
+        break
+sys.stdout.buffer.write(out)
+sys.exit(p.wait())
+PYEOF
+if command -v python3 >/dev/null 2>&1; then
+	start_bg t9 --rootfs "$R" -- /bin/sh -c 'touch /tmp/ready; exec sleep 60'
+	t9=$bg
+	wait_ready t9 /tmp/ready
+	# the command leaves a reader on each of its stdin, stdout and stderr
+	# (a terminal is opened read-write, so any of them reads it); the user
+	# types a line after nook exec returned, and the readers start after that
+	thief='exec 3<&0
+		(sleep 1; cat <&3 > /tmp/stolen0) & (sleep 1; cat <&1 > /tmp/stolen1) &
+		(sleep 1; cat <&2 > /tmp/stolen2) &
+		echo thief-started; test -t 0 || echo stdin-is-no-tty'
+	nkx python3 "$T/ptydrive.py" '@@rc=' 'typed-after-nook\n' -- \
+		sh -c '"$0" exec t9 sh -c "$1"; echo "@@rc=$?"; sleep 2.5' "$NOOK" "$thief"
+	chkre "exec without -t on a terminal: the command's output reaches it" 'thief-started' "$out"
+	chkre "exec without -t on a terminal: the command gets a pipe, not the terminal" 'stdin-is-no-tty' "$out"
+	chkre "exec without -t on a terminal: exec returns 0" '@@rc=0' "$out"
+	nk exec t9 sh -c 'ls /tmp/stolen0 /tmp/stolen1 /tmp/stolen2 >/dev/null && cat /tmp/stolen0 /tmp/stolen1 /tmp/stolen2'
+	chk "exec without -t: readers left behind read nothing typed after exec returned" 0 "$rc"
+	chknore "exec without -t: the line typed after exec returned is not in the container" 'typed-after-nook' "$out"
+
+	# the relay keeps interactive use working: input, its end (^D), ^C
+	nkx python3 "$T/ptydrive.py" 'ready' 'hello\n' 'hello\r\nhello' '\004' -- \
+		"$NOOK" exec t9 sh -c 'echo ready; cat'
+	chk "exec without -t on a terminal: cat reads a typed line and ^D ends it" 0 "$rc"
+	chkre "exec without -t on a terminal: cat echoes the typed line" 'hello.*hello' "$(tr -d '\r\n' < "$T/out")"
+	nkx python3 "$T/ptydrive.py" 'ready' '\003' -- "$NOOK" exec t9 sh -c 'echo ready; exec sleep 20'
+	chk "exec without -t on a terminal: ^C stops the command (130)" 130 "$rc"
+	nkx python3 "$T/ptydrive.py" 'ask' 'abc\n' -- \
+		"$NOOK" run --rootfs "$R" -- sh -c 'test -t 1 || echo ask; read x; echo "got:$x"; echo err-out >&2; exit 7'
+	chk "run without -t on a terminal: the status passes through" 7 "$rc"
+	chkre "run without -t on a terminal: stdin, stdout and stderr are relayed" 'ask.*got:abc.*err-out' "$(tr -d '\r\n' < "$T/out")"
+	# a job in the background of the terminal does not read it (that
+	# would stop nook): the command's stdin is at its end at once
+	nkx python3 "$T/ptydrive.py" -- sh -mc '"$0" exec t9 sh -c "cat; echo bg-done" & wait $!; echo "@@rc=$?"' "$NOOK"
+	chkre "exec in the background of a terminal: not stopped, stdin at its end" 'bg-done.*@@rc=0' "$(tr -d '\r\n' < "$T/out")"
+	nk stop --time 1 t9
+	reap "$t9" 10
+else
+	t_skip "exec without -t on a terminal" "python3 is not installed"
+fi
+t_clean "after the terminal checks"
+
 # ---------------------------------------------------------------- errors
 nk exec no-such-ctr true
 chk_error "exec into a missing container fails with 125" 125 "no container named 'no-such-ctr' is running.*nook ps"
@@ -255,17 +339,21 @@ no_state "after uid 1000 and self mode"
 t_clean "uid 1000 and self mode"
 
 # ---------------------------------------------------------------- state directory
-# an unusable XDG_RUNTIME_DIR (not private) falls back to /tmp/nook-run-UID
-mkdir -m 0755 "$T/pub"
+# an unusable XDG_RUNTIME_DIR (not private) falls back to
+# ~/.local/state/nook, which no other user can create first (a fixed name in
+# /tmp could be: tests/integration/asroot/otheruser.sh)
+mkdir -m 0755 "$T/pub" "$T/home"
 XDG_RUNTIME_DIR=$T/pub
+saved_home=$HOME
+HOME=$T/home
 start_bg t7 --rootfs "$R" -- /bin/sh -c 'touch /tmp/ready; exec sleep 30'
 t7=$bg
-fb=/tmp/nook-run-$(id -u)/nook/containers
+fb=$T/home/.local/state/nook/containers
 wait_ready t7 /tmp/ready
-if [ -f "$fb/t7/state" ] && [ "$(stat -c '%a %U' "/tmp/nook-run-$(id -u)")" = "700 $(id -un)" ]; then
-	t_ok "a shared XDG_RUNTIME_DIR falls back to a private /tmp/nook-run-UID"
+if [ -f "$fb/t7/state" ] && [ "$(stat -c '%a %U' "$T/home/.local/state" "$T/home/.local/state/nook" | sort -u)" = "700 $(id -un)" ]; then
+	t_ok "a shared XDG_RUNTIME_DIR falls back to ~/.local/state/nook (made 0700)"
 else
-	t_fail "a shared XDG_RUNTIME_DIR falls back to a private /tmp/nook-run-UID" "$(ls -ld "/tmp/nook-run-$(id -u)" "$fb"/* 2>&1)"
+	t_fail "a shared XDG_RUNTIME_DIR falls back to ~/.local/state/nook (made 0700)" "$(ls -ldR "$T/home/.local" 2>&1)"
 fi
 nk ps -q
 chk "ps finds it there" t7 "$out"
@@ -274,6 +362,26 @@ reap "$t7" 10
 if [ ! -e "$fb/t7" ]; then t_ok "the fallback entry is removed"; else t_fail "the fallback entry is removed" "$(ls -lA "$fb")"; fi
 if [ ! -e "$T/pub/nook/containers" ]; then t_ok "no state is written into a shared XDG_RUNTIME_DIR"
 else t_fail "no state is written into a shared XDG_RUNTIME_DIR" "$(ls -lAR "$T/pub")"; fi
+# XDG_STATE_HOME, when set, is used instead of ~/.local/state
+unset XDG_RUNTIME_DIR
+XDG_STATE_HOME=$T/xstate
+export XDG_STATE_HOME
+nk run --name t10 --rootfs "$R" -- sh -c 'echo ran'
+chk "without XDG_RUNTIME_DIR, a named run works below XDG_STATE_HOME" "0 ran" "$rc $out"
+if [ -d "$T/xstate/nook/containers" ] && [ "$(stat -c %a "$T/xstate")" = 700 ]; then t_ok "XDG_STATE_HOME/nook/containers was made"
+else t_fail "XDG_STATE_HOME/nook/containers was made" "$(ls -ldR "$T/xstate" 2>&1)"; fi
+# a state home others may write to is refused, naming the path
+mkdir -m 0777 "$T/wstate"
+chmod 0777 "$T/wstate"
+XDG_STATE_HOME=$T/wstate
+nk run --name t10 --rootfs "$R" -- true
+chk_error "a state home writable by others is refused, naming it" 125 "state directory $T/wstate is not owned by uid $(id -u) or is writable by others"
+nk ps
+chk_error "ps refuses it too" 125 "$T/wstate"
+unset XDG_STATE_HOME
+HOME=$saved_home
+XDG_RUNTIME_DIR=$T/run
+export XDG_RUNTIME_DIR
 
 # a symlink in the state path is refused
 mkdir -m 0700 "$T/run2" "$T/elsewhere"

@@ -227,15 +227,32 @@ else t_fail "SIGKILL of nook during start-up leaves no fuse-overlayfs (8 tries)"
 t_clean "fuse: SIGKILL during start-up"
 
 # ---------------------------------------------------------------- the daemon fails
-# A work directory (upper.work by default) that is a file: fuse-overlayfs
-# itself gives up
-mkdir -p "$T/up-bad"
-echo not-a-dir > "$T/up-bad.work"
+# A work directory (upper.work by default) whose "work" inside is a file:
+# fuse-overlayfs itself gives up
+mkdir -p "$T/up-bad" "$T/up-bad.work"
+echo not-a-dir > "$T/up-bad.work/work"
 profile "$T/fuse-bad.yaml" fuse "$T/up-bad" "$R"
 nk run "$T/fuse-bad.yaml" -- /bin/true
 chk_error "fuse-overlayfs fails: one clear line with its exit status and its own message" 125 \
 	"fuse-overlayfs exited with status [0-9]+ before it served the overlay root \\(upper $T/up-bad, work $T/up-bad.work\\): .*workdir"
 t_clean "fuse: the daemon fails"
+# upper.work that is a file or a symlink (to a directory elsewhere, which
+# the overlay would otherwise use) is refused before anything starts
+rm -rf "$T/up-bad.work"
+for drv in fuse kernel; do
+	profile "$T/work-bad.yaml" $drv "$T/up-bad" "$R"
+	rm -f "$T/up-bad.work"; echo not-a-dir > "$T/up-bad.work"
+	nk run "$T/work-bad.yaml" -- /bin/true
+	chk_error "$drv: an upper.work that is a file is refused, naming it" 125 \
+		"overlay work directory $T/up-bad.work is a file, not a directory"
+	rm -f "$T/up-bad.work"; mkdir -p "$T/elsewhere"; ln -s "$T/elsewhere" "$T/up-bad.work"
+	nk run "$T/work-bad.yaml" -- /bin/true
+	chk_error "$drv: an upper.work that is a symlink is refused, naming it" 125 \
+		"overlay work directory $T/up-bad.work is a symlink, not a directory"
+	chk "$drv: nothing was written through the symlink" "" "$(ls -A "$T/elsewhere")"
+done
+rm -f "$T/up-bad.work"
+t_clean "fuse: a bad upper.work"
 
 # ---------------------------------------------------------------- auto: fallback when the kernel refuses
 # nook inside a container whose root is overlayfs (an unprivileged user

@@ -972,6 +972,35 @@ END_TEST
 
 /* ------------------------------------------------------------ error */
 
+START_TEST(error_escapes_controls)
+{
+	struct nook_error err = { 0 };
+	/* an escape sequence from a name in a rootfs reaches the terminal as text */
+	nook_errx(&err, ENOENT, "cannot execute /bin/%s", "x\033]0;owned\007y");
+	ck_assert_str_eq(err.msg, "cannot execute /bin/x\\x1b]0;owned\\x07y");
+	nook_err(&err, EACCES, "a\nb\tc\177d");
+	ck_assert_str_eq(err.msg, "a\\x0ab\\x09c\\x7fd: Permission denied");
+	/* UTF-8 text stays; a C1 control (CSI, U+009B) and stray bytes do not */
+	nook_errx(&err, EINVAL, "caf\xc3\xa9 \xe2\x82\xac \xc2\x9b" "2J \x9b \xff");
+	ck_assert_str_eq(err.msg, "caf\xc3\xa9 \xe2\x82\xac \\xc2\\x9b2J \\x9b \\xff");
+	/* idempotent, and so is a prefix added later */
+	char buf[64] = "x\\x1b y";
+	nook_escape_controls(buf, sizeof buf);
+	ck_assert_str_eq(buf, "x\\x1b y");
+	nook_errx(&err, EINVAL, "inner \033[2J");
+	nook_err_prefix(&err, "outer %s", "\033c");
+	ck_assert_str_eq(err.msg, "outer \\x1bc: inner \\x1b[2J");
+	/* a message at the size limit is cut before an escape, never inside one */
+	char big[NOOK_ERR_MAX + 8];
+	memset(big, 'a', sizeof big);
+	big[NOOK_ERR_MAX - 3] = '\033';
+	big[sizeof big - 1] = '\0';
+	nook_errx(&err, EINVAL, "%s", big);
+	ck_assert_uint_eq(strlen(err.msg), NOOK_ERR_MAX - 3);
+	ck_assert_ptr_null(strchr(err.msg, '\033'));
+}
+END_TEST
+
 START_TEST(error_messages)
 {
 	struct nook_error err = { 0 };
@@ -1087,6 +1116,7 @@ int main(void)
 	tcase_add_test(tu, read_write_file);
 	tcase_add_test(tu, mkdir_p);
 	tcase_add_test(tu, error_messages);
+	tcase_add_test(tu, error_escapes_controls);
 	tcase_add_test(tu, sync_reads_past_a_reset);
 	suite_add_tcase(s, tu);
 	return nook_check_main(s);

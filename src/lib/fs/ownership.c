@@ -234,5 +234,6 @@ bool nook_ownership_explain(const struct nook_spec *s, const struct nook_idmaps 
 		    comp, host, what,
 		    errnum == EOVERFLOW ? "the overlay cannot copy it up to change it"
 					: "root inside cannot override its permissions", fix);
+	nook_escape_controls(err->msg, sizeof err->msg);
 	return true;
 }

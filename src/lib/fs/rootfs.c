@@ -95,7 +95,7 @@ static int mount_kernel_overlay(const struct nook_spec *s, bool *refused, struct
 		if (mkdir(work, 0700) < 0 && errno != EEXIST)
 			return nook_err(err, errno, "cannot create the overlay's work directory %s.work", s->rootfs.upper);
 	}
-	if (mount("overlay", NEW, "overlay", MS_NOSUID, opts) < 0) {
+	if (mount("overlay", NEW, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) {
 		*refused = true;
 		return nook_err_at(err, "/", nook_err(err, errno, "cannot mount the overlay root (lower %s, upper %s; the kernel's overlayfs needs "
 				"Linux 5.11 or later and the upper and work directories on one filesystem that "
@@ -128,6 +128,7 @@ static int mount_overlay(const struct nook_spec *s, const struct nook_rootfs_hoo
 			size_t n = strlen(err->msg);
 			snprintf(err->msg + n, sizeof err->msg - n, "; fuse-overlayfs cannot be used instead: %s",
 				 h->fuse_unusable ? h->fuse_unusable : "no helper");
+			nook_escape_controls(err->msg, sizeof err->msg);
 			return r;
 		}
 		kernel_errno = -r;
@@ -159,7 +160,9 @@ static int mount_rootfs(const struct nook_spec *s, const struct nook_rootfs_hook
 	case NOOK_ROOTFS_DIR:
 		if (host_path(src, sizeof src, s->rootfs.path) < 0)
 			return nook_errx(err, ENAMETOOLONG, "rootfs path too long");
-		r = nook_bind_fd(src, nfd, true, MOUNT_ATTR_NOSUID |
+		/* no device nodes: a rootfs unpacked by root may hold some that
+		 * the container could open (our /dev comes later) */
+		r = nook_bind_fd(src, nfd, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				 (s->rootfs.readonly ? MOUNT_ATTR_RDONLY : 0));
 		if (r < 0)
 			return nook_err_at(err, "/", nook_err(err, -r, "cannot bind the rootfs %s", s->rootfs.path));
@@ -389,8 +392,9 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 		r = write_stage_file(m->content ? m->content : "", path, sizeof path, idx);
 		if (r < 0)
 			return nook_err(err, -r, "cannot write the content of %s", m->target);
-		if (m->mode >= 0)
-			chmod(path, (mode_t)m->mode);
+		if (m->mode >= 0 && chmod(path, (mode_t)m->mode) < 0)
+			return nook_err_at(err, m->target, nook_err(err, errno, "cannot set mode %04o on the content of %s",
+								      (unsigned)m->mode, m->target));
 		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_FILE, 0644);
 		if (tfd < 0)
 			return nook_err_at(err, m->target, nook_err(err, -tfd, "cannot create %s", m->target));

@@ -234,8 +234,10 @@ int nook_port_diagnose(const struct nook_port *p, const char *helper, struct noo
 	fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return nook_err(err, errno, "cannot publish port %s:%u/%s: socket", addr, p->host_port, proto);
-	/* the helpers bind with SO_REUSEADDR too, so TIME_WAIT is no conflict */
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* as the helpers bind: TCP with SO_REUSEADDR (TIME_WAIT is no
+	 * conflict; a listening socket still is), UDP without (udprelay.c) */
+	if (!p->udp)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		return 0;
 	switch (errno) {

@@ -189,7 +189,7 @@ __attribute__((noreturn)) static void relay_main(const struct nook_spec *spec, p
 	struct nook_error cerr = { 0 };
 	struct relay *r = nook_xmalloc(sizeof(*r));
 	char msg[NOOK_ERR_MAX + 64], path[64];
-	int one = 1, fd;
+	int fd;
 
 	r->host_fd = nook_xmalloc(sizeof(int) * spec->n_ports);
 	r->inside_port = nook_xmalloc(sizeof(unsigned) * spec->n_ports);
@@ -202,7 +202,9 @@ __attribute__((noreturn)) static void relay_main(const struct nook_spec *spec, p
 			errno = EINVAL;
 			fd = -1;
 		} else if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
-			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			/* no SO_REUSEADDR (or SO_REUSEPORT): for UDP it would let
+			 * anyone, another user too, bind the same address and port
+			 * beside us and take the container's datagrams */
 			if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 				int e = errno;
 				close(fd);

@@ -24,6 +24,7 @@
 #include "nook/net.h"
 #include "payload.h"
 #include "pty.h"
+#include "iorelay.h"
 #include "nook/rootfs.h"
 #include "nook/security.h"
 #include "nook/sync.h"
@@ -162,6 +163,8 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	struct nook_msg msg;
 
 	close(ctx->parent_fd);
+	/* pipes in place of the caller's terminals, for init and payload */
+	nook_stdio_child(ctx->stdio);
 	if (ctx->state_lock_fd >= 0)
 		close(ctx->state_lock_fd);
 	/* the init's stdio once the payload has its own (see below) */

@@ -6,6 +6,7 @@
 
 struct nook_security;
 struct nook_idmaps;
+struct nook_stdio;
 
 struct nook_child_ctx {
 	const struct nook_spec *spec;
@@ -15,6 +16,7 @@ struct nook_child_ctx {
 					  closed first thing */
 	struct nook_security *security; /* prepared in the parent, may be NULL */
 	int tty_slave;                 /* the payload's pty, -1 if none */
+	const struct nook_stdio *stdio; /* pipes for the caller's terminals (iorelay.h) */
 	const struct nook_idmaps *maps; /* the id maps of the new user namespace */
 	bool write_maps;               /* self mode: the child writes them itself */
 	bool late_net;                 /* cloned without CLONE_NEWNET: the parent builds

@@ -31,6 +31,7 @@
 #include "payload.h"
 #include "nook/profile.h"
 #include "pty.h"
+#include "iorelay.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
 #include "nook/state.h"
@@ -42,6 +43,7 @@ struct joiner {
 	const char *name;
 	const struct nook_spec *spec;
 	struct nook_security *sec;
+	const struct nook_stdio *io;
 	int init_pidfd, cgroup_fd, sync_fd;
 	unsigned long flags;
 };
@@ -65,6 +67,8 @@ __attribute__((noreturn)) static void joiner_main(const struct joiner *j, pid_t 
 		nook_err(&err, errno, "cannot make nook exec's helper non-dumpable (prctl PR_SET_DUMPABLE)");
 		joiner_fail(j, &err);
 	}
+	/* the command's stdio: pipes where nook's is a terminal */
+	nook_stdio_child(j->io);
 	if (j->cgroup_fd >= 0 && write(j->cgroup_fd, "0", 1) < 0) {
 		nook_err(&err, errno, "cannot move into the cgroup of container '%s' (is its cgroup delegated to you?)", j->name);
 		joiner_fail(j, &err);
@@ -140,14 +144,23 @@ struct exec_run {
 	int helper_status, payload_status;
 	struct nook_error child_err;
 	struct nook_pty_relay pty;
+	struct nook_stdio io;
+	sigset_t pending;     /* signals that came before the command's pidfd */
 };
 
 static void take_msg(struct exec_run *x, const struct nook_msg *m, int passed)
 {
 	switch (m->type) {
 	case NOOK_MSG_PID:
-		if (passed >= 0 && x->payload_pidfd < 0)
+		if (passed >= 0 && x->payload_pidfd < 0) {
 			x->payload_pidfd = TAKE_FD(passed);
+			/* a ^C typed as soon as the command printed something may
+			 * have come before its pidfd */
+			for (int sig = 1; sig < NSIG; sig++)
+				if (sigismember(&x->pending, sig) == 1)
+					syscall(SYS_pidfd_send_signal, x->payload_pidfd, sig, NULL, 0);
+			sigemptyset(&x->pending);
+		}
 		break;
 	case NOOK_MSG_READY:
 		if (passed >= 0 && x->pty.master < 0) {
@@ -159,6 +172,7 @@ static void take_msg(struct exec_run *x, const struct nook_msg *m, int passed)
 		if (!x->have_err) {
 			x->have_err = true;
 			snprintf(x->child_err.msg, sizeof x->child_err.msg, "%s", m->text);
+			nook_escape_controls(x->child_err.msg, sizeof x->child_err.msg);
 			x->child_err.exit_status = m->value;
 			x->child_err.code = -EINVAL;
 		}
@@ -176,14 +190,15 @@ static void relay(struct exec_run *x)
 {
 	bool sync_open = true, master_open = true;
 	while (!x->helper_exited) {
-		struct pollfd p[5];
+		struct pollfd p[5 + NOOK_STDIO_NPOLL];
 		bool pty = x->pty.master >= 0;
 		p[0] = (struct pollfd){ .fd = x->helper_pidfd, .events = POLLIN };
 		p[1] = (struct pollfd){ .fd = x->sfd, .events = POLLIN };
 		p[2] = (struct pollfd){ .fd = sync_open ? x->sync_fd : -1, .events = POLLIN };
 		p[3] = (struct pollfd){ .fd = pty && master_open ? x->pty.master : -1, .events = POLLIN };
 		p[4] = (struct pollfd){ .fd = pty && x->pty.in_open ? 0 : -1, .events = POLLIN };
-		if (poll(p, 5, -1) < 0) {
+		nook_stdio_pollfds(&x->io, p + 5);
+		if (poll(p, 5 + NOOK_STDIO_NPOLL, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -200,6 +215,7 @@ static void relay(struct exec_run *x)
 			master_open = false;
 		if (p[4].revents)
 			nook_pty_pump_in(&x->pty);
+		nook_stdio_handle(&x->io, p + 5);
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(x->sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) {
@@ -207,6 +223,8 @@ static void relay(struct exec_run *x)
 					nook_pty_resize(&x->pty);
 				else if (x->payload_pidfd >= 0)
 					syscall(SYS_pidfd_send_signal, x->payload_pidfd, (int)si.ssi_signo, NULL, 0);
+				else
+					sigaddset(&x->pending, (int)si.ssi_signo);
 			}
 		}
 		if (p[0].revents & POLLIN) {
@@ -236,6 +254,7 @@ static void relay(struct exec_run *x)
 		if (poll(&p, 1, 0) <= 0)
 			break;
 	}
+	nook_stdio_drain(&x->io);
 }
 
 int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status,
@@ -245,7 +264,8 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 	struct nook_spec spec;
 	struct nook_security *sec = NULL;
 	struct exec_run x = { .sync_fd = -1, .sfd = -1, .helper_pidfd = -1, .payload_pidfd = -1,
-			      .pty = { .master = -1 } };
+			      .pty = { .master = -1 },
+			      .io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	_cleanup_close_ int init_pidfd = -1, cgroup_fd = -1;
 	int sv[2] = { -1, -1 };
 	sigset_t oldmask;
@@ -276,6 +296,8 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 		spec.cwd = nook_strdup(o->cwd);
 	}
 	spec.tty = o->tty;
+	if ((r = nook_stdio_prepare(&x.io, spec.tty, err)) < 0)
+		goto out;
 	if ((r = nook_security_prepare(&spec, &sec, err)) < 0)
 		goto out;
 	if (e.cgroup[0]) {
@@ -299,7 +321,7 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 		goto out;
 	}
 
-	struct joiner j = { .name = name, .spec = &spec, .sec = sec, .init_pidfd = init_pidfd,
+	struct joiner j = { .name = name, .spec = &spec, .sec = sec, .io = &x.io, .init_pidfd = init_pidfd,
 			    .cgroup_fd = cgroup_fd, .sync_fd = sv[1],
 			    .flags = (spec.ns_flags | CLONE_NEWUSER) & ~(unsigned long)CLONE_NEWTIME };
 	pid_t parent = getpid();
@@ -315,6 +337,7 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	nook_stdio_started(&x.io);
 	x.sync_fd = sv[0];
 	x.helper_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (x.helper_pidfd < 0) {
@@ -323,6 +346,7 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 		waitpid(pid, NULL, 0);
 		goto out;
 	}
+	sigemptyset(&x.pending);
 	relay(&x);
 
 	if (x.have_err) {
@@ -341,6 +365,7 @@ out:
 	if (r < 0 && err->exit_status == 0)
 		err->exit_status = NOOK_EXIT_FAILURE;
 	nook_pty_relay_done(&x.pty);
+	nook_stdio_done(&x.io);
 	if (x.payload_pidfd >= 0)
 		close(x.payload_pidfd);
 	if (x.helper_pidfd >= 0)

@@ -32,6 +32,7 @@
 #include "nook/net.h"
 #include "nook/ownership.h"
 #include "pty.h"
+#include "iorelay.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
 #include "nook/state.h"
@@ -81,6 +82,30 @@ static int check_dir(const char *what, const char *path, const char *fix, struct
 	return 0;
 }
 
+/* UPPER.work, the work directory nook makes beside the upper directory
+ * when the profile names none: one that is already there must be a real
+ * directory of the caller's, not a symlink, nor one that someone who may
+ * write beside UPPER created first to watch or swap the overlay's files. */
+static int check_implied_work(const char *upper, struct nook_error *err)
+{
+	char work[PATH_MAX];
+	struct stat st;
+	if ((size_t)snprintf(work, sizeof work, "%s.work", upper) >= sizeof work)
+		return nook_errx(err, ENAMETOOLONG, "the overlay upper directory path %s is too long", upper);
+	if (lstat(work, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return nook_err(err, errno, "the overlay work directory %s is not accessible", work);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return nook_errx(err, ENOTDIR, "the overlay work directory %s is %s, not a directory (remove it; nook creates it)",
+				 work, S_ISLNK(st.st_mode) ? "a symlink" : "a file");
+	if (st.st_uid != getuid())
+		return nook_errx(err, EPERM, "the overlay work directory %s belongs to uid %u, not to you (uid %u); remove it, "
+				 "or set rootfs.overlay.work to a directory of yours", work, (unsigned)st.st_uid, (unsigned)getuid());
+	return 0;
+}
+
 static int precheck(const struct nook_spec *s, struct nook_error *err)
 {
 	struct stat st;
@@ -105,6 +130,8 @@ static int precheck(const struct nook_spec *s, struct nook_error *err)
 			return r;
 		if (s->rootfs.work && (r = check_dir(k[2].what, s->rootfs.work, k[2].fix, err)) < 0)
 			return r;
+		if (s->rootfs.upper && !s->rootfs.work && (r = check_implied_work(s->rootfs.upper, err)) < 0)
+			return r;
 	}
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct nook_mount *m = &s->mounts[i];
@@ -127,6 +154,7 @@ struct run_state {
 	int err_errno;
 	char warning[NOOK_ERR_MAX];  /* said once the root is built, or "" */
 	struct nook_pty_relay pty;
+	struct nook_stdio io;          /* the caller's terminals, relayed (iorelay.h) */
 	const struct nook_spec *spec;
 	struct nook_fuseovl *fuse;     /* fuse-overlayfs for an overlay root, or NULL */
 	struct nook_error helper_err;  /* a helper the monitor started failed */
@@ -164,6 +192,7 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passe
 		if (!rs->have_child_err) {
 			rs->have_child_err = true;
 			snprintf(rs->child_err.msg, sizeof rs->child_err.msg, "%s", m->text);
+			nook_escape_controls(rs->child_err.msg, sizeof rs->child_err.msg);
 			rs->child_err.exit_status = m->value;
 			rs->child_err.code = -EINVAL;
 		}
@@ -210,7 +239,7 @@ static void take_child_err(const struct run_state *rs, const struct nook_spec *s
 
 static int monitor(struct run_state *rs, struct nook_error *err)
 {
-	struct pollfd pfd[6];
+	struct pollfd pfd[6 + NOOK_STDIO_NPOLL];
 	bool sync_open = true, master_open = true;
 	while (!rs->exited) {
 		int n = 0;
@@ -221,6 +250,8 @@ static int monitor(struct run_state *rs, struct nook_error *err)
 		pfd[n++] = (struct pollfd){ .fd = rs->tfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = pty && master_open ? rs->pty.master : -1, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = pty && rs->pty.in_open ? 0 : -1, .events = POLLIN };
+		nook_stdio_pollfds(&rs->io, pfd + n);
+		n += NOOK_STDIO_NPOLL;
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -239,6 +270,7 @@ static int monitor(struct run_state *rs, struct nook_error *err)
 			master_open = false;
 		if (pfd[5].revents)
 			nook_pty_pump_in(&rs->pty);
+		nook_stdio_handle(&rs->io, pfd + 6);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(rs->sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) {
@@ -292,6 +324,7 @@ static int monitor(struct run_state *rs, struct nook_error *err)
 		if (poll(&p, 1, 0) <= 0)
 			break;
 	}
+	nook_stdio_drain(&rs->io);
 	return 0;
 }
 
@@ -303,7 +336,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	struct nook_net *net = NULL;
 	struct nook_fuseovl *fuse = NULL;
 	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1,
-				.pty = { .master = -1 }, .spec = s };
+				.pty = { .master = -1 }, .spec = s,
+				.io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	int sv[2] = { -1, -1 };
 	sigset_t oldmask;
 	bool blocked = false;
@@ -330,6 +364,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		goto out;
 	rs.cgroup_path = cg ? nook_cgroup_path(cg) : NULL;
 
+	if ((r = nook_stdio_prepare(&rs.io, s->tty, err)) < 0)
+		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = nook_err(err, errno, "socketpair");
 		goto out;
@@ -356,7 +392,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	if (rs.pid == 0) {
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
-					      .tty_slave = -1,
+					      .tty_slave = -1, .stdio = &rs.io,
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
 					      .maps = &maps, .write_maps = maps.mode == NOOK_USERNS_SELF,
 					      .late_net = late_net,
@@ -367,6 +403,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	nook_stdio_started(&rs.io);
 	rs.sync_fd = sv[0];
 
 	/* in self mode the child writes its own maps */
@@ -445,6 +482,7 @@ out:
 	nook_fuseovl_stop(fuse);
 	nook_security_free(sec);
 	nook_pty_relay_done(&rs.pty);
+	nook_stdio_done(&rs.io);
 	if (rs.pidfd >= 0)
 		close(rs.pidfd);
 	if (rs.sfd >= 0)

@@ -85,6 +85,53 @@ static int sub_dir(int dfd, const char *name, bool create, const char *shown, st
 	return fd;
 }
 
+/* The directory nook's state goes below when XDG_RUNTIME_DIR is not a
+ * private directory of ours: $XDG_STATE_HOME, else ~/.local/state (made
+ * 0700 where missing, as the XDG base directory spec says). Unlike a fixed
+ * name in /tmp, nobody else can create it first. It must be ours and
+ * writable by nobody else. Fills buf with its path. */
+static int state_home(bool create, char *buf, size_t size, struct nook_error *err)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int fd;
+
+	if (xdg && xdg[0] == '/') {
+		snprintf(buf, size, "%s", xdg);
+		if (create && mkdir(xdg, 0700) < 0 && errno != EEXIST)
+			return nook_err(err, errno, "cannot create the state directory %s (XDG_STATE_HOME) for named containers", xdg);
+	} else if (home && home[0] == '/') {
+		snprintf(buf, size, "%s/.local/state", home);
+		_cleanup_close_ int hfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (hfd < 0)
+			return nook_err(err, errno, "cannot open the home directory %s for nook's state (set XDG_RUNTIME_DIR to a private directory)", home);
+		if (create && mkdirat(hfd, ".local", 0700) < 0 && errno != EEXIST)
+			return nook_err(err, errno, "cannot create %s/.local for nook's state", home);
+		_cleanup_close_ int lfd = openat(hfd, ".local", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (lfd < 0 && errno == ENOENT && !create)
+			return -ENOENT;
+		if (lfd < 0)
+			return nook_err(err, errno, "cannot open %s/.local for nook's state", home);
+		if (create && mkdirat(lfd, "state", 0700) < 0 && errno != EEXIST)
+			return nook_err(err, errno, "cannot create the state directory %s", buf);
+	} else {
+		return nook_errx(err, ENOENT, "nook keeps named containers below XDG_RUNTIME_DIR, XDG_STATE_HOME or HOME, and none is set to an absolute path");
+	}
+	fd = open(buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !create)
+		return -ENOENT;
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+		return nook_errx(err, errno, "the state directory %s is a symlink or not a directory; nook refuses it", buf);
+	if (fd < 0)
+		return nook_err(err, errno, "cannot open the state directory %s", buf);
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_uid != getuid() || (st.st_mode & 022)) {
+		close(fd);
+		return nook_errx(err, EPERM, "the state directory %s is not owned by uid %u or is writable by others (owner %u, mode %04o); nook refuses it (fix it, or set XDG_RUNTIME_DIR to a private directory)",
+				 buf, (unsigned)getuid(), (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	}
+	return fd;
+}
+
 int nook_state_root(bool create, char *path, size_t size, struct nook_error *err)
 {
 	_cleanup_close_ int base = -1;
@@ -104,16 +151,10 @@ int nook_state_root(bool create, char *path, size_t size, struct nook_error *err
 			snprintf(buf, sizeof buf, "%s/nook", xdg);
 	}
 	if (base < 0) {
-		char tmpname[64];
-		snprintf(tmpname, sizeof tmpname, "nook-run-%u", (unsigned)getuid());
-		_cleanup_close_ int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (tmp < 0)
-			return nook_err(err, errno, "cannot open /tmp for nook's state directory");
-		snprintf(buf, sizeof buf, "/tmp/%s", tmpname);
-		base = sub_dir(tmp, tmpname, create, buf, err);
+		base = state_home(create, buf, sizeof buf - 16, err);
 		if (base < 0)
 			return base;
-		snprintf(buf, sizeof buf, "/tmp/%s/nook", tmpname);
+		strcat(buf, "/nook");
 	}
 	_cleanup_close_ int nook = sub_dir(base, "nook", create, buf, err);
 	if (nook < 0)
