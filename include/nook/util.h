@@ -25,6 +25,14 @@ void nook_strv_push(char ***v, const char *s);   /* copies s */
 /* Set NAME=VALUE in the environment list env (kv is "NAME=VALUE"),
  * replacing an earlier value of NAME. */
 void nook_env_set(char ***env, const char *kv);
+/* In a helper process nook just forked (async-signal-safe): default signal
+ * dispositions and an empty mask, death with parent (SIGKILL, even when
+ * nook is SIGKILLed) and a session of its own, so that a terminal's ^C
+ * reaches the container, not the helper. -1 when parent is gone already. */
+int nook_helper_child_setup(pid_t parent);
+/* SIGKILL a child of ours and reap it (by pid, or by pidfd). */
+void nook_kill_reap(pid_t pid);
+void nook_pidfd_kill_reap(int pidfd);
 bool nook_strv_contains(char *const *v, const char *s);
 /* nook_strv_free() is declared in cleanup.h */
 

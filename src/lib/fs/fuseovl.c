@@ -252,18 +252,10 @@ static const struct nook_ll_path daemon_paths[] = {
 __attribute__((noreturn))
 static void helper(const struct helper_args *a, const char *prog, char *const argv[])
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* the daemon dies with nook, even if nook is SIGKILLed */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->parent)
+	/* the daemon dies with nook, even if nook is SIGKILLed; no terminal
+	 * signals: Ctrl-C stops the container, which stops us */
+	if (nook_helper_child_setup(a->parent) < 0)
 		_exit(127);
-	/* no terminal signals: Ctrl-C stops the container, which stops us */
-	setsid();
 	if (dup2(a->devnull, 0) < 0 || dup2(a->devnull, 1) < 0 || dup2(a->log_fd, 2) < 0)
 		_exit(127);
 	if (setns(a->userns_pidfd, CLONE_NEWUSER) < 0)
@@ -520,9 +512,7 @@ void nook_fuseovl_stop(struct nook_fuseovl *f)
 		if (!wait_exit(f, STOP_GRACE_MS)) {
 			kill(f->pid, SIGTERM);
 			if (!wait_exit(f, STOP_GRACE_MS)) {
-				kill(f->pid, SIGKILL);
-				while (waitpid(f->pid, NULL, 0) < 0 && errno == EINTR)
-					;
+				nook_kill_reap(f->pid);
 				f->reaped = true;
 			}
 		}

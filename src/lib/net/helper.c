@@ -110,7 +110,6 @@ int nook_net_spawn(struct nook_net *n, const char *path, char *const argv[], con
 {
 	_cleanup_close_ int devnull = -1;
 	pid_t parent = getpid();
-	sigset_t all;
 	pid_t pid;
 
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -131,17 +130,8 @@ int nook_net_spawn(struct nook_net *n, const char *path, char *const argv[], con
 		return nook_err(err, errno, "cannot fork to start %s", n->name);
 	if (pid == 0) {
 		/* Async-signal-safe calls only from here on. */
-		struct sigaction dfl = { .sa_handler = SIG_DFL };
-		for (int sig = 1; sig < NSIG; sig++)
-			if (sig != SIGKILL && sig != SIGSTOP)
-				sigaction(sig, &dfl, NULL);
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		/* the helper dies with nook, even if nook is SIGKILLed */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		if (nook_helper_child_setup(parent) < 0)
 			_exit(127);
-		/* no terminal signals: Ctrl-C stops the container, which stops us */
-		setsid();
 		if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(n->log_fd, 2) < 0)
 			_exit(127);
 		/* nothing of nook's leaks in, even an fd opened without O_CLOEXEC */

@@ -270,17 +270,9 @@ int nook_udprelay_spawn(const struct nook_spec *s, pid_t child, struct nook_net 
 		return nook_err(err, errno, "cannot fork the UDP port relay");
 	}
 	if (pid == 0) {
-		sigset_t none;
-		struct sigaction dfl = { .sa_handler = SIG_DFL };
 		close(p[0]);
-		for (int sig = 1; sig < NSIG; sig++)
-			if (sig != SIGKILL && sig != SIGSTOP)
-				sigaction(sig, &dfl, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		if (nook_helper_child_setup(parent) < 0)
 			_exit(1);
-		setsid();
 		(void)prctl(PR_SET_NAME, "nook-udprelay");
 		/* keep none of nook's fds (the slirp4netns exit fd above all) */
 		if ((p[1] > 3 && close_range(3, (unsigned)p[1] - 1, 0) < 0) ||
@@ -345,10 +337,6 @@ void nook_udprelay_stop(struct nook_net *n)
 		close(n->relay_fd);
 		n->relay_fd = -1;
 	}
-	if (n->relay_pid <= 0)
-		return;
-	kill(n->relay_pid, SIGKILL);
-	while (waitpid(n->relay_pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	nook_kill_reap(n->relay_pid);
 	n->relay_pid = 0;
 }

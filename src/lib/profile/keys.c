@@ -35,18 +35,6 @@ static int set_bool(struct kctx *c, const struct key_row *row, const struct nook
 	return nook_get_bool(c, n, FIELD(c, row, bool));
 }
 
-static int set_path(struct kctx *c, const struct key_row *row, const struct nook_node *n)
-{
-	char *p;
-	int r = nook_get_path(c, n, &p);
-	if (r < 0)
-		return r;
-	char **f = FIELD(c, row, char *);
-	free(*f);
-	*f = p;
-	return 0;
-}
-
 static int set_enum(struct kctx *c, const struct key_row *row, const struct nook_node *n)
 {
 	int v;
@@ -260,7 +248,7 @@ const struct key_row nook_key_table[] = {
 	{ "process.env.keep", nook_set_env, nook_emit_env, 0, NULL, 0 },
 	{ "process.env.set", nook_set_env, nook_emit_env, 0, NULL, K_FREEMAP },
 	{ "process.env.unset", nook_set_env, nook_emit_env, 0, NULL, 0 },
-	{ "process.cwd", set_path, nook_emit_str, OFF(cwd), NULL, 0 },
+	{ "process.cwd", nook_set_path, nook_emit_str, OFF(cwd), NULL, 0 },
 	{ "process.init", set_bool, nook_emit_bool, OFF(init), NULL, 0 },
 	{ "process.new_session", set_bool, nook_emit_bool, OFF(new_session), NULL, 0 },
 	{ "process.die_with_parent", set_bool, nook_emit_bool, OFF(die_with_parent), NULL, 0 },
@@ -297,7 +285,7 @@ const struct key_row nook_key_table[] = {
 	{ "resources.cpuset.cpus", nook_set_cpulist, nook_emit_str, OFF(cpuset_cpus), NULL, 0 },
 	{ "resources.cpuset.mems", nook_set_cpulist, nook_emit_str, OFF(cpuset_mems), NULL, 0 },
 	{ "resources.required", set_bool, nook_emit_bool, OFF(resources_required), NULL, 0 },
-	{ "resources.stats_json", set_path, nook_emit_str, OFF(stats_json), NULL, 0 },
+	{ "resources.stats_json", nook_set_path, nook_emit_str, OFF(stats_json), NULL, 0 },
 
 	{ "network.mode", nook_set_net_mode, nook_emit_enum, OFF(net), nook_tbl_net_mode, 0 },
 	{ "network.ports", nook_set_ports, nook_emit_ports, 0, NULL, 0 },

@@ -74,6 +74,7 @@ int nook_set_rootfs_kind(struct kctx *c, const struct key_row *row, const struct
 int nook_set_rootfs_path(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_overlay_null(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_overlay_lower(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_path(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_overlay_path(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_overlay_driver(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_mounts(struct kctx *c, const struct key_row *row, const struct nook_node *n);

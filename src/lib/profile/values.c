@@ -209,7 +209,8 @@ int nook_set_overlay_lower(struct kctx *c, const struct key_row *row, const stru
 	return 0;
 }
 
-int nook_set_overlay_path(struct kctx *c, const struct key_row *row, const struct nook_node *n)
+/* an absolute path into the row's char * field */
+int nook_set_path(struct kctx *c, const struct key_row *row, const struct nook_node *n)
 {
 	char *p;
 	int r = nook_get_path(c, n, &p);
@@ -218,6 +219,14 @@ int nook_set_overlay_path(struct kctx *c, const struct key_row *row, const struc
 	char **f = FIELD(c, row, char *);
 	free(*f);
 	*f = p;
+	return 0;
+}
+
+int nook_set_overlay_path(struct kctx *c, const struct key_row *row, const struct nook_node *n)
+{
+	int r = nook_set_path(c, row, n);
+	if (r < 0)
+		return r;
 	c->overlay_seen = true;
 	return 0;
 }

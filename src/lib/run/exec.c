@@ -31,6 +31,7 @@
 #include "payload.h"
 #include "nook/profile.h"
 #include "pty.h"
+#include "watch.h"
 #include "iorelay.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
@@ -186,75 +187,31 @@ static void take_msg(struct exec_run *x, const struct nook_msg *m, int passed)
 		close(passed);
 }
 
-static void relay(struct exec_run *x)
+static void relay_msg(void *ctx, const struct nook_msg *m, int passed)
 {
-	bool sync_open = true, master_open = true;
-	while (!x->helper_exited) {
-		struct pollfd p[5 + NOOK_STDIO_NPOLL];
-		bool pty = x->pty.master >= 0;
-		p[0] = (struct pollfd){ .fd = x->helper_pidfd, .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = x->sfd, .events = POLLIN };
-		p[2] = (struct pollfd){ .fd = sync_open ? x->sync_fd : -1, .events = POLLIN };
-		p[3] = (struct pollfd){ .fd = pty && master_open ? x->pty.master : -1, .events = POLLIN };
-		p[4] = (struct pollfd){ .fd = pty && x->pty.in_open ? 0 : -1, .events = POLLIN };
-		nook_stdio_pollfds(&x->io, p + 5);
-		if (poll(p, 5 + NOOK_STDIO_NPOLL, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[2].revents) {
-			struct nook_msg m;
-			int passed = -1;
-			if (nook_sync_recv_fd(x->sync_fd, &m, &passed) > 0)
-				take_msg(x, &m, passed);
-			else
-				sync_open = false;
-		}
-		if (p[3].revents && !nook_pty_pump_out(&x->pty))
-			master_open = false;
-		if (p[4].revents)
-			nook_pty_pump_in(&x->pty);
-		nook_stdio_handle(&x->io, p + 5);
-		if (p[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(x->sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) {
-				if (si.ssi_signo == SIGWINCH && x->pty.master >= 0)
-					nook_pty_resize(&x->pty);
-				else if (x->payload_pidfd >= 0)
-					syscall(SYS_pidfd_send_signal, x->payload_pidfd, (int)si.ssi_signo, NULL, 0);
-				else
-					sigaddset(&x->pending, (int)si.ssi_signo);
-			}
-		}
-		if (p[0].revents & POLLIN) {
-			siginfo_t si;
-			memset(&si, 0, sizeof si);
-			if (waitid((idtype_t)P_PIDFD, (id_t)x->helper_pidfd, &si, WEXITED) == 0) {
-				x->helper_exited = true;
-				x->helper_status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
-			}
-		}
-	}
-	/* what the helper said before it went */
-	for (bool reset_seen = false; sync_open;) {
-		struct nook_msg m;
-		int passed = -1;
-		ssize_t n = recv(x->sync_fd, &m, sizeof m, MSG_DONTWAIT | MSG_PEEK);
-		if (n < 0 && errno == ECONNRESET && !reset_seen) {
-			reset_seen = true;
-			continue;
-		}
-		if (n <= 0 || nook_sync_recv_fd(x->sync_fd, &m, &passed) <= 0)
-			break;
-		take_msg(x, &m, passed);
-	}
-	while (x->pty.master >= 0 && master_open && nook_pty_pump_out(&x->pty)) {
-		struct pollfd p = { .fd = x->pty.master, .events = POLLIN };
-		if (poll(&p, 1, 0) <= 0)
-			break;
-	}
-	nook_stdio_drain(&x->io);
+	take_msg(ctx, m, passed);
+}
+
+/* a signal for the command; one that comes before its pidfd waits */
+static void relay_signal(void *ctx, int sig)
+{
+	struct exec_run *x = ctx;
+	if (x->payload_pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, x->payload_pidfd, sig, NULL, 0);
+	else
+		sigaddset(&x->pending, sig);
+}
+
+/* Watch the helper until it exits (watch.c). */
+static int relay(struct exec_run *x, struct nook_error *err)
+{
+	struct nook_watch w = { .pidfd = x->helper_pidfd, .sfd = x->sfd, .sync_fd = x->sync_fd, .tfd = -1,
+				.pty = &x->pty, .io = &x->io, .ctx = x, .on_msg = relay_msg,
+				.on_signal = relay_signal };
+	int r = nook_watch_run(&w, err);
+	x->helper_exited = true;
+	x->helper_status = w.wait_status;
+	return r;
 }
 
 int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status,
@@ -342,14 +299,14 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 	x.helper_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (x.helper_pidfd < 0) {
 		r = nook_err(err, errno, "pidfd_open");
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		nook_kill_reap(pid);
 		goto out;
 	}
 	sigemptyset(&x.pending);
-	relay(&x);
-
-	if (x.have_err) {
+	if (relay(&x, err) < 0) {
+		r = -EIO;
+		*exit_status = NOOK_EXIT_FAILURE;
+	} else if (x.have_err) {
 		*err = x.child_err;
 		r = -EINVAL;
 		*exit_status = err->exit_status ? err->exit_status : NOOK_EXIT_FAILURE;

@@ -32,6 +32,7 @@
 #include "nook/net.h"
 #include "nook/ownership.h"
 #include "pty.h"
+#include "watch.h"
 #include "iorelay.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
@@ -237,95 +238,41 @@ static void take_child_err(const struct run_state *rs, const struct nook_spec *s
 		nook_ownership_explain(s, maps, rs->err_path, rs->err_errno, err);
 }
 
+static void monitor_msg(void *ctx, const struct nook_msg *m, int passed)
+{
+	handle_msg(ctx, m, passed);
+}
+
+static void monitor_signal(void *ctx, int sig)
+{
+	struct run_state *rs = ctx;
+	pidfd_signal(rs->pidfd, sig);
+}
+
+/* --timeout: SIGTERM at the deadline, SIGKILL a grace period later */
+static void monitor_timer(void *ctx)
+{
+	struct run_state *rs = ctx;
+	if (!rs->term_sent) {
+		rs->timed_out = rs->term_sent = true;
+		pidfd_signal(rs->pidfd, SIGTERM);
+		struct itimerspec its = { .it_value = { KILL_GRACE_MS / 1000, (KILL_GRACE_MS % 1000) * 1000000L } };
+		timerfd_settime(rs->tfd, 0, &its, NULL);
+	} else {
+		pidfd_signal(rs->pidfd, SIGKILL);
+	}
+}
+
+/* Watch the container's init until it exits (watch.c). */
 static int monitor(struct run_state *rs, struct nook_error *err)
 {
-	struct pollfd pfd[6 + NOOK_STDIO_NPOLL];
-	bool sync_open = true, master_open = true;
-	while (!rs->exited) {
-		int n = 0;
-		bool pty = rs->pty.master >= 0;
-		pfd[n++] = (struct pollfd){ .fd = rs->pidfd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = rs->sfd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = sync_open ? rs->sync_fd : -1, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = rs->tfd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = pty && master_open ? rs->pty.master : -1, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = pty && rs->pty.in_open ? 0 : -1, .events = POLLIN };
-		nook_stdio_pollfds(&rs->io, pfd + n);
-		n += NOOK_STDIO_NPOLL;
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return nook_err(err, errno, "poll");
-		}
-		if (pfd[2].revents) {
-			struct nook_msg m;
-			int passed = -1;
-			int r = nook_sync_recv_fd(rs->sync_fd, &m, &passed);
-			if (r > 0)
-				handle_msg(rs, &m, passed);
-			else
-				sync_open = false;
-		}
-		if (pfd[4].revents && !nook_pty_pump_out(&rs->pty))
-			master_open = false;
-		if (pfd[5].revents)
-			nook_pty_pump_in(&rs->pty);
-		nook_stdio_handle(&rs->io, pfd + 6);
-		if (pfd[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(rs->sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) {
-				if (si.ssi_signo == SIGWINCH && rs->pty.master >= 0)
-					nook_pty_resize(&rs->pty);
-				else
-					pidfd_signal(rs->pidfd, (int)si.ssi_signo);
-			}
-		}
-		if (rs->tfd >= 0 && (pfd[3].revents & POLLIN)) {
-			uint64_t ticks;
-			if (read(rs->tfd, &ticks, sizeof ticks) < 0) { /* spurious */ }
-			if (!rs->term_sent) {
-				rs->timed_out = rs->term_sent = true;
-				pidfd_signal(rs->pidfd, SIGTERM);
-				struct itimerspec its = { .it_value = { KILL_GRACE_MS / 1000, (KILL_GRACE_MS % 1000) * 1000000L } };
-				timerfd_settime(rs->tfd, 0, &its, NULL);
-			} else {
-				pidfd_signal(rs->pidfd, SIGKILL);
-			}
-		}
-		if (pfd[0].revents & POLLIN) {
-			siginfo_t si;
-			memset(&si, 0, sizeof si);
-			if (waitid((idtype_t)P_PIDFD, (id_t)rs->pidfd, &si, WEXITED) == 0) {
-				rs->exited = true;
-				rs->init_status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
-			}
-		}
-	}
-	/* drain what the child said before it went */
-	if (sync_open) {
-		struct nook_msg m;
-		int passed;
-		for (bool reset_seen = false;;) {
-			ssize_t n = recv(rs->sync_fd, &m, sizeof m, MSG_DONTWAIT | MSG_PEEK);
-			/* ECONNRESET comes once, before the queued messages (see
-			 * nook_sync_recv_fd) */
-			if (n < 0 && errno == ECONNRESET && !reset_seen) {
-				reset_seen = true;
-				continue;
-			}
-			if (n <= 0 || nook_sync_recv_fd(rs->sync_fd, &m, &passed) <= 0)
-				break;
-			handle_msg(rs, &m, passed);
-		}
-	}
-	/* what the payload wrote last is still in the pty */
-	while (rs->pty.master >= 0 && master_open && nook_pty_pump_out(&rs->pty)) {
-		struct pollfd p = { .fd = rs->pty.master, .events = POLLIN };
-		if (poll(&p, 1, 0) <= 0)
-			break;
-	}
-	nook_stdio_drain(&rs->io);
-	return 0;
+	struct nook_watch w = { .pidfd = rs->pidfd, .sfd = rs->sfd, .sync_fd = rs->sync_fd, .tfd = rs->tfd,
+				.pty = &rs->pty, .io = &rs->io, .ctx = rs, .on_msg = monitor_msg,
+				.on_signal = monitor_signal, .on_timer = monitor_timer };
+	int r = nook_watch_run(&w, err);
+	rs->exited = true;
+	rs->init_status = w.wait_status;
+	return r;
 }
 
 int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_error *err)
@@ -468,11 +415,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	goto out;
 
 kill:
-	if (rs.pidfd >= 0) {
-		pidfd_signal(rs.pidfd, SIGKILL);
-		siginfo_t si;
-		waitid((idtype_t)P_PIDFD, (id_t)rs.pidfd, &si, WEXITED);
-	}
+	nook_pidfd_kill_reap(rs.pidfd);
 out:
 	if (cg) {
 		nook_cgroup_finish(cg, res);
