@@ -296,10 +296,6 @@ uint64_t nook_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 /* close_range(first, last, flags) for kernels without it (before 5.9) or
  * without CLOSE_RANGE_CLOEXEC (before 5.11): walk /proc/self/fd with
  * getdents64 into a stack buffer (no allocation). */

@@ -64,8 +64,10 @@ int nook_net_prepare(struct nook_net *n, struct nook_error *err)
 		tmp = "/tmp";
 	tmpl = nook_asprintf("%s/nook-net-XXXXXX", tmp);
 	/* sun_path holds 108 bytes; the socket is tmpdir + "/api.sock" */
-	if (strlen(tmpl) + sizeof("/api.sock") > 100)
-		tmpl = (free(tmpl), nook_strdup("/tmp/nook-net-XXXXXX"));
+	if (strlen(tmpl) + sizeof("/api.sock") > 100) {
+		free(tmpl);
+		tmpl = nook_strdup("/tmp/nook-net-XXXXXX");
+	}
 	if (!mkdtemp(tmpl))
 		return nook_err(err, errno, "cannot create a private directory %s for %s", tmpl, n->name);
 	n->tmpdir = TAKE_PTR(tmpl);

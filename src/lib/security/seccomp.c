@@ -28,10 +28,8 @@
 #include "nook/security.h"
 #include "nook/cleanup.h"
 #include "nook/util.h"
+#include "nook/missing.h"
 
-#ifndef TIOCLINUX
-#define TIOCLINUX 0x541C
-#endif
 
 uint32_t nook_sc_action(enum nook_seccomp_action a, int errno_ret, int default_errno)
 {

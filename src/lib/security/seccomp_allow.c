@@ -37,10 +37,8 @@
 #include "nook/security.h"
 #include "nook/cleanup.h"
 #include "nook/util.h"
+#include "nook/missing.h"
 
-#ifndef TIOCLINUX
-#define TIOCLINUX 0x541C
-#endif
 #define X32_SYSCALL_BIT 0x40000000U
 
 /* What a container payload may call. Names that do not exist on an ABI
