@@ -16,19 +16,7 @@
 # /run/user/UID, other users' homes) are in asroot/hostsockets.sh.
 . "${NOOK_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 
-NOOK_TEST_TAG=hostsockets.$$.$(date +%s)
-export NOOK_TEST_TAG
-t_container_procs() { t_tagged_procs; }
-: "${NOOK_PROFILE_PATH:=$NOOK_SRCDIR/profiles}"
-export NOOK_PROFILE_PATH
-: "${NK_TIMEOUT:=60}"
-nk() {
-	if [ "$1" = run ]; then
-		shift
-		set -- run --set 'process.env.keep+=["NOOK_TEST_TAG"]' "$@"
-	fi
-	nkx "$NOOK" "$@"
-}
+t_tag_runs hostsockets
 
 if ! command -v python3 >/dev/null 2>&1; then
 	echo "1..0 # SKIP no python3 to listen on unix sockets"

@@ -24,6 +24,7 @@
 #   t_tagged_procs               container processes that carry this
 #                                script's $NOOK_TEST_TAG (see there)
 #   t_subids                     me, myuid, mygid and the subordinate ranges
+#   t_tag_runs NAME              count only this script's containers (see there)
 #
 # $NOOK is the nook binary under test; $T is a private scratch directory
 # (and $T/tmp is $TMPDIR, for nook's temporary files).
@@ -236,4 +237,25 @@ t_done() {
 	echo "1..$_t_n"
 	[ "$_t_failed" -eq 0 ]
 	exit $?
+}
+
+# t_tag_runs NAME: count only this script's containers. Sets
+# NOOK_TEST_TAG (nook's helpers inherit it), makes t_container_procs list
+# the tagged processes, and wraps nk so that `nk run` keeps the tag in the
+# payload's environment too; NK_TIMEOUT defaults to 60 s and
+# NOOK_PROFILE_PATH to the source tree's profiles.
+t_tag_runs() {
+	NOOK_TEST_TAG=$1.$$.$(date +%s)
+	export NOOK_TEST_TAG
+	: "${NOOK_PROFILE_PATH:=$NOOK_SRCDIR/profiles}"
+	export NOOK_PROFILE_PATH
+	: "${NK_TIMEOUT:=60}"
+	t_container_procs() { t_tagged_procs; }
+	nk() {
+		if [ "$1" = run ]; then
+			shift
+			set -- run --set 'process.env.keep+=["NOOK_TEST_TAG"]' "$@"
+		fi
+		nkx "$NOOK" "$@"
+	}
 }

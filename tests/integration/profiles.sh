@@ -12,22 +12,7 @@
 # in other user namespaces at the same time: t_clean counts only the
 # containers and helpers that carry this script's tag in their environment
 # (nook's helpers inherit it; nk run keeps it in the payload's environment).
-NOOK_TEST_TAG=profiles.$$.$(date +%s)
-export NOOK_TEST_TAG
-t_container_procs() { t_tagged_procs; }
-: "${NOOK_PROFILE_PATH:=$NOOK_SRCDIR/profiles}"
-export NOOK_PROFILE_PATH
-
-# nk ARGS...: lib.sh's nk with a longer time limit; `nk run` passes the
-# tag into the payload's environment (see t_container_procs).
-: "${NK_TIMEOUT:=60}"
-nk() {
-	if [ "$1" = run ]; then
-		shift
-		set -- run --set 'process.env.keep+=["NOOK_TEST_TAG"]' "$@"
-	fi
-	nkx "$NOOK" "$@"
-}
+t_tag_runs profiles
 # chk, chkre and _diag come from lib.sh
 
 # ---------------------------------------------------------------- nook profile
