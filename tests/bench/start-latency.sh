@@ -31,7 +31,9 @@
 #   NOOK        the nook binary (default: nook in PATH)
 #   NOOK_BASELINE  another nook binary (an older build) to time in the same
 #               run: adds base-default and h-base (as (5) and h-nook) and
-#               the ratios of the two builds, to show a change is not slower
+#               the ratios of the two builds, to show a change is not slower;
+#               it runs with its own default profile, NOOK_BASELINE_PROFILES
+#               (default: the profiles/ folder beside that binary)
 #   NOOK_PROFILE_PATH  where nook finds its profiles (default: the source
 #               tree's profiles/, for a nook that is not installed)
 #   RUNS        timed runs per candidate (default 200); WARMUP (default 10)
@@ -48,7 +50,7 @@ BENCH_USER=${BENCH_USER:-nooktest}
 
 if [ "$(id -u)" = 0 ]; then
 	nook=${NOOK:-$(command -v nook || true)}
-	exec runuser -u "$BENCH_USER" -- env NOOK="$nook" NOOK_BASELINE="${NOOK_BASELINE:-}" RUNS="${RUNS:-}" WARMUP="${WARMUP:-}" \
+	exec runuser -u "$BENCH_USER" -- env NOOK="$nook" NOOK_BASELINE="${NOOK_BASELINE:-}" NOOK_BASELINE_PROFILES="${NOOK_BASELINE_PROFILES:-}" RUNS="${RUNS:-}" WARMUP="${WARMUP:-}" \
 		ROOTFS="${ROOTFS:-}" BENCH_DIR="${BENCH_DIR:-}" PODMAN="${PODMAN:-}" SEED="${SEED:-}" \
 		CC="${CC:-}" NOOK_PROFILE_PATH="${NOOK_PROFILE_PATH:-}" PATH="$PATH" sh "$here/start-latency.sh" "$@"
 fi
@@ -135,8 +137,11 @@ command -v bwrap >/dev/null 2>&1 &&
 	set -- "$@" h-bwrap bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --proc /proc --dev /dev --tmpfs /tmp true ';'
 set -- "$@" h-nook "$NOOK" run -- true ';'
 if [ -n "${NOOK_BASELINE:-}" ]; then
-	set -- "$@" base-default "$NOOK_BASELINE" run --userns self --rootfs "$ROOTFS" -- true ';'
-	set -- "$@" h-base "$NOOK_BASELINE" run -- true ';'
+	# the baseline's own default profile (a newer one may use keys it lacks)
+	base_default=${NOOK_BASELINE_PROFILES:-$(dirname "$NOOK_BASELINE")/profiles}/default.yaml
+	[ -f "$base_default" ] || base_default=default
+	set -- "$@" base-default "$NOOK_BASELINE" run "$base_default" --userns self --rootfs "$ROOTFS" -- true ';'
+	set -- "$@" h-base "$NOOK_BASELINE" run "$base_default" -- true ';'
 fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
