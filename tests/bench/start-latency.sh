@@ -140,8 +140,10 @@ if [ -n "${NOOK_BASELINE:-}" ]; then
 	# the baseline's own default profile (a newer one may use keys it lacks)
 	base_default=${NOOK_BASELINE_PROFILES:-$(dirname "$NOOK_BASELINE")/profiles}/default.yaml
 	[ -f "$base_default" ] || base_default=default
-	set -- "$@" base-default "$NOOK_BASELINE" run "$base_default" --userns self --rootfs "$ROOTFS" -- true ';'
+	set -- "$@" base-default "$NOOK_BASELINE" run --userns self --rootfs "$ROOTFS" "$base_default" -- true ';'
 	set -- "$@" h-base "$NOOK_BASELINE" run "$base_default" -- true ';'
+	# this build with the baseline's profile: the code's share of a change
+	set -- "$@" h-cross "$NOOK" run "$base_default" -- true ';'
 fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -184,7 +186,7 @@ echo "envelope-off flags accepted for (3)/(4): ${off_flags:-none}"
 [ -n "$podman_why" ] && echo "podman: $podman_why"
 echo
 printf '%-16s %10s %10s %10s %10s %6s %12s\n' candidate median_ms p10_ms p90_ms cpu_ms fails maxrss_KiB
-for n in floor bwrap nook-self nook-subuid nook-default nook-default-auto podman h-bwrap h-nook base-default h-base; do
+for n in floor bwrap nook-self nook-subuid nook-default nook-default-auto podman h-bwrap h-nook base-default h-base h-cross; do
 	m=$(field "$n" median_ms)
 	[ -n "$m" ] || continue
 	printf '%-16s %10s %10s %10s %10s %6s %12s\n' "$n" "$m" "$(field "$n" p10_ms)" "$(field "$n" p90_ms)" \
@@ -214,6 +216,7 @@ echo "  h-nook/h-bwrap = $(ratio "$(field h-nook median_ms)" "$(field h-bwrap me
 if [ -n "${NOOK_BASELINE:-}" ]; then
 	echo "  nook-default/base-default = $(ratio "$f5" "$(field base-default median_ms)")   (this build against NOOK_BASELINE=$NOOK_BASELINE, same flags)"
 	echo "  h-nook/h-base = $(ratio "$(field h-nook median_ms)" "$(field h-base median_ms)")   (nook run -- true, this build against the baseline)"
+	echo "  h-cross/h-base = $(ratio "$(field h-cross median_ms)" "$(field h-base median_ms)")   (both builds with the baseline's default profile: the code alone)"
 fi
 echo "nook's own peak RSS (VmHWM at exit, max of 20 runs): self $(hwm_max self) KiB, subuid $(hwm_max subuid) KiB, default $(hwm_max default) KiB, default-auto $(hwm_max auto) KiB"
 echo "fds nook opened and still holds at exit (0 expected): self $(fds_max self), subuid $(fds_max subuid), default $(fds_max default), default-auto $(fds_max auto)"
