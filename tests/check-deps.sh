@@ -8,7 +8,9 @@
 # depends on the subsystems whose headers its files include: a header
 # beside the code belongs to that folder, include/nook/X.h to the folder
 # that holds X.c (base/ if none).
-# The check prints the subsystem graph, then one TAP line per property.
+# It also checks that include/nook holds only headers that two subsystems
+# (or a subsystem and the CLI) share. The check prints the subsystem graph,
+# then one TAP line per property.
 # It runs from `make check` with NOOK_SRCDIR and NOOK_BUILDDIR set.
 set -u
 
@@ -130,6 +132,23 @@ if [ -z "$fc" ]; then
 else
 	notok "no dependency cycle between files"
 	echo "$fc" | sed 's/^/#   cycle: /'
+fi
+
+# include/nook holds only what is shared: each header there is included by
+# files of two subsystems at least (src/cli counts as one; a header used by
+# one subsystem belongs beside its code)
+lonely=""
+for h in "$NOOK_SRCDIR"/include/nook/*.h; do
+	[ -e "$h" ] || continue
+	b=$(basename "$h")
+	users=$(cd "$NOOK_SRCDIR" && grep -l "\"nook/$b\"" src/lib/*/*.[ch] src/cli/*.[ch] include/nook/*.h 2>/dev/null |
+		sed 's@^src/lib/\([^/]*\)/.*@\1@; s@^src/cli/.*@cli@; s@^include/nook/.*@include@' | sort -u | wc -l)
+	[ "$users" -ge 2 ] || lonely="$lonely $b"
+done
+if [ -z "$lonely" ]; then
+	ok "every header in include/nook is shared by two subsystems or more"
+else
+	notok "every header in include/nook is shared by two subsystems or more (move beside its code:$lonely)"
 fi
 
 echo "1..$n"
