@@ -19,8 +19,12 @@ static void profile_usage(FILE *f)
 	fprintf(f, "Usage: nook profile list\n"
 		   "       nook profile show [--set KEY.PATH=VALUE]... [PROFILE] [-- COMMAND [ARG...]]\n"
 		   "       nook profile validate PROFILE...\n\n"
-		   "PROFILE is a name looked up in $NOOK_PROFILE_PATH, $XDG_CONFIG_HOME/nook/profiles,\n"
-		   "/etc/nook/profiles and the shipped profiles, or a file (contains '/' or ends in .yaml).\n"
+		   "PROFILE is a file (contains '/' or ends in .yaml) or a name looked up in:\n");
+	_cleanup_strv_ char **dirs = nook_profile_search_path();
+	for (size_t i = 0; dirs[i]; i++)
+		fprintf(f, "  %s%s\n", dirs[i],
+			nook_profile_is_builtin(dirs[i]) ? "  (the shipped profiles, compiled in)" : "");
+	fprintf(f, "$NOOK_PROFILE_PATH (DIR[:DIR...]) adds directories in front.\n"
 		   "show prints the fully resolved profile as YAML; see nook-profile(5).\n");
 }
 

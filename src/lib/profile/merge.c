@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nook/cleanup.h"
+#include "nook/profile.h"
 #include "nook/util.h"
 #include "internal.h"
 
@@ -205,7 +206,9 @@ static int load(struct load_ctx *c, const char *path, const struct nook_node *fr
 		struct nook_node **out, struct nook_error *err)
 {
 	char real[PATH_MAX];
-	if (!realpath(path, real)) {
+	if (nook_profile_builtin_text(path)) {
+		snprintf(real, sizeof real, "%s", path);
+	} else if (!realpath(path, real)) {
 		int e = errno;
 		if (from)
 			return nook_node_err(err, from, "cannot read parent profile %s: %s", path, strerror(e));

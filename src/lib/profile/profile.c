@@ -109,12 +109,16 @@ int nook_profile_list(struct nook_profile_info **out, size_t *n_out, struct nook
 	struct nook_profile_info *v = NULL;
 	size_t n = 0;
 	for (size_t i = 0; dirs[i]; i++) {
-		_cleanup_closedir_ DIR *d = opendir(dirs[i]);
-		if (!d)
-			continue;
 		_cleanup_strv_ char **names = NULL;
+		if (nook_profile_is_builtin(dirs[i])) {
+			for (size_t k = 0; nook_shipped_profile_name[k]; k++) {
+				_cleanup_free_ char *f = nook_asprintf("%s.yaml", nook_shipped_profile_name[k]);
+				nook_strv_push(&names, f);
+			}
+		}
+		_cleanup_closedir_ DIR *d = nook_profile_is_builtin(dirs[i]) ? NULL : opendir(dirs[i]);
 		struct dirent *de;
-		while ((de = readdir(d))) {
+		while (d && (de = readdir(d))) {
 			size_t len = strlen(de->d_name);
 			if (len <= 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".yaml") != 0)
 				continue;
