@@ -33,6 +33,13 @@ int nook_profile_resolve_ex(const char *profile_arg, char *const *overrides,
 			    char *const *command, unsigned flags, struct nook_spec *out,
 			    struct nook_error *err);
 
+/* Same, labels[i] (when labels is not NULL and labels[i] is not "") naming
+ * overrides[i] in errors: "--network: unknown value ..." for an override
+ * the command line made from --network, not "--set network.mode: ...". */
+int nook_profile_resolve_labeled(const char *profile_arg, char *const *overrides,
+				 char *const *labels, char *const *command, unsigned flags,
+				 struct nook_spec *out, struct nook_error *err);
+
 /* Find the file of a profile argument (see above). Returns 0 and a malloc'd
  * path, -ENOENT with a message naming the directories searched. */
 int nook_profile_find(const char *profile_arg, char **path_out, struct nook_error *err);

@@ -108,7 +108,8 @@ static int do_show(int argc, char **argv, bool seccomp)
 		} else if (strncmp(argv[i], "--set=", 6) == 0) {
 			nook_strv_push(&overrides, argv[i] + 6);
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "nook: profile show: unknown option '%s' (see nook profile --help)\n", argv[i]);
+			static const char *const names[] = { "set", NULL };
+			cli_unknown_option("profile", argv[i], names);
 			return NOOK_EXIT_FAILURE;
 		} else if (!profile) {
 			profile = argv[i];
@@ -176,6 +177,12 @@ int cmd_profile(int argc, char **argv)
 		return do_show(argc - 1, argv + 1, true);
 	if (strcmp(argv[1], "validate") == 0)
 		return do_validate(argc - 1, argv + 1);
-	fprintf(stderr, "nook: unknown profile command '%s' (list, show or validate)\n", argv[1]);
+	static const char *const subs[] = { "list", "show", "validate" };
+	const char *hint = nook_suggest(argv[1], subs, 3);
+	if (hint)
+		fprintf(stderr, "nook: unknown profile command '%s' (did you mean '%s'? list, show or validate)\n",
+			argv[1], hint);
+	else
+		fprintf(stderr, "nook: unknown profile command '%s' (list, show or validate)\n", argv[1]);
 	return NOOK_EXIT_FAILURE;
 }

@@ -72,6 +72,10 @@ struct nook_node *nook_node_merge(struct nook_node *base, struct nook_node *over
 				  const char *path);
 /* Apply one "KEY.PATH=VALUE" or "KEY.PATH+=VALUE" override to the tree. */
 int nook_override_apply(struct nook_node *root, const char *override, struct nook_error *err);
+/* Same, its errors (and those of the values it sets) naming label (such as
+ * "--network", the option that made the override) instead of "--set KEY". */
+int nook_override_apply_as(struct nook_node *root, const char *override, const char *label,
+			   struct nook_error *err);
 /* Load a profile file and its extends: chain into one tree. */
 int nook_profile_load_tree(const char *path, struct nook_node **out, struct nook_error *err);
 
@@ -96,8 +100,6 @@ bool nook_key_is_section(const char *path);
 bool nook_key_is_freemap(const char *path);
 /* Validate the tree with the key table and fill s (already initialized). */
 int nook_keys_apply(const struct nook_node *root, struct nook_spec *s, struct nook_error *err);
-/* Edit distance helper for "did you mean" (read.c). */
-unsigned nook_edit_distance(const char *a, const char *b);
 
 /* Name tables (read.c), shared by parsing (keys.c, values.c) and printing
  * (emit.c). */
