@@ -220,5 +220,15 @@ if command -v bash >/dev/null 2>&1; then
 else
 	t_skip "bash completion" "bash is not installed"
 fi
+if command -v fish >/dev/null 2>&1; then
+	mkdir -p "$T/fishbin"
+	ln -s "$NOOK" "$T/fishbin/nook"
+	got=$(PATH="$T/fishbin:$PATH" NOOK_PROFILE_PATH= fish --no-config -c \
+		"source '$NOOK_SRCDIR/contrib/completions/nook.fish'; complete -C'nook run --network '; complete -C'nook profile show st'" \
+		2>&1 | cut -f1 | tr '\n' ' ')
+	chk "fish: network modes and profile names" "host none pasta slirp strict " "$got"
+else
+	t_skip "fish completion" "fish is not installed"
+fi
 
 t_done
