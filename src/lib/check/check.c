@@ -631,9 +631,15 @@ void nook_check_run(struct nook_check_report *r, const char *self)
 	check_runtime_dir(r);
 
 	r->ready = true;
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
+		/* fixes are built of sentences "... . " */
+		char *f = r->items[i].fix;
+		size_t l = strlen(f);
+		while (l && f[l - 1] == ' ')
+			f[--l] = 0;
 		if (r->items[i].needed && !r->items[i].ok)
 			r->ready = false;
+	}
 	if (have_spec)
 		nook_spec_free(&spec);
 }
