@@ -10,27 +10,62 @@
 #                                   scratch copy and run the whole test suite
 #
 # The last line of `test` is "N passed, N failed[, N skipped]".
+# Both build in a clean copy of the tree (never in the checkout itself), so
+# they work in either order, as often as you like; `test` keeps its logs in
+# $NOOK_CI_LOGS (default /var/tmp/nook-ci-logs) and prints where.
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-}
 NOOK_TEST_USER=${NOOK_TEST_USER:-nooktest}
 export NOOK_TEST_USER
+logs=${NOOK_CI_LOGS:-/var/tmp/nook-ci-logs}
+
+# copy_tree DIR: the source files of the checkout into DIR, without what a
+# build left in it (objects, config.status, Makefiles: an out-of-tree
+# configure refuses a source tree configured in place). With git: the files
+# git knows and the new ones it does not ignore; without: tar minus the
+# build products .gitignore lists.
+copy_tree() {
+	mkdir -p "$1"
+	if command -v git >/dev/null 2>&1 &&
+	   git -c safe.directory='*' -C "$here" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		(cd "$here" && git -c safe.directory='*' ls-files -z --cached --others --exclude-standard |
+			tar -cf - --null --no-recursion --ignore-failed-read -T - 2>/dev/null) | tar -xf - -C "$1"
+	else
+		(cd "$here" && tar -cf - --exclude=.git --exclude=./build --exclude=./_build \
+			--exclude=config.status --exclude=config.log --exclude=config.h --exclude=stamp-h1 \
+			--exclude=Makefile --exclude='*.o' --exclude='*.a' --exclude=.deps --exclude=.dirstamp \
+			--exclude='*.log' --exclude='*.trs' --exclude=autom4te.cache --exclude=./nook \
+			--exclude=./tests/probe --exclude='./nook-*' .) | tar -xf - -C "$1"
+	fi
+}
 
 case "$mode" in
 demo)
+	echo "quickstart: installing the build packages (a few minutes the first time)"
 	sh "$here/contrib/setup-host.sh"
-	cd "$here"
+	# built in a copy (kept for make uninstall), so the checkout stays clean
+	build=/var/tmp/nook-demo-build
+	rm -rf "$build"
+	copy_tree "$build"
+	cd "$build"
 	./autogen.sh >/dev/null
 	./configure --quiet
 	make -j"$(nproc)" >/dev/null
 	make install >/dev/null
-	echo "--- nook run, as the unprivileged user $NOOK_TEST_USER ---"
+	echo "quickstart: nook installed to /usr/local (built in $build; make -C $build uninstall removes it)"
 	cd /
+	echo "--- nook check, as the unprivileged user $NOOK_TEST_USER ---"
+	runuser -u "$NOOK_TEST_USER" -- nook check || true
+	echo "--- nook run, as the unprivileged user $NOOK_TEST_USER ---"
 	runuser -u "$NOOK_TEST_USER" -- nook run --hostname demo -- \
 		sh -c 'echo "hello from $(hostname), I am $(id -un) (uid $(id -u)) inside"; echo "processes I can see:"; ps -o pid,comm; echo "network:"; ls /sys/class/net'
 	;;
 test)
+	echo "quickstart: the first run installs the build and test packages, among them qemu and a"
+	echo "quickstart: Debian kernel image for the cgroup v2 tests in a VM (tests/vm/): about 10 minutes;"
+	echo "quickstart: later runs only check them. Then the build and the whole suite: 5-10 minutes."
 	sh "$here/contrib/setup-host.sh" --test
 	# A second user with no subordinate range, for the error-path tests.
 	if ! id nooknorange >/dev/null 2>&1; then
@@ -38,17 +73,29 @@ test)
 	fi
 	sed -i '/^nooknorange:/d' /etc/subuid /etc/subgid
 	work=$(mktemp -d /var/tmp/nook-ci.XXXXXX)
-	trap 'rm -rf "$work"' EXIT
+	rm -rf "$logs"
+	mkdir -p "$logs"
+	# the logs stay in $logs; the scratch copy goes
+	keep_logs() {
+		cp "$work"/check.out "$work"/norange.tap "$work"/asroot.tap "$work"/build.out "$logs"/ 2>/dev/null || true
+		if [ -d "$work/build" ]; then
+			(cd "$work/build" && find . \( -name '*.log' -o -name '*.trs' \) -print | tar -cf - -T - 2>/dev/null) |
+				tar -xf - -C "$logs" 2>/dev/null || true
+		fi
+		rm -rf "$work"
+	}
+	trap keep_logs EXIT
 	chmod 0755 "$work"
 	# the test user builds and tests its own copy of the tree
-	(cd "$here" && tar --exclude=.git -cf - .) | tar -xf - -C "$work"
+	copy_tree "$work"
 	mkdir "$work/build"
 	chown -R "$NOOK_TEST_USER" "$work"
 	as_user() { runuser -u "$NOOK_TEST_USER" -- env -i HOME="$(getent passwd "$NOOK_TEST_USER" | cut -d: -f6)" PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
 	if ! as_user sh -c "cd '$work' && ./autogen.sh >/dev/null 2>&1 &&
 	     cd build && ../configure --quiet --enable-werror --enable-sanitizers &&
-	     make -j$(nproc) >/dev/null"; then
-		echo "quickstart: the build failed (see above)"
+	     make -j$(nproc) >/dev/null" > "$work/build.out" 2>&1; then
+		tail -50 "$work/build.out"
+		echo "quickstart: the build failed (above; the whole output is in $logs/build.out)"
 		echo "0 passed, 1 failed"
 		exit 1
 	fi
@@ -76,6 +123,7 @@ test)
 	for f in "$work"/build/test-suite.log; do
 		[ "$status" = 0 ] || sed -n '/^FAIL\|^ERROR\|^not ok/,+20p' "$f" | head -200
 	done
+	echo "quickstart: logs in $logs (test-suite.log, tests/*/*.log, check.out, norange.tap, asroot.tap)"
 	log=$work/build/test-suite.log
 	p=$(sed -n 's/^# PASS: *//p' "$log"); f=$(sed -n 's/^# FAIL: *//p' "$log")
 	s=$(sed -n 's/^# SKIP: *//p' "$log"); e=$(sed -n 's/^# ERROR: *//p' "$log")

@@ -33,14 +33,31 @@ int nook_profile_resolve_ex(const char *profile_arg, char *const *overrides,
 			    char *const *command, unsigned flags, struct nook_spec *out,
 			    struct nook_error *err);
 
+/* Same, labels[i] (when labels is not NULL and labels[i] is not "") naming
+ * overrides[i] in errors: "--network: unknown value ..." for an override
+ * the command line made from --network, not "--set network.mode: ...". */
+int nook_profile_resolve_labeled(const char *profile_arg, char *const *overrides,
+				 char *const *labels, char *const *command, unsigned flags,
+				 struct nook_spec *out, struct nook_error *err);
+
 /* Find the file of a profile argument (see above). Returns 0 and a malloc'd
  * path, -ENOENT with a message naming the directories searched. */
 int nook_profile_find(const char *profile_arg, char **path_out, struct nook_error *err);
 
 /* The profile search path, in order: $NOOK_PROFILE_PATH (colon list),
  * $XDG_CONFIG_HOME/nook/profiles (or ~/.config/nook/profiles),
- * NOOK_SYSCONFDIR/nook/profiles, NOOK_DATADIR/profiles. NULL-terminated. */
+ * NOOK_SYSCONFDIR/nook/profiles, and last NOOK_PROFILE_BUILTIN_DIR: the
+ * shipped profiles compiled into nook (files of the same name earlier on the
+ * path win). NULL-terminated. */
 char **nook_profile_search_path(void);
+
+/* The pseudo-directory of the built-in profiles: their paths are
+ * "<built-in>/NAME.yaml" (never a file: realpath() never returns it). */
+#define NOOK_PROFILE_BUILTIN_DIR "<built-in>"
+/* True for NOOK_PROFILE_BUILTIN_DIR and paths in it. */
+bool nook_profile_is_builtin(const char *path);
+/* The YAML text of a built-in profile path, or NULL. */
+const char *nook_profile_builtin_text(const char *path);
 
 /* One entry of `nook profile list`. */
 struct nook_profile_info {

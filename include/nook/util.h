@@ -72,3 +72,10 @@ int nook_close_fds_except(const int *keep, size_t n, bool cloexec);
 
 /* Monotonic clock in nanoseconds */
 uint64_t nook_now_ns(void);
+
+/* "Did you mean": the edit distance of a and b (a swap of two neighbours
+ * is one edit; 99 for words longer than 64), and the candidate closest to
+ * word if it is close enough for its length, else NULL. Used by the profile
+ * keys and the command line alike. */
+unsigned nook_edit_distance(const char *a, const char *b);
+const char *nook_suggest(const char *word, const char *const *cands, size_t n);

@@ -70,17 +70,49 @@ char *nook_yaml_quote(const char *s)
 	return q;
 }
 
-static void push_kv(struct nook_run_args *a, const char *key, const char *op, const char *yaml)
+/* "--network" for the option whose getopt value is c */
+static const char *option_name(int c)
 {
-	_cleanup_free_ char *s = nook_asprintf("%s%s%s", key, op, yaml);
-	nook_strv_push(&a->overrides, s);
+	for (const struct option *o = options; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
 }
 
-static void push_str(struct nook_run_args *a, const char *key, const char *val)
+/* The override, and the option it came from (its errors name the option) */
+static void push_kv(struct nook_run_args *a, int c, const char *key, const char *op, const char *yaml)
+{
+	_cleanup_free_ char *s = nook_asprintf("%s%s%s", key, op, yaml);
+	_cleanup_free_ char *label = nook_asprintf("--%s", option_name(c));
+	nook_strv_push(&a->overrides, s);
+	nook_strv_push(&a->labels, label);
+}
+
+static void push_str(struct nook_run_args *a, int c, const char *key, const char *val)
 {
 	_cleanup_free_ char *q = nook_yaml_quote(val);
-	push_kv(a, key, "=", q);
+	push_kv(a, c, key, "=", q);
 }
+
+/* "unknown option '--netwrk' (did you mean '--network'?)" */
+static void unknown_option(const char *arg, char *errbuf, size_t errlen)
+{
+	const char *cands[sizeof options / sizeof options[0]];
+	size_t n = 0;
+	for (const struct option *o = options; o->name; o++)
+		cands[n++] = o->name;
+	const char *hint = NULL;
+	if (strncmp(arg, "--", 2) == 0 && arg[2]) {
+		_cleanup_free_ char *word = nook_strdup(arg + 2);
+		word[strcspn(word, "=")] = 0;
+		hint = nook_suggest(word, cands, n);
+	}
+	if (hint)
+		snprintf(errbuf, errlen, "unknown option '%s' (did you mean '--%s'? see nook help run)", arg, hint);
+	else
+		snprintf(errbuf, errlen, "unknown option '%s' (see nook help run)", arg);
+}
+
 
 /* SRC:DST[:ro|:rw] */
 static int parse_bind(struct nook_run_args *a, const char *arg, char *errbuf, size_t errlen)
@@ -113,7 +145,7 @@ static int parse_bind(struct nook_run_args *a, const char *arg, char *errbuf, si
 	_cleanup_free_ char *qd = nook_yaml_quote(parts[1]);
 	_cleanup_free_ char *v = nook_asprintf("{type: %s, source: %s, target: %s}",
 					       ro ? "ro-bind" : "bind", qs, qd);
-	push_kv(a, "mounts", "+=", v);
+	push_kv(a, 'v', "mounts", "+=", v);
 	return 0;
 }
 
@@ -145,7 +177,7 @@ static int parse_tmpfs(struct nook_run_args *a, const char *arg, char *errbuf, s
 		}
 	}
 	v = nook_asprintf("{type: tmpfs, target: %s%s%s}", qd, size, mode);
-	push_kv(a, "mounts", "+=", v);
+	push_kv(a, OPT_TMPFS, "mounts", "+=", v);
 	return 0;
 }
 
@@ -159,17 +191,17 @@ int nook_run_args_parse(int argc, char **argv, struct nook_run_args *a, char *er
 		char *eq;
 		_cleanup_free_ char *tmp = NULL;
 		switch (c) {
-		case OPT_ROOTFS: push_str(a, "rootfs.path", optarg); break;
-		case OPT_HOSTNAME: push_str(a, "hostname", optarg); break;
+		case OPT_ROOTFS: push_str(a, c, "rootfs.path", optarg); break;
+		case OPT_HOSTNAME: push_str(a, c, "hostname", optarg); break;
 		case OPT_USERNS:
 			if (strcmp(optarg, "self") && strcmp(optarg, "subuid") && strcmp(optarg, "auto")) {
 				snprintf(errbuf, errlen, "--userns '%s': expected self, subuid or auto", optarg);
 				return -1;
 			}
-			push_kv(a, "user.mode", "=", optarg);
+			push_kv(a, c, "user.mode", "=", optarg);
 			break;
-		case OPT_UID: push_str(a, "user.uid", optarg); break;
-		case OPT_GID: push_str(a, "user.gid", optarg); break;
+		case OPT_UID: push_str(a, c, "user.uid", optarg); break;
+		case OPT_GID: push_str(a, c, "user.gid", optarg); break;
 		case 'v':
 			if (parse_bind(a, optarg, errbuf, errlen) < 0)
 				return -1;
@@ -185,49 +217,50 @@ int nook_run_args_parse(int argc, char **argv, struct nook_run_args *a, char *er
 				return -1;
 			}
 			tmp = nook_asprintf("process.env.set.%.*s", (int)(eq - optarg), optarg);
-			push_str(a, tmp, eq + 1);
+			push_str(a, c, tmp, eq + 1);
 			break;
-		case 'w': push_str(a, "process.cwd", optarg); break;
-		case OPT_NETWORK: push_str(a, "network.mode", optarg); break;
+		case 'w': push_str(a, c, "process.cwd", optarg); break;
+		case OPT_NETWORK: push_str(a, c, "network.mode", optarg); break;
 		case 'p':
 			{
 				_cleanup_free_ char *q = nook_yaml_quote(optarg);
 				_cleanup_free_ char *v = nook_asprintf("[%s]", q);
-				push_kv(a, "network.ports", "+=", v);
+				push_kv(a, c, "network.ports", "+=", v);
 			}
 			break;
-		case OPT_MEMORY: push_str(a, "resources.memory", optarg); break;
-		case OPT_CPUS: push_str(a, "resources.cpus", optarg); break;
-		case OPT_PIDS: push_str(a, "resources.pids", optarg); break;
+		case OPT_MEMORY: push_str(a, c, "resources.memory", optarg); break;
+		case OPT_CPUS: push_str(a, c, "resources.cpus", optarg); break;
+		case OPT_PIDS: push_str(a, c, "resources.pids", optarg); break;
 		case OPT_CAP_ADD:
 		case OPT_CAP_DROP: {
 			_cleanup_free_ char *q = nook_yaml_quote(optarg);
 			_cleanup_free_ char *v = nook_asprintf("[%s]", q);
-			push_kv(a, c == OPT_CAP_ADD ? "security.capabilities.add" : "security.capabilities.drop", "+=", v);
+			push_kv(a, c, c == OPT_CAP_ADD ? "security.capabilities.add" : "security.capabilities.drop", "+=", v);
 			break;
 		}
-		case OPT_SECCOMP: push_str(a, "security.seccomp", optarg); break;
-		case OPT_TIMEOUT: push_str(a, "process.timeout", optarg); break;
+		case OPT_SECCOMP: push_str(a, c, "security.seccomp", optarg); break;
+		case OPT_TIMEOUT: push_str(a, c, "process.timeout", optarg); break;
 		case OPT_SET:
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
 				snprintf(errbuf, errlen, "--set '%s': expected KEY.PATH=VALUE", optarg);
 				return -1;
 			}
 			nook_strv_push(&a->overrides, optarg);
+			nook_strv_push(&a->labels, "");
 			break;
-		case OPT_NAME: push_str(a, "name", optarg); break;
+		case OPT_NAME: push_str(a, c, "name", optarg); break;
 		case OPT_STATS_JSON: free(a->stats_json); a->stats_json = nook_strdup(optarg); break;
 		case OPT_VERBOSE: a->verbose++; break;
-		case 't': push_kv(a, "process.tty", "=", "true"); break;
+		case 't': push_kv(a, c, "process.tty", "=", "true"); break;
 		case 'h': a->help = true; return 0;
 		case ':':
 			snprintf(errbuf, errlen, "option '%s' needs a value", argv[optind - 1]);
 			return -1;
 		default:
 			if (optopt && optopt < 256)
-				snprintf(errbuf, errlen, "unknown option '-%c' (see nook run --help)", optopt);
+				snprintf(errbuf, errlen, "unknown option '-%c' (see nook help run)", optopt);
 			else
-				snprintf(errbuf, errlen, "unknown option '%s' (see nook run --help)", argv[optind - 1]);
+				unknown_option(argv[optind - 1], errbuf, errlen);
 			return -1;
 		}
 	}
@@ -246,6 +279,7 @@ void nook_run_args_free(struct nook_run_args *a)
 {
 	free(a->profile);
 	nook_strv_free(a->overrides);
+	nook_strv_free(a->labels);
 	nook_strv_free(a->command);
 	free(a->stats_json);
 	memset(a, 0, sizeof *a);

@@ -7,4 +7,9 @@ int cmd_profile(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_help(int argc, char **argv);
 void cli_usage(void);
+/* "nook: CMD: unknown option 'ARG' (did you mean '--X'? ...)" on stderr;
+ * cands are the long option names without "--", NULL-terminated. */
+void cli_unknown_option(const char *cmd, const char *arg, const char *const *cands);

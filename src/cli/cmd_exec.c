@@ -67,7 +67,11 @@ int cmd_exec(int argc, char **argv)
 			status = 0;
 			goto out;
 		default:
-			fprintf(stderr, "nook: exec: unknown option '%s' (see nook exec --help)\n", argv[optind - 1]);
+			{
+				static const char *const names[] = { "env", "workdir", "tty", "interactive",
+								     "verbose", "help", NULL };
+				cli_unknown_option("exec", argv[optind - 1], names);
+			}
 			goto out;
 		}
 	}

@@ -19,8 +19,12 @@ static void profile_usage(FILE *f)
 	fprintf(f, "Usage: nook profile list\n"
 		   "       nook profile show [--set KEY.PATH=VALUE]... [PROFILE] [-- COMMAND [ARG...]]\n"
 		   "       nook profile validate PROFILE...\n\n"
-		   "PROFILE is a name looked up in $NOOK_PROFILE_PATH, $XDG_CONFIG_HOME/nook/profiles,\n"
-		   "/etc/nook/profiles and the shipped profiles, or a file (contains '/' or ends in .yaml).\n"
+		   "PROFILE is a file (contains '/' or ends in .yaml) or a name looked up in:\n");
+	_cleanup_strv_ char **dirs = nook_profile_search_path();
+	for (size_t i = 0; dirs[i]; i++)
+		fprintf(f, "  %s%s\n", dirs[i],
+			nook_profile_is_builtin(dirs[i]) ? "  (the shipped profiles, compiled in)" : "");
+	fprintf(f, "$NOOK_PROFILE_PATH (DIR[:DIR...]) adds directories in front.\n"
 		   "show prints the fully resolved profile as YAML; see nook-profile(5).\n");
 }
 
@@ -104,7 +108,8 @@ static int do_show(int argc, char **argv, bool seccomp)
 		} else if (strncmp(argv[i], "--set=", 6) == 0) {
 			nook_strv_push(&overrides, argv[i] + 6);
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "nook: profile show: unknown option '%s' (see nook profile --help)\n", argv[i]);
+			static const char *const names[] = { "set", NULL };
+			cli_unknown_option("profile", argv[i], names);
 			return NOOK_EXIT_FAILURE;
 		} else if (!profile) {
 			profile = argv[i];
@@ -172,6 +177,12 @@ int cmd_profile(int argc, char **argv)
 		return do_show(argc - 1, argv + 1, true);
 	if (strcmp(argv[1], "validate") == 0)
 		return do_validate(argc - 1, argv + 1);
-	fprintf(stderr, "nook: unknown profile command '%s' (list, show or validate)\n", argv[1]);
+	static const char *const subs[] = { "list", "show", "validate" };
+	const char *hint = nook_suggest(argv[1], subs, 3);
+	if (hint)
+		fprintf(stderr, "nook: unknown profile command '%s' (did you mean '%s'? list, show or validate)\n",
+			argv[1], hint);
+	else
+		fprintf(stderr, "nook: unknown profile command '%s' (list, show or validate)\n", argv[1]);
 	return NOOK_EXIT_FAILURE;
 }

@@ -33,7 +33,8 @@ int cmd_ps(int argc, char **argv)
 			       "  -q, --quiet   print the names only\n");
 			return 0;
 		} else {
-			fprintf(stderr, "nook: ps: unknown argument '%s' (see nook ps --help)\n", argv[i]);
+			static const char *const names[] = { "quiet", "help", NULL };
+			cli_unknown_option("ps", argv[i], names);
 			return NOOK_EXIT_FAILURE;
 		}
 	}

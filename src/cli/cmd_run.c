@@ -59,7 +59,7 @@ int cmd_run(int argc, char **argv)
 	}
 	nook_verbose_level = a.verbose;
 
-	int r = nook_profile_resolve(a.profile, a.overrides, a.command, &spec, &err);
+	int r = nook_profile_resolve_labeled(a.profile, a.overrides, a.labels, a.command, 0, &spec, &err);
 	if (r == 0) {
 		spec.verbose = a.verbose;
 		if (a.stats_json) {

@@ -46,7 +46,8 @@ int cmd_stop(int argc, char **argv)
 		if (strncmp(a, "--time=", 7) == 0)
 			continue;
 		if (a[0] == '-') {
-			fprintf(stderr, "nook: stop: unknown option '%s' (see nook stop --help)\n", a);
+			static const char *const names[] = { "time", "help", NULL };
+			cli_unknown_option("stop", a, names);
 			return NOOK_EXIT_FAILURE;
 		}
 		n++;

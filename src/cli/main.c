@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* main.c - nook's command table. */
+/* main.c - nook's command table, `nook help [COMMAND]` and the "did you
+ * mean" of unknown commands and options. */
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
 #include "config.h"
+#include "nook/error.h"
+#include "nook/util.h"
 
 struct command {
 	const char *name;
@@ -17,6 +20,8 @@ static const struct command commands[] = {
 	{ "ps", cmd_ps, "list the running named containers" },
 	{ "stop", cmd_stop, "stop a running named container" },
 	{ "profile", cmd_profile, "list, show (resolved) or validate profiles" },
+	{ "check", cmd_check, "check that this host and user can run containers, and say how to fix what is missing" },
+	{ "help", cmd_help, "show the options of a command (nook help COMMAND)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -25,7 +30,72 @@ void cli_usage(void)
 	printf("Usage: nook COMMAND [OPTIONS]\n\nCommands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		printf("  %-10s %s\n", c->name, c->help);
-	printf("\nnook run --help shows the options of run; man nook(1) has the rest.\n");
+	printf("\nnook help COMMAND (or nook COMMAND --help) shows its options; man nook(1) has the rest.\n"
+	       "New here? nook check says what this machine still needs.\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(name, c->name) == 0)
+			return c;
+	return NULL;
+}
+
+static const char *suggest_command(const char *name)
+{
+	const char *cands[sizeof commands / sizeof commands[0]];
+	size_t n = 0;
+	for (const struct command *c = commands; c->name; c++)
+		cands[n++] = c->name;
+	return nook_suggest(name, cands, n);
+}
+
+static int unknown_command(const char *name)
+{
+	const char *s = suggest_command(name);
+	if (s)
+		fprintf(stderr, "nook: unknown command '%s' (did you mean '%s'? see nook help)\n", name, s);
+	else
+		fprintf(stderr, "nook: unknown command '%s' (see nook help)\n", name);
+	return NOOK_EXIT_FAILURE;
+}
+
+void cli_unknown_option(const char *cmd, const char *arg, const char *const *cands)
+{
+	const char *hint = NULL;
+	if (strncmp(arg, "--", 2) == 0 && arg[2]) {
+		char word[128];
+		snprintf(word, sizeof word, "%s", arg + 2);
+		word[strcspn(word, "=")] = 0;
+		hint = nook_suggest(word, cands, nook_strv_len((char *const *)cands));
+	}
+	if (hint)
+		fprintf(stderr, "nook: %s: unknown option '%s' (did you mean '--%s'? see nook help %s)\n",
+			cmd, arg, hint, cmd);
+	else
+		fprintf(stderr, "nook: %s: unknown option '%s' (see nook help %s)\n", cmd, arg, cmd);
+}
+
+int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		cli_usage();
+		return 0;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "nook: help: one command at a time (nook help COMMAND)\n");
+		return NOOK_EXIT_FAILURE;
+	}
+	const struct command *c = find_command(argv[1]);
+	if (!c)
+		return unknown_command(argv[1]);
+	if (c->fn == cmd_help) {
+		cli_usage();
+		return 0;
+	}
+	char *args[] = { argv[1], (char *)"--help", NULL };
+	return c->fn(2, args);
 }
 
 int main(int argc, char **argv)
@@ -38,9 +108,17 @@ int main(int argc, char **argv)
 		printf("nook %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	for (const struct command *c = commands; c->name; c++)
-		if (strcmp(argv[1], c->name) == 0)
-			return c->fn(argc - 1, argv + 1);
-	fprintf(stderr, "nook: unknown command '%s' (see nook --help)\n", argv[1]);
-	return 125;
+	const struct command *c = find_command(argv[1]);
+	if (c)
+		return c->fn(argc - 1, argv + 1);
+	if (argv[1][0] == '-') {
+		static const char *const top[] = { "help", "version" };
+		const char *hint = strncmp(argv[1], "--", 2) == 0 ? nook_suggest(argv[1] + 2, top, 2) : NULL;
+		if (hint)
+			fprintf(stderr, "nook: unknown option '%s' (did you mean '--%s'? see nook help)\n", argv[1], hint);
+		else
+			fprintf(stderr, "nook: unknown option '%s' (see nook help)\n", argv[1]);
+		return NOOK_EXIT_FAILURE;
+	}
+	return unknown_command(argv[1]);
 }

@@ -87,8 +87,8 @@ hybrid|v1|undelegated)
 		> "$T/opt.out" 2> "$T/opt.err"
 	t_eq "required: false: the payload's status" 0 $?
 	t_eq "required: false: the payload ran" payload-ran "$(cat "$T/opt.out")"
-	t_match "required: false: one warning naming the controller" \
-		'^nook: warning: cannot enforce resources\.memory: .*memory controller.*; running without resource limits because resources\.required is false$' \
+	t_match "required: false: one warning naming every limit not enforced" \
+		'^nook: warning: cannot enforce resources\.memory and resources\.pids: .*memory and pids controllers.*; running without resource limits because resources\.required is false$' \
 		"$(cat "$T/opt.err")"
 	t_eq "required: false: just that one line" 1 "$(wc -l < "$T/opt.err")"
 	"$NOOK" run --set resources.required=false --memory 256M -- sh -c 'exit 7' 2>/dev/null

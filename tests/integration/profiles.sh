@@ -63,13 +63,13 @@ nk run sh
 chk "nook run sh (no such profile) exits 125" 125 "$rc"
 chk "nook run sh explains how to run a command" "nook: no profile named 'sh' (to run a command: nook run -- sh)" "$err"
 
-# options are overrides: their errors name the key and start nothing
+# options are overrides: their errors name the option typed and start nothing
 nk run --memory lots -- /bin/echo started
-chk "nook run --memory lots: 125, the key named, nothing started" \
-	"125:nook: --set resources.memory: invalid size 'lots': expected a size such as 512M, 2G or 1.5G (units: K, M, G, T, P):" "$rc:$err:$out"
+chk "nook run --memory lots: 125, the option named, nothing started" \
+	"125:nook: --memory: invalid size 'lots': expected a size such as 512M, 2G or 1.5G (units: K, M, G, T, P):" "$rc:$err:$out"
 nk run --timeout 10 -- /bin/echo started
 chk "nook run --timeout 10: a duration needs a unit" \
-	"125:nook: --set process.timeout: invalid duration '10': a duration needs a unit (90s, 10m, 1h):" "$rc:$err:$out"
+	"125:nook: --timeout: invalid duration '10': a duration needs a unit (90s, 10m, 1h):" "$rc:$err:$out"
 nk run --set hostnme=x -- /bin/echo started
 chk "nook run --set with a mistyped key: did you mean" \
 	"125:nook: --set hostnme: unknown key 'hostnme' (did you mean 'hostname'?):" "$rc:$err:$out"

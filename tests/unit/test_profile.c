@@ -623,7 +623,7 @@ START_TEST(test_errors)
 	ck_assert_str_eq(errmsg("mounts: [{type: bind, target: /x}]\n", NULL),
 			 "T/p.yaml:1:10: bind mount on /x needs a 'source'");
 	ck_assert_str_eq(errmsg("network: {mode: slip}\n", NULL),
-			 "T/p.yaml:1:17: unknown value 'slip' (expected 'none', 'host', 'slirp' or 'pasta')");
+			 "T/p.yaml:1:17: unknown value 'slip' (did you mean 'slirp'? expected 'none', 'host', 'slirp' or 'pasta')");
 	ck_assert_str_eq(errmsg("hostname: ${NOPE}\n", NULL),
 			 "T/p.yaml:1:11: unknown variable '${NOPE}' (known: HOME, USER, UID, GID, XDG_RUNTIME_DIR, PWD; use ${env:NOPE} for the environment)");
 	ck_assert_str_eq(errmsg("security: {capabilities: {add: [NET_ADMINN]}}\n", NULL),

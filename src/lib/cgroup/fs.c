@@ -98,24 +98,44 @@ int cg_check_controllers(const struct cg_env *e, const struct nook_spec *s,
 	if (!missing)
 		return 0;
 	unsigned bit = missing & -missing;
-	const char *name = nook_cgroup_controller_name(bit);
-	const char *key = nook_cgroup_key_for(s, bit);
+	/* every limit that is not enforced, not only the first: "resources.cpus,
+	 * resources.memory and resources.pids" and "the cpu, memory and pids
+	 * controllers" (the reason given is the first controller's) */
+	char key[256] = "", name[128] = "";
+	unsigned nmiss = 0, total = (unsigned)__builtin_popcount(missing);
+	for (unsigned b = 1; b && b <= missing; b <<= 1) {
+		if (!(missing & b))
+			continue;
+		nmiss++;
+		const char *sep = nmiss == 1 ? "" : nmiss == total ? " and " : ", ";
+		size_t kl = strlen(key), nl = strlen(name);
+		snprintf(key + kl, sizeof key - kl, "%s%s", sep, nook_cgroup_key_for(s, b));
+		snprintf(name + nl, sizeof name - nl, "%s%s", sep, nook_cgroup_controller_name(b));
+	}
+	if (total > 1) {
+		size_t nl = strlen(name);
+		snprintf(name + nl, sizeof name - nl, " controllers");
+	} else {
+		size_t nl = strlen(name);
+		snprintf(name + nl, sizeof name - nl, " controller");
+	}
+	const char *is = total > 1 ? "are" : "is";
 
 	_cleanup_free_ char *root_list = NULL;
 	unsigned root_bits = read_controllers(e->mnt, "cgroup.controllers", &root_list);
 	if (!(root_bits & bit)) {
 		if (e->v1_bits & bit)
 			return nook_errx(err, EOPNOTSUPP,
-				"cannot enforce %s: the %s controller is bound to cgroup v1 on this host, "
+				"cannot enforce %s: the %s %s bound to cgroup v1 on this host, "
 				"not to the cgroup v2 hierarchy at %s (a v1/v2 hybrid whose v2 part offers only: %s); "
 				"nook's limits need cgroup v2: boot with systemd.unified_cgroup_hierarchy=1 "
 				"(and cgroup_no_v1=all) and delegate the controllers to users "
 				"(contrib/systemd/delegate.conf)" CG_HINT_OPTIONAL,
-				key, name, e->mnt, root_list && *root_list ? root_list : "no controllers");
+				key, name, is, e->mnt, root_list && *root_list ? root_list : "no controllers");
 		return nook_errx(err, EOPNOTSUPP,
-			"cannot enforce %s: the %s controller is not available in the cgroup v2 hierarchy at %s "
+			"cannot enforce %s: the %s %s not available in the cgroup v2 hierarchy at %s "
 			"(the kernel lacks it, or it is disabled with cgroup_disable=)" CG_HINT_OPTIONAL,
-			key, name, e->mnt);
+			key, name, is, e->mnt);
 	}
 	/* Walk down from the mount to base: the first directory whose
 	 * cgroup.subtree_control lacks the controller stops the delegation. */
@@ -126,9 +146,9 @@ int cg_check_controllers(const struct cg_env *e, const struct nook_spec *s,
 			break;
 		if (!(read_controllers(dir, "cgroup.subtree_control", NULL) & bit))
 			return nook_errx(err, EPERM,
-				"cannot enforce %s: the %s controller is not delegated to your cgroup %s: "
-				"%s/cgroup.subtree_control does not enable it; " HOW_TO_DELEGATE,
-				key, name, e->base, dir);
+				"cannot enforce %s: the %s %s not delegated to your cgroup %s: "
+				"%s/cgroup.subtree_control does not enable %s; " HOW_TO_DELEGATE,
+				key, name, is, e->base, dir, total > 1 ? "them" : "it");
 		while (*rest == '/')
 			rest++;
 		size_t n = strcspn(rest, "/");
@@ -140,8 +160,8 @@ int cg_check_controllers(const struct cg_env *e, const struct nook_spec *s,
 		rest += n;
 	}
 	return nook_errx(err, EPERM,
-		"cannot enforce %s: the %s controller is not in %s/cgroup.controllers; " HOW_TO_DELEGATE,
-		key, name, e->base);
+		"cannot enforce %s: the %s %s not in %s/cgroup.controllers; " HOW_TO_DELEGATE,
+		key, name, is, e->base);
 }
 
 int cg_check_delegated(const struct cg_env *e, const char *what, struct nook_error *err)

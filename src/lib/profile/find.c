@@ -19,9 +19,6 @@
 #ifndef NOOK_SYSCONFDIR
 #define NOOK_SYSCONFDIR "/etc"
 #endif
-#ifndef NOOK_DATADIR
-#define NOOK_DATADIR "/usr/share/nook"
-#endif
 
 char **nook_profile_search_path(void)
 {
@@ -44,8 +41,29 @@ char **nook_profile_search_path(void)
 		nook_strv_push(&v, d);
 	}
 	nook_strv_push(&v, NOOK_SYSCONFDIR "/nook/profiles");
-	nook_strv_push(&v, NOOK_DATADIR "/profiles");
+	nook_strv_push(&v, NOOK_PROFILE_BUILTIN_DIR);
 	return v;
+}
+
+bool nook_profile_is_builtin(const char *path)
+{
+	size_t n = strlen(NOOK_PROFILE_BUILTIN_DIR);
+	return strncmp(path, NOOK_PROFILE_BUILTIN_DIR, n) == 0 && (path[n] == '/' || !path[n]);
+}
+
+const char *nook_profile_builtin_text(const char *path)
+{
+	if (!nook_profile_is_builtin(path) || !path[strlen(NOOK_PROFILE_BUILTIN_DIR)])
+		return NULL;
+	const char *file = path + strlen(NOOK_PROFILE_BUILTIN_DIR) + 1;
+	size_t len = strlen(file);
+	for (size_t i = 0; nook_shipped_profile_name[i]; i++) {
+		size_t nl = strlen(nook_shipped_profile_name[i]);
+		if (len == nl + 5 && strncmp(file, nook_shipped_profile_name[i], nl) == 0 &&
+		    strcmp(file + nl, ".yaml") == 0)
+			return nook_shipped_profile_text[i];
+	}
+	return NULL;
 }
 
 bool nook_profile_is_file_arg(const char *arg)
@@ -70,7 +88,8 @@ static char *search(char *const *dirs, size_t start, const char *name)
 {
 	for (size_t i = start; dirs && dirs[i]; i++) {
 		_cleanup_free_ char *f = nook_asprintf("%s/%s.yaml", dirs[i], name);
-		if (access(f, F_OK) == 0)
+		if (nook_profile_is_builtin(dirs[i]) ? nook_profile_builtin_text(f) != NULL
+						     : access(f, F_OK) == 0)
 			return TAKE_PTR(f);
 	}
 	return NULL;
@@ -106,7 +125,9 @@ int nook_profile_find(const char *arg, char **path_out, struct nook_error *err)
 	if (*path_out)
 		return 0;
 	_cleanup_free_ char *list = path_list(dirs);
-	return nook_errx(err, ENOENT, "no profile named '%s' (searched %s)", arg, list);
+	return nook_errx(err, ENOENT, "no profile named '%s' (searched %s; "
+			 "NOOK_PROFILE_PATH=DIR[:DIR...] adds directories in front, nook profile list shows what there is)",
+			 arg, list);
 }
 
 int nook_profile_find_parent(const char *name, const char *self_real, const char *dir,
@@ -136,7 +157,7 @@ int nook_profile_find_parent(const char *name, const char *self_real, const char
 		/* "extends: default" inside default.yaml: the next one on the path */
 		for (size_t i = 0; dirs[i]; i++) {
 			char real[PATH_MAX];
-			if (realpath(dirs[i], real) && strcmp(real, dir) == 0)
+			if (strcmp(dirs[i], dir) == 0 || (realpath(dirs[i], real) && strcmp(real, dir) == 0))
 				start = i + 1;
 		}
 		/* a file outside the search path: the whole path is "further down" */

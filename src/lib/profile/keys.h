@@ -59,7 +59,6 @@ int nook_check_keys(struct kctx *c, const struct nook_node *map, const char *whe
 		    const char *const *allowed);
 int nook_unknown_key(struct kctx *c, const struct nook_node *key, const char *where,
 		     const char *const *cands, size_t n);
-const char *nook_suggest(const char *word, const char *const *cands, size_t n);
 void nook_tbl_list(const struct nook_name_val *t, char *buf, size_t size);
 
 /* setters with a shape of their own (values.c) */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nook/cleanup.h"
+#include "nook/profile.h"
 #include "nook/util.h"
 #include "internal.h"
 
@@ -80,6 +81,12 @@ static bool valid_key_char(char c)
 
 int nook_override_apply(struct nook_node *root, const char *ov, struct nook_error *err)
 {
+	return nook_override_apply_as(root, ov, NULL, err);
+}
+
+int nook_override_apply_as(struct nook_node *root, const char *ov, const char *label,
+			   struct nook_error *err)
+{
 	const char *eq = strchr(ov, '=');
 	if (!eq || eq == ov)
 		return nook_errx(err, EINVAL, "--set %s: expected KEY.PATH=VALUE or KEY.PATH+=VALUE", ov);
@@ -87,7 +94,8 @@ int nook_override_apply(struct nook_node *root, const char *ov, struct nook_erro
 	_cleanup_free_ char *key = strndup(ov, (size_t)(eq - ov - (append ? 1 : 0)));
 	if (!key)
 		abort();
-	_cleanup_free_ char *origin = nook_asprintf("--set %s", key);
+	/* errors name what the user typed: "--network" for an option, else "--set KEY" */
+	_cleanup_free_ char *origin = label && label[0] ? nook_strdup(label) : nook_asprintf("--set %s", key);
 	const char *value = eq + 1;
 
 	/* split the path; inside a free-form map the rest is one key */
@@ -205,7 +213,9 @@ static int load(struct load_ctx *c, const char *path, const struct nook_node *fr
 		struct nook_node **out, struct nook_error *err)
 {
 	char real[PATH_MAX];
-	if (!realpath(path, real)) {
+	if (nook_profile_builtin_text(path)) {
+		snprintf(real, sizeof real, "%s", path);
+	} else if (!realpath(path, real)) {
 		int e = errno;
 		if (from)
 			return nook_node_err(err, from, "cannot read parent profile %s: %s", path, strerror(e));

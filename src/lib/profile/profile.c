@@ -19,13 +19,14 @@
 #include "internal.h"
 
 static int resolve(const char *arg, const char *path, char *const *overrides,
-		   char *const *command, bool need_command, struct nook_spec *out,
+		   char *const *labels, char *const *command, bool need_command, struct nook_spec *out,
 		   struct nook_error *err)
 {
 	struct nook_node *root = NULL;
 	int r = nook_profile_load_tree(path, &root, err);
 	for (size_t i = 0; r == 0 && overrides && overrides[i]; i++)
-		r = nook_override_apply(root, overrides[i], err);
+		r = nook_override_apply_as(root, overrides[i],
+					   labels && i < nook_strv_len(labels) ? labels[i] : NULL, err);
 	if (r == 0)
 		r = nook_vars_expand_tree(root, err);
 	if (r == 0)
@@ -52,6 +53,13 @@ int nook_profile_resolve(const char *arg, char *const *overrides, char *const *c
 int nook_profile_resolve_ex(const char *arg, char *const *overrides, char *const *command,
 			    unsigned flags, struct nook_spec *out, struct nook_error *err)
 {
+	return nook_profile_resolve_labeled(arg, overrides, NULL, command, flags, out, err);
+}
+
+int nook_profile_resolve_labeled(const char *arg, char *const *overrides, char *const *labels,
+				 char *const *command, unsigned flags, struct nook_spec *out,
+				 struct nook_error *err)
+{
 	_cleanup_free_ char *path = NULL;
 	nook_spec_init(out);
 	if (!arg)
@@ -61,7 +69,7 @@ int nook_profile_resolve_ex(const char *arg, char *const *overrides, char *const
 	    !(flags & NOOK_PROFILE_ALLOW_NO_COMMAND))
 		nook_errx(err, ENOENT, "no profile named '%s' (to run a command: nook run -- %s)", arg, arg);
 	if (r == 0)
-		r = resolve(arg, path, overrides, command, !(flags & NOOK_PROFILE_ALLOW_NO_COMMAND), out, err);
+		r = resolve(arg, path, overrides, labels, command, !(flags & NOOK_PROFILE_ALLOW_NO_COMMAND), out, err);
 	if (r < 0) {
 		if (err && !err->exit_status)
 			err->exit_status = NOOK_EXIT_FAILURE;
@@ -75,7 +83,7 @@ int nook_profile_validate(const char *path, struct nook_error *err)
 {
 	struct nook_spec s;
 	nook_spec_init(&s);
-	int r = resolve(path, path, NULL, NULL, false, &s, err);
+	int r = resolve(path, path, NULL, NULL, NULL, false, &s, err);
 	nook_spec_free(&s);
 	return r;
 }
@@ -109,12 +117,16 @@ int nook_profile_list(struct nook_profile_info **out, size_t *n_out, struct nook
 	struct nook_profile_info *v = NULL;
 	size_t n = 0;
 	for (size_t i = 0; dirs[i]; i++) {
-		_cleanup_closedir_ DIR *d = opendir(dirs[i]);
-		if (!d)
-			continue;
 		_cleanup_strv_ char **names = NULL;
+		if (nook_profile_is_builtin(dirs[i])) {
+			for (size_t k = 0; nook_shipped_profile_name[k]; k++) {
+				_cleanup_free_ char *f = nook_asprintf("%s.yaml", nook_shipped_profile_name[k]);
+				nook_strv_push(&names, f);
+			}
+		}
+		_cleanup_closedir_ DIR *d = nook_profile_is_builtin(dirs[i]) ? NULL : opendir(dirs[i]);
 		struct dirent *de;
-		while ((de = readdir(d))) {
+		while (d && (de = readdir(d))) {
 			size_t len = strlen(de->d_name);
 			if (len <= 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".yaml") != 0)
 				continue;

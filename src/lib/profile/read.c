@@ -108,50 +108,6 @@ void nook_tbl_list(const struct nook_name_val *t, char *buf, size_t size)
 	}
 }
 
-unsigned nook_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return 99;
-	unsigned d[65][65];
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (unsigned)i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned cost = a[i - 1] != b[j - 1];
-			unsigned v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			/* a swap of two neighbours counts as one edit */
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
-const char *nook_suggest(const char *word, const char *const *cands, size_t n)
-{
-	const char *best = NULL;
-	unsigned best_d = 99;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = nook_edit_distance(word, cands[i]);
-		if (d < best_d) {
-			best_d = d;
-			best = cands[i];
-		}
-	}
-	size_t len = strlen(word);
-	unsigned limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
-	return best_d <= limit ? best : NULL;
-}
-
 int nook_unknown_key(struct kctx *c, const struct nook_node *key, const char *where,
 		     const char *const *cands, size_t n)
 {
@@ -276,5 +232,13 @@ int nook_get_enum(struct kctx *c, const struct nook_node *n, const struct nook_n
 		return r;
 	if (nook_tbl_lookup(t, n->value, out) == 0)
 		return 0;
+	const char *cands[64];
+	size_t nc = 0;
+	for (const struct nook_name_val *e = t; e->name && nc < 64; e++)
+		cands[nc++] = e->name;
+	const char *hint = nook_suggest(n->value, cands, nc);
+	if (hint)
+		return nook_node_err(c->err, n, "unknown value '%s' (did you mean '%s'? expected %s)", n->value,
+				     hint, list);
 	return nook_node_err(c->err, n, "unknown value '%s' (expected %s)", n->value, list);
 }

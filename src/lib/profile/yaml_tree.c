@@ -8,6 +8,7 @@
 #include <yaml.h>
 #include "nook/cleanup.h"
 #include "nook/util.h"
+#include "nook/profile.h"
 #include "internal.h"
 
 #define TAG_STR "tag:yaml.org,2002:str"
@@ -403,6 +404,9 @@ int nook_yaml_parse_file(const char *path, struct nook_node **out, struct nook_e
 {
 	size_t len = 0;
 	*out = NULL;
+	const char *builtin = nook_profile_builtin_text(path);
+	if (builtin)
+		return nook_yaml_parse(builtin, strlen(builtin), path, out, err);
 	_cleanup_free_ char *buf = nook_read_file(path, NOOK_PROFILE_MAX_BYTES + 1, &len);
 	if (!buf)
 		return nook_err(err, errno, "cannot read profile %s", path);

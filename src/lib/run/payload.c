@@ -168,8 +168,13 @@ void nook_payload_exec(const struct nook_spec *s, struct nook_security *sec, int
 	char tried[PATH_MAX];
 	int e = exec_search(s->argv, envp, tried, sizeof tried);
 	if (e == ENOENT) {
-		nook_errx(err, e, strchr(s->argv[0], '/') ? "%s: no such file or directory" : "%s: command not found",
-			  s->argv[0]);
+		if (strchr(s->argv[0], '/') && s->argv[0][0] != '/')
+			/* a relative path is looked up from the working directory inside */
+			nook_errx(err, e, "%s: no such file or directory (relative to the working directory "
+				  "inside the container, %s; use -w DIR or an absolute path)", s->argv[0], got);
+		else
+			nook_errx(err, e, strchr(s->argv[0], '/') ? "%s: no such file or directory" : "%s: command not found",
+				  s->argv[0]);
 		err->exit_status = NOOK_EXIT_NOT_FOUND;
 	} else {
 		nook_err_at(err, tried, nook_err(err, e, "cannot execute %s", s->argv[0]));
