@@ -18,14 +18,8 @@
 
 t_tag_runs hostsockets
 
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "1..0 # SKIP no python3 to listen on unix sockets"
-	exit 0
-fi
-if [ ! -x "$NOOK_BUILDDIR/tests/probe" ]; then
-	echo "1..0 # SKIP tests/probe is not built (make check builds it)"
-	exit 0
-fi
+t_need python3 "no python3 to listen on unix sockets"
+t_need_probe
 cp "$NOOK_BUILDDIR/tests/probe" "$T/probe" && chmod 755 "$T/probe"
 P=/tmp/nook-probe
 

@@ -25,6 +25,7 @@
 #                                script's $NOOK_TEST_TAG (see there)
 #   t_subids                     me, myuid, mygid and the subordinate ranges
 #   t_tag_runs NAME              count only this script's containers (see there)
+#   t_need CMD WHY / t_need_probe   skip the whole script without CMD / tests/probe
 #
 # $NOOK is the nook binary under test; $T is a private scratch directory
 # (and $T/tmp is $TMPDIR, for nook's temporary files).
@@ -258,4 +259,18 @@ t_tag_runs() {
 		fi
 		nkx "$NOOK" "$@"
 	}
+}
+
+# t_need CMD WHY: skip the whole script (before any check) when CMD is
+# not installed, saying WHY the script needs it.
+t_need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "1..0 # SKIP $2"
+	exit 0
+}
+# t_need_probe: skip the whole script when tests/probe is not built.
+t_need_probe() {
+	[ -x "$NOOK_BUILDDIR/tests/probe" ] && return 0
+	echo "1..0 # SKIP tests/probe is not built (make check builds it)"
+	exit 0
 }

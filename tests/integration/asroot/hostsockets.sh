@@ -21,14 +21,8 @@ if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP runs as root (contrib/quickstart.sh test does that)"
 	exit 0
 fi
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "1..0 # SKIP no python3 to listen on unix sockets"
-	exit 0
-fi
-if [ ! -x "$NOOK_BUILDDIR/tests/probe" ]; then
-	echo "1..0 # SKIP tests/probe is not built (make check builds it)"
-	exit 0
-fi
+t_need python3 "no python3 to listen on unix sockets"
+t_need_probe
 U=$NOOK_TEST_USER
 uid=$(id -u "$U") gid=$(id -g "$U") || exit 1
 uhome=$(getent passwd "$U" | cut -d: -f6)
