@@ -44,7 +44,15 @@ bool nook_path_contains(const char *dir, const char *path);
 int nook_write_all(int fd, const char *data, size_t len);
 int nook_write_file(const char *path, const char *data, size_t len, int flags);
 int nook_write_file_at(int dirfd, const char *path, const char *data, size_t len);
-/* Read at most max bytes; returns a NUL-terminated malloc'd buffer or NULL with errno. */
+/* Open a file nook reads (a profile, a seccomp file, ...) without blocking:
+ * returns the fd of a regular file, or -errno: -EISDIR for a directory,
+ * -EINVAL for anything else that is not a regular file (a FIFO with no
+ * writer would block forever, a device or socket is no file to read). */
+int nook_open_regular(int dirfd, const char *path);
+/* strerror for nook_open_regular's errors ("not a regular file" for EINVAL). */
+const char *nook_file_strerror(int errnum);
+/* Read at most max bytes of a regular file (nook_open_regular); returns a
+ * NUL-terminated malloc'd buffer or NULL with errno. */
 char *nook_read_file(const char *path, size_t max, size_t *len_out);
 /* The same, path relative to dirfd (or AT_FDCWD). */
 char *nook_read_file_at(int dirfd, const char *path, size_t max, size_t *len_out);

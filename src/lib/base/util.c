@@ -208,11 +208,36 @@ char *nook_read_file(const char *path, size_t max, size_t *len_out)
 	return nook_read_file_at(AT_FDCWD, path, max, len_out);
 }
 
+int nook_open_regular(int dirfd, const char *path)
+{
+	struct stat st;
+	/* O_NONBLOCK: opening a FIFO without a writer must not hang; nothing
+	 * but a regular file is read, so the flag never matters afterwards */
+	int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+const char *nook_file_strerror(int errnum)
+{
+	if (errnum < 0)
+		errnum = -errnum;
+	return errnum == EINVAL ? "not a regular file" : strerror(errnum);
+}
+
 char *nook_read_file_at(int dirfd, const char *path, size_t max, size_t *len_out)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	_cleanup_close_ int fd = nook_open_regular(dirfd, path);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
+	}
 	size_t cap = 4096 < max ? 4096 : max, len = 0;
 	char *buf = nook_xmalloc(cap + 1);
 	for (;;) {

@@ -8,6 +8,7 @@
 #endif
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <libgen.h>
 #include <sched.h>
@@ -550,12 +551,13 @@ int nook_set_seccomp_profile(struct kctx *c, const struct key_row *row, const st
 			return nook_node_err(c->err, n, "cannot resolve relative path '%s'", v);
 		path = nook_path_join(cwd, v);
 	}
-	if (access(path, R_OK) != 0) {
-		int e = errno;
-		r = nook_node_err(c->err, n, "cannot read seccomp profile %s: %s", path, strerror(e));
+	int fd = nook_open_regular(AT_FDCWD, path);
+	if (fd < 0) {
+		r = nook_node_err(c->err, n, "cannot read seccomp profile %s: %s", path, nook_file_strerror(fd));
 		free(path);
 		return r;
 	}
+	close(fd);
 	c->s->seccomp = NOOK_SECCOMP_FILE;
 	c->s->seccomp_file = path;
 	return 0;

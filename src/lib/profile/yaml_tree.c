@@ -405,7 +405,7 @@ int nook_yaml_parse_file(const char *path, struct nook_node **out, struct nook_e
 	*out = NULL;
 	_cleanup_free_ char *buf = nook_read_file(path, NOOK_PROFILE_MAX_BYTES + 1, &len);
 	if (!buf)
-		return nook_err(err, errno, "cannot read profile %s", path);
+		return nook_errx(err, errno, "cannot read profile %s: %s", path, nook_file_strerror(errno));
 	if (len > NOOK_PROFILE_MAX_BYTES)
 		return nook_errx(err, EFBIG, "%s:1:1: file is too large (more than %d bytes)", path,
 				 NOOK_PROFILE_MAX_BYTES);
