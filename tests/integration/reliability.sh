@@ -34,4 +34,20 @@ nk profile show "$T/fifo.yaml"
 chk_error "nook profile show FIFO: refused, no hang" 125 "not a regular file"
 unset NK_TIMEOUT
 t_clean "non-regular files"
+# ---------------------------------------------------------------- 7: paths with ..
+mkdir -p "$T/r/a"
+ln -s / "$T/r/toroot"
+nk run --rootfs "$T/r/a/../../../../../../../.." -- true
+chk_error "rootfs DIR/../.. that is the host's /: refused" 125 "is the host's /.*rootfs: host"
+nk run --rootfs "$T/r/toroot" -- true
+chk_error "rootfs through a symlink to /: refused" 125 "is the host's /"
+nk run --tmpfs /.. -- true
+chk_error "a tmpfs on /..: refused" 125 "'/\.\.'.*whole root"
+printf 'extends: default\nmounts:\n  - {type: tmpfs, target: /tmp/../}\n' > "$T/dotdot.yaml"
+nk run "$T/dotdot.yaml" -- true
+chk_error "a profile mount on /tmp/../: refused" 125 "dotdot.yaml:3:.*whole root"
+nk run --tmpfs /srv/x/.. -- sh -c 'grep -c " /srv tmpfs " /proc/self/mounts'
+chk "a target with .. is normalised (/srv/x/.. is /srv)" "0 1" "$rc $out"
+t_clean "paths with .."
+
 t_done

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/net.h"
@@ -288,6 +289,11 @@ static int parse_mount(struct kctx *c, const struct nook_node *it, struct nook_m
 		return nook_node_err(c->err, it, "%s mount needs a 'target' (an absolute path in the container)", tname);
 	if ((r = nook_get_path(c, x, &m->target)) < 0)
 		return r;
+	/* the target is normalised ("/..", "/a/../" become "/"): none may
+	 * cover the container's whole root */
+	if (strcmp(m->target, "/") == 0)
+		return nook_node_err(c->err, x, "%s mount on '%s' would cover the container's whole root (that is /; choose the root with rootfs:)",
+				     tname, x->value);
 
 	x = nook_map_get(it, "source");
 	if (bindlike || type == NOOK_MOUNT_SYMLINK) {
@@ -854,6 +860,17 @@ int nook_set_ports(struct kctx *c, const struct key_row *row, const struct nook_
 
 /* ---------------------------------------------------------------- finish */
 
+/* A rootfs directory that is the host's / after normalisation ("DIR/../..")
+ * or through a symlink: stat both (a path that does not exist is not /; the
+ * run says it is missing). */
+static bool is_host_root(const char *path)
+{
+	struct stat a, b;
+	if (strcmp(path, "/") == 0)
+		return true;
+	return stat(path, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int nook_keys_finish(struct kctx *c)
 {
 	struct nook_spec *s = c->s;
@@ -870,6 +887,10 @@ int nook_keys_finish(struct kctx *c)
 	case NOOK_ROOTFS_DIR:
 		if (!rf->path)
 			return nook_node_err(c->err, c->rootfs_kind_node, "rootfs kind 'dir' needs rootfs.path");
+		if (is_host_root(rf->path))
+			return nook_node_err(c->err, c->rootfs_path_node,
+					     "rootfs '%s' is the host's / (write rootfs: host to run on the host's root)",
+					     c->rootfs_path_node ? c->rootfs_path_node->value : rf->path);
 		break;
 	case NOOK_ROOTFS_OVERLAY:
 		/* the path is the bottom layer; the spec keeps it there only */
