@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cli.h - the command table's entry points. src/cli only parses and prints. */
 #pragma once
+#include <stdio.h>
 
 int cmd_run(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
-void cli_usage(void);
+void cli_usage(FILE *f);

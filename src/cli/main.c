@@ -20,19 +20,24 @@ static const struct command commands[] = {
 	{ NULL, NULL, NULL },
 };
 
-void cli_usage(void)
+void cli_usage(FILE *f)
 {
-	printf("Usage: nook COMMAND [OPTIONS]\n\nCommands:\n");
+	fprintf(f, "Usage: nook COMMAND [OPTIONS]\n\nCommands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		printf("  %-10s %s\n", c->name, c->help);
-	printf("\nnook run --help shows the options of run; man nook(1) has the rest.\n");
+		fprintf(f, "  %-10s %s\n", c->name, c->help);
+	fprintf(f, "\nnook run --help shows the options of run; man nook(1) has the rest.\n");
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		cli_usage();
-		return argc < 2 ? 125 : 0;
+	/* `nook` alone is a mistake: usage on stderr, 125; asked for, on stdout */
+	if (argc < 2) {
+		cli_usage(stderr);
+		return 125;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		cli_usage(stdout);
+		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("nook %s\n", PACKAGE_VERSION);

@@ -50,4 +50,16 @@ nk run --tmpfs /srv/x/.. -- sh -c 'grep -c " /srv tmpfs " /proc/self/mounts'
 chk "a target with .. is normalised (/srv/x/.. is /srv)" "0 1" "$rc $out"
 t_clean "paths with .."
 
+# ---------------------------------------------------------------- 9: usage
+nkx "$NOOK"
+chk "nook alone: status 125, nothing on stdout" "125 " "$rc $out"
+chkre "nook alone: the usage on stderr" "^Usage: nook COMMAND" "$err"
+nk --help
+chk "nook --help: status 0, nothing on stderr" "0 " "$rc $err"
+chkre "nook --help: the usage on stdout" "^Usage: nook COMMAND" "$out"
+nk profile
+chk "nook profile alone: status 125, nothing on stdout" "125 " "$rc $out"
+nk exec
+chk "nook exec alone: status 125, nothing on stdout" "125 " "$rc $out"
+
 t_done
