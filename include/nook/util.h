@@ -25,6 +25,9 @@ void nook_strv_push(char ***v, const char *s);   /* copies s */
 /* Set NAME=VALUE in the environment list env (kv is "NAME=VALUE"),
  * replacing an earlier value of NAME. */
 void nook_env_set(char ***env, const char *kv);
+/* nook_env_set for every "NAME=VALUE" of kvs, in order (the last value of
+ * a name wins), in time linear in the sizes of env and kvs. */
+void nook_env_set_all(char ***env, char *const *kvs);
 bool nook_strv_contains(char *const *v, const char *s);
 /* nook_strv_free() is declared in cleanup.h */
 

@@ -70,10 +70,19 @@ char *nook_yaml_quote(const char *s)
 	return q;
 }
 
+static void push_override(struct nook_run_args *a, char *s)
+{
+	if (a->n_overrides + 2 > a->cap_overrides) {
+		a->cap_overrides = a->cap_overrides ? 2 * a->cap_overrides : 16;
+		a->overrides = nook_xrealloc(a->overrides, a->cap_overrides * sizeof *a->overrides);
+	}
+	a->overrides[a->n_overrides++] = s;
+	a->overrides[a->n_overrides] = NULL;
+}
+
 static void push_kv(struct nook_run_args *a, const char *key, const char *op, const char *yaml)
 {
-	_cleanup_free_ char *s = nook_asprintf("%s%s%s", key, op, yaml);
-	nook_strv_push(&a->overrides, s);
+	push_override(a, nook_asprintf("%s%s%s", key, op, yaml));
 }
 
 static void push_str(struct nook_run_args *a, const char *key, const char *val)
@@ -213,7 +222,7 @@ int nook_run_args_parse(int argc, char **argv, struct nook_run_args *a, char *er
 				snprintf(errbuf, errlen, "--set '%s': expected KEY.PATH=VALUE", optarg);
 				return -1;
 			}
-			nook_strv_push(&a->overrides, optarg);
+			push_override(a, nook_strdup(optarg));
 			break;
 		case OPT_NAME: push_str(a, "name", optarg); break;
 		case OPT_STATS_JSON: free(a->stats_json); a->stats_json = nook_strdup(optarg); break;

@@ -62,4 +62,27 @@ chk "nook profile alone: status 125, nothing on stdout" "125 " "$rc $out"
 nk exec
 chk "nook exec alone: status 125, nothing on stdout" "125 " "$rc $out"
 
+# ---------------------------------------------------------------- 8: many -e options
+# 40,000 -e options (and 40,000 variables in the payload): quadratic option
+# or environment handling takes minutes here (it took 8 s for 20,000 without
+# sanitizers), linear handling a second or two
+set --
+_i=0
+while [ $_i -lt 40000 ]; do set -- "$@" -e "V$_i=v$_i"; _i=$((_i + 1)); done
+_t0=$(date +%s)
+NK_TIMEOUT=60 nk run "$@" -e V7=last -e V39999=end -- sh -c 'env | grep -c "^V[0-9]*="; echo "$V0 $V7 $V39999"'
+_t1=$(date +%s)
+set --
+chk "40,000 -e options: every variable, the last value wins" "0 40000 v0 last end" "$rc $(echo $out)"
+_dt=$((_t1 - _t0))
+if [ $_dt -le 15 ]; then t_ok "40,000 -e options take ${_dt}s (at most 15)"
+else t_fail "40,000 -e options take ${_dt}s (at most 15)"; fi
+
+# a large map (hashed keys) still finds a duplicate key, and a later key
+{ printf 'extends: default\nprocess:\n  env:\n    set:\n'
+  _i=0; while [ $_i -lt 100 ]; do printf '      K%s: "%s"\n' $_i $_i; _i=$((_i + 1)); done
+  printf '      K57: again\n'; } > "$T/bigmap.yaml"
+nk profile validate "$T/bigmap.yaml"
+chk_error "a duplicate key in a map of 100 keys is found" 125 "bigmap.yaml:105:.*duplicate key 'K57' \(first given at line 62\)"
+
 t_done

@@ -417,3 +417,48 @@ void nook_env_set(char ***env, const char *kv)
 	}
 	nook_strv_push(env, kv);
 }
+
+static size_t env_name_hash(const char *kv, size_t len)
+{
+	size_t h = 14695981039346656037ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)kv[i]) * 1099511628211ull;
+	return h;
+}
+
+void nook_env_set_all(char ***env, char *const *kvs)
+{
+	size_t m = nook_strv_len(*env), k = nook_strv_len(kvs), cap = 16;
+	if (!k)
+		return;
+	while (cap < 2 * (m + k))
+		cap *= 2;
+	/* open addressing over the names: slot = index in the result + 1 */
+	_cleanup_free_ size_t *slot = nook_xmalloc(cap * sizeof *slot);
+	char **v = nook_xrealloc(*env, (m + k + 1) * sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < m + k; i++) {
+		const char *kv = i < m ? v[i] : kvs[i - m];
+		size_t len = strcspn(kv, "="), h = env_name_hash(kv, len) & (cap - 1);
+		while (slot[h]) {
+			const char *o = v[slot[h] - 1];
+			if (strncmp(o, kv, len) == 0 && o[len] == '=')
+				break;
+			h = (h + 1) & (cap - 1);
+		}
+		if (i < m) {
+			/* the environment as it was: kept as it is, duplicates too */
+			if (!slot[h])
+				slot[h] = n + 1;
+			v[n++] = v[i];
+		} else if (slot[h]) {
+			free(v[slot[h] - 1]);
+			v[slot[h] - 1] = nook_strdup(kv);
+		} else {
+			v[n] = nook_strdup(kv);
+			slot[h] = ++n;
+		}
+	}
+	v[n] = NULL;
+	*env = v;
+}

@@ -427,6 +427,9 @@ int nook_set_env(struct kctx *c, const struct key_row *row, const struct nook_no
 	/* set: NAME: value */
 	if (n->kind != NOOK_NODE_MAP)
 		return nook_node_err(c->err, n, "process.env.set: expected a map of NAME: value");
+	size_t have = nook_strv_len(c->env_set);
+	c->env_set = nook_xrealloc(c->env_set, (have + n->n + 1) * sizeof *c->env_set);
+	c->env_set[have] = NULL;
 	for (size_t i = 0; i < n->n; i++) {
 		const struct nook_node *k = n->pairs[i].key, *v = n->pairs[i].val;
 		if (!env_name_ok(k->value, false))
@@ -434,8 +437,8 @@ int nook_set_env(struct kctx *c, const struct key_row *row, const struct nook_no
 		if (v->kind != NOOK_NODE_SCALAR || nook_node_is_null(v))
 			return nook_node_err(c->err, v, "value of %s must be a string (write \"\" for an empty one)",
 					     k->value);
-		_cleanup_free_ char *kv = nook_asprintf("%s=%s", k->value, v->value);
-		nook_strv_push(&c->env_set, kv);
+		c->env_set[have++] = nook_asprintf("%s=%s", k->value, v->value);
+		c->env_set[have] = NULL;
 	}
 	return 0;
 }
@@ -460,14 +463,18 @@ static void build_env(struct kctx *c)
 {
 	char **env = NULL;
 	bool clear = c->env_clear != 0; /* default: start from nothing */
-	for (size_t i = 0; environ && environ[i]; i++) {
+	size_t n = nook_strv_len(environ), k = 0;
+	_cleanup_free_ char **from = nook_xmalloc((n + 1) * sizeof *from);
+	for (size_t i = 0; i < n; i++) {
 		if (!strchr(environ[i], '='))
 			continue;
 		if (!clear || env_matches(c->env_keep, environ[i]))
-			nook_env_set(&env, environ[i]);
+			from[k++] = environ[i];
 	}
-	for (size_t i = 0; c->env_set && c->env_set[i]; i++)
-		nook_env_set(&env, c->env_set[i]);
+	from[k] = NULL;
+	/* linear: thousands of -e NAME=VALUE must not take seconds */
+	nook_env_set_all(&env, from);
+	nook_env_set_all(&env, c->env_set);
 	if (c->env_unset) {
 		size_t j = 0;
 		for (size_t i = 0; env && env[i]; i++) {
