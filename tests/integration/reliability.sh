@@ -85,4 +85,25 @@ else t_fail "40,000 -e options take ${_dt}s (at most 15)"; fi
 nk profile validate "$T/bigmap.yaml"
 chk_error "a duplicate key in a map of 100 keys is found" 125 "bigmap.yaml:105:.*duplicate key 'K57' \(first given at line 62\)"
 
+# ---------------------------------------------------------------- 5: one upper directory, one container
+R=$T/rootfs
+if sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$R" >"$T/mkrootfs.log" 2>&1; then
+	mkdir -p "$T/upper"
+	printf 'rootfs:\n  overlay:\n    upper: "%s"\n    lower: ["%s"]\n' "$T/upper" "$R" > "$T/ovl.yaml"
+	"$NOOK" run --name "rel-up-$$" "$T/ovl.yaml" -- /bin/sh -c 'echo one > /f; touch /ready; exec sleep 60' </dev/null >/dev/null 2>"$T/first.err" &
+	_first=$!
+	wait_file "$T/upper/ready" 20
+	nk run "$T/ovl.yaml" -- /bin/sh -c 'echo two > /f'
+	chk_error "a second container on the same upper directory: refused" 125 \
+		"upper directory $T/upper is in use by the running container of nook pid $_first \(named 'rel-up-$$'\)"
+	chk "the first container's upper directory is untouched" "one" "$(cat "$T/upper/f" 2>/dev/null)"
+	kill -9 "$_first"; reap "$_first"
+	_i=0; while [ -n "$(t_container_procs)" ] && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
+	nk run "$T/ovl.yaml" -- /bin/sh -c 'echo three > /f'
+	chk "after the holder is killed (-9), the upper directory is free again" "0 three" "$rc $(cat "$T/upper/f" 2>/dev/null)"
+	t_clean "shared upper directory"
+else
+	t_fail "mkrootfs.sh" "$(cat "$T/mkrootfs.log")"
+fi
+
 t_done

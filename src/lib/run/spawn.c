@@ -32,6 +32,7 @@
 #include "nook/net.h"
 #include "nook/ownership.h"
 #include "pty.h"
+#include "upperlock.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
 #include "nook/state.h"
@@ -305,6 +306,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1,
 				.pty = { .master = -1 }, .spec = s };
 	int sv[2] = { -1, -1 };
+	_cleanup_close_ int upper_lock = -1;
 	sigset_t oldmask;
 	bool blocked = false;
 	int r;
@@ -368,6 +370,9 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	close(sv[1]);
 	sv[1] = -1;
 	rs.sync_fd = sv[0];
+	/* before the child may mount anything; it never holds the lock's fd */
+	if ((r = nook_upper_lock(s, &upper_lock, err)) < 0)
+		goto kill;
 
 	/* in self mode the child writes its own maps */
 	if (maps.mode != NOOK_USERNS_SELF && (r = nook_idmaps_apply(&maps, rs.pid, err)) < 0)
