@@ -66,13 +66,13 @@ chk "nook exec alone: status 125, nothing on stdout" "125 " "$rc $out"
 # 40,000 -e options (and 40,000 variables in the payload): quadratic option
 # or environment handling takes minutes here (it took 8 s for 20,000 without
 # sanitizers), linear handling a second or two
-set --
-_i=0
-while [ $_i -lt 40000 ]; do set -- "$@" -e "V$_i=v$_i"; _i=$((_i + 1)); done
+# (the words have no blanks or glob characters: split unquoted, in one go)
+_many=$(awk 'BEGIN { for (i = 0; i < 40000; i++) printf " -e V%d=v%d", i, i }')
 _t0=$(date +%s)
-NK_TIMEOUT=60 nk run "$@" -e V7=last -e V39999=end -- sh -c 'env | grep -c "^V[0-9]*="; echo "$V0 $V7 $V39999"'
+# shellcheck disable=SC2086
+NK_TIMEOUT=60 nk run $_many -e V7=last -e V39999=end -- sh -c 'env | grep -c "^V[0-9]*="; echo "$V0 $V7 $V39999"'
 _t1=$(date +%s)
-set --
+unset _many
 chk "40,000 -e options: every variable, the last value wins" "0 40000 v0 last end" "$rc $(echo $out)"
 _dt=$((_t1 - _t0))
 if [ $_dt -le 15 ]; then t_ok "40,000 -e options take ${_dt}s (at most 15)"
@@ -105,5 +105,52 @@ if sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$R" >"$T/mkrootfs.log" 2>&1;
 else
 	t_fail "mkrootfs.sh" "$(cat "$T/mkrootfs.log")"
 fi
+
+# ---------------------------------------------------------------- 1: signals while the container starts
+# A signal at a random moment of the start-up (up to MAXMS ms after nook
+# starts, which covers all of it here) must reach the payload: nook ends
+# with 128+N, never with the payload's own 0 and never after the payload's
+# 20 s. RELIABILITY_ITER sets the number of runs per mode (tests/bench/
+# reliability.sh runs many more).
+ITER=${RELIABILITY_ITER:-60}
+# delays ITER MAXMS: ITER random delays in seconds, one per line
+delays() { awk -v n="$1" -v m="$2" -v seed="$$$(date +%N)" 'BEGIN { srand(seed); for (i = 0; i < n; i++) printf "%.3f\n", rand() * m / 1000 }'; }
+# early_signals ARGS...: ITER runs of nook ARGS, each sent SIGTERM or
+# SIGINT after a random delay; prints the runs that went wrong
+early_signals() {
+	_i=0
+	delays "$ITER" "$MAXMS" | while read -r _d; do
+		if [ $((_i % 2)) = 0 ]; then _sig=TERM _want=143; else _sig=INT _want=130; fi
+		_i=$((_i + 1))
+		"$NOOK" run "$@" -- sleep 20 </dev/null >/dev/null 2>"$T/sig.err" &
+		_p=$!
+		sleep "$_d"
+		kill -s "$_sig" "$_p"
+		reap "$_p" 10
+		[ "$st" = "$_want" ] || echo "SIG$_sig after ${_d}s: status $st (want $_want) $(head -c 300 "$T/sig.err")"
+	done
+}
+MAXMS=${RELIABILITY_MAXMS:-80}
+_bad=$(early_signals)
+chk "$ITER early SIGTERM/SIGINT (network none): every one reaches the payload" "" "$_bad"
+t_clean "early signals (network none)"
+if command -v slirp4netns >/dev/null; then
+	MAXMS=${RELIABILITY_MAXMS:-150}
+	_bad=$(early_signals --network slirp)
+	chk "$ITER early SIGTERM/SIGINT (network slirp): every one reaches the payload" "" "$_bad"
+	t_clean "early signals (network slirp)"
+else
+	t_skip "early signals (network slirp)" "slirp4netns is not installed"
+fi
+# a --timeout that fires while the container starts: SIGTERM, not SIGKILL 2 s later
+_bad=
+for _t in 1ms 5ms 10ms 20ms 30ms 40ms; do
+	_t0=$(date +%s%N)
+	nk run --timeout "$_t" -- sleep 20
+	_ms=$((($(date +%s%N) - _t0) / 1000000))
+	# SIGKILL would come only after the 2 s grace
+	[ "$rc" = 124 ] && [ "$_ms" -lt 1500 ] || _bad="$_bad $_t:status=$rc,${_ms}ms"
+done
+chk "a --timeout during the start-up ends the payload with SIGTERM (124)" "" "$_bad"
 
 t_done

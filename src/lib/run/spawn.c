@@ -313,12 +313,20 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 
 	memset(res, 0, sizeof *res);
 	uint64_t t0 = nook_now_ns();
+	/* From here on a signal to nook is never lost: it waits in the
+	 * signalfd until the monitor forwards it to the child, whose mask
+	 * keeps it queued (a pid 1 drops an unblocked one it has no handler
+	 * for) until its reaper passes it on to the payload. */
+	rs.sfd = nook_forwarded_signalfd(&oldmask, SFD_CLOEXEC | SFD_NONBLOCK);
+	blocked = true;
+	if (rs.sfd < 0)
+		return nook_err(err, errno, "signalfd");
 
 	if ((r = nook_spec_check(s, err)) < 0 || (r = nook_net_check(s, err)) < 0 || (r = precheck(s, err)) < 0)
-		return r;
+		goto out;
 	/* a named container claims its name first (state.c) */
 	if (s->name && (r = nook_state_claim(s->name, &rs.state, err)) < 0)
-		return r;
+		goto out;
 	if ((r = nook_idmaps_resolve(s, &maps, err)) < 0)
 		goto out;
 	nook_verbose("user namespace: %s", maps.why);
@@ -336,12 +344,6 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		r = nook_err(err, errno, "socketpair");
 		goto out;
 	}
-	rs.sfd = nook_forwarded_signalfd(&oldmask, SFD_CLOEXEC | SFD_NONBLOCK);
-	blocked = true;
-	if (rs.sfd < 0) {
-		r = nook_err(err, errno, "signalfd");
-		goto out;
-	}
 
 	/* With no network helper, the network namespace is built beside the
 	 * child while it builds its root (netns.c). */
@@ -356,7 +358,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		goto out;
 	}
 	if (rs.pid == 0) {
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		/* the forwarded signals stay blocked (see above); the payload
+		 * starts with an empty mask (payload.c) */
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
 					      .tty_slave = -1,
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
