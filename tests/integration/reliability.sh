@@ -122,10 +122,11 @@ early_signals() {
 	delays "$ITER" "$MAXMS" | while read -r _d; do
 		if [ $((_i % 2)) = 0 ]; then _sig=TERM _want=143; else _sig=INT _want=130; fi
 		_i=$((_i + 1))
-		"$NOOK" run "$@" -- sleep 20 </dev/null >/dev/null 2>"$T/sig.err" &
+		# a background job of sh starts with SIGINT ignored: not nook
+		env --default-signal=INT,QUIT "$NOOK" run "$@" -- sleep 20 </dev/null >/dev/null 2>"$T/sig.err" &
 		_p=$!
 		sleep "$_d"
-		kill -s "$_sig" "$_p"
+		kill -s "$_sig" "$_p" 2>/dev/null
 		reap "$_p" 10
 		[ "$st" = "$_want" ] || echo "SIG$_sig after ${_d}s: status $st (want $_want) $(head -c 300 "$T/sig.err")"
 	done
@@ -152,5 +153,62 @@ for _t in 1ms 5ms 10ms 20ms 30ms 40ms; do
 	[ "$rc" = 124 ] && [ "$_ms" -lt 1500 ] || _bad="$_bad $_t:status=$rc,${_ms}ms"
 done
 chk "a --timeout during the start-up ends the payload with SIGTERM (124)" "" "$_bad"
+
+# ---------------------------------------------------------------- 2: SIGKILL at any moment of the start-up
+# nook is SIGKILLed at a random moment of its start-up; the next nook run
+# (the same mode) must leave nothing of the killed one: no temp directory or
+# socket, no process, no mount, no state record.
+KITER=${RELIABILITY_KILL_ITER:-25}
+# kill_loop NAME MAXMS ARGS...: prints what the killed runs left behind
+kill_loop() {
+	_name=$1 _max=$2; shift 2
+	delays "$KITER" "$_max" | while read -r _d; do
+		"$NOOK" run "$@" -- sleep 20 </dev/null >/dev/null 2>&1 &
+		_p=$!
+		sleep "$_d"
+		kill -9 "$_p" 2>/dev/null
+		reap "$_p" 10
+		# the next run: $NEXT (the killed one's ports may still be
+		# closing, a name would be taken)
+		"$NOOK" run $NEXT -- true </dev/null >/dev/null 2>"$T/next.err" ||
+			echo "after a kill at ${_d}s the next run failed: $(head -c 300 "$T/next.err")"
+		_w=0; while [ -n "$(t_container_procs)" ] && [ $_w -lt 100 ]; do sleep 0.05; _w=$((_w + 1)); done
+		_left=$(ls -d "$TMPDIR"/nook-* 2>/dev/null)
+		[ -n "$_left" ] && echo "killed at ${_d}s: left $_left"
+		_procs=$(t_container_procs)
+		[ -n "$_procs" ] && echo "killed at ${_d}s: left processes $_procs"
+		[ "$(wc -l < /proc/self/mountinfo)" = "$_t_mounts0" ] || echo "killed at ${_d}s: left a mount"
+		case " $* " in *" --name "*)
+			"$NOOK" ps 2>/dev/null | grep -q "rel-k-$$" && echo "killed at ${_d}s: nook ps still lists it" ;;
+		esac
+	done
+}
+if command -v slirp4netns >/dev/null; then
+	NEXT="--network slirp"
+	_bad=$(kill_loop slirp 150 --network slirp)
+	chk "$KITER SIGKILLs during a slirp start-up: the next run leaves nothing" "" "$_bad"
+	_port=$((20000 + $$ % 20000))
+	_bad=$(kill_loop ports 200 --network slirp -p "127.0.0.1:$_port:80" -p "127.0.0.1:$_port:53/udp")
+	chk "$KITER SIGKILLs during a slirp start-up with ports: the next run leaves nothing" "" "$_bad"
+else
+	t_skip "SIGKILL during slirp start-up" "slirp4netns is not installed"
+fi
+if command -v pasta >/dev/null; then
+	NEXT="--network pasta"
+	_bad=$(kill_loop pasta 200 --network pasta)
+	chk "$KITER SIGKILLs during a pasta start-up: the next run leaves nothing" "" "$_bad"
+else
+	t_skip "SIGKILL during pasta start-up" "pasta is not installed"
+fi
+NEXT="--name rel-k2-$$"
+_bad=$(kill_loop named 80 --name "rel-k-$$")
+chk "$KITER SIGKILLs during a named start-up: the next run leaves nothing" "" "$_bad"
+if [ -f "$T/ovl.yaml" ]; then
+	rm -rf "$T/upper"; mkdir -p "$T/upper"
+	NEXT=$T/ovl.yaml
+	_bad=$(kill_loop overlay 120 "$T/ovl.yaml")
+	chk "$KITER SIGKILLs during an overlay start-up: the next run leaves nothing" "" "$_bad"
+fi
+t_clean "SIGKILL during start-up"
 
 t_done

@@ -55,7 +55,7 @@ int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out
 	n = nook_xmalloc(sizeof(*n));
 	n->mode = s->net;
 	n->name = s->net == NOOK_NET_SLIRP ? "slirp4netns" : "pasta";
-	n->pidfd = n->exit_fd = n->log_fd = n->relay_fd = -1;
+	n->pidfd = n->exit_fd = n->log_fd = n->relay_fd = n->tmpdir_fd = -1;
 	r = start_helper(s, child, n, err);
 	/* the socket and pid file were needed only to set the helper up */
 	nook_net_remove_tmpdir(n);
