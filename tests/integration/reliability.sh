@@ -211,4 +211,33 @@ if [ -f "$T/ovl.yaml" ]; then
 fi
 t_clean "SIGKILL during start-up"
 
+# ---------------------------------------------------------------- 4: a helper that dies mid-run
+if command -v slirp4netns >/dev/null; then
+	"$NOOK" run --network slirp --stats-json "$T/st.json" -- sh -c 'sleep 2; echo done' </dev/null >"$T/out" 2>"$T/err" &
+	_p=$!
+	_w=0; until pgrep -x -P "$_p" slirp4netns >/dev/null || [ $_w -ge 100 ]; do sleep 0.02; _w=$((_w + 1)); done
+	pkill -9 -x -P "$_p" slirp4netns
+	reap "$_p" 15
+	rc=$st out=$(cat "$T/out") err=$(cat "$T/err")
+	chkre "slirp4netns killed mid-run: nook warns which helper died and what it meant" \
+		"^nook: warning: slirp4netns was killed by signal 9.*no network" "$err"
+	chkre "slirp4netns killed mid-run: --stats-json has helper_died" '"helper_died": "slirp4netns was killed' "$(cat "$T/st.json" 2>/dev/null)"
+	t_clean "slirp4netns killed mid-run"
+fi
+if [ -d "$R" ] && command -v fuse-overlayfs >/dev/null && [ -w /dev/fuse ]; then
+	mkdir -p "$T/fupper"
+	printf 'rootfs:\n  overlay:\n    driver: fuse\n    upper: "%s"\n    lower: ["%s"]\n' "$T/fupper" "$R" > "$T/fuse.yaml"
+	"$NOOK" run "$T/fuse.yaml" -- /bin/sh -c 'sleep 2; cat /etc/passwd >/dev/null; echo done' </dev/null >"$T/out" 2>"$T/err" &
+	_p=$!
+	_w=0; until pgrep -x -P "$_p" fuse-overlayfs >/dev/null || [ $_w -ge 100 ]; do sleep 0.02; _w=$((_w + 1)); done
+	sleep 0.3
+	pkill -9 -x -P "$_p" fuse-overlayfs
+	reap "$_p" 15
+	rc=$st out=$(cat "$T/out") err=$(cat "$T/err")
+	chk_error "fuse-overlayfs killed mid-run: 125 and a message" 125 "fuse-overlayfs was killed by signal 9.*while the container ran"
+	t_clean "fuse-overlayfs killed mid-run"
+else
+	t_skip "fuse-overlayfs killed mid-run" "no fuse-overlayfs or /dev/fuse"
+fi
+
 t_done

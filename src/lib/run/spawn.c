@@ -407,6 +407,10 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	}
 	if ((r = monitor(&rs, err)) < 0)
 		goto kill;
+	/* helpers that died while the container ran (issue 13.4) */
+	nook_net_warn_dead(net, res->helper_died, sizeof res->helper_died);
+	struct nook_error ferr = { 0 };
+	bool fuse_died = !rs.have_child_err && !rs.have_helper_err && nook_fuseovl_failed(fuse, 0, &ferr);
 
 	res->wall_ns = nook_now_ns() - t0;
 	res->timed_out = rs.timed_out;
@@ -431,6 +435,16 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		/* the payload's exec failed (126/127) or setup failed (125) */
 		r = -EINVAL;
 		res->exit_status = err->exit_status;
+	} else if (fuse_died) {
+		/* ferr: "fuse-overlayfs HOW before it served the overlay root (LAYERS)..." */
+		char *cut = strstr(ferr.msg, " before it served");
+		if (cut)
+			*cut = '\0';
+		nook_errx(err, EIO, "%s while the container ran: the payload lost its root filesystem (the overlay root it served)",
+			  ferr.msg);
+		snprintf(res->helper_died, sizeof res->helper_died, "%s", err->msg);
+		r = -EIO;
+		res->exit_status = NOOK_EXIT_FAILURE;
 	} else if (rs.timed_out) {
 		res->exit_status = 124;
 		snprintf(res->note, sizeof res->note, "timed out after %llu.%03llus",
