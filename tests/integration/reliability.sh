@@ -112,7 +112,7 @@ fi
 # with 128+N, never with the payload's own 0 and never after the payload's
 # 20 s. RELIABILITY_ITER sets the number of runs per mode (tests/bench/
 # reliability.sh runs many more).
-ITER=${RELIABILITY_ITER:-60}
+ITER=${RELIABILITY_ITER:-100}
 # delays ITER MAXMS: ITER random delays in seconds, one per line
 delays() { awk -v n="$1" -v m="$2" -v seed="$$$(date +%N)" 'BEGIN { srand(seed); for (i = 0; i < n; i++) printf "%.3f\n", rand() * m / 1000 }'; }
 # early_signals ARGS...: ITER runs of nook ARGS, each sent SIGTERM or
@@ -131,12 +131,24 @@ early_signals() {
 		[ "$st" = "$_want" ] || echo "SIG$_sig after ${_d}s: status $st (want $_want) $(head -c 300 "$T/sig.err")"
 	done
 }
-MAXMS=${RELIABILITY_MAXMS:-80}
+# startms ARGS...: how long `nook run ARGS -- true` takes here, in ms (the
+# slowest of 3): the signals and kills are spread over 1.5 times that
+startms() {
+	_max=1
+	for _k in 1 2 3; do
+		_t0=$(date +%s%N)
+		"$NOOK" run "$@" -- true </dev/null >/dev/null 2>&1
+		_ms=$((($(date +%s%N) - _t0) / 1000000))
+		[ "$_ms" -gt "$_max" ] && _max=$_ms
+	done
+	echo $((_max * 3 / 2 + 2))
+}
+MAXMS=${RELIABILITY_MAXMS:-$(startms)}
 _bad=$(early_signals)
 chk "$ITER early SIGTERM/SIGINT (network none): every one reaches the payload" "" "$_bad"
 t_clean "early signals (network none)"
 if command -v slirp4netns >/dev/null; then
-	MAXMS=${RELIABILITY_MAXMS:-150}
+	MAXMS=${RELIABILITY_MAXMS:-$(startms --network slirp)}
 	_bad=$(early_signals --network slirp)
 	chk "$ITER early SIGTERM/SIGINT (network slirp): every one reaches the payload" "" "$_bad"
 	t_clean "early signals (network slirp)"
@@ -158,7 +170,7 @@ chk "a --timeout during the start-up ends the payload with SIGTERM (124)" "" "$_
 # nook is SIGKILLed at a random moment of its start-up; the next nook run
 # (the same mode) must leave nothing of the killed one: no temp directory or
 # socket, no process, no mount, no state record.
-KITER=${RELIABILITY_KILL_ITER:-25}
+KITER=${RELIABILITY_KILL_ITER:-40}
 # kill_loop NAME MAXMS ARGS...: prints what the killed runs left behind
 kill_loop() {
 	_name=$1 _max=$2; shift 2
@@ -185,28 +197,28 @@ kill_loop() {
 }
 if command -v slirp4netns >/dev/null; then
 	NEXT="--network slirp"
-	_bad=$(kill_loop slirp 150 --network slirp)
+	_bad=$(kill_loop slirp "${RELIABILITY_MAXMS:-$(startms --network slirp)}" --network slirp)
 	chk "$KITER SIGKILLs during a slirp start-up: the next run leaves nothing" "" "$_bad"
 	_port=$((20000 + $$ % 20000))
-	_bad=$(kill_loop ports 200 --network slirp -p "127.0.0.1:$_port:80" -p "127.0.0.1:$_port:53/udp")
+	_bad=$(kill_loop ports "${RELIABILITY_MAXMS:-$(startms --network slirp -p "127.0.0.1:$_port:80")}" --network slirp -p "127.0.0.1:$_port:80" -p "127.0.0.1:$_port:53/udp")
 	chk "$KITER SIGKILLs during a slirp start-up with ports: the next run leaves nothing" "" "$_bad"
 else
 	t_skip "SIGKILL during slirp start-up" "slirp4netns is not installed"
 fi
 if command -v pasta >/dev/null; then
 	NEXT="--network pasta"
-	_bad=$(kill_loop pasta 200 --network pasta)
+	_bad=$(kill_loop pasta "${RELIABILITY_MAXMS:-$(startms --network pasta)}" --network pasta)
 	chk "$KITER SIGKILLs during a pasta start-up: the next run leaves nothing" "" "$_bad"
 else
 	t_skip "SIGKILL during pasta start-up" "pasta is not installed"
 fi
 NEXT="--name rel-k2-$$"
-_bad=$(kill_loop named 80 --name "rel-k-$$")
+_bad=$(kill_loop named "${RELIABILITY_MAXMS:-$(startms --name "rel-k3-$$")}" --name "rel-k-$$")
 chk "$KITER SIGKILLs during a named start-up: the next run leaves nothing" "" "$_bad"
 if [ -f "$T/ovl.yaml" ]; then
 	rm -rf "$T/upper"; mkdir -p "$T/upper"
 	NEXT=$T/ovl.yaml
-	_bad=$(kill_loop overlay 120 "$T/ovl.yaml")
+	_bad=$(kill_loop overlay "${RELIABILITY_MAXMS:-$(startms "$T/ovl.yaml")}" "$T/ovl.yaml")
 	chk "$KITER SIGKILLs during an overlay start-up: the next run leaves nothing" "" "$_bad"
 fi
 t_clean "SIGKILL during start-up"
