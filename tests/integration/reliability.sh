@@ -112,11 +112,17 @@ fi
 # with 128+N, never with the payload's own 0 and never after the payload's
 # 20 s. RELIABILITY_ITER sets the number of runs per mode (tests/bench/
 # reliability.sh runs many more).
-ITER=${RELIABILITY_ITER:-100}
+ITER=${RELIABILITY_ITER:-80}
 # delays ITER MAXMS: ITER random delays in seconds, one per line
-delays() { awk -v n="$1" -v m="$2" -v seed="$$$(date +%N)" 'BEGIN { srand(seed); for (i = 0; i < n; i++) printf "%.3f\n", rand() * m / 1000 }'; }
+# (a small seed: awk's srand misbehaves with huge ones)
+delays() {
+	_ns=$(date +%N)
+	awk -v n="$1" -v m="$2" -v seed="$(( ($$ * 7919 + 1$_ns) % 1000003 ))" \
+		'BEGIN { srand(seed); for (i = 0; i < n; i++) printf "%.3f\n", rand() * m / 1000 }'
+}
 # early_signals ARGS...: ITER runs of nook ARGS, each sent SIGTERM or
 # SIGINT after a random delay; prints the runs that went wrong
+_nook_exe=$(readlink -f "$NOOK")
 early_signals() {
 	_i=0
 	delays "$ITER" "$MAXMS" | while read -r _d; do
@@ -125,6 +131,10 @@ early_signals() {
 		# a background job of sh starts with SIGINT ignored: not nook
 		env --default-signal=INT,QUIT "$NOOK" run "$@" -- sleep 20 </dev/null >/dev/null 2>"$T/sig.err" &
 		_p=$!
+		# the delay counts from nook's start (a signal to env before
+		# it has reset SIGINT would be ignored: not nook's fault)
+		_w=0
+		until [ "$(readlink "/proc/$_p/exe" 2>/dev/null)" = "$_nook_exe" ] || [ $_w -ge 500 ]; do _w=$((_w + 1)); done
 		sleep "$_d"
 		kill -s "$_sig" "$_p" 2>/dev/null
 		reap "$_p" 10
@@ -170,16 +180,14 @@ chk "a --timeout during the start-up ends the payload with SIGTERM (124)" "" "$_
 # nook is SIGKILLed at a random moment of its start-up; the next nook run
 # (the same mode) must leave nothing of the killed one: no temp directory or
 # socket, no process, no mount, no state record.
-KITER=${RELIABILITY_KILL_ITER:-40}
+KITER=${RELIABILITY_KILL_ITER:-30}
 # kill_loop NAME MAXMS ARGS...: prints what the killed runs left behind
 kill_loop() {
 	_name=$1 _max=$2; shift 2
 	delays "$KITER" "$_max" | while read -r _d; do
-		"$NOOK" run "$@" -- sleep 20 </dev/null >/dev/null 2>&1 &
-		_p=$!
-		sleep "$_d"
-		kill -9 "$_p" 2>/dev/null
-		reap "$_p" 10
+		# timeout's timer is precise (a shell's sleep is not), and
+		# --foreground sends the SIGKILL to nook alone, not its group
+		timeout --foreground -s KILL "$_d" "$NOOK" run "$@" -- sleep 20 </dev/null >/dev/null 2>&1
 		# the next run: $NEXT (the killed one's ports may still be
 		# closing, a name would be taken)
 		"$NOOK" run $NEXT -- true </dev/null >/dev/null 2>"$T/next.err" ||

@@ -894,7 +894,9 @@ int nook_keys_finish(struct kctx *c)
 	case NOOK_ROOTFS_DIR:
 		if (!rf->path)
 			return nook_node_err(c->err, c->rootfs_kind_node, "rootfs kind 'dir' needs rootfs.path");
-		if (is_host_root(rf->path))
+		/* "/" written as such is a choice (dev's NOOK_DEV_ROOTFS=/);
+		 * reaching it through ".." or a symlink is a silent surprise */
+		if (is_host_root(rf->path) && c->rootfs_path_node && strcmp(c->rootfs_path_node->value, "/") != 0)
 			return nook_node_err(c->err, c->rootfs_path_node,
 					     "rootfs '%s' is the host's / (write rootfs: host to run on the host's root)",
 					     c->rootfs_path_node ? c->rootfs_path_node->value : rf->path);
