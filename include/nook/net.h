@@ -58,6 +58,10 @@ int nook_netns_join(int sync_fd, struct nook_error *err);
 int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out,
 		   struct nook_error *err);
 void nook_net_stop(struct nook_net *n);
+/* After the payload: if a helper (slirp4netns, pasta, the UDP relay) died
+ * while the container ran, warn on stderr what that meant, copy the
+ * message to msg and return true. */
+bool nook_net_warn_dead(const struct nook_net *n, char *msg, size_t size);
 
 /* Pure: the contents of the container's /etc/resolv.conf and /etc/hosts for
  * this spec, written into buf (NUL-terminated). Returns 0, -ENOENT when the

@@ -15,6 +15,9 @@ struct nook_result {
 	bool have_stats;
 	uint64_t cpu_user_us, cpu_system_us, memory_peak, oom_kills, pids_peak;
 	char note[256];       /* a line the CLI prints (timeout, OOM kill), or "" */
+	char helper_died[512]; /* a helper (slirp4netns, pasta, the UDP relay,
+				* fuse-overlayfs) that died while the container
+				* ran, and what that meant; or "" */
 };
 
 /* Run the container described by s. Returns 0 and fills res (even when the

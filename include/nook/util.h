@@ -33,6 +33,9 @@ int nook_helper_child_setup(pid_t parent);
 /* SIGKILL a child of ours and reap it (by pid, or by pidfd). */
 void nook_kill_reap(pid_t pid);
 void nook_pidfd_kill_reap(int pidfd);
+/* nook_env_set for every "NAME=VALUE" of kvs, in order (the last value of
+ * a name wins), in time linear in the sizes of env and kvs. */
+void nook_env_set_all(char ***env, char *const *kvs);
 bool nook_strv_contains(char *const *v, const char *s);
 /* nook_strv_free() is declared in cleanup.h */
 
@@ -52,7 +55,15 @@ bool nook_path_contains(const char *dir, const char *path);
 int nook_write_all(int fd, const char *data, size_t len);
 int nook_write_file(const char *path, const char *data, size_t len, int flags);
 int nook_write_file_at(int dirfd, const char *path, const char *data, size_t len);
-/* Read at most max bytes; returns a NUL-terminated malloc'd buffer or NULL with errno. */
+/* Open a file nook reads (a profile, a seccomp file, ...) without blocking:
+ * returns the fd of a regular file, or -errno: -EISDIR for a directory,
+ * -EINVAL for anything else that is not a regular file (a FIFO with no
+ * writer would block forever, a device or socket is no file to read). */
+int nook_open_regular(int dirfd, const char *path);
+/* strerror for nook_open_regular's errors ("not a regular file" for EINVAL). */
+const char *nook_file_strerror(int errnum);
+/* Read at most max bytes of a regular file (nook_open_regular); returns a
+ * NUL-terminated malloc'd buffer or NULL with errno. */
 char *nook_read_file(const char *path, size_t max, size_t *len_out);
 /* The same, path relative to dirfd (or AT_FDCWD). */
 char *nook_read_file_at(int dirfd, const char *path, size_t max, size_t *len_out);

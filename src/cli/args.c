@@ -79,13 +79,27 @@ static const char *option_name(int c)
 	return "?";
 }
 
+/* Append an override (taking s) and the option it came from, label ("" for
+ * --set); the arrays double, so N options cost O(N). */
+static void push_override(struct nook_run_args *a, char *s, const char *label)
+{
+	if (a->n_overrides + 2 > a->cap_overrides) {
+		a->cap_overrides = a->cap_overrides ? 2 * a->cap_overrides : 16;
+		a->overrides = nook_xrealloc(a->overrides, a->cap_overrides * sizeof *a->overrides);
+		a->labels = nook_xrealloc(a->labels, a->cap_overrides * sizeof *a->labels);
+	}
+	a->overrides[a->n_overrides] = s;
+	a->labels[a->n_overrides] = nook_strdup(label);
+	a->n_overrides++;
+	a->overrides[a->n_overrides] = NULL;
+	a->labels[a->n_overrides] = NULL;
+}
+
 /* The override, and the option it came from (its errors name the option) */
 static void push_kv(struct nook_run_args *a, int c, const char *key, const char *op, const char *yaml)
 {
-	_cleanup_free_ char *s = nook_asprintf("%s%s%s", key, op, yaml);
 	_cleanup_free_ char *label = nook_asprintf("--%s", option_name(c));
-	nook_strv_push(&a->overrides, s);
-	nook_strv_push(&a->labels, label);
+	push_override(a, nook_asprintf("%s%s%s", key, op, yaml), label);
 }
 
 static void push_str(struct nook_run_args *a, int c, const char *key, const char *val)
@@ -245,8 +259,7 @@ int nook_run_args_parse(int argc, char **argv, struct nook_run_args *a, char *er
 				snprintf(errbuf, errlen, "--set '%s': expected KEY.PATH=VALUE", optarg);
 				return -1;
 			}
-			nook_strv_push(&a->overrides, optarg);
-			nook_strv_push(&a->labels, "");
+			push_override(a, nook_strdup(optarg), "");
 			break;
 		case OPT_NAME: push_str(a, c, "name", optarg); break;
 		case OPT_STATS_JSON: free(a->stats_json); a->stats_json = nook_strdup(optarg); break;

@@ -8,6 +8,7 @@ struct nook_run_args {
 	char *profile;        /* NULL = the default profile */
 	char **overrides;     /* "KEY.PATH=YAMLVALUE" / "KEY.PATH+=YAMLVALUE", in order */
 	char **labels;        /* the option each override came from ("--network"; "" for --set) */
+	size_t n_overrides, cap_overrides; /* so that N options cost O(N) */
 	char **command;       /* NULL = the profile's process.args */
 	int verbose;
 	char *stats_json;

@@ -25,13 +25,13 @@ static const struct command commands[] = {
 	{ NULL, NULL, NULL },
 };
 
-void cli_usage(void)
+void cli_usage(FILE *f)
 {
-	printf("Usage: nook COMMAND [OPTIONS]\n\nCommands:\n");
+	fprintf(f, "Usage: nook COMMAND [OPTIONS]\n\nCommands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		printf("  %-10s %s\n", c->name, c->help);
-	printf("\nnook help COMMAND (or nook COMMAND --help) shows its options; man nook(1) has the rest.\n"
-	       "New here? nook check says what this machine still needs.\n");
+		fprintf(f, "  %-10s %s\n", c->name, c->help);
+	fprintf(f, "\nnook help COMMAND (or nook COMMAND --help) shows its options; man nook(1) has the rest.\n"
+		"New here? nook check says what this machine still needs.\n");
 }
 
 static const struct command *find_command(const char *name)
@@ -80,7 +80,7 @@ void cli_unknown_option(const char *cmd, const char *arg, const char *const *can
 int cmd_help(int argc, char **argv)
 {
 	if (argc < 2) {
-		cli_usage();
+		cli_usage(stdout);
 		return 0;
 	}
 	if (argc > 2) {
@@ -91,7 +91,7 @@ int cmd_help(int argc, char **argv)
 	if (!c)
 		return unknown_command(argv[1]);
 	if (c->fn == cmd_help) {
-		cli_usage();
+		cli_usage(stdout);
 		return 0;
 	}
 	char *args[] = { argv[1], (char *)"--help", NULL };
@@ -100,9 +100,14 @@ int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		cli_usage();
-		return argc < 2 ? 125 : 0;
+	/* `nook` alone is a mistake: usage on stderr, 125; asked for, on stdout */
+	if (argc < 2) {
+		cli_usage(stderr);
+		return 125;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		cli_usage(stdout);
+		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("nook %s\n", PACKAGE_VERSION);

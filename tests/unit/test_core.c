@@ -840,6 +840,36 @@ START_TEST(strv)
 }
 END_TEST
 
+START_TEST(env_set_all)
+{
+	char **env = NULL;
+	nook_env_set_all(&env, (char *const[]){ "A=1", "B=2", "A=3", NULL });
+	assert_strv(env, (const char *const[]){ "A=3", "B=2", NULL });
+	nook_env_set_all(&env, (char *const[]){ NULL });
+	assert_strv(env, (const char *const[]){ "A=3", "B=2", NULL });
+	/* a name that is a prefix of another is a different name */
+	nook_env_set_all(&env, (char *const[]){ "AB=4", "B=5", "A=", "C=x=y", NULL });
+	assert_strv(env, (const char *const[]){ "A=", "B=5", "AB=4", "C=x=y", NULL });
+	/* the same as nook_env_set one by one, for many names */
+	char **one = NULL, **kvs = NULL;
+	for (int i = 0; i < 3000; i++) {
+		char *kv = nook_asprintf("N%d=%d", i % 1000, i);
+		nook_strv_push(&kvs, kv);
+		nook_env_set(&one, kv);
+		free(kv);
+	}
+	nook_env_set_all(&env, kvs);
+	nook_env_set_all(&env, (char *const[]){ "B=6", NULL });
+	ck_assert_uint_eq(nook_strv_len(env), 1004);
+	ck_assert_str_eq(env[1], "B=6");
+	for (size_t i = 0; i < 1000; i++)
+		ck_assert_str_eq(env[4 + i], one[i]);
+	nook_strv_free(one);
+	nook_strv_free(kvs);
+	nook_strv_free(env);
+}
+END_TEST
+
 START_TEST(strings)
 {
 	ck_assert_ptr_null(nook_strdup(NULL));
@@ -1111,6 +1141,7 @@ int main(void)
 	tcase_add_test(tu, path_join);
 	tcase_add_test(tu, path_contains);
 	tcase_add_test(tu, strv);
+	tcase_add_test(tu, env_set_all);
 	tcase_add_test(tu, strings);
 	tcase_add_test(tu, find_program);
 	tcase_add_test(tu, read_write_file);

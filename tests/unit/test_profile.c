@@ -830,7 +830,7 @@ static const struct { const char *path, *yaml; } key_samples[] = {
 	{ "security.capabilities.drop", "security: {capabilities: {drop: [ALL]}}\n" },
 	{ "security.capabilities.ambient", "security: {capabilities: {ambient: [NET_BIND_SERVICE]}}\n" },
 	{ "security.seccomp", "security: {seccomp: unconfined}\n" },
-	{ "security.seccomp.profile", "security: {seccomp: {profile: /dev/null}}\n" },
+	{ "security.seccomp.profile", "security: {seccomp: {profile: /etc/passwd}}\n" },
 	{ "security.seccomp.default_errno", "security: {seccomp: {default_errno: 77}}\n" },
 	{ "security.seccomp.allow_nested_userns", "security: {seccomp: {allow_nested_userns: true}}\n" },
 	{ "security.seccomp.rules", "security: {seccomp: {rules: [\n"

@@ -212,11 +212,36 @@ char *nook_read_file(const char *path, size_t max, size_t *len_out)
 	return nook_read_file_at(AT_FDCWD, path, max, len_out);
 }
 
+int nook_open_regular(int dirfd, const char *path)
+{
+	struct stat st;
+	/* O_NONBLOCK: opening a FIFO without a writer must not hang; nothing
+	 * but a regular file is read, so the flag never matters afterwards */
+	int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+const char *nook_file_strerror(int errnum)
+{
+	if (errnum < 0)
+		errnum = -errnum;
+	return errnum == EINVAL ? "not a regular file" : strerror(errnum);
+}
+
 char *nook_read_file_at(int dirfd, const char *path, size_t max, size_t *len_out)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	_cleanup_close_ int fd = nook_open_regular(dirfd, path);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
+	}
 	size_t cap = 4096 < max ? 4096 : max, len = 0;
 	char *buf = nook_xmalloc(cap + 1);
 	for (;;) {
@@ -473,4 +498,49 @@ const char *nook_suggest(const char *word, const char *const *cands, size_t n)
 	size_t len = strlen(word);
 	unsigned limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
 	return best_d <= limit ? best : NULL;
+}
+
+static size_t env_name_hash(const char *kv, size_t len)
+{
+	size_t h = 14695981039346656037ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)kv[i]) * 1099511628211ull;
+	return h;
+}
+
+void nook_env_set_all(char ***env, char *const *kvs)
+{
+	size_t m = nook_strv_len(*env), k = nook_strv_len(kvs), cap = 16;
+	if (!k)
+		return;
+	while (cap < 2 * (m + k))
+		cap *= 2;
+	/* open addressing over the names: slot = index in the result + 1 */
+	_cleanup_free_ size_t *slot = nook_xmalloc(cap * sizeof *slot);
+	char **v = nook_xrealloc(*env, (m + k + 1) * sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < m + k; i++) {
+		const char *kv = i < m ? v[i] : kvs[i - m];
+		size_t len = strcspn(kv, "="), h = env_name_hash(kv, len) & (cap - 1);
+		while (slot[h]) {
+			const char *o = v[slot[h] - 1];
+			if (strncmp(o, kv, len) == 0 && o[len] == '=')
+				break;
+			h = (h + 1) & (cap - 1);
+		}
+		if (i < m) {
+			/* the environment as it was: kept as it is, duplicates too */
+			if (!slot[h])
+				slot[h] = n + 1;
+			v[n++] = v[i];
+		} else if (slot[h]) {
+			free(v[slot[h] - 1]);
+			v[slot[h] - 1] = nook_strdup(kv);
+		} else {
+			v[n] = nook_strdup(kv);
+			slot[h] = ++n;
+		}
+	}
+	v[n] = NULL;
+	*env = v;
 }

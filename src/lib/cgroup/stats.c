@@ -39,6 +39,7 @@ char *nook_stats_to_json(const struct nook_result *res)
 	add_u64(o, "oom_kills", res->oom_kills, res->have_stats);
 	add_u64(o, "pids_peak", res->pids_peak, res->have_stats);
 	json_object_object_add(o, "note", res->note[0] ? json_object_new_string(res->note) : NULL);
+	json_object_object_add(o, "helper_died", res->helper_died[0] ? json_object_new_string(res->helper_died) : NULL);
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							   JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *copy = s ? nook_asprintf("%s\n", s) : NULL;

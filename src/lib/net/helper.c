@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -54,6 +55,47 @@ char *nook_net_find_helper(const char *prog, const char *package, struct nook_er
 	return path;
 }
 
+/* A SIGKILLed nook cannot remove its nook-net-XXXXXX directory. Each one
+ * is flock()ed by its nook while it exists, so the next nook that prepares
+ * a helper removes the ones of this uid whose lock it can take: their
+ * owner is gone. The parent directory's own flock keeps a sweeper (which
+ * takes it exclusive) out of the moment between another nook's mkdtemp
+ * and its flock (taken shared around those two). */
+static void sweep_stale(int pfd)
+{
+	int dfd = dup(pfd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (strncmp(de->d_name, "nook-net-", 9) != 0 ||
+		    fstatat(pfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+			continue;
+		_cleanup_close_ int fd = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+			continue; /* in use */
+		int cfd = dup(fd);
+		DIR *c = cfd >= 0 ? fdopendir(cfd) : NULL;
+		struct dirent *ce;
+		while (c && (ce = readdir(c)))
+			if (strcmp(ce->d_name, ".") && strcmp(ce->d_name, ".."))
+				unlinkat(fd, ce->d_name, 0);
+		if (c)
+			closedir(c);
+		else if (cfd >= 0)
+			close(cfd);
+		if (unlinkat(pfd, de->d_name, AT_REMOVEDIR) == 0)
+			nook_verbose("removed %s/%s, left by a nook that was killed", "$TMPDIR", de->d_name);
+	}
+	closedir(d);
+}
+
 int nook_net_prepare(struct nook_net *n, struct nook_error *err)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -68,9 +110,25 @@ int nook_net_prepare(struct nook_net *n, struct nook_error *err)
 		free(tmpl);
 		tmpl = nook_strdup("/tmp/nook-net-XXXXXX");
 	}
+	_cleanup_free_ char *parent = nook_strdup(tmpl);
+	*strrchr(parent, '/') = '\0';
+	_cleanup_close_ int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd >= 0) {
+		if (flock(pfd, LOCK_EX | LOCK_NB) == 0)
+			sweep_stale(pfd); /* and keep it until our own is locked */
+		else
+			for (int i = 0; i < 50 && flock(pfd, LOCK_SH | LOCK_NB) < 0; i++)
+				usleep(1000); /* another nook sweeps (briefly) */
+	}
 	if (!mkdtemp(tmpl))
 		return nook_err(err, errno, "cannot create a private directory %s for %s", tmpl, n->name);
 	n->tmpdir = TAKE_PTR(tmpl);
+	n->tmpdir_fd = open(n->tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (n->tmpdir_fd < 0 || flock(n->tmpdir_fd, LOCK_EX) < 0)
+		return nook_err(err, errno, "cannot lock %s", n->tmpdir);
+	n->tmpdir_fd = nook_net_fd_above_stdio(n->tmpdir_fd);
+	if (pfd >= 0)
+		flock(pfd, LOCK_UN);
 
 	/* The helper's stderr goes to a file that has no name, so nothing is
 	 * left behind whatever happens; we read it back when it fails. */
@@ -105,6 +163,9 @@ void nook_net_remove_tmpdir(struct nook_net *n)
 	rmdir(n->tmpdir);
 	free(n->tmpdir);
 	n->tmpdir = NULL;
+	if (n->tmpdir_fd >= 0)
+		close(n->tmpdir_fd);
+	n->tmpdir_fd = -1;
 }
 
 int nook_net_spawn(struct nook_net *n, const char *path, char *const argv[], const int *keep_fds,

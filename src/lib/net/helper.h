@@ -20,6 +20,7 @@ struct nook_net {
 	int exit_fd;          /* slirp4netns: our end of --exit-fd, -1 otherwise */
 	int log_fd;           /* unlinked file holding the helper's stderr */
 	char *tmpdir;         /* private directory for the API socket / pid file */
+	int tmpdir_fd;        /* tmpdir, flock()ed while it exists (see helper.c) */
 	pid_t relay_pid;      /* UDP port relay (udprelay.c), 0 if none */
 	int relay_fd;         /* our end of its status socket until it said "ok", else -1 */
 };

@@ -55,7 +55,7 @@ int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out
 	n = nook_xmalloc(sizeof(*n));
 	n->mode = s->net;
 	n->name = s->net == NOOK_NET_SLIRP ? "slirp4netns" : "pasta";
-	n->pidfd = n->exit_fd = n->log_fd = n->relay_fd = -1;
+	n->pidfd = n->exit_fd = n->log_fd = n->relay_fd = n->tmpdir_fd = -1;
 	r = start_helper(s, child, n, err);
 	/* the socket and pid file were needed only to set the helper up */
 	nook_net_remove_tmpdir(n);
@@ -85,6 +85,40 @@ static bool wait_exit(struct nook_net *n, int ms)
 		}
 	}
 	return true;
+}
+
+/* "exited with status N" / "was killed by signal N (NAME)" if pid has
+ * exited (not reaped: nook_net_stop does that), else false. */
+static bool died(pid_t pid, char *how, size_t size)
+{
+	siginfo_t si = { 0 };
+	if (pid <= 0 || waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != pid)
+		return false;
+	if (si.si_code == CLD_EXITED)
+		snprintf(how, size, "exited with status %d", si.si_status);
+	else
+		snprintf(how, size, "was killed by signal %d (%s)", si.si_status, strsignal(si.si_status));
+	return true;
+}
+
+bool nook_net_warn_dead(const struct nook_net *n, char *msg, size_t size)
+{
+	char how[96];
+	if (!n)
+		return false;
+	if (died(n->pid, how, sizeof how)) {
+		snprintf(msg, size, "%s %s while the container ran: the container had no network from then on",
+			 n->name, how);
+		nook_warn("%s", msg);
+		return true;
+	}
+	if (died(n->relay_pid, how, sizeof how)) {
+		snprintf(msg, size, "the UDP port relay (nook-udprelay) %s while the container ran: its UDP ports were no longer forwarded from then on",
+			 how);
+		nook_warn("%s", msg);
+		return true;
+	}
+	return false;
 }
 
 void nook_net_stop(struct nook_net *n)

@@ -43,6 +43,12 @@ struct nook_node {
 	/* seq */
 	struct nook_node **items;
 	size_t n;                /* pairs or items */
+	size_t cap;              /* room in pairs or items (grows by doubling) */
+	/* a map with many keys (thousands of -e NAME=VALUE) gets a hash index
+	 * of its keys, built on the first lookup and kept by nook_map_append:
+	 * slots hold pair index + 1, 0 is free; NULL when not built */
+	size_t *index;
+	size_t index_cap;
 };
 
 /* yaml_tree.c */
@@ -59,6 +65,10 @@ struct nook_node *nook_map_get(const struct nook_node *map, const char *key);
 /* Add (or replace) key in map; takes ownership of val. */
 void nook_map_set(struct nook_node *map, const char *key, struct nook_node *val);
 void nook_map_del(struct nook_node *map, const char *key);
+/* The pair of key in map, or NULL (hash lookup on large maps). */
+struct nook_pair *nook_map_find(const struct nook_node *map, const char *key);
+/* Append a pair whose key is not in the map yet; takes key and val. */
+void nook_map_append(struct nook_node *map, struct nook_node *key, struct nook_node *val);
 void nook_seq_push(struct nook_node *seq, struct nook_node *item);
 bool nook_node_is_null(const struct nook_node *n);
 /* Set the error "ORIGIN:LINE:COL: message" for node n. Returns -EINVAL. */

@@ -36,19 +36,13 @@ struct nook_node *nook_node_merge(struct nook_node *base, struct nook_node *over
 	if (base->kind == NOOK_NODE_MAP && over->kind == NOOK_NODE_MAP) {
 		for (size_t i = 0; i < over->n; i++) {
 			struct nook_node *key = over->pairs[i].key, *val = over->pairs[i].val;
-			size_t j;
-			for (j = 0; j < base->n; j++)
-				if (strcmp(base->pairs[j].key->value, key->value) == 0)
-					break;
-			if (j < base->n) {
+			struct nook_pair *bp = nook_map_find(base, key->value);
+			if (bp) {
 				_cleanup_free_ char *sub = subpath(path, key->value);
-				base->pairs[j].val = nook_node_merge(base->pairs[j].val, val, sub);
+				bp->val = nook_node_merge(bp->val, val, sub);
 				nook_node_free(key);
 			} else {
-				base->pairs = nook_xrealloc(base->pairs, (base->n + 1) * sizeof *base->pairs);
-				base->pairs[base->n].key = key;
-				base->pairs[base->n].val = val;
-				base->n++;
+				nook_map_append(base, key, val);
 			}
 		}
 		free(over->pairs);
@@ -177,11 +171,7 @@ int nook_override_apply_as(struct nook_node *root, const char *ov, const char *l
 		return 0;
 	}
 	if (old->kind == NOOK_NODE_MAP && val->kind == NOOK_NODE_MAP) {
-		size_t i;
-		for (i = 0; i < cur->n; i++)
-			if (cur->pairs[i].val == old)
-				break;
-		cur->pairs[i].val = nook_node_merge(old, val, walked);
+		nook_map_find(cur, last)->val = nook_node_merge(old, val, walked);
 		return 0;
 	}
 	nook_node_free(val);

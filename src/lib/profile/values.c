@@ -8,6 +8,7 @@
 #endif
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <libgen.h>
 #include <sched.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/net.h"
@@ -296,6 +298,11 @@ static int parse_mount(struct kctx *c, const struct nook_node *it, struct nook_m
 		return nook_node_err(c->err, it, "%s mount needs a 'target' (an absolute path in the container)", tname);
 	if ((r = nook_get_path(c, x, &m->target)) < 0)
 		return r;
+	/* the target is normalised ("/..", "/a/../" become "/"): none may
+	 * cover the container's whole root */
+	if (strcmp(m->target, "/") == 0)
+		return nook_node_err(c->err, x, "%s mount on '%s' would cover the container's whole root (that is /; choose the root with rootfs:)",
+				     tname, x->value);
 
 	x = nook_map_get(it, "source");
 	if (bindlike || type == NOOK_MOUNT_SYMLINK) {
@@ -429,6 +436,9 @@ int nook_set_env(struct kctx *c, const struct key_row *row, const struct nook_no
 	/* set: NAME: value */
 	if (n->kind != NOOK_NODE_MAP)
 		return nook_node_err(c->err, n, "process.env.set: expected a map of NAME: value");
+	size_t have = nook_strv_len(c->env_set);
+	c->env_set = nook_xrealloc(c->env_set, (have + n->n + 1) * sizeof *c->env_set);
+	c->env_set[have] = NULL;
 	for (size_t i = 0; i < n->n; i++) {
 		const struct nook_node *k = n->pairs[i].key, *v = n->pairs[i].val;
 		if (!env_name_ok(k->value, false))
@@ -436,8 +446,8 @@ int nook_set_env(struct kctx *c, const struct key_row *row, const struct nook_no
 		if (v->kind != NOOK_NODE_SCALAR || nook_node_is_null(v))
 			return nook_node_err(c->err, v, "value of %s must be a string (write \"\" for an empty one)",
 					     k->value);
-		_cleanup_free_ char *kv = nook_asprintf("%s=%s", k->value, v->value);
-		nook_strv_push(&c->env_set, kv);
+		c->env_set[have++] = nook_asprintf("%s=%s", k->value, v->value);
+		c->env_set[have] = NULL;
 	}
 	return 0;
 }
@@ -462,14 +472,18 @@ static void build_env(struct kctx *c)
 {
 	char **env = NULL;
 	bool clear = c->env_clear != 0; /* default: start from nothing */
-	for (size_t i = 0; environ && environ[i]; i++) {
+	size_t n = nook_strv_len(environ), k = 0;
+	_cleanup_free_ char **from = nook_xmalloc((n + 1) * sizeof *from);
+	for (size_t i = 0; i < n; i++) {
 		if (!strchr(environ[i], '='))
 			continue;
 		if (!clear || env_matches(c->env_keep, environ[i]))
-			nook_env_set(&env, environ[i]);
+			from[k++] = environ[i];
 	}
-	for (size_t i = 0; c->env_set && c->env_set[i]; i++)
-		nook_env_set(&env, c->env_set[i]);
+	from[k] = NULL;
+	/* linear: thousands of -e NAME=VALUE must not take seconds */
+	nook_env_set_all(&env, from);
+	nook_env_set_all(&env, c->env_set);
 	if (c->env_unset) {
 		size_t j = 0;
 		for (size_t i = 0; env && env[i]; i++) {
@@ -559,12 +573,13 @@ int nook_set_seccomp_profile(struct kctx *c, const struct key_row *row, const st
 			return nook_node_err(c->err, n, "cannot resolve relative path '%s'", v);
 		path = nook_path_join(cwd, v);
 	}
-	if (access(path, R_OK) != 0) {
-		int e = errno;
-		r = nook_node_err(c->err, n, "cannot read seccomp profile %s: %s", path, strerror(e));
+	int fd = nook_open_regular(AT_FDCWD, path);
+	if (fd < 0) {
+		r = nook_node_err(c->err, n, "cannot read seccomp profile %s: %s", path, nook_file_strerror(fd));
 		free(path);
 		return r;
 	}
+	close(fd);
 	c->s->seccomp = NOOK_SECCOMP_FILE;
 	c->s->seccomp_file = path;
 	return 0;
@@ -861,6 +876,17 @@ int nook_set_ports(struct kctx *c, const struct key_row *row, const struct nook_
 
 /* ---------------------------------------------------------------- finish */
 
+/* A rootfs directory that is the host's / after normalisation ("DIR/../..")
+ * or through a symlink: stat both (a path that does not exist is not /; the
+ * run says it is missing). */
+static bool is_host_root(const char *path)
+{
+	struct stat a, b;
+	if (strcmp(path, "/") == 0)
+		return true;
+	return stat(path, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int nook_keys_finish(struct kctx *c)
 {
 	struct nook_spec *s = c->s;
@@ -877,6 +903,12 @@ int nook_keys_finish(struct kctx *c)
 	case NOOK_ROOTFS_DIR:
 		if (!rf->path)
 			return nook_node_err(c->err, c->rootfs_kind_node, "rootfs kind 'dir' needs rootfs.path");
+		/* "/" written as such is a choice (dev's NOOK_DEV_ROOTFS=/);
+		 * reaching it through ".." or a symlink is a silent surprise */
+		if (is_host_root(rf->path) && c->rootfs_path_node && strcmp(c->rootfs_path_node->value, "/") != 0)
+			return nook_node_err(c->err, c->rootfs_path_node,
+					     "rootfs '%s' is the host's / (write rootfs: host to run on the host's root)",
+					     c->rootfs_path_node ? c->rootfs_path_node->value : rf->path);
 		break;
 	case NOOK_ROOTFS_OVERLAY:
 		/* the path is the bottom layer; the spec keeps it there only */

@@ -34,6 +34,7 @@ void nook_node_free(struct nook_node *n)
 			nook_node_free(n->pairs[i].val);
 		}
 		free(n->pairs);
+		free(n->index);
 	} else if (n->kind == NOOK_NODE_SEQ) {
 		for (size_t i = 0; i < n->n; i++)
 			nook_node_free(n->items[i]);
@@ -65,52 +66,129 @@ struct nook_node *nook_node_copy(const struct nook_node *n)
 			c->items[i] = nook_node_copy(n->items[i]);
 	}
 	c->n = n->n;
+	c->cap = n->n ? n->n : 1;
 	return c;
+}
+
+/* ---------------------------------------------------------------- maps
+ * Lookups are linear on small maps (a profile's sections) and hashed on
+ * large ones, so that N keys cost O(N), not O(N^2), to build and search. */
+#define MAP_INDEX_MIN 16
+
+static size_t key_hash(const char *s)
+{
+	size_t h = 14695981039346656037ull; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void index_put(struct nook_node *map, size_t i)
+{
+	size_t mask = map->index_cap - 1;
+	size_t h = key_hash(map->pairs[i].key->value) & mask;
+	while (map->index[h])
+		h = (h + 1) & mask;
+	map->index[h] = i + 1;
+}
+
+static void index_build(struct nook_node *map, size_t want)
+{
+	size_t cap = 64;
+	while (cap < 2 * want)
+		cap *= 2;
+	free(map->index);
+	map->index = nook_xmalloc(cap * sizeof *map->index);
+	map->index_cap = cap;
+	for (size_t i = 0; i < map->n; i++)
+		index_put(map, i);
+}
+
+static void index_drop(struct nook_node *map)
+{
+	free(map->index);
+	map->index = NULL;
+	map->index_cap = 0;
+}
+
+struct nook_pair *nook_map_find(const struct nook_node *cmap, const char *key)
+{
+	if (!cmap || cmap->kind != NOOK_NODE_MAP)
+		return NULL;
+	if (cmap->n < MAP_INDEX_MIN) {
+		for (size_t i = 0; i < cmap->n; i++)
+			if (strcmp(cmap->pairs[i].key->value, key) == 0)
+				return &cmap->pairs[i];
+		return NULL;
+	}
+	/* the index is a cache: building it does not change the map */
+	struct nook_node *map = (struct nook_node *)cmap;
+	if (!map->index)
+		index_build(map, map->n);
+	size_t mask = map->index_cap - 1;
+	for (size_t h = key_hash(key) & mask; map->index[h]; h = (h + 1) & mask) {
+		struct nook_pair *p = &map->pairs[map->index[h] - 1];
+		if (strcmp(p->key->value, key) == 0)
+			return p;
+	}
+	return NULL;
 }
 
 struct nook_node *nook_map_get(const struct nook_node *map, const char *key)
 {
-	if (!map || map->kind != NOOK_NODE_MAP)
-		return NULL;
-	for (size_t i = 0; i < map->n; i++)
-		if (strcmp(map->pairs[i].key->value, key) == 0)
-			return map->pairs[i].val;
-	return NULL;
+	struct nook_pair *p = nook_map_find(map, key);
+	return p ? p->val : NULL;
+}
+
+void nook_map_append(struct nook_node *map, struct nook_node *key, struct nook_node *val)
+{
+	if (map->n + 1 > map->cap) {
+		map->cap = map->cap ? 2 * map->cap : 4;
+		map->pairs = nook_xrealloc(map->pairs, map->cap * sizeof *map->pairs);
+	}
+	map->pairs[map->n].key = key;
+	map->pairs[map->n].val = val;
+	map->n++;
+	if (map->index) {
+		if (2 * map->n > map->index_cap)
+			index_build(map, map->n);
+		else
+			index_put(map, map->n - 1);
+	}
 }
 
 void nook_map_set(struct nook_node *map, const char *key, struct nook_node *val)
 {
-	for (size_t i = 0; i < map->n; i++) {
-		if (strcmp(map->pairs[i].key->value, key) == 0) {
-			nook_node_free(map->pairs[i].val);
-			map->pairs[i].val = val;
-			return;
-		}
+	struct nook_pair *p = nook_map_find(map, key);
+	if (p) {
+		nook_node_free(p->val);
+		p->val = val;
+		return;
 	}
-	map->pairs = nook_xrealloc(map->pairs, (map->n + 1) * sizeof *map->pairs);
 	struct nook_node *k = nook_node_new(NOOK_NODE_SCALAR, val->origin, val->line, val->col);
 	k->value = nook_strdup(key);
-	map->pairs[map->n].key = k;
-	map->pairs[map->n].val = val;
-	map->n++;
+	nook_map_append(map, k, val);
 }
 
 void nook_map_del(struct nook_node *map, const char *key)
 {
-	for (size_t i = 0; i < map->n; i++) {
-		if (strcmp(map->pairs[i].key->value, key) == 0) {
-			nook_node_free(map->pairs[i].key);
-			nook_node_free(map->pairs[i].val);
-			memmove(&map->pairs[i], &map->pairs[i + 1], (map->n - i - 1) * sizeof *map->pairs);
-			map->n--;
-			return;
-		}
-	}
+	struct nook_pair *p = nook_map_find(map, key);
+	if (!p)
+		return;
+	size_t i = (size_t)(p - map->pairs);
+	nook_node_free(p->key);
+	nook_node_free(p->val);
+	memmove(&map->pairs[i], &map->pairs[i + 1], (map->n - i - 1) * sizeof *map->pairs);
+	map->n--;
+	index_drop(map); /* the indices moved: rebuilt on the next lookup */
 }
 
 void nook_seq_push(struct nook_node *seq, struct nook_node *item)
 {
-	seq->items = nook_xrealloc(seq->items, (seq->n + 1) * sizeof *seq->items);
+	if (seq->n + 1 > seq->cap) {
+		seq->cap = seq->cap ? 2 * seq->cap : 4;
+		seq->items = nook_xrealloc(seq->items, seq->cap * sizeof *seq->items);
+	}
 	seq->items[seq->n++] = item;
 }
 
@@ -254,14 +332,12 @@ static int parse_children(struct parse_ctx *c, struct nook_node *n, unsigned dep
 			nook_node_free(child);
 			return pos_err(c, key_mark, "a key must be a plain string, not a list or a map");
 		}
-		for (size_t i = 0; i < n->n; i++) {
-			if (strcmp(n->pairs[i].key->value, child->value) == 0) {
-				const struct nook_node *first = n->pairs[i].key;
-				r = pos_err(c, key_mark, "duplicate key '%s' (first given at line %u)",
-					    child->value, first->line);
-				nook_node_free(child);
-				return r;
-			}
+		const struct nook_pair *dup = nook_map_find(n, child->value);
+		if (dup) {
+			r = pos_err(c, key_mark, "duplicate key '%s' (first given at line %u)",
+				    child->value, dup->key->line);
+			nook_node_free(child);
+			return r;
 		}
 		struct nook_node *val = NULL;
 		r = next_event(c, &ev);
@@ -275,10 +351,7 @@ static int parse_children(struct parse_ctx *c, struct nook_node *n, unsigned dep
 			nook_node_free(child);
 			return r;
 		}
-		n->pairs = nook_xrealloc(n->pairs, (n->n + 1) * sizeof *n->pairs);
-		n->pairs[n->n].key = child;
-		n->pairs[n->n].val = val;
-		n->n++;
+		nook_map_append(n, child, val);
 	}
 }
 
@@ -409,7 +482,7 @@ int nook_yaml_parse_file(const char *path, struct nook_node **out, struct nook_e
 		return nook_yaml_parse(builtin, strlen(builtin), path, out, err);
 	_cleanup_free_ char *buf = nook_read_file(path, NOOK_PROFILE_MAX_BYTES + 1, &len);
 	if (!buf)
-		return nook_err(err, errno, "cannot read profile %s", path);
+		return nook_errx(err, errno, "cannot read profile %s: %s", path, nook_file_strerror(errno));
 	if (len > NOOK_PROFILE_MAX_BYTES)
 		return nook_errx(err, EFBIG, "%s:1:1: file is too large (more than %d bytes)", path,
 				 NOOK_PROFILE_MAX_BYTES);

@@ -117,10 +117,12 @@ void nook_payload_exec(const struct nook_spec *s, struct nook_security *sec, int
 	sigset_t none;
 
 	/* the payload starts as if from a fresh login: nothing blocked, nothing
-	 * ignored (a shell's background job would otherwise ignore SIGINT) */
+	 * ignored (a shell's background job would otherwise ignore SIGINT);
+	 * in this order, so that a signal already pending is not discarded as
+	 * ignored when it is unblocked */
+	reset_ignored_signals();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	reset_ignored_signals();
 
 	if ((s->new_session || tty_slave >= 0) && setsid() < 0 && !pid1) {
 		nook_err(err, errno, "setsid");

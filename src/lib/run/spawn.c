@@ -34,6 +34,7 @@
 #include "pty.h"
 #include "watch.h"
 #include "iorelay.h"
+#include "upperlock.h"
 #include "nook/security.h"
 #include "nook/spawn.h"
 #include "nook/state.h"
@@ -286,18 +287,27 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 				.pty = { .master = -1 }, .spec = s,
 				.io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	int sv[2] = { -1, -1 };
+	_cleanup_close_ int upper_lock = -1;
 	sigset_t oldmask;
 	bool blocked = false;
 	int r;
 
 	memset(res, 0, sizeof *res);
 	uint64_t t0 = nook_now_ns();
+	/* From here on a signal to nook is never lost: it waits in the
+	 * signalfd until the monitor forwards it to the child, whose mask
+	 * keeps it queued (a pid 1 drops an unblocked one it has no handler
+	 * for) until its reaper passes it on to the payload. */
+	rs.sfd = nook_forwarded_signalfd(&oldmask, SFD_CLOEXEC | SFD_NONBLOCK);
+	blocked = true;
+	if (rs.sfd < 0)
+		return nook_err(err, errno, "signalfd");
 
 	if ((r = nook_spec_check(s, err)) < 0 || (r = nook_net_check(s, err)) < 0 || (r = precheck(s, err)) < 0)
-		return r;
+		goto out;
 	/* a named container claims its name first (state.c) */
 	if (s->name && (r = nook_state_claim(s->name, &rs.state, err)) < 0)
-		return r;
+		goto out;
 	if ((r = nook_idmaps_resolve(s, &maps, err)) < 0)
 		goto out;
 	nook_verbose("user namespace: %s", maps.why);
@@ -317,12 +327,6 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		r = nook_err(err, errno, "socketpair");
 		goto out;
 	}
-	rs.sfd = nook_forwarded_signalfd(&oldmask, SFD_CLOEXEC | SFD_NONBLOCK);
-	blocked = true;
-	if (rs.sfd < 0) {
-		r = nook_err(err, errno, "signalfd");
-		goto out;
-	}
 
 	/* With no network helper, the network namespace is built beside the
 	 * child while it builds its root (netns.c). */
@@ -337,7 +341,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		goto out;
 	}
 	if (rs.pid == 0) {
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		/* the forwarded signals stay blocked (see above); the payload
+		 * starts with an empty mask (payload.c) */
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
 					      .tty_slave = -1, .stdio = &rs.io,
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
@@ -352,6 +357,9 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	sv[1] = -1;
 	nook_stdio_started(&rs.io);
 	rs.sync_fd = sv[0];
+	/* before the child may mount anything; it never holds the lock's fd */
+	if ((r = nook_upper_lock(s, &upper_lock, err)) < 0)
+		goto kill;
 
 	/* in self mode the child writes its own maps */
 	if (maps.mode != NOOK_USERNS_SELF && (r = nook_idmaps_apply(&maps, rs.pid, err)) < 0)
@@ -383,6 +391,10 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	}
 	if ((r = monitor(&rs, err)) < 0)
 		goto kill;
+	/* helpers that died while the container ran (issue 13.4) */
+	nook_net_warn_dead(net, res->helper_died, sizeof res->helper_died);
+	struct nook_error ferr = { 0 };
+	bool fuse_died = !rs.have_child_err && !rs.have_helper_err && nook_fuseovl_failed(fuse, 0, &ferr);
 
 	res->wall_ns = nook_now_ns() - t0;
 	res->timed_out = rs.timed_out;
@@ -407,6 +419,16 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		/* the payload's exec failed (126/127) or setup failed (125) */
 		r = -EINVAL;
 		res->exit_status = err->exit_status;
+	} else if (fuse_died) {
+		/* ferr: "fuse-overlayfs HOW before it served the overlay root (LAYERS)..." */
+		char *cut = strstr(ferr.msg, " before it served");
+		if (cut)
+			*cut = '\0';
+		nook_errx(err, EIO, "%s while the container ran: the payload lost its root filesystem (the overlay root it served)",
+			  ferr.msg);
+		snprintf(res->helper_died, sizeof res->helper_died, "%s", err->msg);
+		r = -EIO;
+		res->exit_status = NOOK_EXIT_FAILURE;
 	} else if (rs.timed_out) {
 		res->exit_status = 124;
 		snprintf(res->note, sizeof res->note, "timed out after %llu.%03llus",

@@ -186,7 +186,7 @@ static bool same_file(int fd, int dir_fd, const char *name)
 static int read_entry(int dir_fd, struct nook_state_entry *e)
 {
 	char buf[8192];
-	int fd = openat(dir_fd, "state", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dir_fd, "state", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	ssize_t n = read(fd, buf, sizeof buf - 1);

@@ -8,6 +8,7 @@
  * defaultErrno, flags, ...) are ignored, as the runtimes do. Errors name
  * the file, line and column.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,7 +367,8 @@ static int parse_rule(struct oci *o, yaml_node_t *rule)
 int nook_sc_load_oci(const char *path, uint64_t caps, int kernel_major, int kernel_minor,
 		     struct nook_sc_filter *f, struct nook_error *err)
 {
-	_cleanup_fclose_ FILE *fp = fopen(path, "re");
+	int fd = nook_open_regular(AT_FDCWD, path);
+	_cleanup_fclose_ FILE *fp = fd >= 0 ? fdopen(fd, "re") : NULL;
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct oci o = { .path = path, .doc = &doc, .caps = caps, .kmajor = kernel_major,
@@ -375,8 +377,12 @@ int nook_sc_load_oci(const char *path, uint64_t caps, int kernel_major, int kern
 	int r = 0, deno;
 	uint32_t dact;
 
-	if (!fp)
-		return nook_err(err, errno, "seccomp profile %s", path);
+	if (!fp) {
+		int e = fd < 0 ? -fd : errno;
+		if (fd >= 0)
+			close(fd);
+		return nook_errx(err, e, "seccomp profile %s: %s", path, nook_file_strerror(e));
+	}
 	if (!yaml_parser_initialize(&parser))
 		return nook_errx(err, ENOMEM, "cannot initialize the YAML parser");
 	yaml_parser_set_input_file(&parser, fp);
