@@ -562,7 +562,14 @@ static void check_runtime_dir(struct nook_check_report *r)
 	const char *d = getenv("XDG_RUNTIME_DIR");
 	struct stat st;
 	if (!d || d[0] != '/') {
-		DETAIL(it, "not set: named containers are recorded in /tmp/nook-run-%u", (unsigned)getuid());
+		/* where state.c keeps them then (nook_state_root) */
+		const char *sh = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+		if (sh && sh[0] == '/')
+			DETAIL(it, "not set: named containers are recorded in %s/nook/containers", sh);
+		else if (home && home[0] == '/')
+			DETAIL(it, "not set: named containers are recorded in %s/.local/state/nook/containers", home);
+		else
+			DETAIL(it, "not set, and neither XDG_STATE_HOME nor HOME: named containers cannot be recorded");
 		FIX(it, "log in through a session manager (ssh, a display manager, machinectl shell) that sets it, "
 			"or export XDG_RUNTIME_DIR=/run/user/%u when it exists", (unsigned)getuid());
 		return;
