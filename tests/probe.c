@@ -610,6 +610,21 @@ static int isolate(const char *name)
 	return 0;
 }
 
+/* Run cmd under the seccomp program prog (for the --no-* wrappers). */
+static int exec_filtered(struct sock_filter *prog, size_t len, char **cmd)
+{
+	struct sock_fprog fp = { .len = (unsigned short)len, .filter = prog };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0) {
+		perror("probe: seccomp");
+		return 125;
+	}
+	execvp(cmd[0], cmd);
+	perror(cmd[0]);
+	return 127;
+}
+
 /* probe --no-landlock CMD...: run CMD as if the kernel had no Landlock
  * (the Landlock syscalls answer ENOSYS), to test nook's fallback. */
 static int exec_without_landlock(char **cmd)
@@ -623,16 +638,7 @@ static int exec_without_landlock(char **cmd)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
 	};
-	struct sock_fprog fp = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0) {
-		perror("probe: seccomp");
-		return 125;
-	}
-	execvp(cmd[0], cmd);
-	perror(cmd[0]);
-	return 127;
+	return exec_filtered(prog, sizeof(prog) / sizeof(prog[0]), cmd);
 }
 
 static int connect_each(char **paths)
@@ -676,16 +682,7 @@ static int exec_without_i386(char **cmd)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog fp = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0) {
-		perror("probe: seccomp");
-		return 125;
-	}
-	execvp(cmd[0], cmd);
-	perror(cmd[0]);
-	return 127;
+	return exec_filtered(prog, sizeof(prog) / sizeof(prog[0]), cmd);
 }
 
 int main(int argc, char **argv)
