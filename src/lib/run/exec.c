@@ -246,8 +246,7 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 		goto out;
 	}
 	have_spec = true;
-	for (size_t i = 0; o->env && o->env[i]; i++)
-		nook_env_set(&spec.env, o->env[i]);
+	nook_env_set_all(&spec.env, o->env); /* linear in the number of -e */
 	if (o->cwd) {
 		free(spec.cwd);
 		spec.cwd = nook_strdup(o->cwd);
