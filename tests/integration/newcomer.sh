@@ -60,6 +60,9 @@ chk_error "a missing profile: the message lists the path and names NOOK_PROFILE_
 nkx env NOOK_PROFILE_PATH= "$NOOK" check
 check_rc=$rc check_out=$out
 case $check_rc in 0|1) t_ok "nook check exits 0 or 1 ($check_rc)" ;; *) t_fail "nook check exits 0 or 1" "$(_diag)" ;; esac
+# its overlay probe works in a temporary directory ($TMPDIR) it removes again
+left=$(ls -A "$TMPDIR" | grep '^nook-check' || true)
+chk "nook check leaves no temporary directory behind" "" "$left"
 for what in "unprivileged user namespaces" "subordinate uid/gid ranges" newuidmap newgidmap \
 	"cgroup v2" "kernel overlayfs in a user namespace" "/dev/fuse and fuse-overlayfs" \
 	"/dev/net/tun" slirp4netns pasta Landlock seccomp "pidfd_open and clone3" XDG_RUNTIME_DIR; do

@@ -401,6 +401,10 @@ static bool check_overlay(struct nook_check_report *r)
 	}
 	int e = 0;
 	int step = try_namespaces(d, &e);
+	/* overlayfs leaves w/work with mode 000: open it up so the walk can
+	 * enter and remove it */
+	_cleanup_free_ char *work = nook_path_join(d, "w/work");
+	(void)chmod(work, 0700);
 	nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	it->ok = step == 0;
 	if (it->ok)
