@@ -63,7 +63,7 @@ char *nook_net_find_helper(const char *prog, const char *package, struct nook_er
  * and its flock (taken shared around those two). */
 static void sweep_stale(int pfd)
 {
-	int dfd = dup(pfd);
+	int dfd = fcntl(pfd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	struct dirent *de;
 	if (!d) {
@@ -80,7 +80,7 @@ static void sweep_stale(int pfd)
 		_cleanup_close_ int fd = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
 			continue; /* in use */
-		int cfd = dup(fd);
+		int cfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		DIR *c = cfd >= 0 ? fdopendir(cfd) : NULL;
 		struct dirent *ce;
 		while (c && (ce = readdir(c)))

@@ -147,14 +147,19 @@ int nook_state_root(bool create, char *path, size_t size, struct nook_error *err
 			close(base);
 			base = -1;
 		}
-		if (base >= 0)
-			snprintf(buf, sizeof buf, "%s/nook", xdg);
+		size_t off = 0;
+		if (base >= 0 && !nook_append(buf, sizeof buf - 16, &off, "%s/nook", xdg)) {
+			close(base);
+			base = -1; /* too long to name: use the state home below */
+		}
 	}
 	if (base < 0) {
 		base = state_home(create, buf, sizeof buf - 16, err);
 		if (base < 0)
 			return base;
-		strcat(buf, "/nook");
+		size_t off = strlen(buf);
+		if (!nook_append(buf, sizeof buf - 10, &off, "/nook"))
+			return nook_errx(err, ENAMETOOLONG, "the state directory %s is too long a path (set XDG_STATE_HOME to a shorter one)", buf);
 	}
 	_cleanup_close_ int nook = sub_dir(base, "nook", create, buf, err);
 	if (nook < 0)
