@@ -21,11 +21,15 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
-libcap-dev libseccomp-dev libyaml-dev libsubid-dev libjson-c-dev check
-uidmap slirp4netns fuse-overlayfs busybox-static bubblewrap scdoc
-iproute2 procps util-linux python3 clang"
+libcap-dev libseccomp-dev libyaml-dev libsubid-dev libjson-c-dev libarchive-dev
+check uidmap slirp4netns fuse-overlayfs busybox-static bubblewrap scdoc
+iproute2 procps util-linux python3 clang skopeo xdg-dbus-proxy"
 # Only for the tests and benchmarks; installed with --test.
-TEST_PACKAGES="hyperfine iperf3 passt qemu-system-x86 linux-image-amd64 cpio kmod strace golang-github-containers-common"
+# Real components the tests start themselves: a registry, image tools, podman
+# with runc/crun and conmon, a D-Bus daemon, X and Wayland servers and clients.
+TEST_PACKAGES="hyperfine iperf3 passt qemu-system-x86 linux-image-amd64 cpio kmod strace
+golang-github-containers-common docker-registry umoci podman runc crun conmon
+dbus-daemon xvfb x11-apps x11-utils weston wayland-utils"
 
 want=$PACKAGES
 [ "${1:-}" = "--test" ] && want="$PACKAGES $TEST_PACKAGES"
