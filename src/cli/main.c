@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "config.h"
 #include "nook/error.h"
+#include "nook/limits.h"
 #include "nook/util.h"
 
 struct command {
@@ -114,8 +115,16 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	const struct command *c = find_command(argv[1]);
-	if (c)
+	if (c) {
+		/* before anything deep: under a tight `ulimit` nook says which
+		 * limit stops it instead of dying of it (SIGSEGV, SIGXFSZ) */
+		struct nook_error err = { 0 };
+		if (nook_self_limits_prepare(&err) < 0) {
+			fprintf(stderr, "nook: %s\n", err.msg);
+			return NOOK_EXIT_FAILURE;
+		}
 		return c->fn(argc - 1, argv + 1);
+	}
 	if (argv[1][0] == '-') {
 		static const char *const top[] = { "help", "version" };
 		const char *hint = strncmp(argv[1], "--", 2) == 0 ? nook_suggest(argv[1] + 2, top, 2) : NULL;

@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include "nook/cleanup.h"
 #include "nook/error.h"
+#include "nook/limits.h"
 #include "nook/net.h"
 #include "nook/util.h"
 #include "helper.h"
@@ -300,5 +301,6 @@ int nook_net_helper_failed(struct nook_net *n, const char *what, struct nook_err
 		n->pid = 0;
 	}
 	nook_net_log_tail(n, tail, sizeof(tail));
-	return nook_errx(err, EIO, "%s %s %s%s%s", n->name, what, how, tail[0] ? ": " : "", tail);
+	return nook_errx(err, EIO, "%s %s %s%s%s%s", n->name, what, how, tail[0] ? ": " : "", tail,
+			 nook_limits_hint());
 }

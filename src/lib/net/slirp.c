@@ -23,6 +23,7 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "nook/net.h"
+#include "nook/limits.h"
 #include "nook/util.h"
 #include "helper.h"
 
@@ -267,6 +268,13 @@ static int probe_features(const char *path, struct slirp_features *f, struct noo
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	/* a probe that could not run says nothing about the version */
+	if (WIFSIGNALED(status))
+		return nook_errx(err, ECHILD, "%s --help was killed by signal %d (%s)%s", path,
+				 WTERMSIG(status), strsignal(WTERMSIG(status)), nook_limits_hint());
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !strstr(out, "--"))
+		return nook_errx(err, ENOEXEC, "%s --help could not start (exit status 127: a library or the loader failed)%s",
+				 path, nook_limits_hint());
 	f->sandbox = strstr(out, "--enable-sandbox") != NULL;
 	f->seccomp = strstr(out, "--enable-seccomp") != NULL;
 	if (!strstr(out, "--ready-fd") || !strstr(out, "--exit-fd"))

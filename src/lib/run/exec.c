@@ -28,6 +28,7 @@
 #include "child.h"
 #include "nook/cleanup.h"
 #include "nook/exec.h"
+#include "nook/limits.h"
 #include "payload.h"
 #include "nook/profile.h"
 #include "pty.h"
@@ -230,6 +231,8 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 	int r;
 
 	*exit_status = NOOK_EXIT_FAILURE;
+	if ((r = nook_self_limits_prepare(err)) < 0)
+		return r;
 	if ((r = nook_state_lookup(name, &e, err)) < 0)
 		goto out;
 	/* the payload, not the init: nook's reaper is not dumpable, and

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "nook/error.h"
+#include "nook/limits.h"
 #include "payload.h"
 #include "pty.h"
 #include "nook/security.h"
@@ -72,7 +73,7 @@ static int exec_search(char *const *argv, char *const *envp, char *tried, size_t
 	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	snprintf(tried, size, "%s", argv[0]);
 	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, envp);
+		nook_self_limits_exec(argv[0], argv, envp);
 		return errno;
 	}
 	for (size_t i = 0; envp[i]; i++)
@@ -92,7 +93,7 @@ static int exec_search(char *const *argv, char *const *envp, char *tried, size_t
 			memcpy(buf, p, n);
 			buf[n] = '/';
 			memcpy(buf + n + 1, argv[0], alen + 1);
-			execve(buf, argv, envp);
+			nook_self_limits_exec(buf, argv, envp);
 			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES) {
 				snprintf(tried, size, "%s", buf);
 				return errno;

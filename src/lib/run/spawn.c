@@ -36,6 +36,7 @@
 #include "iorelay.h"
 #include "upperlock.h"
 #include "nook/security.h"
+#include "nook/limits.h"
 #include "nook/spawn.h"
 #include "nook/state.h"
 #include "nook/sync.h"
@@ -164,6 +165,10 @@ struct run_state {
 	struct nook_state *state;      /* --name: the state entry, or NULL */
 	pid_t payload_pid;             /* with state: the payload (NOOK_MSG_PID) */
 	const char *cgroup_path;       /* the cgroup leaf, or NULL */
+	struct nook_net *net;          /* the network helpers, or NULL */
+	struct nook_result *res;       /* helper_died is filled in as it happens */
+	bool net_warned;               /* a network helper's death was reported */
+	bool fuse_died;                /* fuse-overlayfs died under a running payload */
 };
 
 static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passed)
@@ -265,11 +270,31 @@ static void monitor_timer(void *ctx)
 }
 
 /* Watch the container's init until it exits (watch.c). */
+/* A helper that dies while the container runs is reported when it happens,
+ * not when the payload ends: without slirp4netns or the UDP relay the
+ * container carries on unreachable (a warning now, helper_died in the
+ * stats); without fuse-overlayfs its root is gone, so the container is
+ * stopped at once and nook ends with 125 (spawn, below). */
+static void monitor_child(void *ctx)
+{
+	struct run_state *rs = ctx;
+	struct nook_error ferr = { 0 };
+
+	if (!rs->net_warned && rs->res &&
+	    nook_net_warn_dead(rs->net, rs->res->helper_died, sizeof rs->res->helper_died))
+		rs->net_warned = true;
+	if (rs->ready && !rs->fuse_died && nook_fuseovl_failed(rs->fuse, 0, &ferr)) {
+		rs->fuse_died = true;
+		pidfd_signal(rs->pidfd, SIGKILL);
+	}
+}
+
 static int monitor(struct run_state *rs, struct nook_error *err)
 {
 	struct nook_watch w = { .pidfd = rs->pidfd, .sfd = rs->sfd, .sync_fd = rs->sync_fd, .tfd = rs->tfd,
 				.pty = &rs->pty, .io = &rs->io, .ctx = rs, .on_msg = monitor_msg,
-				.on_signal = monitor_signal, .on_timer = monitor_timer };
+				.on_signal = monitor_signal, .on_timer = monitor_timer,
+				.on_child = monitor_child };
 	int r = nook_watch_run(&w, err);
 	rs->exited = true;
 	rs->init_status = w.wait_status;
@@ -293,6 +318,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	int r;
 
 	memset(res, 0, sizeof *res);
+	if ((r = nook_self_limits_prepare(err)) < 0)
+		return r;
 	uint64_t t0 = nook_now_ns();
 	/* From here on a signal to nook is never lost: it waits in the
 	 * signalfd until the monitor forwards it to the child, whose mask
@@ -366,6 +393,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		goto kill;
 	if ((r = nook_net_start(s, rs.pid, &net, err)) < 0)
 		goto kill;
+	rs.net = net;
+	rs.res = res;
 	if (s->timeout_ms) {
 		rs.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		struct itimerspec its = { .it_value = { (time_t)(s->timeout_ms / 1000), (long)(s->timeout_ms % 1000) * 1000000L } };
@@ -392,7 +421,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	if ((r = monitor(&rs, err)) < 0)
 		goto kill;
 	/* helpers that died while the container ran (issue 13.4) */
-	nook_net_warn_dead(net, res->helper_died, sizeof res->helper_died);
+	if (!rs.net_warned)
+		nook_net_warn_dead(net, res->helper_died, sizeof res->helper_died);
 	struct nook_error ferr = { 0 };
 	bool fuse_died = !rs.have_child_err && !rs.have_helper_err && nook_fuseovl_failed(fuse, 0, &ferr);
 

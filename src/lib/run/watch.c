@@ -68,7 +68,11 @@ int nook_watch_run(struct nook_watch *w, struct nook_error *err)
 		nook_stdio_handle(w->io, p + W_STDIO);
 		if (p[W_SIG].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(w->sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) {
+			ssize_t got = read(w->sfd, &si, sizeof si);
+			if (got == sizeof si && si.ssi_signo == SIGCHLD) {
+				if (w->on_child)
+					w->on_child(w->ctx);
+			} else if (got == sizeof si) {
 				if (si.ssi_signo == SIGWINCH && w->pty->master >= 0)
 					nook_pty_resize(w->pty);
 				else

@@ -27,6 +27,8 @@ struct nook_watch {
 	void (*on_signal)(void *ctx, int sig);
 	/* the timer fired */
 	void (*on_timer)(void *ctx);
+	/* a child of nook changed state (a helper may have died), or NULL */
+	void (*on_child)(void *ctx);
 	int wait_status;             /* out: the watched process's, as waitpid */
 };
 

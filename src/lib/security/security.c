@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/utsname.h>
 
+#include "nook/limits.h"
 #include "nook/security.h"
 #include "nook/cleanup.h"
 #include "nook/util.h"
@@ -172,6 +173,9 @@ int nook_security_apply(const struct nook_spec *s, struct nook_security *sec,
 	if (!sec)
 		return nook_errx(err, EINVAL, "internal error: the security envelope was not prepared");
 
+	/* the caller's own soft limits, which nook raised for itself */
+	if ((r = nook_self_limits_restore(err)) < 0)
+		return r;
 	r = nook_rlimits_apply(s->rlimits, s->n_rlimits, err);
 	if (r < 0)
 		return r;
