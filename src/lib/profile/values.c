@@ -390,16 +390,18 @@ int nook_set_mounts(struct kctx *c, const struct key_row *row, const struct nook
 
 /* ---------------------------------------------------------------- env */
 
+/* What execve and every libc accept as a variable name: not empty, no '='
+ * (podman and bwrap take "A-B" too; a host environment may hold names like
+ * "BASH_FUNC_f%%" that `env.clear: false` passes on), and no blanks or
+ * control characters, which are always a mistake. */
 static bool env_name_ok(const char *s, bool pattern)
 {
-	if (!*s || (*s >= '0' && *s <= '9'))
+	(void)pattern;
+	if (!*s)
 		return false;
-	for (; *s; s++) {
-		bool ok = (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-			  (*s >= '0' && *s <= '9') || *s == '_';
-		if (!ok && !(pattern && (*s == '*' || *s == '?')))
+	for (; *s; s++)
+		if (*s == '=' || (unsigned char)*s <= ' ' || *s == 0x7f)
 			return false;
-	}
 	return true;
 }
 
