@@ -865,6 +865,20 @@ static const struct { const char *path, *yaml; } key_samples[] = {
 		    "                                 {container_port: 22, host_port: 2222, host_addr: 0.0.0.0}]}\n" },
 	{ "network.allow_host_loopback", "network: {mode: slirp, allow_host_loopback: true}\n" },
 	{ "network.mtu", "network: {mtu: 1500}\n" },
+	{ "app_id", "app_id: org.example.App\n" },
+	{ "x11", "x11: true\n" },
+	{ "dbus.session.talk", "dbus: {session: {talk: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.session.own", "dbus: {session: {own: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.session.see", "dbus: {session: {see: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.session.call", "dbus: {session: {call: [\"org.example.A=org.example.I.M@/org/example/*\"]}}\n" },
+	{ "dbus.session.broadcast", "dbus: {session: {broadcast: [\"org.example.A=org.example.I.M@/org/example/*\"]}}\n" },
+	{ "dbus.system.talk", "dbus: {system: {talk: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.system.own", "dbus: {system: {own: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.system.see", "dbus: {system: {see: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.system.call", "dbus: {system: {call: [\"org.example.A=org.example.I.M@/org/example/*\"]}}\n" },
+	{ "dbus.system.broadcast", "dbus: {system: {broadcast: [\"org.example.A=org.example.I.M@/org/example/*\"]}}\n" },
+	{ "dbus.log", "dbus: {log: true}\n" },
+	{ "dbus.required", "dbus: {required: false}\n" },
 };
 
 /* keys whose only valid value is the default */

@@ -291,6 +291,21 @@ const struct key_row nook_key_table[] = {
 	{ "network.ports", nook_set_ports, nook_emit_ports, 0, NULL, 0 },
 	{ "network.allow_host_loopback", set_bool, nook_emit_bool, OFF(allow_host_loopback), NULL, 0 },
 	{ "network.mtu", set_u32, nook_emit_u32_set, OFF(mtu), lim_mtu, 0 },
+
+	{ "app_id", nook_set_app_id, nook_emit_str, OFF(app_id), NULL, 0 },
+	{ "x11", set_bool, nook_emit_bool, OFF(x11), NULL, 0 },
+	{ "dbus.session.talk", nook_set_dbus_list, nook_emit_strv_set, OFF(dbus_session.talk), NULL, 0 },
+	{ "dbus.session.own", nook_set_dbus_list, nook_emit_strv_set, OFF(dbus_session.own), NULL, 0 },
+	{ "dbus.session.see", nook_set_dbus_list, nook_emit_strv_set, OFF(dbus_session.see), NULL, 0 },
+	{ "dbus.session.call", nook_set_dbus_list, nook_emit_strv_set, OFF(dbus_session.call), "rules", 0 },
+	{ "dbus.session.broadcast", nook_set_dbus_list, nook_emit_strv_set, OFF(dbus_session.broadcast), "rules", 0 },
+	{ "dbus.system.talk", nook_set_dbus_list, nook_emit_strv_set, OFF(dbus_system.talk), NULL, 0 },
+	{ "dbus.system.own", nook_set_dbus_list, nook_emit_strv_set, OFF(dbus_system.own), NULL, 0 },
+	{ "dbus.system.see", nook_set_dbus_list, nook_emit_strv_set, OFF(dbus_system.see), NULL, 0 },
+	{ "dbus.system.call", nook_set_dbus_list, nook_emit_strv_set, OFF(dbus_system.call), "rules", 0 },
+	{ "dbus.system.broadcast", nook_set_dbus_list, nook_emit_strv_set, OFF(dbus_system.broadcast), "rules", 0 },
+	{ "dbus.log", set_bool, nook_emit_bool, OFF(dbus_log), NULL, 0 },
+	{ "dbus.required", set_bool, nook_emit_bool, OFF(dbus_required), NULL, 0 },
 	{ NULL, NULL, NULL, 0, NULL, 0 },
 };
 
