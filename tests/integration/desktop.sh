@@ -1,0 +1,224 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# desktop.sh - a graphical app's sandbox (issue 17) with real components
+# this script starts itself: a session dbus-daemon with a test service
+# (python3 + GLib) owning names, xdg-dbus-proxy started by nook, Xvfb with
+# a cookie, and X clients (xdpyinfo, xlogo, xwd) from inside the sandbox.
+#
+# D-Bus: a call the policy allows reaches the service, a call to a name it
+# does not gets an error at once (the service answers both when called
+# directly); the app owns its app_id and nothing else; the real socket is
+# not bound; the proxy dies with nook, even after SIGKILL. X11: only the
+# display's socket and a wildcard cookie, which works whatever the
+# container's hostname; a screenshot of xlogo drawn from inside is not
+# blank. Bad input is one "nook: " line and status 125.
+. "${NOOK_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
+
+t_tag_runs desktop
+t_need dbus-daemon "no dbus-daemon (apt-get install dbus-daemon)"
+t_need xdg-dbus-proxy "no xdg-dbus-proxy (apt-get install xdg-dbus-proxy)"
+t_need gdbus "no gdbus (libglib2.0-bin)"
+python3 -c 'from gi.repository import Gio' 2>/dev/null || { echo "1..0 # SKIP no python3-gi for the test D-Bus service"; exit 0; }
+
+XDG=$T/xdg
+mkdir -p "$XDG" "$T/home" && chmod 700 "$XDG"
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- the bus
+dbus-daemon --session --address="unix:path=$T/bus" --print-address=3 --nofork --nopidfile 3>"$T/bus.addr" &
+pids="$pids $!"
+i=0; while [ ! -s "$T/bus.addr" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$T/bus.addr" ] || { echo "Bail out! dbus-daemon did not start"; exit 1; }
+DBUS_SESSION_BUS_ADDRESS=unix:path=$T/bus
+export DBUS_SESSION_BUS_ADDRESS
+python3 "$NOOK_SRCDIR/tests/integration/dbus_service.py" org.nook.Allowed org.nook.Secret \
+	org.freedesktop.Notifications > "$T/svc.out" 2>&1 &
+pids="$pids $!"
+i=0; while ! grep -q ready "$T/svc.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q ready "$T/svc.out" || { echo "Bail out! the test D-Bus service did not start: $(cat "$T/svc.out")"; exit 1; }
+
+echo_call() { # NAME: the service's Echo method, bounded
+	echo "timeout 10 gdbus call --session -d $1 -o /org/nook/Test -m org.nook.Test.Echo hi"
+}
+out=$(eval "$(echo_call org.nook.Secret)" 2>&1)
+t_eq "on the host, the service answers on org.nook.Secret (the check can tell)" "('echo:hi',)" "$out"
+
+cat > "$T/talk.yaml" <<EOP
+description: the test's app
+extends: desktop
+app_id: org.nook.App
+dbus:
+  session:
+    talk: [org.nook.Allowed]
+  required: true
+EOP
+run_desk() { # PROFILE CMD: nook run with the test's environment (--verbose when V=1)
+	_p=$1; shift
+	HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run ${V:+--verbose} "$_p" -- /bin/sh -c "$*"
+}
+V=1
+
+run_desk "$T/talk.yaml" "$(echo_call org.nook.Allowed)"
+chk "dbus: a call to a name the policy allows reaches the service" "('echo:hi',)" "$out"
+chkre "dbus: --verbose shows the proxy's policy" "starting xdg-dbus-proxy --fd=[0-9]+ unix:path=$T/bus [^ ]+/bus --filter .*--talk=org.nook.Allowed --own=org.nook.App --own=org.nook.App.\\*" "$err"
+
+start=$(date +%s)
+run_desk "$T/talk.yaml" "$(echo_call org.nook.Secret) 2>&1; echo status=\$?"
+took=$(( $(date +%s) - start ))
+chkre "dbus: a call to a name outside the policy gets an error" "Error.*(ServiceUnknown|AccessDenied).*status=1" "$(printf '%s' "$out" | tr '\n' ' ')"
+t_match "dbus: ... at once, not after a time-out (${took}s)" "^[0-4]$" "$took"
+run_desk "$T/talk.yaml" "$(echo_call org.freedesktop.Notifications) 2>&1; echo status=\$?"
+chkre "dbus: a name the test profile's own list does not name but desktop's does (Notifications) is allowed" "echo:hi.*status=0" "$(printf '%s' "$out" | tr '\n' ' ')"
+
+rn() { # NAME: RequestName, 1 = primary owner
+	echo "timeout 10 gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus -m org.freedesktop.DBus.RequestName $1 0 2>&1; echo status=\$?"
+}
+run_desk "$T/talk.yaml" "$(rn org.nook.App)"
+chkre "dbus: the app may own its app_id" "\\(uint32 1,\\).*status=0" "$(printf '%s' "$out" | tr '\n' ' ')"
+run_desk "$T/talk.yaml" "$(rn org.nook.Other)"
+chkre "dbus: ... and no other name" "Error.*status=1" "$(printf '%s' "$out" | tr '\n' ' ')"
+run_desk "$T/talk.yaml" "timeout 10 gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus -m org.freedesktop.DBus.ListNames"
+chknore "dbus: names outside the policy are not even listed" "org.nook.Secret" "$out"
+chkre "dbus: ... the allowed one is" "org.nook.Allowed" "$out"
+
+# the default desktop policy: portals and notifications only
+run_desk desktop "$(echo_call org.nook.Allowed) 2>&1; echo status=\$?; $(echo_call org.freedesktop.Notifications)"
+chkre "dbus: desktop denies a name it does not list" "Error.*status=1" "$(printf '%s' "$out" | tr '\n' ' ')"
+chkre "dbus: desktop allows org.freedesktop.Notifications" "echo:hi" "$out"
+chkre "dbus: desktop talks to the portals" "--talk=org.freedesktop.portal.\\* --talk=org.freedesktop.Notifications" "$err"
+
+# only the proxy's socket is there, bound from nook's private directory
+run_desk "$T/talk.yaml" 'echo "$DBUS_SESSION_BUS_ADDRESS"; ls -A "$XDG_RUNTIME_DIR"; awk -v t="$XDG_RUNTIME_DIR/bus" "\$5 == t { print \$4 }" /proc/self/mountinfo; ls '"$T"'/bus 2>&1'
+chk "dbus: DBUS_SESSION_BUS_ADDRESS points to the runtime dir's bus" "unix:path=$XDG/bus" "$(printf '%s\n' "$out" | sed -n 1p)"
+chk "dbus: the runtime dir holds only the bus" "bus" "$(printf '%s\n' "$out" | sed -n 2p)"
+chkre "dbus: the bus in the container is the proxy's socket" "/nook-desktop-[A-Za-z0-9]+/bus$" "$(printf '%s\n' "$out" | sed -n 3p)"
+chkre "dbus: the real socket is not in the container" "No such file" "$(printf '%s\n' "$out" | sed -n 4p)"
+
+# --- bad input
+V=
+cat > "$T/badname.yaml" <<EOP
+extends: desktop
+dbus:
+  session:
+    talk: [org.nook.Allowed, "org..x"]
+EOP
+run_desk "$T/badname.yaml" true
+chk_error "dbus: a bad name is refused with its file and line" 125 "badname.yaml:4.*invalid D-Bus name 'org..x'.*empty element"
+cat > "$T/badrule.yaml" <<EOP
+extends: desktop
+dbus: {session: {call: ["org.nook.Allowed=org.nook.Test.Echo@nopath"]}}
+EOP
+run_desk "$T/badrule.yaml" true
+chk_error "dbus: a bad call rule is refused" 125 "badrule.yaml:2.*invalid D-Bus rule.*object path"
+printf 'extends: desktop\ndbus: {sesion: {talk: []}}\n' > "$T/typo.yaml"
+run_desk "$T/typo.yaml" true
+chk_error "dbus: a misspelt key gets a suggestion" 125 "typo.yaml:2.*sesion.*did you mean.*session"
+printf 'extends: desktop\napp_id: 9lives\n' > "$T/appid.yaml"
+run_desk "$T/appid.yaml" true
+chk_error "dbus: a bad app_id is refused" 125 "appid.yaml:2.*invalid app_id '9lives'"
+DBUS_SESSION_BUS_ADDRESS=unix:path=$T/nobus run_desk "$T/talk.yaml" true
+chk_error "dbus: required and no session bus: 125" 125 "no session bus: no bus listens at $T/nobus"
+DBUS_SESSION_BUS_ADDRESS=unix:path=$T/nobus run_desk desktop 'echo ran; echo "${DBUS_SESSION_BUS_ADDRESS:-unset}"'
+chk "dbus: not required (desktop) and no bus: the app runs without one" "ran unset" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
+chkre "dbus: ... and a warning says so" "nook: warning: no session D-Bus" "$err"
+mkdir -p "$T/bin" && ln -sf /bin/sh "$T/bin/sh"
+nkx env HOME="$T/home" XDG_RUNTIME_DIR="$XDG" PATH="$T/bin" "$NOOK" run "$T/talk.yaml" -- /bin/true
+chk_error "dbus: required and no xdg-dbus-proxy in PATH: 125 naming the package" 125 "xdg-dbus-proxy is not installed.*apt-get install xdg-dbus-proxy"
+t_clean "dbus: after the runs"
+
+# --- the proxy never outlives nook
+HOME=$T/home XDG_RUNTIME_DIR=$XDG "$NOOK" run --timeout 60s --set 'process.env.keep+=["NOOK_TEST_TAG"]' "$T/talk.yaml" -- sleep 50 >/dev/null 2>&1 &
+nookpid=$!
+proxy=
+i=0; while [ -z "$proxy" ] && [ $i -lt 100 ]; do proxy=$(pgrep -P "$nookpid" -x xdg-dbus-proxy); sleep 0.1; i=$((i + 1)); done
+if [ -z "$proxy" ]; then
+	t_fail "dbus: nook started xdg-dbus-proxy as its child"
+else
+	t_ok "dbus: nook started xdg-dbus-proxy as its child"
+	kill -KILL "$nookpid"
+	wait "$nookpid" 2>/dev/null
+	i=0; while [ -e "/proc/$proxy" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	if [ -e "/proc/$proxy" ]; then t_fail "dbus: the proxy is gone after SIGKILL of nook" "$(ps -o pid,ppid,args -p "$proxy")"
+	else t_ok "dbus: the proxy is gone after SIGKILL of nook"; fi
+fi
+ls -d "$TMPDIR"/nook-desktop-* >/dev/null 2>&1 && left=yes || left=no
+V=1 run_desk "$T/talk.yaml" true
+chkre "dbus: the next nook removes the directory a killed nook left" "$([ $left = yes ] && echo 'removed .*/nook-desktop-' || echo .)" "$err"
+t_clean "dbus: after SIGKILL of nook"
+
+# ---------------------------------------------------------------- X11
+if ! command -v Xvfb >/dev/null || ! command -v xauth >/dev/null || ! command -v xdpyinfo >/dev/null; then
+	t_skip "x11" "Xvfb, xauth or xdpyinfo is not installed (xvfb xauth x11-utils)"
+	t_done
+fi
+if [ ! -d /tmp/.X11-unix ] || [ ! -w /tmp/.X11-unix ]; then
+	t_skip "x11" "/tmp/.X11-unix is missing or not writable (contrib/setup-host.sh creates it)"
+	t_done
+fi
+n=$((100 + $$ % 400))
+while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
+XA=$T/xauth
+xauth -f "$XA" add ":$n" . "$(mcookie)" 2>/dev/null
+Xvfb ":$n" -auth "$XA" -nolisten tcp -screen 0 320x240x24 >"$T/xvfb.log" 2>&1 &
+xvfb=$!
+pids="$xvfb $pids"
+i=0; while [ ! -S "/tmp/.X11-unix/X$n" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -S "/tmp/.X11-unix/X$n" ] || { t_fail "x11: Xvfb :$n started" "$(cat "$T/xvfb.log")"; t_done; }
+DISPLAY=:$n
+export DISPLAY
+XAUTHORITY=$XA xdpyinfo >/dev/null 2>&1 && t_ok "x11: the host's client gets in with the cookie" || t_fail "x11: the host's client gets in with the cookie"
+XAUTHORITY=/dev/null xdpyinfo >/dev/null 2>&1 && t_fail "x11: ... and not without it (Xvfb -auth enforces it)" || t_ok "x11: ... and not without it (Xvfb -auth enforces it)"
+
+cat > "$T/x11.yaml" <<EOP
+extends: desktop
+hostname: nook-x11-test
+x11: true
+EOP
+XAUTHORITY=$XA HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run --verbose "$T/x11.yaml" -- /bin/sh -c \
+	'hostname; ls -A /tmp/.X11-unix; echo "$DISPLAY $XAUTHORITY"; xdpyinfo | sed -n "s/^name of display: *//p"'
+chk "x11: xdpyinfo works from inside, under another hostname, with only the display's socket" \
+	"nook-x11-test X$n :$n /tmp/.nook-Xauthority :$n" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
+t_nomatch "x11: (the container's hostname is not the host's)" "^$(hostname)$" "$(printf '%s\n' "$out" | sed -n 1p)"
+chkre "x11: --verbose warns that X11 does not isolate clients" "nook: x11: X11 does not isolate its clients.*input" "$err"
+XAUTHORITY=$XA HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run "$T/x11.yaml" -- /bin/sh -c \
+	'od -An -tx1 "$XAUTHORITY" | tr -d " \n" | cut -c1-8'
+chk "x11: the container's cookie has the wildcard family (ffff) and an empty address" "ffff0000" "$out"
+XAUTHORITY=$XA HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run desktop -- /bin/sh -c 'ls -A /tmp/.X11-unix 2>&1; echo "${DISPLAY:-nodisplay}"'
+chkre "x11: without x11: true, no X socket and no DISPLAY" "No such file.*nodisplay" "$(printf '%s' "$out" | tr '\n' ' ')"
+
+# a screenshot of an app drawn from inside
+if command -v xwd >/dev/null && command -v xlogo >/dev/null; then
+	XAUTHORITY=$XA xwd -root -silent > "$T/blank.xwd"
+	blank=$(python3 "$NOOK_SRCDIR/tests/integration/xwd_count.py" "$T/blank.xwd")
+	XAUTHORITY=$XA HOME=$T/home XDG_RUNTIME_DIR=$XDG "$NOOK" run --timeout 30s --set 'process.env.keep+=["NOOK_TEST_TAG"]' \
+		"$T/x11.yaml" -- xlogo -geometry 300x220+0+0 >"$T/xlogo.log" 2>&1 &
+	xl=$!
+	i=0; while ! XAUTHORITY=$XA xwininfo -root -tree 2>/dev/null | grep -q '"xlogo"' && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.5
+	XAUTHORITY=$XA xwd -root -silent > "$T/shot.xwd"
+	kill -TERM "$xl"; wait "$xl" 2>/dev/null
+	drawn=$(python3 "$NOOK_SRCDIR/tests/integration/xwd_count.py" "$T/shot.xwd")
+	t_eq "x11: the empty screen has one colour (the count can tell)" 1 "$blank"
+	if [ "${drawn:-0}" -ge 2 ]; then t_ok "x11: xlogo drawn from inside the sandbox is on the screenshot ($drawn colours)"
+	else t_fail "x11: xlogo drawn from inside the sandbox is on the screenshot" "$drawn colours; $(cat "$T/xlogo.log")"; fi
+else
+	t_skip "x11: screenshot" "xwd or xlogo is not installed (x11-apps)"
+fi
+
+# bad input
+(unset DISPLAY; HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run "$T/x11.yaml" -- /bin/true; echo "$rc" > "$T/rc"; printf '%s' "$err" > "$T/errx")
+rc=$(cat "$T/rc") err=$(cat "$T/errx") out=
+chk_error "x11: x11: true without DISPLAY: 125" 125 "x11: true, but DISPLAY is not set"
+DISPLAY=:$((n + 1000)) HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run "$T/x11.yaml" -- /bin/true
+chk_error "x11: a display whose socket is missing: 125" 125 "/tmp/.X11-unix/X$((n + 1000)) is not a socket"
+DISPLAY=localhost:3 HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run "$T/x11.yaml" -- /bin/true
+chk_error "x11: a TCP display: 125" 125 "not a local display"
+t_clean "x11: after the runs"
+
+t_done
