@@ -196,6 +196,8 @@ struct nook_spec {
 	bool dbus_log;             /* xdg-dbus-proxy --log to nook's stderr */
 	bool dbus_required;        /* default true: no bus or no proxy is an error, else a warning */
 	bool x11;                  /* bind the X display's socket and a private cookie */
+	bool audio_pipewire;       /* bind the PipeWire socket (pipewire-0) */
+	bool audio_pulse;          /* bind PulseAudio's pulse/native and its cookie */
 
 	/* diagnostics */
 	char *name;                /* container name (for state and cgroup leaf) */

@@ -189,6 +189,95 @@ wayland_tests() {
 wayland_tests
 t_clean "wayland: after the runs"
 
+# ---------------------------------------------------------------- the rest of the sandbox
+# audio: stand-in sound servers (python3 listeners where PipeWire and
+# PulseAudio put their sockets) and a PulseAudio cookie; no sound server
+# is installed, and what nook does is bind the sockets, which this tests
+mkdir -p "$XDG/pulse" "$T/home/.config/pulse"
+head -c 256 /dev/urandom > "$T/home/.config/pulse/cookie"
+cat > "$T/listen.py" <<'EOP'
+import socket, sys, time
+socks = []
+for p in sys.argv[2:]:
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(p)
+    s.listen(8)
+    socks.append(s)
+open(sys.argv[1], "w").close()
+time.sleep(300)
+EOP
+python3 "$T/listen.py" "$T/audio.ready" "$XDG/pipewire-0" "$XDG/pulse/native" &
+lpid=$!
+pids="$lpid $pids"
+wait_file "$T/audio.ready" 10 || t_fail "audio: the stand-in servers listen"
+cat > "$T/conn.py" <<'EOP'
+import socket, sys
+for p in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(p)
+        print("ok")
+    except OSError as e:
+        print(e.strerror)
+EOP
+HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run -v "$T/conn.py:/tmp/conn.py:ro" desktop -- /bin/sh -c \
+	'python3 /tmp/conn.py "$PIPEWIRE_RUNTIME_DIR/pipewire-0" "${PULSE_SERVER#unix:}"; echo "$PULSE_SERVER"; cksum < "$PULSE_COOKIE"; echo x >> "$PULSE_COOKIE" 2>/dev/null || echo cookie-ro'
+chk "audio: the PipeWire and PulseAudio sockets answer from inside, at the usual places, with the cookie read-only" \
+	"ok ok unix:$XDG/pulse/native $(cksum < "$T/home/.config/pulse/cookie") cookie-ro" "$(printf '%s' "$out" | tr '\n' ' ')"
+HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run -v "$T/conn.py:/tmp/conn.py:ro" --set audio.pipewire=false --set audio.pulseaudio=false desktop -- /bin/sh -c \
+	'ls -A "$XDG_RUNTIME_DIR"; echo "${PULSE_SERVER:-unset}"'
+chk "audio: with both keys false, neither socket is there (the bus only)" "bus unset" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
+kill "$lpid"; wait "$lpid" 2>/dev/null
+rm -rf "$XDG/pulse" "$XDG/pipewire-0" "$T/home/.config"
+HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run --verbose desktop -- /bin/true
+chkre "audio: no sound server: the app runs, --verbose says why" "audio.pipewire: no PipeWire socket.*" "$(printf '%s' "$err" | tr '\n' ' ')"
+
+# /home shows only the user's own, empty home; /var/tmp is private
+realhome=$(getent passwd "$(id -un)" | cut -d: -f6)
+case $realhome in
+/home/?*)
+	HOME=$realhome XDG_RUNTIME_DIR=$XDG nk run desktop -- /bin/sh -c 'ls -A /home; ls -A "$HOME" | grep -v "^Downloads$" | wc -l'
+	chk "home: /home holds only the user's own home, empty (but for what desktop binds)" "${realhome#/home/} 0" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')" ;;
+*) t_skip "home: /home holds only the user's own home" "this user's home ($realhome) is not under /home" ;;
+esac
+vt=$(mktemp /var/tmp/nook-desktop-test.XXXXXX)
+HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run desktop -- /bin/sh -c "ls -A /var/tmp | grep -c . ; touch /var/tmp/mine && echo writable"
+rm -f "$vt"
+chk "vartmp: /var/tmp is private (the host's file is not there) and writable" "0 writable" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
+[ -e /var/tmp/mine ] && t_fail "vartmp: a file written there stays in the container" || t_ok "vartmp: a file written there stays in the container"
+
+# fonts, locale and time zone from the host, read-only
+HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run desktop -- /bin/sh -c \
+	'ls /usr/share/fonts >/dev/null && echo fonts; [ -r /etc/localtime ] && echo tz; touch /usr/share/fonts/x 2>/dev/null || echo ro'
+chk "fonts: the host's fonts and time zone are there, read-only" "fonts tz ro" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
+
+# /dev/pts: a terminal chowns its pty to (uid, tty): with gid 5 mapped
+# (subuid mode) devpts hands out ptys of group tty, so that works without
+# CAP_CHOWN; in self mode gid 5 does not exist in the container
+cat > "$T/ptycheck.py" <<'EOP'
+import os, pty
+m, s = pty.openpty()
+os.write(m, b"hi\n")
+got = os.read(s, 3)
+name = os.ttyname(s)
+try:
+    os.chown(name, os.getuid(), 5)
+    r = "chown-ok"
+except OSError as e:
+    r = "chown-" + e.strerror
+print("pty-" + ("ok" if got == b"hi\n" else "broken"), os.stat(name).st_gid, oct(os.stat(name).st_mode & 0o777), r)
+EOP
+HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run --userns self -v "$T/ptycheck.py:/tmp/ptycheck.py:ro" desktop -- python3 /tmp/ptycheck.py
+chkre "pts: self mode: a pty works (group: the payload's, tty does not exist)" "^pty-ok 0 0o620 " "$out"
+t_subids
+if [ "$have_subuid" = 1 ]; then
+	HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run --userns subuid -v "$T/ptycheck.py:/tmp/ptycheck.py:ro" desktop -- python3 /tmp/ptycheck.py
+	chk "pts: subuid mode: ptys belong to group tty (5), and chown(pty, uid, 5) succeeds without CAP_CHOWN" "pty-ok 5 0o620 chown-ok" "$out"
+else
+	t_skip "pts: subuid mode: ptys belong to group tty" "this user has no subordinate ids or newuidmap"
+fi
+t_clean "desktop: after the audio, home and pty runs"
+
 # ---------------------------------------------------------------- X11
 if ! command -v Xvfb >/dev/null || ! command -v xauth >/dev/null || ! command -v xdpyinfo >/dev/null; then
 	t_skip "x11" "Xvfb, xauth or xdpyinfo is not installed (xvfb xauth x11-utils)"

@@ -218,6 +218,8 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	VAL(dbus_log);
 	VAL(dbus_required);
 	VAL(x11);
+	VAL(audio_pipewire);
+	VAL(audio_pulse);
 
 	STR(name);
 	VAL(verbose);

@@ -879,6 +879,8 @@ static const struct { const char *path, *yaml; } key_samples[] = {
 	{ "dbus.system.broadcast", "dbus: {system: {broadcast: [\"org.example.A=org.example.I.M@/org/example/*\"]}}\n" },
 	{ "dbus.log", "dbus: {log: true}\n" },
 	{ "dbus.required", "dbus: {required: false}\n" },
+	{ "audio.pipewire", "audio: {pipewire: true}\n" },
+	{ "audio.pulseaudio", "audio: {pulseaudio: true}\n" },
 };
 
 /* keys whose only valid value is the default */

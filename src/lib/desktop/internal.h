@@ -36,5 +36,8 @@ const char *nook_desktop_spec_env(const struct nook_spec *s, const char *name);
 int nook_dbus_start(const struct nook_spec *s, struct nook_desktop *d, struct nook_error *err);
 void nook_dbus_stop(struct nook_desktop *d);
 
+/* audio.c: missing servers are left out (verbose) */
+void nook_audio_setup(const struct nook_spec *s, struct nook_desktop *d);
+
 /* x11.c */
 int nook_x11_setup(const struct nook_spec *s, struct nook_desktop *d, struct nook_error *err);
