@@ -198,6 +198,8 @@ struct nook_spec {
 	bool x11;                  /* bind the X display's socket and a private cookie */
 	bool audio_pipewire;       /* bind the PipeWire socket (pipewire-0) */
 	bool audio_pulse;          /* bind PulseAudio's pulse/native and its cookie */
+	char *persist_dir;         /* host directory an app's state persists in */
+	char **persist_paths;      /* paths below $HOME kept there (relative, no "..") */
 
 	/* diagnostics */
 	char *name;                /* container name (for state and cgroup leaf) */

@@ -278,6 +278,48 @@ else
 fi
 t_clean "desktop: after the audio, home and pty runs"
 
+# ---------------------------------------------------------------- app profiles
+APPS="firefox chromium thunderbird libreoffice evince mpv vlc gimp inkscape xterm gedit"
+NET_APPS="firefox chromium thunderbird"
+for a in $APPS; do
+	nk profile validate "$a"
+	chkre "profiles: $a validates" "^[^ ]*/$a.yaml: ok$" "$rc:$out"
+	HOME=$T/home nk profile show "$a"
+	want_net=none
+	case " $NET_APPS " in *" $a "*) want_net=slirp ;; esac
+	got="$(printf '%s\n' "$out" | sed -n 's/^app_id: //p') $(printf '%s\n' "$out" | awk '/^network:/ { n = 1 } n && /mode:/ { print $2; exit }') $(printf '%s\n' "$out" | awk '/^persist:/ { p = 1 } p && /dir:/ { print $2; exit }')"
+	chkre "profiles: $a has an app_id, network $want_net, its state in apps/$a" \
+		"^[a-zA-Z0-9_.-]+\\.[a-zA-Z0-9_.-]+ $want_net \"?$T/home/.local/share/nook/apps/$a\"?$" "$got"
+done
+HOME=$T/home nk profile list
+for a in $APPS; do printf '%s\n' "$out" | grep -q "^$a " || echo "$a"; done > "$T/missing"
+chk "profiles: profile list shows every app profile" "" "$(cat "$T/missing")"
+# the apps Debian installed here (none may be): each starts in its profile
+ran=0
+for a in $APPS; do
+	bin=$a
+	command -v "$bin" >/dev/null 2>&1 || continue
+	ran=$((ran + 1))
+	HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run "$a" -- "$bin" --version
+	chk "profiles: $bin --version runs in the $a profile" 0 "$rc"
+done
+[ $ran = 0 ] && echo "# profiles: none of $APPS is installed; stand-ins below"
+# persistence, with evince's profile and a shell standing in for evince
+rm -rf "$T/home/.local"
+HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run evince -- /bin/sh -c 'echo kept > "$HOME/.config/evince/state"; echo lost > "$HOME/scratch"'
+chk "profiles: evince's settings directory is kept in apps/evince on the host" "kept" "$(cat "$T/home/.local/share/nook/apps/evince/.config/evince/state" 2>&1)"
+HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run evince -- /bin/sh -c 'cat "$HOME/.config/evince/state"; ls "$HOME/scratch" 2>&1 | grep -c "No such"'
+chk "profiles: ... and seen again by the next run, while the rest of the home is gone" "kept 1" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
+stat -c %a "$T/home/.local/share/nook/apps/evince/.config/evince" > "$T/mode"
+chk "profiles: the kept directory is private (0700)" "700" "$(cat "$T/mode")"
+printf 'extends: desktop\npersist: {dir: /tmp/x, paths: [../escape]}\n' > "$T/persist.yaml"
+HOME=$T/home nk run "$T/persist.yaml" -- /bin/true
+chk_error "profiles: a persist path that leaves the home is refused" 125 "persist.yaml:2.*invalid persist path '../escape'"
+printf 'extends: desktop\npersist: {paths: [.app]}\n' > "$T/persist2.yaml"
+HOME=$T/home nk run "$T/persist2.yaml" -- /bin/true
+chk_error "profiles: persist.paths without persist.dir is refused" 125 "persist.paths is set but persist.dir is not"
+t_clean "profiles: after the runs"
+
 # ---------------------------------------------------------------- X11
 if ! command -v Xvfb >/dev/null || ! command -v xauth >/dev/null || ! command -v xdpyinfo >/dev/null; then
 	t_skip "x11" "Xvfb, xauth or xdpyinfo is not installed (xvfb xauth x11-utils)"
@@ -345,6 +387,12 @@ DISPLAY=:$((n + 1000)) HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run "$T/x11.yaml" --
 chk_error "x11: a display whose socket is missing: 125" 125 "/tmp/.X11-unix/X$((n + 1000)) is not a socket"
 DISPLAY=localhost:3 HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run "$T/x11.yaml" -- /bin/true
 chk_error "x11: a TCP display: 125" 125 "not a local display"
+# the shipped terminal profile (xterm: x11: true) under this display; xdpyinfo
+# stands in for xterm when Debian did not install it
+term=xdpyinfo
+command -v xterm >/dev/null 2>&1 && term="xterm -e true"
+XAUTHORITY=$XA HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run xterm -- $term
+chk "x11: the xterm profile reaches the display ($term)" 0 "$rc"
 t_clean "x11: after the runs"
 
 t_done

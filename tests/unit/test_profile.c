@@ -881,6 +881,8 @@ static const struct { const char *path, *yaml; } key_samples[] = {
 	{ "dbus.required", "dbus: {required: false}\n" },
 	{ "audio.pipewire", "audio: {pipewire: true}\n" },
 	{ "audio.pulseaudio", "audio: {pulseaudio: true}\n" },
+	{ "persist.dir", "persist: {dir: /var/lib/app}\n" },
+	{ "persist.paths", "persist: {dir: /var/lib/app, paths: [.config/app, .cache/app]}\n" },
 };
 
 /* keys whose only valid value is the default */

@@ -99,6 +99,8 @@ void nook_spec_free(struct nook_spec *s)
 	free(s->ports);
 	free(s->name);
 	free(s->app_id);
+	free(s->persist_dir);
+	nook_strv_free(s->persist_paths);
 	for (int i = 0; i < 2; i++) {
 		struct nook_dbus_bus *b = i ? &s->dbus_system : &s->dbus_session;
 		nook_strv_free(b->talk);

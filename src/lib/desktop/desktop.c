@@ -104,7 +104,7 @@ int nook_desktop_start(const struct nook_spec *s, struct nook_desktop **out, con
 	*out = NULL;
 	*run_spec = s;
 	bool dbus = nook_dbus_bus_on(&s->dbus_session) || nook_dbus_bus_on(&s->dbus_system);
-	if (!dbus && !s->x11 && !s->audio_pipewire && !s->audio_pulse)
+	if (!dbus && !s->x11 && !s->audio_pipewire && !s->audio_pulse && !s->persist_paths)
 		return 0;
 
 	struct nook_desktop *d = nook_xmalloc(sizeof *d);
@@ -118,6 +118,8 @@ int nook_desktop_start(const struct nook_spec *s, struct nook_desktop **out, con
 		r = nook_x11_setup(s, d, err);
 	if (r == 0)
 		nook_audio_setup(s, d);
+	if (r == 0)
+		r = nook_persist_setup(s, d, err);
 	if (r < 0) {
 		nook_desktop_stop(d);
 		return r;

@@ -39,5 +39,8 @@ void nook_dbus_stop(struct nook_desktop *d);
 /* audio.c: missing servers are left out (verbose) */
 void nook_audio_setup(const struct nook_spec *s, struct nook_desktop *d);
 
+/* persist.c */
+int nook_persist_setup(const struct nook_spec *s, struct nook_desktop *d, struct nook_error *err);
+
 /* x11.c */
 int nook_x11_setup(const struct nook_spec *s, struct nook_desktop *d, struct nook_error *err);

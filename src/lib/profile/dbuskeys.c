@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* dbuskeys.c - the setters of the desktop keys with a syntax of their
- * own: app_id and the dbus.session / dbus.system name and rule lists,
+ * own: app_id, persist.paths and the dbus.session / dbus.system name and
+ * rule lists,
  * checked here (desktop/dbusname.c holds the syntax) so that a bad name
  * is reported with its file and line before anything starts. */
 #include <stdio.h>
@@ -51,6 +52,32 @@ int nook_set_dbus_list(struct kctx *c, const struct key_row *row, const struct n
 			return nook_node_err(c->err, n->items[i], "invalid D-Bus %s '%s' in %s: %s", rules ? "rule" : "name", v,
 					     row->path, why);
 		nook_strv_push(f, v);
+	}
+	return 0;
+}
+
+/* persist.paths: relative paths below $HOME, without "." or ".." */
+int nook_set_persist_paths(struct kctx *c, const struct key_row *row, const struct nook_node *n)
+{
+	if (n->kind != NOOK_NODE_SEQ)
+		return nook_node_err(c->err, n, "expected a list of paths below your home, such as .mozilla, got %s",
+				     nook_node_kind_name(n));
+	char ***f = FIELD(c, row, char **);
+	for (size_t i = 0; i < n->n; i++) {
+		const char *v;
+		int r = nook_get_str(c, n->items[i], &v);
+		if (r < 0)
+			return r;
+		bool bad = !*v || v[0] == '/';
+		for (const char *p = v; !bad && *p; p += strcspn(p, "/"), p += *p == '/') {
+			size_t len = strcspn(p, "/");
+			bad = len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.');
+		}
+		if (bad)
+			return nook_node_err(c->err, n->items[i],
+					     "invalid persist path '%s': a path relative to your home, without '.', '..' or empty parts (such as .config/app)", v);
+		if (!*f || !nook_strv_contains(*f, v))
+			nook_strv_push(f, v);
 	}
 	return 0;
 }

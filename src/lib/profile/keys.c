@@ -308,6 +308,8 @@ const struct key_row nook_key_table[] = {
 	{ "dbus.required", set_bool, nook_emit_bool, OFF(dbus_required), NULL, 0 },
 	{ "audio.pipewire", set_bool, nook_emit_bool, OFF(audio_pipewire), NULL, 0 },
 	{ "audio.pulseaudio", set_bool, nook_emit_bool, OFF(audio_pulse), NULL, 0 },
+	{ "persist.dir", nook_set_path, nook_emit_str, OFF(persist_dir), NULL, 0 },
+	{ "persist.paths", nook_set_persist_paths, nook_emit_strv_set, OFF(persist_paths), NULL, 0 },
 	{ NULL, NULL, NULL, 0, NULL, 0 },
 };
 

@@ -81,6 +81,7 @@ int nook_set_env(struct kctx *c, const struct key_row *row, const struct nook_no
 /* dbuskeys.c: arg non-NULL = call/broadcast rules, else names */
 int nook_set_app_id(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_dbus_list(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_persist_paths(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_caps(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_seccomp_profile(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_errno(struct kctx *c, const struct key_row *row, const struct nook_node *n);
