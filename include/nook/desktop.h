@@ -31,3 +31,22 @@ struct nook_desktop;
 int nook_desktop_start(const struct nook_spec *s, struct nook_desktop **out, const struct nook_spec **run_spec,
 		       struct nook_error *err);
 void nook_desktop_stop(struct nook_desktop *d);
+
+/* ---- launchers (launcher.c) ---- */
+
+struct nook_launcher {
+	const char *profile;   /* as on the command line: a name, or an absolute file path */
+	const char *name;      /* Name= (" (nook)" is added) */
+	const char *comment;   /* Comment=, may be NULL */
+	const char *icon;      /* Icon=: an icon name or an absolute path */
+	const char *app_id;    /* StartupWMClass=, may be NULL */
+	const char *nook_path; /* the absolute path of nook, for Exec= */
+};
+/* $XDG_DATA_HOME/applications or ~/.local/share/applications (malloc'd),
+ * NULL when neither is set. */
+char *nook_launcher_dir(void);
+/* Write (replace) nook-ID.desktop there, ID being the profile's name (or a
+ * file's name without .yaml); *path_out: the file written. */
+int nook_launcher_install(const struct nook_launcher *l, char **path_out, struct nook_error *err);
+/* Remove it; -ENOENT with a message when there is none. */
+int nook_launcher_remove(const char *profile, char **path_out, struct nook_error *err);

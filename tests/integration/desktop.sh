@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- the bus
-dbus-daemon --session --address="unix:path=$T/bus" --print-address=3 --nofork --nopidfile 3>"$T/bus.addr" &
+dbus-daemon --session --address="unix:path=$T/bus" --print-address=3 --nofork --nopidfile 3>"$T/bus.addr" 2>"$T/bus.log" &
 pids="$pids $!"
 i=0; while [ ! -s "$T/bus.addr" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -s "$T/bus.addr" ] || { echo "Bail out! dbus-daemon did not start"; exit 1; }
@@ -394,5 +394,50 @@ command -v xterm >/dev/null 2>&1 && term="xterm -e true"
 XAUTHORITY=$XA HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run xterm -- $term
 chk "x11: the xterm profile reaches the display ($term)" 0 "$rc"
 t_clean "x11: after the runs"
+
+# ---------------------------------------------------------------- launchers
+export XDG_DATA_HOME="$T/data"
+APPDIR=$XDG_DATA_HOME/applications
+HOME=$T/home nk desktop install firefox
+chk "launchers: install firefox names the file it wrote" "0 $APPDIR/nook-firefox.desktop" "$rc $out"
+f=$APPDIR/nook-firefox.desktop
+chk "launchers: Name, Icon and Exec (nook run firefox, nook's absolute path)" \
+	"Name=Firefox web browser (nook)|Icon=firefox|Exec=$(readlink -f "$NOOK") run firefox" \
+	"$(grep -E '^(Name|Icon|Exec)=' "$f" | tr '\n' '|' | sed 's/|$//')"
+if command -v desktop-file-validate >/dev/null; then
+	t_run "launchers: desktop-file-validate accepts it" desktop-file-validate "$f"
+else
+	t_skip "launchers: desktop-file-validate accepts it" "desktop-file-utils is not installed"
+fi
+# a profile file whose path needs quoting in Exec, started by gtk-launch
+mkdir -p "$T/my apps"
+cat > "$T/my apps/launchme.yaml" <<EOP
+description: the test's launched app - writes a mark
+extends: desktop
+persist: {dir: "$T/persist", paths: [out]}
+process:
+  args: [/bin/sh, -c, 'echo "launched \$(hostname)" > "\$HOME/out/mark"']
+EOP
+HOME=$T/home nk desktop install "$T/my apps/launchme.yaml"
+chk "launchers: install a profile file" "0 $APPDIR/nook-launchme.desktop" "$rc $out"
+chk "launchers: its path is quoted in Exec" "Exec=$(readlink -f "$NOOK") run \"$T/my apps/launchme.yaml\"" "$(grep '^Exec=' "$APPDIR/nook-launchme.desktop")"
+if command -v gtk-launch >/dev/null; then
+	NO_AT_BRIDGE=1 XAUTHORITY=$XA HOME=$T/home XDG_RUNTIME_DIR=$XDG gtk-launch nook-launchme >"$T/gtk.log" 2>&1
+	wait_file "$T/persist/out/mark" 20
+	chk "launchers: gtk-launch starts the sandboxed app" "launched nook-desktop" "$(cat "$T/persist/out/mark" 2>&1)$(tail -2 "$T/gtk.log")"
+else
+	t_skip "launchers: gtk-launch starts the sandboxed app" "gtk-launch is not installed (libgtk-3-bin)"
+fi
+HOME=$T/home nk desktop remove launchme
+chk "launchers: remove deletes it" "0 $APPDIR/nook-launchme.desktop no" "$rc $out $([ -e "$APPDIR/nook-launchme.desktop" ] && echo yes || echo no)"
+HOME=$T/home nk desktop remove launchme
+chk_error "launchers: removing one that is not there: 125" 125 "no launcher for 'launchme' is installed"
+HOME=$T/home nk desktop install no-such-profile
+chk_error "launchers: installing an unknown profile: 125" 125 "no-such-profile"
+HOME=$T/home nk desktop remove firefox
+ls -A "$APPDIR" > "$T/left"
+chk "launchers: nothing else was written" "" "$(cat "$T/left")"
+sleep 1
+t_clean "launchers: after the runs"
 
 t_done
