@@ -100,6 +100,20 @@ chk "dbus: the runtime dir holds only the bus" "bus" "$(printf '%s\n' "$out" | s
 chkre "dbus: the bus in the container is the proxy's socket" "/nook-desktop-[A-Za-z0-9]+/bus$" "$(printf '%s\n' "$out" | sed -n 3p)"
 chkre "dbus: the real socket is not in the container" "No such file" "$(printf '%s\n' "$out" | sed -n 4p)"
 
+# the system bus, through the same proxy: a second dbus-daemon stands in
+dbus-daemon --session --address="unix:path=$T/sysbus" --print-address=3 --nofork --nopidfile 3>"$T/sysbus.addr" 2>>"$T/bus.log" &
+pids="$pids $!"
+i=0; while [ ! -s "$T/sysbus.addr" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+DBUS_SESSION_BUS_ADDRESS=unix:path=$T/sysbus python3 "$NOOK_SRCDIR/tests/integration/dbus_service.py" org.nook.Sys org.nook.SysHidden > "$T/sys.out" 2>&1 &
+pids="$pids $!"
+i=0; while ! grep -q ready "$T/sys.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+printf 'extends: desktop\ndbus: {system: {talk: [org.nook.Sys]}}\n' > "$T/sys.yaml"
+sys_call() { echo "timeout 10 gdbus call --system -d $1 -o /org/nook/Test -m org.nook.Test.Echo hi 2>&1; echo status=\$?"; }
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/sysbus run_desk "$T/sys.yaml" "echo \$DBUS_SYSTEM_BUS_ADDRESS; $(sys_call org.nook.Sys); $(sys_call org.nook.SysHidden)"
+chkre "dbus: system bus: the proxy's socket at /run/dbus/system_bus_socket, an allowed call answered" \
+	"^unix:path=/run/dbus/system_bus_socket echo:hi.*status=0" "$(printf '%s' "$out" | tr '\n' ' ' | tr -d "()',")"
+chkre "dbus: system bus: a name outside its policy gets an error" "Error.*status=1 *$" "$(printf '%s' "$out" | tr '\n' ' ')"
+
 # --- bad input
 V=
 cat > "$T/badname.yaml" <<EOP
