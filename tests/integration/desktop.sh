@@ -162,8 +162,11 @@ else
 	else t_ok "dbus: the proxy is gone after SIGKILL of nook"; fi
 fi
 ls -d "$TMPDIR"/nook-desktop-* >/dev/null 2>&1 && left=yes || left=no
+mkdir "$TMPDIR/nook-desktop-bench.keep" && touch "$TMPDIR/nook-desktop-bench.keep/file"
 V=1 run_desk "$T/talk.yaml" true
 chkre "dbus: the next nook removes the directory a killed nook left" "$([ $left = yes ] && echo 'removed .*/nook-desktop-' || echo .)" "$err"
+[ -e "$TMPDIR/nook-desktop-bench.keep/file" ] && t_ok "dbus: ... and not a directory of the user's that only looks alike" || t_fail "dbus: ... and not a directory of the user's that only looks alike"
+rm -rf "$TMPDIR/nook-desktop-bench.keep"
 t_clean "dbus: after SIGKILL of nook"
 
 # ---------------------------------------------------------------- Wayland

@@ -32,7 +32,9 @@ static void sweep_stale(const char *parent)
 		return;
 	while ((de = readdir(d))) {
 		struct stat st;
+		/* exactly what mkdtemp made: the prefix and six characters */
 		if (strncmp(de->d_name, DIR_PREFIX, sizeof DIR_PREFIX - 1) != 0 ||
+		    strlen(de->d_name) != sizeof DIR_PREFIX - 1 + 6 || strchr(de->d_name, '.') ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
 		    st.st_uid != getuid())
 			continue;
