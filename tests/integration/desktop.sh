@@ -87,6 +87,11 @@ run_desk "$T/talk.yaml" "timeout 10 gdbus call --session -d org.freedesktop.DBus
 chknore "dbus: names outside the policy are not even listed" "org.nook.Secret" "$out"
 chkre "dbus: ... the allowed one is" "org.nook.Allowed" "$out"
 
+HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run --set dbus.log=true "$T/talk.yaml" -- /bin/sh -c "$(echo_call org.nook.Secret) >/dev/null 2>&1; $(echo_call org.nook.Allowed)"
+chk "dbus: with dbus.log the app still works" "('echo:hi',)" "$out"
+chkre "dbus: dbus.log prints the proxy's log of the calls on nook's stderr" "org\\.nook\\.Allowed.*" "$err"
+chkre "dbus: ... the denied one included" "org\\.nook\\.Secret" "$err"
+
 # the default desktop policy: portals and notifications only
 run_desk desktop "$(echo_call org.nook.Allowed) 2>&1; echo status=\$?; $(echo_call org.freedesktop.Notifications)"
 chkre "dbus: desktop denies a name it does not list" "Error.*status=1" "$(printf '%s' "$out" | tr '\n' ' ')"
@@ -308,6 +313,14 @@ for a in $APPS; do
 	chkre "profiles: $a has an app_id, network $want_net, its state in apps/$a" \
 		"^[a-zA-Z0-9_.-]+\\.[a-zA-Z0-9_.-]+ $want_net \"?$T/home/.local/share/nook/apps/$a\"?$" "$got"
 done
+# what show prints is a profile that resolves to itself (every key read back)
+for a in $APPS; do
+	HOME=$T/home nk profile show "$a"
+	printf '%s\n' "$out" > "$T/show-$a.yaml"
+	HOME=$T/home nk profile show "$T/show-$a.yaml"
+	[ "$out" = "$(cat "$T/show-$a.yaml")" ] || echo "$a"
+done > "$T/notsame"
+chk "profiles: profile show of each app profile resolves to itself" "" "$(cat "$T/notsame")"
 HOME=$T/home nk profile list
 for a in $APPS; do printf '%s\n' "$out" | grep -q "^$a " || echo "$a"; done > "$T/missing"
 chk "profiles: profile list shows every app profile" "" "$(cat "$T/missing")"
