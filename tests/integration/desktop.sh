@@ -166,6 +166,10 @@ else
 	if [ -e "/proc/$proxy" ]; then t_fail "dbus: the proxy is gone after SIGKILL of nook" "$(ps -o pid,ppid,args -p "$proxy")"
 	else t_ok "dbus: the proxy is gone after SIGKILL of nook"; fi
 fi
+# ... nor a container stopped by its time-out
+HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run --timeout 1s "$T/talk.yaml" -- sleep 30
+chk "dbus: a container that times out: status 124" 124 "$rc"
+chk "dbus: ... its proxy is gone with it" "" "$(pgrep -u "$(id -u)" -f "xdg-dbus-proxy --fd=[0-9]+ unix:path=$T/bus" 2>/dev/null)"
 ls -d "$TMPDIR"/nook-desktop-* >/dev/null 2>&1 && left=yes || left=no
 mkdir "$TMPDIR/nook-desktop-bench.keep" && touch "$TMPDIR/nook-desktop-bench.keep/file"
 V=1 run_desk "$T/talk.yaml" true
