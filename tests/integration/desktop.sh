@@ -391,6 +391,25 @@ chkre "x11: --verbose warns that X11 does not isolate clients" "nook: x11: X11 d
 XAUTHORITY=$XA HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run "$T/x11.yaml" -- /bin/sh -c \
 	'od -An -tx1 "$XAUTHORITY" | tr -d " \n" | cut -c1-8'
 chk "x11: the container's cookie has the wildcard family (ffff) and an empty address" "ffff0000" "$out"
+# a cookie file written under another hostname (the host was renamed since)
+python3 - "$XA" "$T/xauth-renamed" <<'EOP'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+out, off = b"", 0
+while off < len(data):
+    fam = struct.unpack(">H", data[off:off + 2])[0]; off += 2
+    fields = []
+    for _ in range(4):
+        n = struct.unpack(">H", data[off:off + 2])[0]; off += 2
+        fields.append(data[off:off + n]); off += n
+    if fam == 256:
+        fields[0] = b"renamed-host"
+    out += struct.pack(">H", fam) + b"".join(struct.pack(">H", len(f)) + f for f in fields)
+open(sys.argv[2], "wb").write(out)
+EOP
+XAUTHORITY=$T/xauth-renamed xdpyinfo >/dev/null 2>&1 && t_fail "x11: (the renamed cookie file does not work on the host by itself)" || t_ok "x11: (the renamed cookie file does not work on the host by itself)"
+XAUTHORITY=$T/xauth-renamed HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run "$T/x11.yaml" -- /bin/sh -c 'xdpyinfo >/dev/null && echo display-ok'
+chk "x11: a cookie stored under an old hostname still gets the sandbox in" "display-ok" "$out"
 XAUTHORITY=$XA HOME=$T/home XDG_RUNTIME_DIR=$XDG nk run desktop -- /bin/sh -c 'ls -A /tmp/.X11-unix 2>&1; echo "${DISPLAY:-nodisplay}"'
 chkre "x11: without x11: true, no X socket and no DISPLAY" "No such file.*nodisplay" "$(printf '%s' "$out" | tr '\n' ' ')"
 

@@ -61,12 +61,15 @@ static bool field_is(const struct field *f, const char *s)
 }
 
 /* The cookie for display number dpy in the Xauthority data: an entry of
- * this host (FamilyLocal with our hostname) or a wildcard one. */
+ * this host (FamilyLocal with our hostname), else a wildcard one, else a
+ * FamilyLocal one of another hostname (the hostname changed since the
+ * session began; the X server does not care, libXau would). */
 static bool find_cookie(const unsigned char *buf, size_t len, const char *dpy, struct field *cookie)
 {
 	char host[256] = "";
 	size_t off = 0;
 	bool found = false;
+	struct field other = { NULL, 0 };
 	gethostname(host, sizeof host - 1);
 	while (off < len) {
 		unsigned family;
@@ -82,7 +85,13 @@ static bool find_cookie(const unsigned char *buf, size_t len, const char *dpy, s
 			found = true;
 			if (family == FAMILY_LOCAL)
 				break; /* the exact match wins */
+		} else if (family == FAMILY_LOCAL && !other.p) {
+			other = data;
 		}
+	}
+	if (!found && other.p) {
+		*cookie = other;
+		found = true;
 	}
 	return found;
 }
