@@ -29,7 +29,8 @@ iproute2 procps util-linux python3 clang skopeo xdg-dbus-proxy"
 # with runc/crun and conmon, a D-Bus daemon, X and Wayland servers and clients.
 TEST_PACKAGES="hyperfine iperf3 passt qemu-system-x86 linux-image-amd64 cpio kmod strace
 golang-github-containers-common docker-registry umoci podman runc crun conmon
-dbus-daemon xvfb x11-apps x11-utils weston wayland-utils"
+dbus-daemon xvfb x11-apps x11-utils xauth weston wayland-utils python3-gi
+desktop-file-utils libgtk-3-bin"
 
 want=$PACKAGES
 [ "${1:-}" = "--test" ] && want="$PACKAGES $TEST_PACKAGES"
@@ -54,6 +55,10 @@ for f in /etc/subuid /etc/subgid; do
 		echo "$NOOK_TEST_USER:$SUBID_START:$SUBID_COUNT" >> "$f"
 	fi
 done
+
+# X servers the tests start (Xvfb) put their socket in /tmp/.X11-unix,
+# which a desktop's boot creates (root's, mode 1777); a container has none
+mkdir -p /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix
 
 for d in /dev/fuse /dev/net/tun; do
 	[ -e "$d" ] && chmod 0666 "$d"

@@ -19,7 +19,7 @@ _nook() {
 	nook=${COMP_WORDS[0]}
 	COMPREPLY=()
 
-	local commands="run exec ps stop profile check help"
+	local commands="run exec ps stop profile desktop check help"
 	local run_opts="--rootfs --hostname --userns --uid --gid --bind --volume --tmpfs --env --workdir
 		--network --publish --memory --cpus --pids --cap-add --cap-drop --seccomp --timeout --set
 		--name --stats-json --verbose --tty --help -v -e -w -p -t -h"
@@ -98,6 +98,13 @@ _nook() {
 	ps) COMPREPLY=($(compgen -W "--quiet --help -q" -- "$cur")) ;;
 	check) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
 	help) [[ $COMP_CWORD -eq $((i + 1)) ]] && COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
+	desktop)
+		if [[ $COMP_CWORD -eq $((i + 1)) ]]; then
+			COMPREPLY=($(compgen -W "install remove --help" -- "$cur"))
+		elif [[ $COMP_CWORD -eq $((i + 2)) ]]; then
+			COMPREPLY=($(compgen -W "$(_nook_profiles "$nook")" -- "$cur") $(compgen -f -X '!*.yaml' -- "$cur"))
+		fi
+		;;
 	profile)
 		if [[ $COMP_CWORD -eq $((i + 1)) ]]; then
 			COMPREPLY=($(compgen -W "list show validate --help" -- "$cur"))

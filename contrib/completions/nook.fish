@@ -13,13 +13,14 @@ function __nook_containers
     $nook ps -q 2>/dev/null
 end
 
-set -l cmds run exec ps stop profile check help
+set -l cmds run exec ps stop profile desktop check help
 complete -c nook -f
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a run -d 'run a command in a new rootless container'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a exec -d 'run a command inside a running named container'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a ps -d 'list the running named containers'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a stop -d 'stop a running named container'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a profile -d 'list, show or validate profiles'
+complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a desktop -d 'install or remove a desktop launcher'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a check -d 'check this host and user'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a help -d 'show the options of a command'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -l help -l version
@@ -66,4 +67,6 @@ complete -c nook -n "__fish_seen_subcommand_from check" -l json
 complete -c nook -n "__fish_seen_subcommand_from profile; and not __fish_seen_subcommand_from list show validate" -a "list show validate"
 complete -c nook -n "__fish_seen_subcommand_from show validate" -a "(__nook_profiles)" -d profile
 complete -c nook -n "__fish_seen_subcommand_from show" -l set -x
+complete -c nook -n "__fish_seen_subcommand_from desktop; and not __fish_seen_subcommand_from install remove" -a "install remove"
+complete -c nook -n "__fish_seen_subcommand_from install remove" -a "(__nook_profiles)" -d profile
 complete -c nook -n "__fish_seen_subcommand_from help" -a "$cmds"

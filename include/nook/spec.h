@@ -122,6 +122,14 @@ enum nook_net_mode {
 	NOOK_NET_PASTA,
 };
 
+/* One message bus seen through xdg-dbus-proxy (desktop/): the names the
+ * sandbox may talk to, own and see, and the call/broadcast rules
+ * ("NAME=[METHOD][@PATH]"). All NULL: the bus is not proxied (and never
+ * bound); any list set, even empty, turns the proxy on for it. */
+struct nook_dbus_bus {
+	char **talk, **own, **see, **call, **broadcast;
+};
+
 struct nook_spec {
 	/* namespaces: CLONE_NEW* flags to create (CLONE_NEWUSER always) */
 	unsigned long ns_flags;
@@ -182,6 +190,17 @@ struct nook_spec {
 	bool allow_host_loopback;
 	unsigned mtu;              /* 0 = 65520 */
 
+	/* desktop (src/lib/desktop) */
+	char *app_id;              /* reverse-DNS application id, owned on the session bus */
+	struct nook_dbus_bus dbus_session, dbus_system;
+	bool dbus_log;             /* xdg-dbus-proxy --log to nook's stderr */
+	bool dbus_required;        /* default true: no bus or no proxy is an error, else a warning */
+	bool x11;                  /* bind the X display's socket and a private cookie */
+	bool audio_pipewire;       /* bind the PipeWire socket (pipewire-0) */
+	bool audio_pulse;          /* bind PulseAudio's pulse/native and its cookie */
+	char *persist_dir;         /* host directory an app's state persists in */
+	char **persist_paths;      /* paths below $HOME kept there (relative, no "..") */
+
 	/* diagnostics */
 	char *name;                /* container name (for state and cgroup leaf) */
 	int verbose;
@@ -193,6 +212,8 @@ struct nook_spec {
  * and the /etc/hosts writer. */
 #define NOOK_HOSTNAME_RULE "1-64 letters, digits, '-' and '.'"
 bool nook_hostname_valid(const char *h);
+/* True if any list of the bus is set (the bus is proxied). */
+bool nook_dbus_bus_on(const struct nook_dbus_bus *b);
 
 void nook_spec_init(struct nook_spec *s);   /* fill defaults */
 void nook_spec_free(struct nook_spec *s);

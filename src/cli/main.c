@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "ps", cmd_ps, "list the running named containers" },
 	{ "stop", cmd_stop, "stop a running named container" },
 	{ "profile", cmd_profile, "list, show (resolved) or validate profiles" },
+	{ "desktop", cmd_desktop, "install or remove a desktop launcher for a profile" },
 	{ "check", cmd_check, "check that this host and user can run containers, and say how to fix what is missing" },
 	{ "help", cmd_help, "show the options of a command (nook help COMMAND)" },
 	{ NULL, NULL, NULL },

@@ -94,7 +94,7 @@ t_container_procs() {
 		[ "$_ns" != "$_t_myuserns" ] && echo "${_p#/proc/} $(tr '\0' ' ' < "$_p/cmdline" 2>/dev/null)"
 	done
 	# helpers nook starts outside the container
-	pgrep -u "$(id -u)" -a -x 'slirp4netns|pasta|pasta.avx2|passt|passt.avx2|nook-udprelay|fuse-overlayfs' 2>/dev/null
+	pgrep -u "$(id -u)" -a -x 'slirp4netns|pasta|pasta.avx2|passt|passt.avx2|nook-udprelay|fuse-overlayfs|xdg-dbus-proxy' 2>/dev/null
 	return 0
 }
 # Processes that were there before this script started are not its own.
@@ -116,7 +116,7 @@ t_other_ns_procs() {
 		_ns=$(readlink "$_p/ns/user" 2>/dev/null) || continue
 		_comm=$(cat "$_p/comm" 2>/dev/null) || continue
 		case $_comm in
-		slirp4netns|pasta|pasta.avx2|passt|passt.avx2|nook-udprelay|fuse-overlayfs) ;;
+		slirp4netns|pasta|pasta.avx2|passt|passt.avx2|nook-udprelay|fuse-overlayfs|xdg-dbus-proxy) ;;
 		*) [ "$_ns" = "$_t_myuserns" ] && continue ;;
 		esac
 		echo "${_p#/proc/} $_comm"

@@ -188,7 +188,7 @@ if command -v bash >/dev/null 2>&1; then
 			printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$@"
 	}
 	got=$(complete_words "$NOOK" "" | tr '\n' ' ')
-	chk "bash: nook <TAB> offers the commands" "--help --version check exec help profile ps run stop " "$got"
+	chk "bash: nook <TAB> offers the commands" "--help --version check desktop exec help profile ps run stop " "$got"
 	got=$(complete_words "$NOOK" ru | tr '\n' ' ')
 	chk "bash: nook ru<TAB> is run" "run " "$got"
 	got=$(complete_words "$NOOK" run --netw | tr '\n' ' ')
@@ -196,7 +196,9 @@ if command -v bash >/dev/null 2>&1; then
 	got=$(complete_words "$NOOK" run --network "" | tr '\n' ' ')
 	chk "bash: nook run --network <TAB> offers the modes" "host none pasta slirp " "$got"
 	got=$(NOOK_PROFILE_PATH="$T/p" complete_words "$NOOK" run "" | tr '\n' ' ')
-	chk "bash: nook run <TAB> offers the profiles on the search path" "ci default desktop dev strict " "$got"
+	chk "bash: nook run <TAB> offers the profiles on the search path" "chromium ci default desktop dev evince firefox gedit gimp inkscape libreoffice mpv strict thunderbird vlc xterm " "$got"
+	got=$(NOOK_PROFILE_PATH="$T/p" complete_words "$NOOK" desktop install fi | tr '\n' ' ')
+	chk "bash: nook desktop install fi<TAB> is firefox" "firefox " "$got"
 	got=$(NOOK_PROFILE_PATH="$T/p" complete_words "$NOOK" profile show st | tr '\n' ' ')
 	chk "bash: nook profile show st<TAB> is strict" "strict " "$got"
 	# every option nook help run lists is offered

@@ -14,7 +14,8 @@
 #else
 #define PIN(type, size) _Static_assert(1, "")
 #endif
-PIN(struct nook_spec, 464);
+PIN(struct nook_spec, 576);
+PIN(struct nook_dbus_bus, 40);
 PIN(struct nook_idmap, 24);
 PIN(struct nook_mount, 56);
 PIN(struct nook_rootfs, 56);
@@ -202,6 +203,25 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	}
 	VAL(allow_host_loopback);
 	VAL(mtu);
+
+	STR(app_id);
+	STRV(dbus_session.talk);
+	STRV(dbus_session.own);
+	STRV(dbus_session.see);
+	STRV(dbus_session.call);
+	STRV(dbus_session.broadcast);
+	STRV(dbus_system.talk);
+	STRV(dbus_system.own);
+	STRV(dbus_system.see);
+	STRV(dbus_system.call);
+	STRV(dbus_system.broadcast);
+	VAL(dbus_log);
+	VAL(dbus_required);
+	VAL(x11);
+	VAL(audio_pipewire);
+	VAL(audio_pulse);
+	STR(persist_dir);
+	STRV(persist_paths);
 
 	STR(name);
 	VAL(verbose);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "tap.h"
 #include "nook/cleanup.h"
+#include "nook/desktop.h"
 #include "nook/net.h"
 #include "nook/profile.h"
 #include "nook/spec.h"
@@ -865,6 +866,24 @@ static const struct { const char *path, *yaml; } key_samples[] = {
 		    "                                 {container_port: 22, host_port: 2222, host_addr: 0.0.0.0}]}\n" },
 	{ "network.allow_host_loopback", "network: {mode: slirp, allow_host_loopback: true}\n" },
 	{ "network.mtu", "network: {mtu: 1500}\n" },
+	{ "app_id", "app_id: org.example.App\n" },
+	{ "x11", "x11: true\n" },
+	{ "dbus.session.talk", "dbus: {session: {talk: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.session.own", "dbus: {session: {own: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.session.see", "dbus: {session: {see: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.session.call", "dbus: {session: {call: [\"org.example.A=org.example.I.M@/org/example/*\"]}}\n" },
+	{ "dbus.session.broadcast", "dbus: {session: {broadcast: [\"org.example.A=org.example.I.M@/org/example/*\"]}}\n" },
+	{ "dbus.system.talk", "dbus: {system: {talk: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.system.own", "dbus: {system: {own: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.system.see", "dbus: {system: {see: [org.example.A, org.example.b.*]}}\n" },
+	{ "dbus.system.call", "dbus: {system: {call: [\"org.example.A=org.example.I.M@/org/example/*\"]}}\n" },
+	{ "dbus.system.broadcast", "dbus: {system: {broadcast: [\"org.example.A=org.example.I.M@/org/example/*\"]}}\n" },
+	{ "dbus.log", "dbus: {log: true}\n" },
+	{ "dbus.required", "dbus: {required: false}\n" },
+	{ "audio.pipewire", "audio: {pipewire: true}\n" },
+	{ "audio.pulseaudio", "audio: {pulseaudio: true}\n" },
+	{ "persist.dir", "persist: {dir: /var/lib/app}\n" },
+	{ "persist.paths", "persist: {dir: /var/lib/app, paths: [.config/app, .cache/app]}\n" },
 };
 
 /* keys whose only valid value is the default */
@@ -1118,6 +1137,36 @@ START_TEST(test_ports_rule)
 		ck_assert(nook_net_ports_ok(&s) == ok);
 	}
 }
+
+/* The D-Bus names and rules xdg-dbus-proxy accepts (desktop/dbusname.c). */
+START_TEST(test_dbus_names)
+{
+	static const char *const good[] = { "org.freedesktop.Notifications", "org.freedesktop.portal.*", "a.b",
+					    "org.example.my-app", "_x.y_2", NULL };
+	static const char *const bad[] = { "", "org", "org.", ".org.x", "org..x", "org.1x", ":1.23", "org.*.x",
+					   "org.ex ample", "*", "org.x*", NULL };
+	const char *why;
+	for (size_t i = 0; good[i]; i++)
+		ck_assert_msg(nook_dbus_name_valid(good[i], true, &why), "'%s' refused: %s", good[i], why);
+	for (size_t i = 0; bad[i]; i++)
+		ck_assert_msg(!nook_dbus_name_valid(bad[i], true, &why) && why && *why, "'%s' accepted", bad[i]);
+	ck_assert(!nook_dbus_name_valid("org.example.*", false, &why));
+	char longname[300];
+	memset(longname, 'a', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	longname[3] = '.';
+	ck_assert(!nook_dbus_name_valid(longname, true, &why));
+
+	static const char *const rgood[] = { "org.a.B=*", "org.a.B=org.a.I.M", "org.a.B=org.a.I.*",
+					     "org.a.B=@/org/a", "org.a.B=org.a.I.M@/org/a/*", "org.a.*=*@/", NULL };
+	static const char *const rbad[] = { "org.a.B", "org.a.B=org-a.I.M", "org.a.B=M", "org.a.B=@org/a",
+					    "org.a.B=*@/org//a", "org.a.B=*@/org/a/", "x=*", NULL };
+	for (size_t i = 0; rgood[i]; i++)
+		ck_assert_msg(nook_dbus_rule_valid(rgood[i], &why), "rule '%s' refused: %s", rgood[i], why);
+	for (size_t i = 0; rbad[i]; i++)
+		ck_assert_msg(!nook_dbus_rule_valid(rbad[i], &why), "rule '%s' accepted", rbad[i]);
+}
+END_TEST
 END_TEST
 
 int main(void)
@@ -1146,6 +1195,7 @@ int main(void)
 	tcase_add_test(tc, test_suggest);
 	tcase_add_test(tc, test_hostname_rule);
 	tcase_add_test(tc, test_ports_rule);
+	tcase_add_test(tc, test_dbus_names);
 	suite_add_tcase(s, tc);
 	return nook_check_main(s);
 }

@@ -26,6 +26,12 @@ void nook_spec_init(struct nook_spec *s)
 	s->landlock_scope = NOOK_LL_SCOPE_AUTO;
 	s->resources_required = true;
 	s->net = NOOK_NET_NONE;
+	s->dbus_required = true;
+}
+
+bool nook_dbus_bus_on(const struct nook_dbus_bus *b)
+{
+	return b->talk || b->own || b->see || b->call || b->broadcast;
 }
 
 bool nook_hostname_valid(const char *h)
@@ -92,6 +98,17 @@ void nook_spec_free(struct nook_spec *s)
 		free(s->ports[i].host_addr);
 	free(s->ports);
 	free(s->name);
+	free(s->app_id);
+	free(s->persist_dir);
+	nook_strv_free(s->persist_paths);
+	for (int i = 0; i < 2; i++) {
+		struct nook_dbus_bus *b = i ? &s->dbus_system : &s->dbus_session;
+		nook_strv_free(b->talk);
+		nook_strv_free(b->own);
+		nook_strv_free(b->see);
+		nook_strv_free(b->call);
+		nook_strv_free(b->broadcast);
+	}
 	memset(s, 0, sizeof *s);
 }
 

@@ -498,6 +498,23 @@ static void check_pasta(struct nook_check_report *r, bool needed)
 	DETAIL(it, "%s: %s", prog, ver[0] ? ver : "(no version)");
 }
 
+/* the desktop profiles' D-Bus filter (desktop/dbus.c) */
+static void check_dbus_proxy(struct nook_check_report *r, bool needed)
+{
+	struct nook_check_item *it = add(r, "xdg-dbus-proxy", "xdg-dbus-proxy (D-Bus filter of desktop apps)");
+	it->needed = needed;
+	_cleanup_free_ char *prog = nook_find_program("xdg-dbus-proxy", getenv("PATH"));
+	if (!prog) {
+		DETAIL(it, "not found in PATH: desktop apps run without D-Bus");
+		FIX(it, "as root: apt-get install xdg-dbus-proxy");
+		return;
+	}
+	char ver[256];
+	first_line(prog, "--version", ver, sizeof ver, NULL, 0);
+	it->ok = true;
+	DETAIL(it, "%s: %s", prog, ver[0] ? ver : "(no version)");
+}
+
 /* ---------------------------------------------------------------- kernel features */
 
 static void check_landlock(struct nook_check_report *r, bool needed)
@@ -636,6 +653,8 @@ void nook_check_run(struct nook_check_report *r, const char *self)
 	check_tun(r, slirp || pasta);
 	check_slirp(r, slirp);
 	check_pasta(r, pasta);
+	check_dbus_proxy(r, have_spec && spec.dbus_required &&
+				    (nook_dbus_bus_on(&spec.dbus_session) || nook_dbus_bus_on(&spec.dbus_system)));
 	check_landlock(r, landlock);
 	check_seccomp(r, seccomp);
 	check_pidfd(r);

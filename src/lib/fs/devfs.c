@@ -50,6 +50,13 @@ static int private_instances(const char *dev, bool own_tmpfs, struct nook_error 
 			nook_verbose("the host's /dev has no %s directory: no private %s there", inst[i].dir, inst[i].type);
 			continue;
 		}
+		/* new ptys in the tty group (gid 5) as on a host, so that a
+		 * terminal's chown(pty, uid, tty) changes nothing and succeeds
+		 * without CAP_CHOWN (xterm: "Cannot chown /dev/pts/0 to 0,5");
+		 * the kernel refuses gid=5 when 5 is not mapped (self mode) */
+		if (strcmp(inst[i].type, "devpts") == 0 &&
+		    mount(inst[i].dir, p, inst[i].type, inst[i].flags, "newinstance,ptmxmode=0666,mode=0620,gid=5") == 0)
+			continue;
 		if (mount(inst[i].dir, p, inst[i].type, inst[i].flags, inst[i].opts) < 0)
 			return nook_err(err, errno, "cannot mount %s on /dev/%s", inst[i].type, inst[i].dir);
 	}

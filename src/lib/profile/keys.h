@@ -78,6 +78,10 @@ int nook_set_overlay_path(struct kctx *c, const struct key_row *row, const struc
 int nook_set_overlay_driver(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_mounts(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_env(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+/* dbuskeys.c: arg non-NULL = call/broadcast rules, else names */
+int nook_set_app_id(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_dbus_list(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_persist_paths(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_caps(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_seccomp_profile(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_errno(struct kctx *c, const struct key_row *row, const struct nook_node *n);

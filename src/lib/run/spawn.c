@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "nook/cgroup.h"
+#include "nook/desktop.h"
 #include "child.h"
 #include "nook/cleanup.h"
 #include "nook/fuseovl.h"
@@ -308,6 +309,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	struct nook_cgroup *cg = NULL;
 	struct nook_net *net = NULL;
 	struct nook_fuseovl *fuse = NULL;
+	struct nook_desktop *desk = NULL;
 	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1,
 				.pty = { .master = -1 }, .spec = s,
 				.io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
@@ -339,6 +341,11 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		goto out;
 	nook_verbose("user namespace: %s", maps.why);
 	nook_ownership_check(s, &maps, rs.warning, sizeof rs.warning);
+	/* the D-Bus proxy and the X cookie: s becomes the spec with their
+	 * binds and variables added (desktop.h) */
+	if ((r = nook_desktop_start(s, &desk, &s, err)) < 0)
+		goto out;
+	rs.spec = s;
 	if ((r = nook_security_prepare(s, &sec, err)) < 0)
 		goto out;
 	if ((r = nook_fuseovl_prepare(s, &fuse, err)) < 0)
@@ -474,6 +481,7 @@ out:
 		nook_cgroup_free(cg);
 	}
 	nook_net_stop(net);
+	nook_desktop_stop(desk);
 	nook_fuseovl_stop(fuse);
 	nook_security_free(sec);
 	nook_pty_relay_done(&rs.pty);
