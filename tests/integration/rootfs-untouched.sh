@@ -28,6 +28,12 @@ mkdir -p "$T/src/sub"
 echo from-host > "$T/src/file"
 echo from-host > "$T/srcfile"
 
+# fresh TREE: a pristine copy of TREE at $T/run (each run gets its own, so
+# what one run left behind cannot hide what the next one does)
+fresh() {
+	chmod -R u+w "$T/run" 2>/dev/null; rm -rf "$T/run"
+	cp -a "$1" "$T/run"
+}
 # runs_unchanged NAME TREE ARGS...: nook run ARGS exits 0 and TREE's
 # checksum is the same afterwards
 runs_unchanged() {
@@ -45,10 +51,12 @@ command -v slirp4netns >/dev/null 2>&1 || have_slirp=0
 maps="self"
 [ "$have_subuid" = 1 ] && maps="self subuid"
 
-for tree in "$R" "$B"; do
-	tn=${tree##*/}
+for orig in "$R" "$B"; do
+	tn=${orig##*/}
+	tree=$T/run
 	for map in $maps; do
 		for ro in false true; do
+			fresh "$orig"
 			cat > "$T/p.yaml" <<EOF
 rootfs: {path: $tree, readonly: $ro}
 user: {mode: $map}
@@ -71,15 +79,19 @@ EOF
 	done
 	# a staged directory still shows the tree's own entries, and keeps a
 	# read-only root read-only
+	fresh "$orig"
 	nk run --rootfs "$tree" --set rootfs.readonly=true --network none -- /bin/sh -c \
 		'ls /etc | tr "\n" " "; echo x >> /etc/passwd && echo wrote-passwd; : > /etc/new && echo made-new'
 	want=$(ls "$tree/etc" | tr '\n' ' ')
 	case $tn in bare) want=$(printf '%s\n' $want hosts | sort | tr '\n' ' ') ;; esac
 	chkre "$tn, readonly: /etc lists the tree's entries (and nook's hosts)" "^$want" "$out"
 	chknore "$tn, readonly: the tree's files stay read-only" "wrote-passwd|made-new" "$out"
-	nk run --rootfs "$tree" --network none --name "untouched-$$" -- /bin/true
-	chk "$tn, a named container: runs" 0 "$rc"
+	fresh "$orig"
+	runs_unchanged "$tn, a named container" "$tree" --rootfs "$tree" --network none --name "untouched-$$" -- /bin/true
+	fresh "$orig"
+	runs_unchanged "$tn, a hostname" "$tree" --rootfs "$tree" --hostname "untouched-$$" -- /bin/true
 	if [ "$have_slirp" = 1 ]; then
+		fresh "$orig"
 		runs_unchanged "$tn, slirp network (nook's hosts and resolv.conf)" "$tree" \
 			--rootfs "$tree" --network slirp -- /bin/sh -c 'grep -c nameserver /etc/resolv.conf'
 		chk "$tn, slirp: nook's resolv.conf is there" 1 "$out"
@@ -94,6 +106,7 @@ EOF
 			continue
 		fi
 		for map in $maps; do
+			fresh "$orig"
 			cat > "$T/o.yaml" <<EOF
 rootfs: {path: $tree, overlay: {driver: $drv}}
 user: {mode: $map}
@@ -119,8 +132,10 @@ chk "readonly false: the payload itself may write into its tree" "0 changed" "$r
 # runs the full tree and cannot run the bare one (it would mkdir /proc)
 if unshare -rm true 2>/dev/null; then
 	mkdir -p "$T/romedia"
-	for tree in "$R" "$B"; do
-		tn=${tree##*/}
+	for orig in "$R" "$B"; do
+		tn=${orig##*/}
+		fresh "$orig"
+		tree=$T/run
 		a=$(sum "$tree")
 		nkx unshare -rm sh -c 'mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" || exit 8
 			touch "$2/x" 2>/dev/null && exit 9
@@ -142,7 +157,7 @@ else
 fi
 
 # a tree whose directories are all 0555, as on a read-only copy
-cp -a "$B" "$T/r555"
+rm -rf "$T/r555"; cp -a "$B" "$T/r555"
 find "$T/r555" -type d -exec chmod 0555 {} +
 runs_unchanged "bare tree with 0555 directories" "$T/r555" --rootfs "$T/r555" --network none \
 	-v "$T/src:/home/someone" -- /bin/sh -c 'cat /home/someone/file'
@@ -154,7 +169,8 @@ chk "host root: a --bind target it lacks is provided" "0 from-host" "$rc $out"
 t_match "host root: the host's / is unchanged" "^no$" "$([ -e "/nook-no-such-dir-$$" ] && echo yes || echo no)"
 
 # the verbose note says what was staged
-nk run --verbose --rootfs "$B" --network none -- /bin/true
+fresh "$B"
+nk run --verbose --rootfs "$T/run" --network none -- /bin/true
 chkre "--verbose names the staged directory" "nook: mount point /etc/hosts: the container's tree lacks it, so /etc is staged" "$err"
 
 t_clean "rootfs-untouched"
