@@ -10,6 +10,8 @@
  *   3. build /newroot: the rootfs (host / read-only, a directory, an overlay
  *      of the kernel or of fuse-overlayfs, or an empty tmpfs), /proc, /dev, /sys, /tmp, then the profile's mounts
  *      in order, each target resolved inside /newroot without escaping it;
+ *      a target the tree lacks is never created in it (stage.c: a tmpfs
+ *      mirror of its parent), only on nook's own filesystems;
  *   4. pivot_root into /newroot and detach the staging tree (and with it
  *      every trace of the host's root).
  */
