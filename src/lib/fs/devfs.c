@@ -15,6 +15,7 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "mountutil.h"
+#include "stage.h"
 #include "nook/rootfs.h"
 #include "nook/util.h"
 

@@ -28,6 +28,7 @@
 #include "nook/error.h"
 #include "nook/fuseovl.h"
 #include "mountutil.h"
+#include "stage.h"
 #include "nook/net.h"
 #include "nook/rootfs.h"
 #include "nook/util.h"

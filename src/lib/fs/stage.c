@@ -34,6 +34,7 @@
 #include "nook/cleanup.h"
 #include "nook/util.h"
 #include "mountutil.h"
+#include "stage.h"
 
 /* The overflow id the kernel shows for an owner the namespace does not map. */
 #define OVERFLOW_ID 65534
@@ -258,4 +259,21 @@ int nook_stage_finish(struct nook_stage *st, struct nook_error *err)
 	}
 	st->n_ro = 0;
 	return r;
+}
+
+/* /proc, /sys, /dev and /tmp must be real directories of the new root: a
+ * symlink there could point a kernel filesystem somewhere the payload was
+ * never meant to see it. */
+int nook_open_special_dir(struct nook_stage *sg, const char *path, bool create, mode_t mode, struct nook_error *err)
+{
+	struct stat st;
+	int fd = nook_stage_open(sg, path, create ? NOOK_MK_DIR : NOOK_MK_NONE, mode, err);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return nook_errx(err, ENOTDIR, "refusing to mount on %s: in the new root it is %s, not a directory",
+				 path, S_ISLNK(st.st_mode) ? "a symlink" : "something else");
+	}
+	return fd;
 }
