@@ -86,9 +86,14 @@ nk run ci -- /bin/sh -c 'apt-get update -q >/dev/null && apt-get install -q -y h
 chk "ci: apt-get install hello through slirp, and hello runs" "0 Hello, world!" "$rc $out"
 chk "ci: the install is thrown away (overlay), the tree is unchanged" "$a" "$(sum "$W/deb")"
 
-nk run dev -- /bin/sh -c 'apt-get update -q >/dev/null && apt-get install -q -y hello >/dev/null && hello'
-chk "dev: apt-get install hello through slirp, and hello runs" "0 Hello, world!" "$rc $out"
-chk "dev: the install is kept in the tree" "yes" "$([ -x "$W/deb/usr/bin/hello" ] && echo yes || echo no)"
+# libpopt0 runs ldconfig (a rename onto /etc/ld.so.cache) and useradd
+# renames onto /etc/passwd: the tree has no /etc/hosts, and nook must not
+# put a mirror on /etc that refuses those renames
+nk run dev -- /bin/sh -c 'apt-get update -q >/dev/null && apt-get install -q -y hello libpopt0 >/dev/null && hello && useradd nookbob && echo useradd-ok'
+chk "dev: apt-get install hello and a library through slirp, hello runs, useradd works" "0 Hello, world! useradd-ok" \
+	"$rc $(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
+chk "dev: the install is kept in the tree" "yes yes" \
+	"$([ -x "$W/deb/usr/bin/hello" ] && echo yes || echo no) $(grep -q '^nookbob:' "$W/deb/etc/passwd" && echo yes || echo no)"
 nk run dev -- /usr/bin/hello
 chk "dev: hello is still there in the next run" "0 Hello, world!" "$rc $out"
 t_match "dev: nook left no /etc/hosts in the tree" "^no$" "$([ -e "$W/deb/etc/hosts" ] && echo yes || echo no)"

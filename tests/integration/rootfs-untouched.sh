@@ -72,8 +72,14 @@ EOF
 			runs_unchanged "$tn, map $map, readonly $ro, profile mounts and --bind targets it lacks" "$tree" \
 				-v "$T/src:/no/such/dir" "$T/p.yaml" -- /bin/sh -c \
 				'cat /no/such/dir/file /etc/nook-file /etc/nook-bound; readlink /etc/nook-link; ls -d /opt/made/by/profile /var/cache/nook-missing; grep box- /etc/hosts; hostname'
+			# nook's /etc/hosts: over the tree's, or in a read-only tree
+			# that lacks it on a staged /etc; a writable tree that lacks
+			# it gets none (a staged /etc would refuse the payload's
+			# renames there: dpkg, ldconfig, useradd)
+			hosts="127.0.1.1 box-$tn "
+			[ "$tn/$ro" = bare/false ] && hosts=
 			chk "$tn, map $map, readonly $ro: the payload sees what the profile asked for" \
-				"from-host hello from-host /etc/passwd /opt/made/by/profile /var/cache/nook-missing 127.0.1.1 box-$tn box-$tn" \
+				"from-host hello from-host /etc/passwd /opt/made/by/profile /var/cache/nook-missing ${hosts}box-$tn" \
 				"$(printf '%s' "$out" | tr '\n\t' '  ' | sed 's/ $//')"
 		done
 	done
@@ -91,10 +97,18 @@ EOF
 	fresh "$orig"
 	runs_unchanged "$tn, a hostname" "$tree" --rootfs "$tree" --hostname "untouched-$$" -- /bin/true
 	if [ "$have_slirp" = 1 ]; then
-		fresh "$orig"
-		runs_unchanged "$tn, slirp network (nook's hosts and resolv.conf)" "$tree" \
-			--rootfs "$tree" --network slirp -- /bin/sh -c 'grep -c nameserver /etc/resolv.conf'
-		chk "$tn, slirp: nook's resolv.conf is there" 1 "$out"
+		for ro in false true; do
+			fresh "$orig"
+			runs_unchanged "$tn, readonly $ro, slirp network (nook's hosts and resolv.conf)" "$tree" \
+				--rootfs "$tree" --set rootfs.readonly=$ro --network slirp -- /bin/sh -c 'cat /etc/resolv.conf /etc/hosts 2>/dev/null | grep -c "^nameserver 10.0.2.3\|10.0.2.100"; exit 0'
+			if [ "$tn/$ro" = bare/false ]; then
+				chk "$tn, readonly $ro, slirp: no resolv.conf or hosts (the tree is writable and has none)" 0 "$out"
+				chkre "... and nook warns that names will not resolve, and what to do" \
+					"^nook: warning: the rootfs has no /etc/resolv.conf and nook does not write into it: names will not resolve in the container \\(create an empty /etc/resolv.conf in the tree" "$err"
+			else
+				chk "$tn, readonly $ro, slirp: nook's resolv.conf and hosts are there" 2 "$out"
+			fi
+		done
 	else
 		t_skip "$tn, slirp network" "slirp4netns is not installed"
 	fi
@@ -170,8 +184,11 @@ t_match "host root: the host's / is unchanged" "^no$" "$([ -e "/nook-no-such-dir
 
 # the verbose note says what was staged
 fresh "$B"
-nk run --verbose --rootfs "$T/run" --network none -- /bin/true
+nk run --verbose --rootfs "$T/run" --set rootfs.readonly=true --network none -- /bin/true
 chkre "--verbose names the staged directory" "nook: mount point /etc/hosts: the container's tree lacks it, so /etc is staged" "$err"
+nk run --verbose --rootfs "$T/run" --network none -- /bin/true
+chkre "--verbose says why a writable tree gets no /etc/hosts" \
+	"nook: /etc/hosts: the rootfs has none and nook does not write into it, so the container has none either \\(create an empty one in the tree" "$err"
 
 t_clean "rootfs-untouched"
 t_done

@@ -429,6 +429,21 @@ static int net_files(const struct nook_spec *s, struct nook_stage *sg, bool *own
 	for (unsigned i = 0; i < 2; i++) {
 		if (f[i].fn(s, buf, sizeof buf) < 0)
 			continue;
+		/* a tree of the user's own that lacks the file: the payload may
+		 * write in its /etc, which a mirror would hamper, so the file is
+		 * left out rather than staged */
+		char dir[PATH_MAX];
+		if (nook_stage_would_hide_writes(sg, f[i].target, dir, sizeof dir)) {
+			if (i == 0)
+				nook_warn("the rootfs has no %s and nook does not write into it: names will not resolve "
+					  "in the container (create an empty %s in the tree; nook mounts its own on it)",
+					  f[i].target, f[i].target);
+			else
+				nook_verbose("%s: the rootfs has none and nook does not write into it, so the container has "
+					     "none either (create an empty one in the tree to get nook's; staging %s "
+					     "would keep the payload from renaming files there)", f[i].target, dir);
+			continue;
+		}
 		struct nook_mount m = { .type = NOOK_MOUNT_FILE, .target = (char *)f[i].target,
 					.content = buf, .mode = 0644, .readonly = true };
 		int r = apply_mount(s, &m, 10000 + i, sg, err);

@@ -30,6 +30,12 @@ void nook_stage_own_path(struct nook_stage *st, const char *path);
  * Returns an O_PATH fd, or -errno with err filled. */
 int nook_stage_open(struct nook_stage *st, const char *path, enum nook_mkpath mk, mode_t mode,
 		    struct nook_error *err);
+/* Whether providing the missing path would stage a directory the
+ * container's root could write to (a writable tree of the user's own):
+ * there a mirror would hide new files and refuse renames over its entries
+ * (dpkg, ldconfig, useradd all rename into /etc), so an optional file is
+ * better left out. dir gets the directory's path. */
+bool nook_stage_would_hide_writes(struct nook_stage *st, const char *path, char *dir, size_t size);
 /* Make the staged copies of read-only directories read-only themselves. */
 int nook_stage_finish(struct nook_stage *st, struct nook_error *err);
 
