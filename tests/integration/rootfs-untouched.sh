@@ -182,6 +182,27 @@ nk run -v "$T/src:/nook-no-such-dir-$$/x" -- /bin/cat "/nook-no-such-dir-$$/x/fi
 chk "host root: a --bind target it lacks is provided" "0 from-host" "$rc $out"
 t_match "host root: the host's / is unchanged" "^no$" "$([ -e "/nook-no-such-dir-$$" ] && echo yes || echo no)"
 
+# a mount point under a directory nook may not read (its owner is not
+# mapped): one clear error, exit 125, the tree unchanged
+if [ "$have_subuid" = 1 ]; then
+	for mode in 0700 0711; do
+		fresh "$R"
+		chmod $mode "$T/run/root"
+		nk run --userns subuid -v "$T:/w" -- /bin/chown 5:5 /w/run/root
+		a=$(sum "$T/run")
+		nk run --userns self --rootfs "$T/run" -v "$T/src:/root/x" -- /bin/true
+		if [ $mode = 0700 ]; then
+			chk_error "a mount point below a directory mode $mode of an unmapped owner: 125, one line" 125 \
+				"^nook: cannot open the mount point /root/x in the new root: Permission denied \\(/root, "
+		else
+			chk_error "a mount point in a directory mode $mode of an unmapped owner: 125, one line" 125 \
+				"^nook: cannot provide the mount point /root/x without writing into the container's tree: listing /root failed: Permission denied \\(fix: create /root/x in the tree"
+		fi
+		chk "... the tree is unchanged" "$a" "$(sum "$T/run")"
+		nk run --userns subuid -v "$T:/w" -- /bin/chown 0:0 /w/run/root
+	done
+fi
+
 # the verbose note says what was staged
 fresh "$B"
 nk run --verbose --rootfs "$T/run" --set rootfs.readonly=true --network none -- /bin/true

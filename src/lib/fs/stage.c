@@ -120,7 +120,8 @@ static int stage_fail(struct nook_error *err, int e, const char *shown, const ch
 {
 	err->path = target;
 	return nook_errx(err, e, "cannot provide the mount point %s without writing into the container's tree: "
-			 "%s %s failed: %s", target, what, shown[0] ? shown : "/", strerror(e));
+			 "%s %s failed: %s (fix: create %s in the tree, or mount somewhere it has)",
+			 target, what, shown[0] ? shown : "/", strerror(e), target);
 }
 
 /* Put a tmpfs mirror over the directory dirfd (shown: its path inside). */
@@ -230,7 +231,7 @@ int nook_stage_open(struct nook_stage *st, const char *path, enum nook_mkpath mk
 	if (fd >= 0)
 		return fd;
 	if (fd != -ENOENT || mk == NOOK_MK_NONE)
-		return nook_err_at(err, path, nook_err(err, -fd, "cannot find %s in the new root", path));
+		return nook_err_at(err, path, nook_err(err, -fd, "cannot open the mount point %s in the new root", path));
 
 	char dir[PATH_MAX];
 	_cleanup_close_ int dfd = deepest_dir(st->rootfd, path, dir, sizeof dir);
