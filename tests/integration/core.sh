@@ -567,10 +567,11 @@ for d in proc dev; do
 done
 t_clean "symlinked /proc and /dev"
 
-# A bind onto a path the read-only host root does not have says why and what to do
-nk run -v "$T:/nook-no-such-dir-$$" -- /bin/true
-chk_error "a mount point missing from the read-only host root: one clear error" 125 \
-	"cannot create the mount point /nook-no-such-dir-$$: the container's root is read-only"
+# A bind onto a path the read-only host root does not have: staged (a tmpfs
+# over / that mirrors it), the host's / untouched
+nk run -v "$T:/nook-no-such-dir-$$" -- /bin/sh -c "ls -d /nook-no-such-dir-$$ /usr/bin"
+chk "a mount point missing from the read-only host root: provided without writing to it" \
+	"0 /nook-no-such-dir-$$ /usr/bin no" "$rc $(printf '%s' "$out" | tr '\n' ' ') $([ -e "/nook-no-such-dir-$$" ] && echo yes || echo no)"
 
 # process.timeout (--timeout): SIGTERM at the deadline, SIGKILL 2 s later,
 # exit status 124 and one line that says so

@@ -470,6 +470,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		res->exit_status = 124;
 		snprintf(res->note, sizeof res->note, "timed out after %llu.%03llus",
 			 (unsigned long long)(s->timeout_ms / 1000), (unsigned long long)(s->timeout_ms % 1000));
+	} else if (res->exit_status != 0) {
+		nook_caps_hint(s, res->note, sizeof res->note);
 	}
 	goto out;
 
