@@ -731,7 +731,7 @@ END_TEST
 START_TEST(relay_filter_table)
 {
 	struct nook_sc_filter f;
-	const char *allowed[] = { "poll", "ppoll", "recvfrom", "sendto", "recvmmsg", "sendmmsg", "connect", "close",
+	const char *allowed[] = { "poll", "ppoll", "recvfrom", "sendto", "recvmmsg", "sendmmsg", "sendmsg", "connect", "close",
 				  "clock_gettime", "exit", "exit_group", "socket" };
 
 	nook_sc_relay(&f);

@@ -78,7 +78,7 @@ struct nook_confine {
 /* What the relay's loop calls (glibc: recv/send are recvfrom/sendto;
  * time() and clock_gettime() are vDSO calls unless the vDSO is missing). */
 static const char *const relay_syscalls[] = {
-	"poll", "ppoll", "recvfrom", "sendto", "recvmmsg", "sendmmsg", "connect", "close",
+	"poll", "ppoll", "recvfrom", "sendto", "recvmmsg", "sendmmsg", "sendmsg", "connect", "close",
 	"clock_gettime", "gettimeofday", "time",
 	"exit", "exit_group", "rt_sigreturn", "restart_syscall",
 	NULL,
