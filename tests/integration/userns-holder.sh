@@ -59,6 +59,8 @@ if cat "/proc/$hp/environ" >/dev/null 2>&1 || ls "/proc/$hp/fd" >/dev/null 2>&1;
 else
 	t_ok "the holder is not dumpable (its environ and fds are closed to its own user)"
 fi
+chk "the holder keeps no capability and has no_new_privs" "0000000000000000 0000000000000000 1" \
+	"$(awk '/^CapEff:/ { e = $2 } /^CapBnd:/ { b = $2 } /^NoNewPrivs:/ { n = $2 } END { print e, b, n }' "/proc/$hp/status")"
 chk "the holder's socket is in its private directory" "700 socket" \
 	"$(stat -c %a "$HD" 2>/dev/null) $(stat -c %F "$HD/sock" 2>/dev/null | cut -d' ' -f1)"
 

@@ -21,7 +21,8 @@
  * container's root has capabilities only in its own namespace and its
  * descendants, never in the parent: it cannot setns into the holder's
  * namespace nor write maps there. The holder is not dumpable (no ptrace,
- * no /proc/PID/fd or /proc/PID/ns for anyone but real root), holds only
+ * no /proc/PID/fd or /proc/PID/ns for anyone but real root), keeps no
+ * capability (not even in its own namespace) and no_new_privs, holds only
  * its listening socket, a signalfd and the directory fd of its lock, and
  * lives in the host's pid namespace, where no container sees it. Its
  * socket is in the caller's private (0700) state directory and serves only
@@ -49,6 +50,7 @@
  * the maps with newuidmap/newgidmap as before and --verbose says why. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -69,6 +71,7 @@
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/holder.h"
+#include "nook/security.h"
 #include "nook/state.h"
 #include "nook/util.h"
 
@@ -337,6 +340,15 @@ __attribute__((noreturn)) static void holder_main(struct holder *h, int to_start
 	/* mapped: from now on nobody but real root may ptrace us or open
 	 * our /proc files */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		_exit(1);
+	/* and we need no capability in our namespace: those who join it
+	 * bring their own (its owner's) */
+	for (int cap = 0; cap <= nook_caps_last_cap(); cap++)
+		prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	struct __user_cap_header_struct ch = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct cd[2];
+	memset(cd, 0, sizeof cd);
+	if (syscall(SYS_capset, &ch, cd) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		_exit(1);
 	msg = 0;
 	if (write(to_starter, &msg, sizeof msg) != sizeof msg)
