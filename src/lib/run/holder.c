@@ -330,6 +330,13 @@ __attribute__((noreturn)) static void holder_main(struct holder *h, int to_start
 	int keep[] = { h->lfd, h->sfd, h->dirfd, to_starter, from_starter };
 	if (h->sfd < 0 || nook_close_fds_except(keep, 5, false) < 0 || chdir("/") < 0)
 		_exit(1);
+	/* the caller's terminal is no business of the holder's; 0-2 stay
+	 * taken so that no socket of ours becomes someone's stderr */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(1);
+	if (null > 2)
+		close(null);
 	h->info.pid = getpid();
 	int32_t msg = unshare(CLONE_NEWUSER) < 0 ? -errno : (int32_t)getpid();
 	if (write(to_starter, &msg, sizeof msg) != sizeof msg || msg < 0)
