@@ -19,6 +19,17 @@ struct nook_holder_info {
 	unsigned long us, uc, gs, gc;    /* the ranges it maps */
 };
 
+/* A request to the holder, sent early so that it wakes up while nook does
+ * other work (nook_holder_request), then read by nook_holder_maps. */
+struct nook_holder_req {
+	int dirfd, conn;
+	char why[NOOK_ERR_MAX];          /* why no request could be sent */
+};
+/* Send it, when the spec may use the holder; never fails (the holder
+ * then is not used). Either nook_holder_maps or _drop must follow. */
+void nook_holder_request(const struct nook_spec *s, struct nook_holder_req *q);
+void nook_holder_request_drop(struct nook_holder_req *q);
+
 /* Decide the maps for a run (nook_idmaps_resolve) and, when they are the
  * caller's subordinate range, get the holder's user namespace (starting a
  * holder when none runs or the one running was made from other
@@ -27,8 +38,8 @@ struct nook_holder_info {
  * (self mode, or newuidmap/newgidmap: no holder could be used, and
  * --verbose says why). Fails only as nook_idmaps_resolve does, or on a bad
  * NOOK_HOLDER_IDLE. */
-int nook_holder_maps(const struct nook_spec *s, struct nook_idmaps *m, int *userns_fd,
-		     struct nook_error *err);
+int nook_holder_maps(const struct nook_spec *s, struct nook_holder_req *q, struct nook_idmaps *m,
+		     int *userns_fd, struct nook_error *err);
 
 /* Clone the container (clone3 args a, without CLONE_NEWUSER: it is added)
  * in a new user namespace inside the holder's, with the maps m written as

@@ -160,21 +160,30 @@ static socklen_t sock_addr(int dirfd, struct sockaddr_un *a)
 }
 
 /* Ask the holder behind dirfd: 'G' (the namespace fd too), 'S' (status
- * only) or 'Q' (quit). Returns 0 (and *nsfd for 'G'), -1 when nobody
- * answers (errno: ENOENT no socket, ECONNREFUSED a dead holder's). */
-static int ask(int dirfd, char req, struct reply *rep, int *nsfd)
+ * only) or 'Q' (quit). ask_send() connects and sends, returning the
+ * connection (-1 when nobody is there; errno: ENOENT no socket,
+ * ECONNREFUSED a dead holder's); ask_recv() takes the answer and closes
+ * it. In between the caller may do other work while the holder wakes up. */
+static int ask_send(int dirfd, char req)
 {
 	struct sockaddr_un a;
 	socklen_t len = sock_addr(dirfd, &a);
-	_cleanup_close_ int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (c < 0)
 		return -1;
-	if (connect(c, (struct sockaddr *)&a, len) < 0)
-		return -1;
 	struct timeval tv = { 2, 0 };
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	if (send(c, &req, 1, MSG_NOSIGNAL) != 1)
+	if (connect(c, (struct sockaddr *)&a, len) < 0 || send(c, &req, 1, MSG_NOSIGNAL) != 1) {
+		int e = errno;
+		close(c);
+		errno = e;
 		return -1;
+	}
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return c;
+}
+
+static int ask_recv(int c, char req, struct reply *rep, int *nsfd)
+{
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -182,6 +191,7 @@ static int ask(int dirfd, char req, struct reply *rep, int *nsfd)
 	struct iovec iov = { rep, sizeof *rep };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
 	ssize_t n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
+	close(c);
 	int fd = -1;
 	struct cmsghdr *ch = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
 	if (ch && ch->cmsg_level == SOL_SOCKET && ch->cmsg_type == SCM_RIGHTS)
@@ -197,6 +207,12 @@ static int ask(int dirfd, char req, struct reply *rep, int *nsfd)
 	else if (fd >= 0)
 		close(fd);
 	return 0;
+}
+
+static int ask(int dirfd, char req, struct reply *rep, int *nsfd)
+{
+	int c = ask_send(dirfd, req);
+	return c < 0 ? -1 : ask_recv(c, req, rep, nsfd);
 }
 
 /* ------------------------------------------------------------ the holder */
@@ -489,8 +505,28 @@ static void use_reply(const struct nook_spec *s, struct nook_idmaps *m, const st
 		 (unsigned long)rep->uc, (unsigned long)rep->us, (unsigned long)(rep->us + rep->uc - 1), (int)rep->pid);
 }
 
-int nook_holder_maps(const struct nook_spec *s, struct nook_idmaps *m, int *userns_fd,
-		     struct nook_error *err)
+void nook_holder_request(const struct nook_spec *s, struct nook_holder_req *q)
+{
+	q->dirfd = q->conn = -1;
+	q->why[0] = '\0';
+	if (!nook_idmaps_may_subuid(s) || idle_setting() <= 0)
+		return;
+	q->dirfd = holder_dir(true, q->why, sizeof q->why);
+	if (q->dirfd >= 0)
+		q->conn = ask_send(q->dirfd, 'G');
+}
+
+void nook_holder_request_drop(struct nook_holder_req *q)
+{
+	if (q->conn >= 0)
+		close(q->conn);
+	if (q->dirfd >= 0)
+		close(q->dirfd);
+	q->conn = q->dirfd = -1;
+}
+
+int nook_holder_maps(const struct nook_spec *s, struct nook_holder_req *q, struct nook_idmaps *m,
+		     int *userns_fd, struct nook_error *err)
 {
 	char why[NOOK_ERR_MAX] = "";
 	struct reply rep;
@@ -499,8 +535,15 @@ int nook_holder_maps(const struct nook_spec *s, struct nook_idmaps *m, int *user
 	bool stale = false;
 
 	*userns_fd = -1;
-	if (!nook_idmaps_may_subuid(s))
+	_cleanup_close_ int dirfd = q->dirfd;
+	int conn = q->conn;
+	snprintf(why, sizeof why, "%s", q->why);
+	q->dirfd = q->conn = -1;
+	if (!nook_idmaps_may_subuid(s)) {
+		if (conn >= 0)
+			close(conn);
 		return nook_idmaps_resolve(s, m, err);
+	}
 	long idle = idle_setting();
 	if (idle < 0)
 		return nook_errx(err, EINVAL, "NOOK_HOLDER_IDLE='%s' is not a number of seconds from 0 (no holder) to 604800",
@@ -508,10 +551,9 @@ int nook_holder_maps(const struct nook_spec *s, struct nook_idmaps *m, int *user
 	/* before the ranges are read: a change after this is seen next time */
 	stamp_of("/etc/subuid", &su);
 	stamp_of("/etc/subgid", &sg);
-	_cleanup_close_ int dirfd = idle > 0 ? holder_dir(true, why, sizeof why) : -1;
 	if (idle == 0)
 		snprintf(why, sizeof why, "NOOK_HOLDER_IDLE=0 turns it off");
-	if (dirfd >= 0 && ask(dirfd, 'G', &rep, &nsfd) == 0) {
+	if (conn >= 0 && ask_recv(conn, 'G', &rep, &nsfd) == 0) {
 		/* the same choice as without a holder: subuid mode (auto)
 		 * wants newuidmap and newgidmap installed */
 		_cleanup_free_ char *nuid = nook_find_program("newuidmap", getenv("PATH"));
@@ -545,9 +587,9 @@ int nook_holder_maps(const struct nook_spec *s, struct nook_idmaps *m, int *user
 		stale = true;
 	}
 	if (stale) {
-		struct reply q;
-		if (ask(dirfd, 'Q', &q, NULL) == 0)
-			nook_verbose("user namespace holder pid %d replaced: /etc/subuid or /etc/subgid changed", (int)q.pid);
+		struct reply qr;
+		if (ask(dirfd, 'Q', &qr, NULL) == 0)
+			nook_verbose("user namespace holder pid %d replaced: /etc/subuid or /etc/subgid changed", (int)qr.pid);
 	}
 	if (start(dirfd, m, &su, &sg, (unsigned)idle, why, sizeof why) < 0 || ask(dirfd, 'G', &rep, &nsfd) < 0) {
 		if (!why[0])

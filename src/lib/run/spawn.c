@@ -321,13 +321,19 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	if (s->name && (r = nook_state_claim(s->name, &rs.state, err)) < 0)
 		goto out;
 	/* the caller's subordinate range: through the user namespace holder
-	 * when one can be had (holder.c), else newuidmap/newgidmap */
-	if ((r = nook_holder_maps(s, &maps, &holder_fd, err)) < 0)
+	 * when one can be had (holder.c), else newuidmap/newgidmap; the
+	 * holder is asked first and answers while the security envelope is
+	 * prepared (the seccomp program is the longest step before clone) */
+	struct nook_holder_req hreq;
+	nook_holder_request(s, &hreq);
+	if ((r = nook_security_prepare(s, &sec, err)) < 0) {
+		nook_holder_request_drop(&hreq);
+		goto out;
+	}
+	if ((r = nook_holder_maps(s, &hreq, &maps, &holder_fd, err)) < 0)
 		goto out;
 	nook_verbose("user namespace: %s", maps.why);
 	nook_ownership_check(s, &maps, rs.warning, sizeof rs.warning);
-	if ((r = nook_security_prepare(s, &sec, err)) < 0)
-		goto out;
 	if ((r = nook_fuseovl_prepare(s, &fuse, err)) < 0)
 		goto out;
 	rs.fuse = fuse;
