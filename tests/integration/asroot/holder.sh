@@ -82,11 +82,12 @@ import array, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.settimeout(3)
 s.connect(sys.argv[1])
-s.send(b"G")
 try:
+    # the holder may close before our request is even sent
+    s.send(b"G")
     msg, anc, flags, addr = s.recvmsg(256, socket.CMSG_SPACE(4))
     print("reply" if msg else "refused", "fd" if anc else "nofd")
-except (ConnectionResetError, socket.timeout) as e:
+except (BrokenPipeError, ConnectionResetError, socket.timeout) as e:
     print("refused", type(e).__name__)
 PY
 )
