@@ -5,6 +5,9 @@
 # /etc/subgid reaches the next container (the holder is replaced; a new
 # range is used), and the holder's socket answers nobody but its user
 # (root connects past the file permissions; SO_PEERCRED refuses it).
+# It edits /etc/subuid and /etc/subgid (a touch, then a second range for
+# $NOOK_TEST_USER, removed again at the end): never run it while that user's
+# unprivileged tests run, which would see the extra range.
 . "${NOOK_SRCDIR:-$(cd "$(dirname "$0")/../../.." && pwd)}/tests/integration/lib.sh"
 
 : "${NOOK_PROFILE_PATH:=$NOOK_SRCDIR/profiles}"
