@@ -189,6 +189,8 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	}
 	if ((s->ns_flags & CLONE_NEWNET) && !ctx->late_net && nook_net_loopback_up(&err) < 0)
 		fail(ctx->sync_fd, &err);
+	if ((s->ns_flags & CLONE_NEWNET) && s->net == NOOK_NET_PASTA)
+		nook_net_size_txqueue(s->mtu ? s->mtu : NOOK_NET_DEFAULT_MTU);
 	struct nook_rootfs_hooks hooks = { .join_net = ctx->late_net ? join_net : NULL,
 					   .fuse_handover = ctx->fuse_ok ? fuse_handover : NULL,
 					   .fuse_unusable = ctx->fuse_unusable, .arg = ctx };

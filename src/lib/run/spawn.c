@@ -28,6 +28,7 @@
 #include "nook/desktop.h"
 #include "child.h"
 #include "nook/cleanup.h"
+#include "nook/holder.h"
 #include "nook/fuseovl.h"
 #include "nook/idmap.h"
 #include "nook/net.h"
@@ -51,7 +52,8 @@ static int pidfd_signal(int pidfd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd, int *pidfd)
+static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd, int *pidfd,
+			 int holder_fd, const struct nook_idmaps *maps, struct nook_error *herr)
 {
 	struct clone_args a;
 	memset(&a, 0, sizeof a);
@@ -63,6 +65,15 @@ static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd
 	if (cgroup_fd >= 0) {
 		a.flags |= CLONE_INTO_CGROUP;
 		a.cgroup = (uint64_t)cgroup_fd;
+	}
+	if (holder_fd >= 0) {
+		/* a user namespace of its own inside the holder's (holder.c) */
+		a.flags &= ~(unsigned long)(CLONE_NEWUSER | CLONE_PIDFD);
+		pid_t pid = nook_holder_clone(holder_fd, &a, maps, herr);
+		if (pid >= 0)
+			return pid;
+		errno = 0; /* the caller falls back to newuidmap/newgidmap */
+		return -1;
 	}
 	return (pid_t)syscall(SYS_clone3, &a, sizeof a);
 }
@@ -315,6 +326,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 				.io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	int sv[2] = { -1, -1 };
 	_cleanup_close_ int upper_lock = -1;
+	_cleanup_close_ int holder_fd = -1;
 	sigset_t oldmask;
 	bool blocked = false;
 	int r;
@@ -337,17 +349,27 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	/* a named container claims its name first (state.c) */
 	if (s->name && (r = nook_state_claim(s->name, &rs.state, err)) < 0)
 		goto out;
-	if ((r = nook_idmaps_resolve(s, &maps, err)) < 0)
+	/* the caller's subordinate range: through the user namespace holder
+	 * when one can be had (holder.c), else newuidmap/newgidmap; the
+	 * holder is asked first and answers while the security envelope is
+	 * prepared (the seccomp program is the longest step before clone) */
+	struct nook_holder_req hreq;
+	nook_holder_request(s, &hreq);
+	/* the D-Bus proxy and the X cookie: s becomes the spec with their
+	 * binds and variables added (desktop.h) */
+	if ((r = nook_desktop_start(s, &desk, &s, err)) < 0) {
+		nook_holder_request_drop(&hreq);
+		goto out;
+	}
+	rs.spec = s;
+	if ((r = nook_security_prepare(s, &sec, err)) < 0) {
+		nook_holder_request_drop(&hreq);
+		goto out;
+	}
+	if ((r = nook_holder_maps(s, &hreq, &maps, &holder_fd, err)) < 0)
 		goto out;
 	nook_verbose("user namespace: %s", maps.why);
 	nook_ownership_check(s, &maps, rs.warning, sizeof rs.warning);
-	/* the D-Bus proxy and the X cookie: s becomes the spec with their
-	 * binds and variables added (desktop.h) */
-	if ((r = nook_desktop_start(s, &desk, &s, err)) < 0)
-		goto out;
-	rs.spec = s;
-	if ((r = nook_security_prepare(s, &sec, err)) < 0)
-		goto out;
 	if ((r = nook_fuseovl_prepare(s, &fuse, err)) < 0)
 		goto out;
 	rs.fuse = fuse;
@@ -365,7 +387,14 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	/* With no network helper, the network namespace is built beside the
 	 * child while it builds its root (netns.c). */
 	bool late_net = (s->ns_flags & CLONE_NEWNET) && s->net == NOOK_NET_NONE;
-	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd);
+	struct nook_error herr = { 0 };
+	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, holder_fd, &maps, &herr);
+	if (rs.pid < 0 && holder_fd >= 0) {
+		nook_verbose("user namespace holder not used: %s; newuidmap/newgidmap write the maps", herr.msg);
+		close(holder_fd);
+		holder_fd = -1;
+		rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, -1, &maps, &herr);
+	}
 	if (rs.pid < 0) {
 		int e = errno;
 		if (e == ENOSPC || e == EPERM || e == EINVAL)
@@ -395,8 +424,12 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	if ((r = nook_upper_lock(s, &upper_lock, err)) < 0)
 		goto kill;
 
-	/* in self mode the child writes its own maps */
-	if (maps.mode != NOOK_USERNS_SELF && (r = nook_idmaps_apply(&maps, rs.pid, err)) < 0)
+	/* in self mode the child writes its own maps; through the holder
+	 * the intermediate wrote them */
+	if (holder_fd >= 0) {
+		close(holder_fd);
+		holder_fd = -1;
+	} else if (maps.mode != NOOK_USERNS_SELF && (r = nook_idmaps_apply(&maps, rs.pid, err)) < 0)
 		goto kill;
 	if ((r = nook_net_start(s, rs.pid, &net, err)) < 0)
 		goto kill;

@@ -183,6 +183,14 @@ static void remember_helpers(struct nook_idmaps *m, const char *nuid, const char
 	snprintf(m->newgidmap, sizeof m->newgidmap, "%s", ngid);
 }
 
+bool nook_idmaps_may_subuid(const struct nook_spec *s)
+{
+	if (s->n_uid_maps > 0 || s->n_gid_maps > 0 || s->userns == NOOK_USERNS_SELF)
+		return false;
+	return s->userns == NOOK_USERNS_SUBUID ||
+	       (s->rootfs.kind != NOOK_ROOTFS_HOST && s->rootfs.kind != NOOK_ROOTFS_EMPTY);
+}
+
 int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 			struct nook_error *err)
 {
