@@ -34,6 +34,8 @@ enum nook_mount_type {
 	NOOK_MOUNT_DIR,
 	NOOK_MOUNT_SYMLINK,
 	NOOK_MOUNT_FILE, /* a file with the given content */
+	NOOK_MOUNT_FS,   /* a kernel filesystem of type fstype (OCI mounts: sysfs,
+			  * mqueue, devpts, cgroup2, proc elsewhere, ...) */
 };
 
 struct nook_mount {
@@ -46,6 +48,8 @@ struct nook_mount {
 	int mode;       /* -1 unset, else permission bits for dir/tmpfs/file */
 	bool readonly;
 	bool optional;  /* a missing source is skipped silently */
+	char *fstype;   /* NOOK_MOUNT_FS */
+	unsigned long flags; /* extra MS_NOSUID/MS_NODEV/MS_NOEXEC/MS_RDONLY (OCI options) */
 };
 
 enum nook_rootfs_kind {
@@ -59,6 +63,8 @@ struct nook_rootfs {
 	enum nook_rootfs_kind kind;
 	char *path;          /* NOOK_ROOTFS_DIR */
 	bool readonly;       /* remount the root read-only */
+	bool late_readonly;  /* only after the mounts, so that their mount points
+			      * may be created in it (OCI runtimes do so) */
 	char **lower;        /* overlay lower dirs (NULL-terminated) */
 	char *upper;         /* overlay upper dir; NULL = tmpfs (writes discarded) */
 	char *work;          /* overlay work dir; NULL = next to upper */
@@ -181,6 +187,20 @@ struct nook_spec {
 	struct nook_port *ports; size_t n_ports;
 	bool allow_host_loopback;
 	unsigned mtu;              /* 0 = 65520 */
+
+	/* process extras (the OCI config sets them; profiles do not) */
+	gid_t *groups; size_t n_groups; /* additional gids of the payload */
+	char *domainname;          /* NULL = keep */
+	char **sysctl;             /* "key=value", written under /proc/sys in the container */
+	int umask;                 /* -1 = keep */
+
+	/* the OCI runtime's create/start split (oci/): the init builds the
+	 * container, then opens start_fifo for writing and waits there until
+	 * `start` reads it, before the payload's envelope; with detach,
+	 * nook_spawn returns as soon as the init waits (res->init_pid) and
+	 * leaves the container running without a monitor */
+	char *start_fifo;
+	bool detach;
 
 	/* diagnostics */
 	char *name;                /* container name (for state and cgroup leaf) */

@@ -26,6 +26,7 @@ void nook_spec_init(struct nook_spec *s)
 	s->landlock_scope = NOOK_LL_SCOPE_AUTO;
 	s->resources_required = true;
 	s->net = NOOK_NET_NONE;
+	s->umask = -1;
 }
 
 bool nook_hostname_valid(const char *h)
@@ -49,6 +50,7 @@ static void mount_free(struct nook_mount *m)
 	free(m->target);
 	free(m->content);
 	free(m->options);
+	free(m->fstype);
 }
 
 void nook_spec_free(struct nook_spec *s)
@@ -92,6 +94,10 @@ void nook_spec_free(struct nook_spec *s)
 		free(s->ports[i].host_addr);
 	free(s->ports);
 	free(s->name);
+	free(s->groups);
+	free(s->domainname);
+	nook_strv_free(s->sysctl);
+	free(s->start_fifo);
 	memset(s, 0, sizeof *s);
 }
 

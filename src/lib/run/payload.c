@@ -132,7 +132,12 @@ void nook_payload_exec(const struct nook_spec *s, struct nook_security *sec, int
 		return;
 	if (nook_security_before_setuid(s, sec, err) < 0)
 		return;
-	if (setgroups(0, NULL) < 0 && errno != EPERM) {
+	if (s->n_groups > 0) {
+		if (setgroups(s->n_groups, s->groups) < 0) {
+			nook_err(err, errno, "cannot set the additional groups of the process (setgroups)");
+			return;
+		}
+	} else if (setgroups(0, NULL) < 0 && errno != EPERM) {
 		nook_err(err, errno, "setgroups");
 		return;
 	}
@@ -150,6 +155,8 @@ void nook_payload_exec(const struct nook_spec *s, struct nook_security *sec, int
 		return;
 	}
 
+	if (s->umask >= 0)
+		umask((mode_t)s->umask);
 	const char *cwd = s->cwd ? s->cwd : "/";
 	if (chdir(cwd) < 0) {
 		nook_err_at(err, cwd, nook_err(err, errno, "cannot change to the working directory %s", cwd));

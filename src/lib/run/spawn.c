@@ -164,6 +164,8 @@ struct run_state {
 	struct nook_state *state;      /* --name: the state entry, or NULL */
 	pid_t payload_pid;             /* with state: the payload (NOOK_MSG_PID) */
 	const char *cgroup_path;       /* the cgroup leaf, or NULL */
+	bool detached;                 /* spec->detach: the init waits for start */
+	int detached_master;           /* its pty master, or -1 */
 };
 
 static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passed)
@@ -184,6 +186,12 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passe
 		/* not before: when a step fails, its error explains enough */
 		if (rs->warning[0])
 			nook_warn("%s", rs->warning);
+		if (rs->spec->detach) {
+			rs->detached = true;
+			if (passed >= 0)
+				rs->detached_master = passed;
+			return;
+		}
 		if (passed >= 0 && rs->pty.master < 0) {
 			fcntl(passed, F_SETFL, fcntl(passed, F_GETFL) | O_NONBLOCK);
 			nook_pty_relay_init(&rs->pty, passed);
@@ -269,9 +277,9 @@ static int monitor(struct run_state *rs, struct nook_error *err)
 {
 	struct nook_watch w = { .pidfd = rs->pidfd, .sfd = rs->sfd, .sync_fd = rs->sync_fd, .tfd = rs->tfd,
 				.pty = &rs->pty, .io = &rs->io, .ctx = rs, .on_msg = monitor_msg,
-				.on_signal = monitor_signal, .on_timer = monitor_timer };
+				.on_signal = monitor_signal, .on_timer = monitor_timer, .stop = &rs->detached };
 	int r = nook_watch_run(&w, err);
-	rs->exited = true;
+	rs->exited = w.exited;
 	rs->init_status = w.wait_status;
 	return r;
 }
@@ -284,7 +292,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	struct nook_net *net = NULL;
 	struct nook_fuseovl *fuse = NULL;
 	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1,
-				.pty = { .master = -1 }, .spec = s,
+				.pty = { .master = -1 }, .spec = s, .detached_master = -1,
 				.io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	int sv[2] = { -1, -1 };
 	_cleanup_close_ int upper_lock = -1;
@@ -293,6 +301,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	int r;
 
 	memset(res, 0, sizeof *res);
+	res->pty_master = -1;
 	uint64_t t0 = nook_now_ns();
 	/* From here on a signal to nook is never lost: it waits in the
 	 * signalfd until the monitor forwards it to the child, whose mask
@@ -321,7 +330,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		goto out;
 	rs.cgroup_path = cg ? nook_cgroup_path(cg) : NULL;
 
-	if ((r = nook_stdio_prepare(&rs.io, s->tty, err)) < 0)
+	/* a detached container keeps the caller's stdio as it is */
+	if ((r = nook_stdio_prepare(&rs.io, s->tty || s->detach, err)) < 0)
 		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = nook_err(err, errno, "socketpair");
@@ -391,6 +401,18 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	}
 	if ((r = monitor(&rs, err)) < 0)
 		goto kill;
+	if (!rs.exited) {
+		/* spec->detach: the init waits for start; it stays, we go */
+		if (cg) {
+			r = nook_errx(err, ENOTSUP, "a detached container cannot keep nook's cgroup leaf");
+			goto kill;
+		}
+		res->init_pid = rs.pid;
+		res->pty_master = rs.detached_master;
+		rs.detached_master = -1;
+		r = 0;
+		goto out;
+	}
 	/* helpers that died while the container ran (issue 13.4) */
 	nook_net_warn_dead(net, res->helper_died, sizeof res->helper_died);
 	struct nook_error ferr = { 0 };
@@ -457,6 +479,8 @@ out:
 	if (rs.tfd >= 0)
 		close(rs.tfd);
 	nook_state_release(rs.state);
+	if (rs.detached_master >= 0)
+		close(rs.detached_master);
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)

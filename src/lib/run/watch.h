@@ -27,7 +27,10 @@ struct nook_watch {
 	void (*on_signal)(void *ctx, int sig);
 	/* the timer fired */
 	void (*on_timer)(void *ctx);
+	const bool *stop;            /* when set and true, return before the process exits
+				      * (checked after each round; nothing is drained) */
 	int wait_status;             /* out: the watched process's, as waitpid */
+	bool exited;                 /* out: the process exited (false: stopped) */
 };
 
 /* Run until the watched process exits; 0, or an error if poll fails. */
