@@ -55,6 +55,9 @@ int nook_oci_config_load(const char *bundle, const char *config, struct nook_oci
 int nook_oci_process_apply(struct json_object *process, const char *where, struct nook_spec *s,
 			   struct nook_error *err);
 void nook_oci_config_free(struct nook_oci_config *c);
+/* HOME, when process.env has none: the user's home in the root's
+ * /etc/passwd, else "/" (as runc and crun set it). */
+void nook_oci_default_home(struct nook_spec *s);
 /* Hook kinds by their config.json names ("prestart", ...). */
 const char *nook_oci_hook_name(enum nook_oci_hook_kind k);
 /* RLIMIT_ number of "RLIMIT_NOFILE" or similar, or -1. */

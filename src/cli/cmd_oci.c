@@ -458,6 +458,12 @@ int cmd_oci(int argc, char **argv)
 	const char *cmd = argv[i];
 	int ac = argc - i;
 	char **av = argv + i;
+	for (int k = 1; k < ac && av[k][0] == '-'; k++) {
+		if (strcmp(av[k], "--help") == 0 || strcmp(av[k], "-h") == 0) {
+			oci_usage(stdout);
+			return 0;
+		}
+	}
 	const char *id;
 	struct nook_error err = { 0 };
 	if (strcmp(cmd, "create") == 0)

@@ -11,6 +11,9 @@
  * (labels of LSMs nook does not drive), or refused with a message naming
  * the key. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <sched.h>
@@ -821,6 +824,41 @@ out:
 	if (r < 0 && err->exit_status == 0)
 		err->exit_status = 1;
 	return r;
+}
+
+void nook_oci_default_home(struct nook_spec *s)
+{
+	for (size_t i = 0; s->env && s->env[i]; i++)
+		if (strncmp(s->env[i], "HOME=", 5) == 0)
+			return;
+	char home[PATH_MAX + 8] = "HOME=/";
+	/* /etc/passwd resolved inside the root (it may be a symlink) */
+	_cleanup_close_ int rfd = s->rootfs.path ? open(s->rootfs.path, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	int fd = rfd < 0 ? -1 : (int)syscall(SYS_openat2, rfd, "etc/passwd", &how, sizeof how);
+	FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
+	char line[1024];
+	while (f && fgets(line, sizeof line, f)) {
+		/* name:pw:uid:gid:gecos:home:shell */
+		char *fld[7] = { 0 };
+		char *p = line;
+		for (int k = 0; k < 7 && p; k++) {
+			fld[k] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = '\0';
+		}
+		if (fld[2] && fld[5] && strtoul(fld[2], NULL, 10) == s->uid && fld[5][0]) {
+			fld[5][strcspn(fld[5], "\n")] = '\0';
+			snprintf(home, sizeof home, "HOME=%s", fld[5]);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	else if (fd >= 0)
+		close(fd);
+	nook_strv_push(&s->env, home);
 }
 
 void nook_oci_config_free(struct nook_oci_config *c)

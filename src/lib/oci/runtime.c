@@ -149,7 +149,7 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	if ((r = nook_oci_root(o->root, true, root, sizeof root, err)) < 0)
 		return r;
 	if (!nook_oci_id_valid(c->id))
-		return fail1(err, nook_errx(err, EINVAL, "invalid container ID '%s' (letters, digits, '-', '_', '.', '+'; not starting with '.')", c->id));
+		return fail1(err, nook_errx(err, EINVAL, "invalid character in container ID '%s' (letters, digits, '-', '_', '.', '+'; not starting with '.')", c->id));
 	if ((r = nook_oci_config_load(c->bundle, c->config, cfg, err)) < 0)
 		return r;
 	if (cfg->spec.tty && !c->console_socket && !c->foreground) {
@@ -197,7 +197,18 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	}
 	cfg->spec.start_fifo = nook_strdup(path);
 	cfg->spec.detach = true;
-	for (unsigned i = 0; i < c->preserve_fds; i++) {
+	/* socket activation (LISTEN_FDS in our environment): the fds after
+	 * stdio go on, and the payload, pid 1, is their LISTEN_PID */
+	unsigned nfds = c->preserve_fds;
+	const char *lf = getenv("LISTEN_FDS");
+	if (lf && atoi(lf) > 0 && atoi(lf) < 1000) {
+		char kv[64];
+		nfds += (unsigned)atoi(lf);
+		snprintf(kv, sizeof kv, "LISTEN_FDS=%d", atoi(lf));
+		nook_env_set_all(&cfg->spec.env, (char *const[]){ kv, (char *)"LISTEN_PID=1", NULL });
+	}
+	nook_oci_default_home(&cfg->spec);
+	for (unsigned i = 0; i < nfds; i++) {
 		cfg->spec.pass_fds = nook_xrealloc(cfg->spec.pass_fds, (cfg->spec.n_pass_fds + 1) * sizeof(int));
 		cfg->spec.pass_fds[cfg->spec.n_pass_fds++] = 3 + (int)i;
 	}
@@ -309,15 +320,23 @@ static int start_container(struct nook_oci_state *st, struct nook_error *err)
 		goto out;
 	}
 	char b;
+	bool exited = false;
 	for (int tries = 0;; tries++) {
 		ssize_t n = read(fd, &b, 1);
 		if (n == 1)
 			break;
-		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
-		if (tries > 100 || poll(p, 2, 100) < 0 || (p[1].revents & POLLIN)) {
+		/* the init may have taken its byte's way and exited already:
+		 * one more read after it is gone decides */
+		if (exited || tries > 100) {
 			r = fail1(err, nook_errx(err, ESRCH, "cannot start container '%s': its init has exited", st->id));
 			goto out;
 		}
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+		if (poll(p, 2, 100) < 0 && errno != EINTR) {
+			r = fail1(err, nook_err(err, errno, "poll"));
+			goto out;
+		}
+		exited = p[1].revents & POLLIN;
 	}
 	unlink(fifo);
 	_cleanup_free_ char *rj = state_json_of(st, NOOK_OCI_RUNNING);
@@ -510,6 +529,8 @@ int nook_oci_do_delete(const struct nook_oci_opts *o, const char *id, bool force
 {
 	struct nook_oci_state st;
 	int r = read_state(o, id, &st, err);
+	if (r == -ENOENT && force)
+		return 0;
 	if (r < 0)
 		return r;
 	if (st.status != NOOK_OCI_STOPPED && st.status != NOOK_OCI_CREATING) {
@@ -617,6 +638,7 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 	if (x->tty)
 		s->tty = true;
 	nook_env_set_all(&s->env, x->env);
+	nook_oci_default_home(s);
 	if (x->cwd) {
 		free(s->cwd);
 		s->cwd = nook_strdup(x->cwd);

@@ -3,8 +3,9 @@
  *
  * Layout: ROOT/ID/ (ROOT: --root, else $XDG_RUNTIME_DIR/nook-oci, else
  * /tmp/nook-oci-UID; every level 0700 and the caller's):
- *   state.json   what `create` recorded: id, bundle, the init's pid and
- *                start time, created, annotations (written atomically)
+ *   status       what `create` recorded: id, bundle, the init's pid and
+ *                start time, created, annotations, and what the caller's
+ *                stdio was (external_descriptors, as runc and crun keep it)
  *   config.json  the bundle's config as `create` read it (exec uses it)
  *   exec.fifo    while it exists the init waits on it: "created"
  *   seccomp.json linux.seccomp, for the security envelope
@@ -92,7 +93,7 @@ int nook_oci_state_create(const char *root, const char *id, struct nook_oci_stat
 {
 	memset(st, 0, sizeof *st);
 	if (!nook_oci_id_valid(id))
-		return fail1(err, nook_errx(err, EINVAL, "invalid container ID '%s' (letters, digits, '-', '_', '.', '+'; not starting with '.')", id));
+		return fail1(err, nook_errx(err, EINVAL, "invalid character in container ID '%s' (letters, digits, '-', '_', '.', '+'; not starting with '.')", id));
 	snprintf(st->id, sizeof st->id, "%s", id);
 	if ((size_t)snprintf(st->dir, sizeof st->dir, "%s/%s", root, id) >= sizeof st->dir)
 		return fail1(err, nook_errx(err, ENAMETOOLONG, "the state path of '%s' is too long", id));
@@ -116,10 +117,22 @@ int nook_oci_state_write(const struct nook_oci_state *st, struct nook_error *err
 	json_object_object_add(o, "created", json_object_new_int64(st->created));
 	json_object *a = st->annotations_json ? json_tokener_parse(st->annotations_json) : NULL;
 	json_object_object_add(o, "annotations", a ? a : json_object_new_object());
+	/* the targets of the caller's fds 0-2, as a JSON string of an array */
+	json_object *fds = json_object_new_array();
+	for (int fd = 0; fd < 3; fd++) {
+		char p[64], t[PATH_MAX];
+		snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(p, t, sizeof t - 1);
+		t[n > 0 ? n : 0] = '\0';
+		json_object_array_add(fds, json_object_new_string(t));
+	}
+	json_object_object_add(o, "external_descriptors",
+			       json_object_new_string(json_object_to_json_string_ext(fds, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)));
+	json_object_put(fds);
 	const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	char tmp[4200], path[4200];
-	snprintf(tmp, sizeof tmp, "%s/state.json.tmp", st->dir);
-	snprintf(path, sizeof path, "%s/state.json", st->dir);
+	snprintf(tmp, sizeof tmp, "%s/status.tmp", st->dir);
+	snprintf(path, sizeof path, "%s/status", st->dir);
 	int r = nook_write_file(tmp, txt, strlen(txt), O_CREAT | O_TRUNC);
 	json_object_put(o);
 	if (r < 0 || rename(tmp, path) < 0) {
@@ -186,11 +199,11 @@ int nook_oci_state_read(const char *root, const char *id, struct nook_oci_state 
 {
 	memset(st, 0, sizeof *st);
 	if (!nook_oci_id_valid(id))
-		return fail1(err, nook_errx(err, EINVAL, "invalid container ID '%s'", id));
+		return fail1(err, nook_errx(err, EINVAL, "invalid character in container ID '%s'", id));
 	snprintf(st->id, sizeof st->id, "%s", id);
 	snprintf(st->dir, sizeof st->dir, "%s/%s", root, id);
 	char path[4200];
-	snprintf(path, sizeof path, "%s/state.json", st->dir);
+	snprintf(path, sizeof path, "%s/status", st->dir);
 	struct stat sb;
 	if (stat(st->dir, &sb) < 0) {
 		nook_errx(err, ENOENT, "container '%s' does not exist", id);
@@ -260,7 +273,7 @@ char *nook_oci_state_json(const struct nook_oci_state *st, bool pretty)
 
 void nook_oci_state_remove(const struct nook_oci_state *st)
 {
-	static const char *const files[] = { "state.json", "state.json.tmp", "config.json", "exec.fifo", "seccomp.json", NULL };
+	static const char *const files[] = { "status", "status.tmp", "config.json", "exec.fifo", "seccomp.json", NULL };
 	char p[4300];
 	for (size_t i = 0; files[i]; i++) {
 		snprintf(p, sizeof p, "%s/%s", st->dir, files[i]);
