@@ -23,10 +23,12 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 
 /* The same with a spec of the caller's (the OCI runtime's exec): join the
  * process target_pidfd names (and the cgroup directory, or NULL) and run
- * spec->argv with spec's envelope. NAME is for messages. */
+ * spec->argv with spec's envelope. NAME is for messages. ready_fd (or -1)
+ * is told "PID\n" (the command's host pid) once the command runs, and
+ * closed. */
 struct nook_spec;
 int nook_exec_spec(const char *name, int target_pidfd, const char *cgroup, const struct nook_spec *spec,
-		   int *exit_status, struct nook_error *err);
+		   int ready_fd, int *exit_status, struct nook_error *err);
 
 /* (stop.c) SIGTERM the container's init, SIGKILL after timeout_s seconds,
  * then wait until its `nook run` has cleaned up. */

@@ -154,7 +154,7 @@ struct nook_oci_exec {
 	const char *cwd;
 	const char *user;            /* "UID[:GID]" */
 	char *const *caps;           /* --cap additions */
-	bool tty, detach;
+	bool tty, detach, no_new_privs;
 	const char *console_socket;
 	const char *pid_file;
 	unsigned preserve_fds;

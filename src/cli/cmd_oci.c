@@ -265,7 +265,7 @@ static int oci_exec(const struct nook_oci_opts *o, int argc, char **argv)
 		else if (opt_flag(argv[i], "--detach", "-d"))
 			x.detach = true;
 		else if (opt_flag(argv[i], "--no-new-privs", NULL))
-			;
+			x.no_new_privs = true;
 		else if (strcmp(argv[i], "--") == 0)
 			break;
 		else {

@@ -637,6 +637,10 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 	}
 	if (x->tty)
 		s->tty = true;
+	if (!x->process_file)
+		s->no_new_privs = x->no_new_privs; /* as crun: only when asked for */
+	else if (x->no_new_privs)
+		s->no_new_privs = true;
 	nook_env_set_all(&s->env, x->env);
 	nook_oci_default_home(s);
 	if (x->cwd) {
@@ -670,23 +674,48 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 		goto out;
 	}
 	if (x->detach) {
-		/* the exec monitor stays as the command's parent, in the background */
+		/* the exec monitor stays as the command's parent, in the
+		 * background; it says the command's pid once it runs, or why
+		 * it could not start it */
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			r = fail1(err, nook_err(err, errno, "pipe"));
+			goto out;
+		}
 		pid_t pid = fork();
 		if (pid < 0) {
+			close(p[0]);
+			close(p[1]);
 			r = fail1(err, nook_err(err, errno, "fork"));
 			goto out;
 		}
 		if (pid == 0) {
+			close(p[0]);
 			setsid();
-			int code;
+			int code = 1;
 			struct nook_error e = { 0 };
-			_cleanup_close_ int pidfd = pidfd_open_checked(&st);
+			int pidfd = pidfd_open_checked(&st);
 			if (pidfd < 0)
-				_exit(1);
-			nook_exec_spec(x->id, pidfd, NULL, s, &code, &e);
+				nook_errx(&e, ESRCH, "container '%s' has exited", x->id);
+			int dfd = dup(p[1]);
+			if (pidfd < 0 || nook_exec_spec(x->id, pidfd, NULL, s, p[1], &code, &e) < 0)
+				dprintf(dfd, "E%s\n", e.msg);
 			_exit(code);
 		}
-		if (x->pid_file && (r = write_pid_file(x->pid_file, pid, err)) < 0)
+		close(p[1]);
+		char buf[NOOK_ERR_MAX + 8] = "";
+		size_t got = 0;
+		ssize_t n;
+		while (got < sizeof buf - 1 && (n = read(p[0], buf + got, sizeof buf - 1 - got)) > 0)
+			got += (size_t)n;
+		close(p[0]);
+		buf[got] = '\0';
+		if (buf[0] < '0' || buf[0] > '9') {
+			buf[strcspn(buf, "\n")] = '\0';
+			r = fail1(err, nook_errx(err, EINVAL, "%s", buf[0] == 'E' ? buf + 1 : "the command did not start"));
+			goto out;
+		}
+		if (x->pid_file && (r = write_pid_file(x->pid_file, (pid_t)atoi(buf), err)) < 0)
 			goto out;
 		*exit_code = 0;
 		r = 0;
@@ -699,7 +728,7 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 	}
 	if (x->pid_file && (r = write_pid_file(x->pid_file, getpid(), err)) < 0)
 		goto out;
-	r = nook_exec_spec(x->id, pidfd, NULL, s, exit_code, err);
+	r = nook_exec_spec(x->id, pidfd, NULL, s, -1, exit_code, err);
 	if (r < 0 && err->exit_status == NOOK_EXIT_FAILURE)
 		err->exit_status = 1;
 out:

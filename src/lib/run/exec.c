@@ -147,12 +147,15 @@ struct exec_run {
 	struct nook_pty_relay pty;
 	struct nook_stdio io;
 	sigset_t pending;     /* signals that came before the command's pidfd */
+	int ready_fd;         /* told "PID\n" once the command runs, or -1 */
+	pid_t payload_pid;
 };
 
 static void take_msg(struct exec_run *x, const struct nook_msg *m, int passed)
 {
 	switch (m->type) {
 	case NOOK_MSG_PID:
+		x->payload_pid = (pid_t)m->value;
 		if (passed >= 0 && x->payload_pidfd < 0) {
 			x->payload_pidfd = TAKE_FD(passed);
 			/* a ^C typed as soon as the command printed something may
@@ -164,6 +167,11 @@ static void take_msg(struct exec_run *x, const struct nook_msg *m, int passed)
 		}
 		break;
 	case NOOK_MSG_READY:
+		if (x->ready_fd >= 0) {
+			dprintf(x->ready_fd, "%d\n", (int)x->payload_pid);
+			close(x->ready_fd);
+			x->ready_fd = -1;
+		}
 		if (passed >= 0 && x->pty.master < 0) {
 			fcntl(passed, F_SETFL, fcntl(passed, F_GETFL) | O_NONBLOCK);
 			nook_pty_relay_init(&x->pty, TAKE_FD(passed));
@@ -244,7 +252,7 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 		spec.cwd = nook_strdup(o->cwd);
 	}
 	spec.tty = o->tty;
-	r = nook_exec_spec(name, init_pidfd, e.cgroup[0] ? e.cgroup : NULL, &spec, exit_status, err);
+	r = nook_exec_spec(name, init_pidfd, e.cgroup[0] ? e.cgroup : NULL, &spec, -1, exit_status, err);
 	nook_spec_free(&spec);
 	return r;
 fail:
@@ -254,12 +262,12 @@ fail:
 }
 
 int nook_exec_spec(const char *name, int target_pidfd, const char *cgroup, const struct nook_spec *specp,
-		   int *exit_status, struct nook_error *err)
+		   int ready_fd, int *exit_status, struct nook_error *err)
 {
 	const struct nook_spec *sp = specp;
 	struct nook_security *sec = NULL;
 	struct exec_run x = { .sync_fd = -1, .sfd = -1, .helper_pidfd = -1, .payload_pidfd = -1,
-			      .pty = { .master = -1 },
+			      .pty = { .master = -1 }, .ready_fd = ready_fd,
 			      .io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	_cleanup_close_ int cgroup_fd = -1;
 	int sv[2] = { -1, -1 };
