@@ -158,6 +158,7 @@ struct nook_spec {
 	char **cap_add;            /* names like "NET_ADMIN" or "ALL" */
 	char **cap_drop;
 	char **cap_ambient;
+	char **cap_inheritable;    /* NULL: the ambient set (OCI configs name one) */
 	bool no_new_privs;         /* default true */
 	enum nook_seccomp_mode seccomp;
 	char *seccomp_file;

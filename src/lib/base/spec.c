@@ -75,6 +75,7 @@ void nook_spec_free(struct nook_spec *s)
 	nook_strv_free(s->cap_add);
 	nook_strv_free(s->cap_drop);
 	nook_strv_free(s->cap_ambient);
+	nook_strv_free(s->cap_inheritable);
 	free(s->seccomp_file);
 	for (size_t i = 0; i < s->n_seccomp_rules; i++) {
 		nook_strv_free(s->seccomp_rules[i].names);

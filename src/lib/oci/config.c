@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/oci.h"
+#include "nook/security.h"
 #include "nook/util.h"
 
 struct tr {
@@ -205,6 +206,10 @@ static int process_caps(const char *file, struct nook_error *err, json_object *c
 			const char *name = strncasecmp(x[j], "CAP_", 4) == 0 ? x[j] + 4 : x[j];
 			if (nook_strv_contains(bounding, name))
 				continue;
+			if (nook_cap_from_name(name) < 0) {
+				bad(file, err, key, "unknown capability '%s' (names are listed in capabilities(7))", x[j]);
+				goto fail;
+			}
 			nook_strv_push(&bounding, name);
 		}
 		nook_strv_free(x);
@@ -212,13 +217,34 @@ static int process_caps(const char *file, struct nook_error *err, json_object *c
 	}
 	if (strv_of(file, err, get(caps, "ambient"), "process.capabilities.ambient", &x) < 0)
 		goto fail;
-	for (size_t j = 0; x && x[j]; j++)
+	for (size_t j = 0; x && x[j]; j++) {
+		if (nook_cap_from_name(x[j]) < 0) {
+			bad(file, err, "process.capabilities.ambient", "unknown capability '%s' (names are listed in capabilities(7))", x[j]);
+			goto fail;
+		}
 		nook_strv_push(&ambient, strncasecmp(x[j], "CAP_", 4) == 0 ? x[j] + 4 : x[j]);
+	}
 	nook_strv_free(x);
+	x = NULL;
+	char **inh = NULL;
+	if (strv_of(file, err, get(caps, "inheritable"), "process.capabilities.inheritable", &x) < 0)
+		goto fail;
+	for (size_t j = 0; x && x[j]; j++) {
+		if (nook_cap_from_name(x[j]) < 0) {
+			nook_strv_free(inh);
+			bad(file, err, "process.capabilities.inheritable", "unknown capability '%s' (names are listed in capabilities(7))", x[j]);
+			goto fail;
+		}
+		nook_strv_push(&inh, strncasecmp(x[j], "CAP_", 4) == 0 ? x[j] + 4 : x[j]);
+	}
+	nook_strv_free(x);
+	nook_strv_free(s->cap_inheritable);
+	s->cap_inheritable = inh ? inh : nook_xmalloc(sizeof(char *));
 	s->cap_add = bounding;
 	s->cap_ambient = ambient;
 	return 0;
 fail:
+	nook_strv_free(x);
 	nook_strv_free(bounding);
 	nook_strv_free(ambient);
 	return -EINVAL;
