@@ -83,6 +83,7 @@ struct nook_oci_state {
 	unsigned long long pid_start;    /* its /proc start time, against pid reuse */
 	long long created;               /* CLOCK_REALTIME seconds */
 	char *annotations_json;          /* owned */
+	bool created_done;               /* create finished (hooks, pid file) */
 	enum nook_oci_status status;     /* computed by nook_oci_state_read */
 };
 

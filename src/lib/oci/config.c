@@ -744,17 +744,21 @@ int nook_oci_config_load(const char *bundle, const char *config, struct nook_oci
 	if (stat(c->bundle, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		nook_errx(err, ENOENT, "the bundle %s is not a directory", c->bundle);
 		err->exit_status = 1;
+		nook_oci_config_free(c);
 		return -ENOENT;
 	}
 	if (access(file, R_OK) < 0) {
 		nook_err(err, errno, "cannot read %s (a bundle holds config.json; `nook oci spec` writes one)", file);
 		err->exit_status = 1;
+		nook_oci_config_free(c);
 		return -ENOENT;
 	}
 	json_object *root = json_object_from_file(file);
 	if (!root) {
-		nook_errx(err, EINVAL, "%s: not valid JSON: %s", file, json_util_get_last_err() ? json_util_get_last_err() : "");
+		const char *why = json_util_get_last_err();
+		nook_errx(err, EINVAL, "%s: not valid JSON: %.*s", file, why ? (int)strcspn(why, "\n") : 0, why ? why : "");
 		err->exit_status = 1;
+		nook_oci_config_free(c);
 		return -EINVAL;
 	}
 	struct tr t = { .file = file, .err = err, .c = c };
@@ -847,8 +851,11 @@ int nook_oci_config_load(const char *bundle, const char *config, struct nook_oci
 	r = 0;
 out:
 	json_object_put(root);
-	if (r < 0 && err->exit_status == 0)
-		err->exit_status = 1;
+	if (r < 0) {
+		if (err->exit_status == 0 || err->exit_status == NOOK_EXIT_FAILURE)
+			err->exit_status = 1;
+		nook_oci_config_free(c);
+	}
 	return r;
 }
 

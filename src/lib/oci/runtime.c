@@ -242,13 +242,16 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	}
 	if ((r = nook_oci_state_write(st, err)) < 0)
 		goto kill;
-	_cleanup_free_ char *sj = state_json_of(st, NOOK_OCI_CREATED);
+	_cleanup_free_ char *sj = state_json_of(st, NOOK_OCI_CREATING);
 	static const enum nook_oci_hook_kind create_hooks[] = { NOOK_HOOK_PRESTART, NOOK_HOOK_CREATE_RUNTIME,
 								NOOK_HOOK_CREATE_CONTAINER };
 	for (size_t i = 0; i < 3; i++)
 		if ((r = nook_oci_hooks_run(cfg, create_hooks[i], sj, err)) < 0)
 			goto kill;
 	if (c->pid_file && (r = write_pid_file(c->pid_file, st->pid, err)) < 0)
+		goto kill;
+	st->created_done = true;
+	if ((r = nook_oci_state_write(st, err)) < 0)
 		goto kill;
 	st->status = NOOK_OCI_CREATED;
 	return 0;
@@ -533,8 +536,8 @@ int nook_oci_do_delete(const struct nook_oci_opts *o, const char *id, bool force
 		return 0;
 	if (r < 0)
 		return r;
-	if (st.status != NOOK_OCI_STOPPED && st.status != NOOK_OCI_CREATING) {
-		if (!force && st.status != NOOK_OCI_CREATED) {
+	if (st.status != NOOK_OCI_STOPPED && !(st.status == NOOK_OCI_CREATING && st.pid <= 0)) {
+		if (!force && st.status != NOOK_OCI_CREATED && st.status != NOOK_OCI_CREATING) {
 			r = fail1(err, nook_errx(err, EBUSY, "cannot delete container '%s': it is %s (stop it with kill, or use delete --force)",
 						 id, nook_oci_status_name(st.status)));
 			goto out;

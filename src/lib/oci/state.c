@@ -9,9 +9,10 @@
  *   config.json  the bundle's config as `create` read it (exec uses it)
  *   exec.fifo    while it exists the init waits on it: "created"
  *   seccomp.json linux.seccomp, for the security envelope
- * The status is worked out, not stored: no pid yet = creating; the init
- * gone (or a zombie) = stopped; exec.fifo there = created; else running
- * (paused when its cgroup is frozen). */
+ * The status is worked out, not stored: no pid yet, or create not done
+ * (its hooks run) = creating; the init gone (or a zombie) = stopped;
+ * exec.fifo there = created; else running (paused when its cgroup is
+ * frozen). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -115,6 +116,7 @@ int nook_oci_state_write(const struct nook_oci_state *st, struct nook_error *err
 	json_object_object_add(o, "pid", json_object_new_int(st->pid));
 	json_object_object_add(o, "pid_start", json_object_new_uint64(st->pid_start));
 	json_object_object_add(o, "created", json_object_new_int64(st->created));
+	json_object_object_add(o, "create_done", json_object_new_boolean(st->created_done));
 	json_object *a = st->annotations_json ? json_tokener_parse(st->annotations_json) : NULL;
 	json_object_object_add(o, "annotations", a ? a : json_object_new_object());
 	/* the targets of the caller's fds 0-2, as a JSON string of an array */
@@ -225,6 +227,8 @@ int nook_oci_state_read(const char *root, const char *id, struct nook_oci_state 
 		st->pid_start = json_object_get_uint64(x);
 	if (json_object_object_get_ex(o, "created", &x))
 		st->created = json_object_get_int64(x);
+	if (json_object_object_get_ex(o, "create_done", &x))
+		st->created_done = json_object_get_boolean(x);
 	if (json_object_object_get_ex(o, "annotations", &x))
 		st->annotations_json = nook_strdup(json_object_to_json_string_ext(x, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -234,6 +238,8 @@ int nook_oci_state_read(const char *root, const char *id, struct nook_oci_state 
 		st->status = NOOK_OCI_CREATING;
 	else if (!proc_alive(st->pid, st->pid_start))
 		st->status = NOOK_OCI_STOPPED;
+	else if (!st->created_done)
+		st->status = NOOK_OCI_CREATING;
 	else if (access(fifo, F_OK) == 0)
 		st->status = NOOK_OCI_CREATED;
 	else
