@@ -109,6 +109,14 @@ struct nook_rlimit {
 	uint64_t soft, hard; /* UINT64_MAX = unlimited */
 };
 
+/* A program the container's init runs (OCI startContainer hooks). */
+struct nook_hook {
+	char *path;
+	char **argv;     /* NULL: { path } */
+	char **env;      /* NULL: the init's environment */
+	unsigned timeout_s;
+};
+
 struct nook_port {
 	char *host_addr;  /* default 127.0.0.1 */
 	unsigned host_port, container_port;
@@ -202,6 +210,9 @@ struct nook_spec {
 	 * leaves the container running without a monitor */
 	char *start_fifo;
 	bool detach;
+	/* run inside the container, in order, once start lets it go and
+	 * before the payload's envelope; one that fails stops the container */
+	struct nook_hook *start_hooks; size_t n_start_hooks;
 
 	/* diagnostics */
 	char *name;                /* container name (for state and cgroup leaf) */

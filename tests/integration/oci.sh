@@ -73,7 +73,7 @@ config "c['process']['args'] = ['sh', '-c', 'echo go > /out/started; exec sleep 
 	"c['hooks']['prestart'] = [$(hk prestart)]" \
 	"c['hooks']['createRuntime'] = [$(hk createRuntime), {'path': '/bin/sh', 'args': ['sh', '-c', 'cat > $T/o/hookstdin'], 'env': ['PATH=/usr/bin:/bin']}]" \
 	"c['hooks']['createContainer'] = [$(hk createContainer)]" \
-	"c['hooks']['startContainer'] = [$(hk startContainer)]" \
+	"c['hooks']['startContainer'] = [{'path': '/bin/sh', 'args': ['sh', '-c', 'echo startContainer inside-\$(hostname) >> /out/hooks']}]" \
 	"c['hooks']['poststart'] = [$(hk poststart)]" \
 	"c['hooks']['poststop'] = [$(hk poststop)]" \
 	"c['annotations'] = {'org.example.test': 'yes'}"
@@ -117,7 +117,7 @@ chk "delete of a stopped container succeeds" 0 "$rc"
 chk "the hooks ran in order, each once" "prestart creating
 createRuntime creating
 createContainer creating
-startContainer created
+startContainer inside-nook
 poststart running
 poststop stopped" "$(cat "$hooklog")"
 chk "delete removes the state" "none " "$(status_of c1) $(ls "$ROOT")"
@@ -197,7 +197,7 @@ oci_error "a terminal without --console-socket is refused" "give --console-socke
 config "c['process']['args'] = ['sleep', '60']" \
 	"c['hooks'] = {'createRuntime': [{'path': '/bin/sh', 'args': ['sh', '-c', 'exit 3']}]}"
 oci create --bundle "$B" c9
-oci_error "a failing createRuntime hook fails create, naming it" "hooks.createRuntime\[0\] \(/bin/sh\) failed with exit status 3"
+oci_error "a failing createRuntime hook fails create, naming it" "createRuntime hook failed with exit code 3 \(hooks.createRuntime\[0\], /bin/sh\)"
 chk "the failed create leaves no state" none "$(status_of c9)"
 config "c['process']['args'] = ['sleep', '60']" \
 	"c['hooks'] = {'prestart': [{'path': '/bin/sleep', 'args': ['sleep', '10'], 'timeout': 1}]}"

@@ -99,6 +99,12 @@ void nook_spec_free(struct nook_spec *s)
 	free(s->domainname);
 	nook_strv_free(s->sysctl);
 	free(s->start_fifo);
+	for (size_t i = 0; i < s->n_start_hooks; i++) {
+		free(s->start_hooks[i].path);
+		nook_strv_free(s->start_hooks[i].argv);
+		nook_strv_free(s->start_hooks[i].env);
+	}
+	free(s->start_hooks);
 	memset(s, 0, sizeof *s);
 }
 

@@ -697,6 +697,17 @@ static int hooks(struct tr *t, json_object *h)
 			}
 		}
 	}
+	/* startContainer hooks run inside the container: the init runs them */
+	struct nook_spec *s = &t->c->spec;
+	size_t n = t->c->n_hooks[NOOK_HOOK_START_CONTAINER];
+	s->start_hooks = n ? nook_xmalloc(n * sizeof *s->start_hooks) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct nook_oci_hook *hk = &t->c->hooks[NOOK_HOOK_START_CONTAINER][i];
+		s->start_hooks[i] = (struct nook_hook){ .path = nook_strdup(hk->path),
+							.argv = hk->args ? nook_strv_copy(hk->args) : NULL,
+							.env = hk->env ? nook_strv_copy(hk->env) : NULL, .timeout_s = (unsigned)hk->timeout_s };
+	}
+	s->n_start_hooks = n;
 	return 0;
 }
 

@@ -16,6 +16,8 @@
 #include "nook/oci.h"
 #include "nook/util.h"
 
+extern char **environ;
+
 static int run_one(const struct nook_oci_hook *h, const char *kind, size_t idx, const char *state_json,
 		   struct nook_error *err)
 {
@@ -35,7 +37,10 @@ static int run_one(const struct nook_oci_hook *h, const char *kind, size_t idx, 
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(h->path, h->args && h->args[0] ? h->args : path_only, h->env ? h->env : no_env);
+		/* without an env of its own a hook inherits the runtime's, as
+		 * crun does (it finds PATH) */
+		execve(h->path, h->args && h->args[0] ? h->args : path_only, h->env ? h->env : environ);
+		(void)no_env;
 		dprintf(2, "nook: hooks.%s[%zu]: cannot execute %s: %s\n", kind, idx, h->path, strerror(errno));
 		_exit(127);
 	}
@@ -74,7 +79,8 @@ static int run_one(const struct nook_oci_hook *h, const char *kind, size_t idx, 
 		return 0;
 	if (WIFSIGNALED(st))
 		return nook_errx(err, ECANCELED, "hooks.%s[%zu] (%s) was killed by signal %d", kind, idx, h->path, WTERMSIG(st));
-	return nook_errx(err, ECANCELED, "hooks.%s[%zu] (%s) failed with exit status %d", kind, idx, h->path, WEXITSTATUS(st));
+	return nook_errx(err, ECANCELED, "%s hook failed with exit code %d (hooks.%s[%zu], %s)", kind, WEXITSTATUS(st), kind,
+			 idx, h->path);
 }
 
 int nook_oci_hooks_run(const struct nook_oci_config *c, enum nook_oci_hook_kind k, const char *state_json,
@@ -82,6 +88,11 @@ int nook_oci_hooks_run(const struct nook_oci_config *c, enum nook_oci_hook_kind 
 {
 	for (size_t i = 0; i < c->n_hooks[k]; i++) {
 		int r = run_one(&c->hooks[k][i], nook_oci_hook_name(k), i, state_json, err);
+		if (r < 0 && k == NOOK_HOOK_POSTSTOP) {
+			/* the container is gone either way: say it, run the rest */
+			fprintf(stderr, "nook-oci: warning: %s\n", err->msg);
+			continue;
+		}
 		if (r < 0) {
 			err->exit_status = 1;
 			return r;

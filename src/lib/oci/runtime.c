@@ -146,6 +146,7 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	int r;
 	bool made = false;
 	memset(cfg, 0, sizeof *cfg);
+	memset(st, 0, sizeof *st);
 	if ((r = nook_oci_root(o->root, true, root, sizeof root, err)) < 0)
 		return r;
 	if (!nook_oci_id_valid(c->id))
@@ -309,11 +310,6 @@ static int start_container(struct nook_oci_state *st, struct nook_error *err)
 					    nook_oci_status_name(st->status)));
 	if ((r = load_copy(st, &cfg, err)) < 0)
 		return r;
-	_cleanup_free_ char *sj = state_json_of(st, NOOK_OCI_CREATED);
-	/* startContainer hooks: nook runs them on the host, right before the
-	 * payload is let go (not inside the container) */
-	if ((r = nook_oci_hooks_run(&cfg, NOOK_HOOK_START_CONTAINER, sj, err)) < 0)
-		goto out;
 	char fifo[4200];
 	snprintf(fifo, sizeof fifo, "%s/exec.fifo", st->dir);
 	_cleanup_close_ int pidfd = pidfd_open_checked(st);
@@ -343,8 +339,12 @@ static int start_container(struct nook_oci_state *st, struct nook_error *err)
 	}
 	unlink(fifo);
 	_cleanup_free_ char *rj = state_json_of(st, NOOK_OCI_RUNNING);
-	/* a failing poststart hook is reported; the container keeps running */
-	r = nook_oci_hooks_run(&cfg, NOOK_HOOK_POSTSTART, rj, err);
+	/* a failing poststart hook fails start and removes the container,
+	 * as crun does */
+	if ((r = nook_oci_hooks_run(&cfg, NOOK_HOOK_POSTSTART, rj, err)) < 0) {
+		kill_init(st);
+		nook_oci_state_remove(st);
+	}
 out:
 	nook_oci_config_free(&cfg);
 	return r < 0 ? fail1(err, r) : 0;

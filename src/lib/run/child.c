@@ -182,6 +182,40 @@ static int write_sysctls(const struct nook_spec *s, struct nook_error *err)
 	return 0;
 }
 
+/* The OCI startContainer hooks: inside the container, in order; the
+ * first that fails (or outlives its timeout) stops the container. */
+static void run_start_hooks(const struct nook_spec *s)
+{
+	for (size_t i = 0; i < s->n_start_hooks; i++) {
+		const struct nook_hook *h = &s->start_hooks[i];
+		char *const only[] = { h->path, NULL };
+		pid_t pid = fork();
+		if (pid < 0) {
+			dprintf(2, "nook: cannot run the startContainer hook %s: %s\n", h->path, strerror(errno));
+			_exit(NOOK_EXIT_FAILURE);
+		}
+		if (pid == 0) {
+			sigset_t none;
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+			if (h->timeout_s)
+				alarm(h->timeout_s);
+			execve(h->path, h->argv && h->argv[0] ? h->argv : only, h->env ? h->env : environ);
+			dprintf(2, "nook: cannot execute the startContainer hook %s: %s\n", h->path, strerror(errno));
+			_exit(127);
+		}
+		int st;
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				_exit(NOOK_EXIT_FAILURE);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			dprintf(2, "nook: startContainer hook failed with %s %d (hooks.startContainer[%zu], %s)\n",
+				WIFEXITED(st) ? "exit code" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), i, h->path);
+			_exit(NOOK_EXIT_FAILURE);
+		}
+	}
+}
+
 /* The container is built: wait until `start` opens the FIFO for reading
  * (oci/), then say so with one byte and let the payload go. The monitor
  * of `create` is gone by now, so a failure is said on stderr. */
@@ -198,6 +232,7 @@ static void wait_for_start(struct nook_child_ctx *ctx, int fifo)
 	}
 	close(fd);
 	close(fifo);
+	run_start_hooks(ctx->spec);
 }
 
 void nook_child_main(struct nook_child_ctx *ctx)
