@@ -451,6 +451,19 @@ int cmd_oci(int argc, char **argv)
 		}
 		NEED_VALUE();
 	}
+	if (g.log) {
+		/* crun's spelling "file:PATH"; any other driver is not ours */
+		if (strncmp(g.log, "file:", 5) == 0)
+			g.log += 5;
+		FILE *f = fopen(g.log, "ae");
+		if (!f) {
+			int e = errno;
+			const char *log = g.log;
+			g.log = NULL;
+			return usage_error("--log %s: cannot open it: %s", log, strerror(e));
+		}
+		fclose(f);
+	}
 	if (i >= argc) {
 		oci_usage(stderr);
 		return 1;

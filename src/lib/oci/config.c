@@ -823,7 +823,17 @@ int nook_oci_config_load(const char *bundle, const char *config, struct nook_oci
 		bad(file, err, "process.args", "missing: the program to run and its arguments");
 		goto out;
 	}
-	if ((x = get(get(root, "process"), "apparmorProfile")) && json_object_get_string(x)[0])
+	/* a working directory the root lacks is created, as runc does */
+	if (s->cwd && strcmp(s->cwd, "/") != 0) {
+		_cleanup_free_ char *host = nook_path_join(s->rootfs.path, s->cwd);
+		if (lstat(host, &st) < 0 && errno == ENOENT) {
+			struct nook_mount *m = nook_spec_add_mount(s);
+			m->type = NOOK_MOUNT_DIR;
+			m->target = nook_strdup(s->cwd);
+			m->mode = 0755;
+		}
+	}
+		if ((x = get(get(root, "process"), "apparmorProfile")) && json_object_get_string(x)[0])
 		note(c, "process.apparmorProfile (AppArmor is not driven by nook)");
 	if ((x = get(get(root, "process"), "selinuxLabel")) && json_object_get_string(x)[0])
 		note(c, "process.selinuxLabel (SELinux is not driven by nook)");

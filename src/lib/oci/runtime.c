@@ -210,6 +210,9 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	}
 	nook_oci_default_home(&cfg->spec);
 	for (unsigned i = 0; i < nfds; i++) {
+		/* --preserve-fds N counts fds; the ones not open are left out */
+		if (fcntl(3 + (int)i, F_GETFD) < 0)
+			continue;
 		cfg->spec.pass_fds = nook_xrealloc(cfg->spec.pass_fds, (cfg->spec.n_pass_fds + 1) * sizeof(int));
 		cfg->spec.pass_fds[cfg->spec.n_pass_fds++] = 3 + (int)i;
 	}
@@ -669,6 +672,8 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 	s->pass_fds = NULL;
 	s->n_pass_fds = 0;
 	for (unsigned i = 0; i < x->preserve_fds; i++) {
+		if (fcntl(3 + (int)i, F_GETFD) < 0)
+			continue;
 		s->pass_fds = nook_xrealloc(s->pass_fds, (s->n_pass_fds + 1) * sizeof(int));
 		s->pass_fds[s->n_pass_fds++] = 3 + (int)i;
 	}
