@@ -36,7 +36,13 @@ for f in "$@"; do
 	t0=$(date +%s)
 	log="$work/${f%.py}.log"
 	# the suite makes its scratch directories in the working directory
-	(cd "$work" && timeout -k 10 "$OCI_SUITE_TIMEOUT" python3 "$OCI_SUITE_DIR/$f") >"$log" 2>&1
+	# under script(1) when there is one: the terminal tests need a TTY
+	if command -v script >/dev/null 2>&1; then
+		script -qec "cd '$work' && timeout -k 10 '$OCI_SUITE_TIMEOUT' python3 '$OCI_SUITE_DIR/$f'" /dev/null </dev/null 2>&1 |
+			tr -d '\r' >"$log"
+	else
+		(cd "$work" && timeout -k 10 "$OCI_SUITE_TIMEOUT" python3 "$OCI_SUITE_DIR/$f") >"$log" 2>&1
+	fi
 	rc=$?
 	t1=$(date +%s)
 	ok=$(grep -c '^ok ' "$log" | tr -d ' ')

@@ -191,7 +191,7 @@ chkre "the pty master came over the socket and carries the payload's output" '/d
 oci delete --force c7
 config "c['process']['terminal'] = True"
 oci create --bundle "$B" c8
-oci_error "a terminal without --console-socket is refused" "give --console-socket"
+oci_error "a terminal without --console-socket is refused" "use --console-socket"
 
 # ---------------------------------------------------------------- failing hook
 config "c['process']['args'] = ['sleep', '60']" \

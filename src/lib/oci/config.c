@@ -92,7 +92,9 @@ static int strv_of(const char *file, struct nook_error *err, json_object *a, con
 	char **v = nook_xmalloc((n + 1) * sizeof *v);
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(a, i);
-		if (!json_object_is_type(e, json_type_string)) {
+		/* a number where a string belongs is taken as its digits, as
+		 * the Go runtimes' decoders do not, but crun does */
+		if (!json_object_is_type(e, json_type_string) && !json_object_is_type(e, json_type_int)) {
 			nook_strv_free(v);
 			return bad(file, err, key, "item %zu must be a string", i);
 		}

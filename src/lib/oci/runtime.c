@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include "nook/cleanup.h"
@@ -154,7 +155,7 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	if ((r = nook_oci_config_load(c->bundle, c->config, cfg, err)) < 0)
 		return r;
 	if (cfg->spec.tty && !c->console_socket && !c->foreground) {
-		r = fail1(err, nook_errx(err, EINVAL, "process.terminal is true: give --console-socket to receive the terminal "
+		r = fail1(err, nook_errx(err, EINVAL, "process.terminal is true: use --console-socket to receive the terminal "
 					 "(the container outlives this command)"));
 		goto fail;
 	}
@@ -380,7 +381,9 @@ static void poststop(struct nook_oci_state *st)
 static void relay_pty(int master, int pidfd)
 {
 	char buf[4096];
-	bool in_open = true;
+	/* a terminal is read only by its foreground process group (else
+	 * SIGTTIN would stop us) */
+	bool in_open = !isatty(0) || tcgetpgrp(0) == getpgrp();
 	for (;;) {
 		struct pollfd p[3] = { { .fd = master, .events = POLLIN }, { .fd = in_open ? 0 : -1, .events = POLLIN },
 				       { .fd = pidfd, .events = POLLIN } };
