@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* oci.h - nook as an OCI runtime: an OCI bundle's config.json read into
- * nook's spec (config.c), the runtime's state directory (state.c), hooks
+ * nook's spec (config.c), the runtime's state directory (record.c), hooks
  * (hooks.c) and the operations of the OCI command line (runtime.c). The
  * CLI (src/cli/cmd_oci.c) parses argv and prints; everything else is here.
  *
@@ -63,7 +63,7 @@ const char *nook_oci_hook_name(enum nook_oci_hook_kind k);
 /* RLIMIT_ number of "RLIMIT_NOFILE" or similar, or -1. */
 int nook_oci_rlimit_from_name(const char *name);
 
-/* ---- state.c: the runtime's state directory --------------------------- */
+/* ---- record.c: the runtime's state directory --------------------------- */
 
 #define NOOK_OCI_ID_MAX 1024
 

@@ -203,6 +203,16 @@ struct nook_spec {
 	char **sysctl;             /* "key=value", written under /proc/sys in the container */
 	int umask;                 /* -1 = keep */
 
+	/* scheduling, I/O priority and memory placement of the payload (OCI
+	 * process.scheduler, process.ioPriority, linux.memoryPolicy; run/procattr.c);
+	 * sched_policy, ioprio_class and mempolicy_mode -1 = as inherited */
+	int sched_policy, sched_priority, sched_nice;
+	uint64_t sched_flags, sched_runtime, sched_deadline, sched_period;
+	int ioprio_class, ioprio_level;
+	int mempolicy_mode;             /* MPOL_* */
+	unsigned mempolicy_flags;       /* MPOL_F_* */
+	uint64_t mempolicy_nodes;       /* nodes 0-63 as bits */
+
 	/* the OCI runtime's create/start split (oci/): the init builds the
 	 * container, then opens start_fifo for writing and waits there until
 	 * `start` reads it, before the payload's envelope; with detach,

@@ -27,6 +27,7 @@ void nook_spec_init(struct nook_spec *s)
 	s->resources_required = true;
 	s->net = NOOK_NET_NONE;
 	s->umask = -1;
+	s->sched_policy = s->ioprio_class = s->mempolicy_mode = -1;
 }
 
 bool nook_hostname_valid(const char *h)

@@ -291,6 +291,133 @@ static int process_user(const char *file, struct nook_error *err, json_object *u
 	return 0;
 }
 
+static int name_value(const char *file, struct nook_error *err, const char *key, const char *name,
+		      const char *const *names, const int *values)
+{
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(names[i], name) == 0)
+			return values[i];
+	return bad(file, err, key, "unknown value '%s'", name);
+}
+
+static int process_ioprio(const char *file, struct nook_error *err, json_object *o, struct nook_spec *s)
+{
+	static const char *const names[] = { "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE", NULL };
+	static const int values[] = { 1, 2, 3 };
+	json_object *c = get(o, "class"), *p = get(o, "priority");
+	if (!c || !json_object_is_type(c, json_type_string))
+		return bad(file, err, "process.ioPriority.class", "missing (IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE)");
+	int v = name_value(file, err, "process.ioPriority.class", json_object_get_string(c), names, values);
+	if (v < 0)
+		return v;
+	s->ioprio_class = v;
+	s->ioprio_level = p ? json_object_get_int(p) : 0;
+	if (s->ioprio_level < 0 || s->ioprio_level > 7)
+		return bad(file, err, "process.ioPriority.priority", "must be 0-7");
+	return 0;
+}
+
+static int process_sched(const char *file, struct nook_error *err, json_object *o, struct nook_spec *s)
+{
+	static const char *const names[] = { "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO",
+		"SCHED_IDLE", "SCHED_DEADLINE", NULL };
+	static const int values[] = { 0, 1, 2, 3, 4, 5, 6 };
+	static const char *const fnames[] = { "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM", "SCHED_FLAG_DL_OVERRUN",
+		"SCHED_FLAG_KEEP_POLICY", "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
+		"SCHED_FLAG_UTIL_CLAMP_MAX", NULL };
+	static const int fvalues[] = { 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40 };
+	json_object *x = get(o, "policy");
+	if (!x || !json_object_is_type(x, json_type_string))
+		return bad(file, err, "process.scheduler.policy", "missing (SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, ...)");
+	int v = name_value(file, err, "process.scheduler.policy", json_object_get_string(x), names, values);
+	if (v < 0)
+		return v;
+	s->sched_policy = v;
+	if ((x = get(o, "nice")))
+		s->sched_nice = json_object_get_int(x);
+	if ((x = get(o, "priority")))
+		s->sched_priority = json_object_get_int(x);
+	if ((x = get(o, "runtime")))
+		s->sched_runtime = json_object_get_uint64(x);
+	if ((x = get(o, "deadline")))
+		s->sched_deadline = json_object_get_uint64(x);
+	if ((x = get(o, "period")))
+		s->sched_period = json_object_get_uint64(x);
+	char **flags = NULL;
+	if (strv_of(file, err, get(o, "flags"), "process.scheduler.flags", &flags) < 0)
+		return -EINVAL;
+	for (size_t i = 0; flags && flags[i]; i++) {
+		int f = name_value(file, err, "process.scheduler.flags", flags[i], fnames, fvalues);
+		if (f < 0) {
+			nook_strv_free(flags);
+			return f;
+		}
+		s->sched_flags |= (uint64_t)f;
+	}
+	nook_strv_free(flags);
+	return 0;
+}
+
+/* "0-3,5": node numbers 0-63 as bits */
+static int parse_nodes(const char *file, struct nook_error *err, const char *text, uint64_t *out)
+{
+	*out = 0;
+	const char *p = text;
+	while (*p) {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+		if (end == p)
+			return bad(file, err, "linux.memoryPolicy.nodes", "'%s' is not a list of node numbers such as 0-3,5", text);
+		if (*end == '-') {
+			p = end + 1;
+			b = strtoul(p, &end, 10);
+			if (end == p)
+				return bad(file, err, "linux.memoryPolicy.nodes", "'%s' is not a list of node numbers such as 0-3,5", text);
+		}
+		if (a > b || b > 63)
+			return bad(file, err, "linux.memoryPolicy.nodes", "'%s': nodes are numbered 0-63", text);
+		for (unsigned long n = a; n <= b; n++)
+			*out |= UINT64_C(1) << n;
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return bad(file, err, "linux.memoryPolicy.nodes", "'%s' is not a list of node numbers such as 0-3,5", text);
+	}
+	return 0;
+}
+
+static int memory_policy(const char *file, struct nook_error *err, json_object *o, struct nook_spec *s)
+{
+	static const char *const names[] = { "MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND", "MPOL_INTERLEAVE",
+		"MPOL_LOCAL", "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE", NULL };
+	static const int values[] = { 0, 1, 2, 3, 4, 5, 6 };
+	static const char *const fnames[] = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL };
+	static const int fvalues[] = { 1 << 13, 1 << 14, 1 << 15 };
+	json_object *x = get(o, "mode");
+	if (!x || !json_object_is_type(x, json_type_string))
+		return bad(file, err, "linux.memoryPolicy.mode", "missing (MPOL_DEFAULT, MPOL_BIND, MPOL_INTERLEAVE, ...)");
+	int v = name_value(file, err, "linux.memoryPolicy.mode", json_object_get_string(x), names, values);
+	if (v < 0)
+		return v;
+	s->mempolicy_mode = v;
+	if ((x = get(o, "nodes")) && parse_nodes(file, err, json_object_get_string(x), &s->mempolicy_nodes) < 0)
+		return -EINVAL;
+	char **flags = NULL;
+	if (strv_of(file, err, get(o, "flags"), "linux.memoryPolicy.flags", &flags) < 0)
+		return -EINVAL;
+	for (size_t i = 0; flags && flags[i]; i++) {
+		int f = name_value(file, err, "linux.memoryPolicy.flags", flags[i], fnames, fvalues);
+		if (f < 0) {
+			nook_strv_free(flags);
+			return f;
+		}
+		s->mempolicy_flags |= (unsigned)f;
+	}
+	nook_strv_free(flags);
+	return 0;
+}
+
 int nook_oci_process_apply(json_object *p, const char *file, struct nook_spec *s, struct nook_error *err)
 {
 	static const char *const known[] = { "terminal", "consoleSize", "user", "args", "commandLine", "env", "cwd",
@@ -301,10 +428,10 @@ int nook_oci_process_apply(json_object *p, const char *file, struct nook_spec *s
 		return bad(file, err, "process", "must be an object");
 	if (only_keys(file, err, p, "process", known) < 0)
 		return -EINVAL;
-	if (get(p, "ioPriority"))
-		return bad(file, err, "process.ioPriority", "nook does not set I/O priorities (remove the key)");
-	if (get(p, "scheduler"))
-		return bad(file, err, "process.scheduler", "nook does not set scheduling policies (remove the key)");
+	if ((x = get(p, "ioPriority")) && process_ioprio(file, err, x, s) < 0)
+		return -EINVAL;
+	if ((x = get(p, "scheduler")) && process_sched(file, err, x, s) < 0)
+		return -EINVAL;
 	if (get(p, "execCPUAffinity"))
 		return bad(file, err, "process.execCPUAffinity", "nook does not set CPU affinities (remove the key)");
 	if (get(p, "commandLine"))
@@ -619,9 +746,9 @@ static int linux_section(struct tr *t, json_object *l, struct nook_spec *s)
 		return bad(t->file, t->err, "linux.intelRdt", "not supported by nook");
 	if (get(l, "personality"))
 		return bad(t->file, t->err, "linux.personality", "not supported by nook");
-	if (get(l, "memoryPolicy"))
-		return bad(t->file, t->err, "linux.memoryPolicy", "not supported by nook");
 	json_object *x;
+	if ((x = get(l, "memoryPolicy")) && memory_policy(t->file, t->err, x, s) < 0)
+		return -EINVAL;
 	if ((x = get(l, "rootfsPropagation"))) {
 		const char *p = json_object_get_string(x);
 		if (strcmp(p, "private") && strcmp(p, "rprivate") && strcmp(p, "slave") && strcmp(p, "rslave") &&

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* runtime.c - the operations of the OCI command line.
  *
- * create: read the bundle (config.c), make the state entry (state.c) and
+ * create: read the bundle (config.c), make the state entry (record.c) and
  * its exec.fifo, and start the container with nook's own spawn code in
  * its detached form: the container's init builds everything, then waits
  * on exec.fifo before the payload's envelope; nook_spawn returns as soon

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "nook/error.h"
 #include "payload.h"
+#include "procattr.h"
 #include "pty.h"
 #include "nook/security.h"
 #include "nook/missing.h"
@@ -169,6 +170,8 @@ void nook_payload_exec(const struct nook_spec *s, struct nook_security *sec, int
 	}
 
 	if (fd_hygiene(s, err) < 0)
+		return;
+	if (nook_procattr_apply(s, err) < 0)
 		return;
 	if (nook_security_apply(s, sec, err) < 0)
 		return;

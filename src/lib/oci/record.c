@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* state.c - the OCI runtime's state directory.
+/* record.c - the OCI runtime's state directory (its records).
  *
  * Layout: ROOT/ID/ (ROOT: --root, else $XDG_RUNTIME_DIR/nook-oci, else
  * /tmp/nook-oci-UID; every level 0700 and the caller's):
