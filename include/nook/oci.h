@@ -42,6 +42,10 @@ struct nook_oci_config {
 	char *seccomp_json;               /* linux.seccomp as JSON, or NULL */
 	int oom_score_adj;                /* INT32_MIN = unset */
 	bool has_resources;               /* linux.resources sets a limit */
+	/* linux.namespaces[].path: namespaces create joins (setns) before
+	 * the container is cloned, which then inherits them (CLONE_NEW* flag) */
+	struct { unsigned long flag; char *path; } join[8];
+	size_t n_join;
 	char notes[512];                  /* keys accepted but not applied, for --debug */
 };
 

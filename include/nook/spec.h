@@ -18,6 +18,9 @@ enum nook_userns_mode {
 	NOOK_USERNS_AUTO = 0, /* subuid if the caller has a range and newuidmap exists */
 	NOOK_USERNS_SELF,     /* write uid_map/gid_map directly, one id */
 	NOOK_USERNS_SUBUID,   /* newuidmap/newgidmap with the subordinate ranges */
+	NOOK_USERNS_PARENT,   /* the explicit maps, written by nook itself: it holds
+			       * CAP_SETUID/CAP_SETGID over its own user namespace
+			       * (root inside an engine's, such as rootless podman's) */
 };
 
 /* One line of a uid_map/gid_map: inside, outside, count. */

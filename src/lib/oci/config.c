@@ -623,10 +623,23 @@ static int namespaces(struct tr *t, json_object *a, struct nook_spec *s)
 				flag = ns[j].flag;
 		if (!flag)
 			return bad(t->file, t->err, key, "unknown namespace type '%s'", name);
-		if (get(e, "path"))
-			return bad(t->file, t->err, key, "joining an existing %s namespace (path) is not supported by nook; let it create one", name);
 		if (flag == CLONE_NEWTIME)
 			return bad(t->file, t->err, key, "time namespaces are not supported by nook");
+		json_object *p = get(e, "path");
+		if (p) {
+			/* joined by create before the clone (runtime.c): the ones a
+			 * process can enter and hand down; nook always makes its own
+			 * user and mount namespaces */
+			if (flag == CLONE_NEWUSER || flag == CLONE_NEWNS)
+				return bad(t->file, t->err, key, "joining an existing %s namespace (path) is not supported by nook; let it create one", name);
+			if (!json_object_is_type(p, json_type_string) || !nook_path_is_absolute(json_object_get_string(p)))
+				return bad(t->file, t->err, key, "path must be an absolute path");
+			if (t->c->n_join >= sizeof t->c->join / sizeof t->c->join[0])
+				return bad(t->file, t->err, key, "too many namespaces to join");
+			t->c->join[t->c->n_join].flag = flag;
+			t->c->join[t->c->n_join++].path = nook_strdup(json_object_get_string(p));
+			continue;
+		}
 		s->ns_flags |= flag;
 	}
 	s->net = (s->ns_flags & CLONE_NEWNET) ? NOOK_NET_NONE : NOOK_NET_HOST;
@@ -721,6 +734,35 @@ static int devices(struct tr *t, json_object *a, struct nook_spec *s)
 	return 0;
 }
 
+/* Whether this process runs in a user namespace other than the initial one. */
+static bool in_user_namespace(void)
+{
+	char buf[256] = "";
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	unsigned long a, b, c;
+	return !(sscanf(buf, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295UL);
+}
+
+/* An identity map of every id this process's user namespace has. */
+static int own_ranges(const char *file, struct nook_idmap **out, size_t *n)
+{
+	FILE *f = fopen(file, "re");
+	if (!f)
+		return -errno;
+	unsigned long a, b, c;
+	*out = nook_xmalloc(8 * sizeof **out);
+	*n = 0;
+	while (*n < 8 && fscanf(f, "%lu %lu %lu", &a, &b, &c) == 3)
+		(*out)[(*n)++] = (struct nook_idmap){ a, a, c };
+	fclose(f);
+	return *n ? 0 : -ENOENT;
+}
+
 static int linux_section(struct tr *t, json_object *l, struct nook_spec *s)
 {
 	static const char *const known[] = { "namespaces", "uidMappings", "gidMappings", "timeOffsets", "devices",
@@ -733,10 +775,19 @@ static int linux_section(struct tr *t, json_object *l, struct nook_spec *s)
 	if (idmaps(t, get(l, "uidMappings"), "linux.uidMappings", &s->uid_maps, &s->n_uid_maps) < 0 ||
 	    idmaps(t, get(l, "gidMappings"), "linux.gidMappings", &s->gid_maps, &s->n_gid_maps) < 0)
 		return -EINVAL;
+	bool parent = getuid() == 0 && in_user_namespace();
+	if (!s->n_uid_maps && !s->n_gid_maps && parent) {
+		/* root inside an engine's user namespace (rootless podman runs
+		 * its runtime there) and no maps asked for: the container shares
+		 * every id of it, as if it had no user namespace of its own */
+		if (own_ranges("/proc/self/uid_map", &s->uid_maps, &s->n_uid_maps) < 0 ||
+		    own_ranges("/proc/self/gid_map", &s->gid_maps, &s->n_gid_maps) < 0)
+			return bad(t->file, t->err, "linux.uidMappings", "cannot read this process's own id maps");
+	}
 	if (s->n_uid_maps || s->n_gid_maps) {
 		bool self = s->n_uid_maps == 1 && s->n_gid_maps == 1 && s->uid_maps[0].count == 1 && s->gid_maps[0].count == 1 &&
 			    s->uid_maps[0].outside == getuid() && s->gid_maps[0].outside == getgid();
-		s->userns = self ? NOOK_USERNS_SELF : NOOK_USERNS_SUBUID;
+		s->userns = parent ? NOOK_USERNS_PARENT : self ? NOOK_USERNS_SELF : NOOK_USERNS_SUBUID;
 	}
 	if (get(l, "timeOffsets"))
 		return bad(t->file, t->err, "linux.timeOffsets", "time namespaces are not supported by nook");
@@ -988,7 +1039,10 @@ int nook_oci_config_load(const char *bundle, const char *config, struct nook_oci
 	json_object *lin = get(root, "linux");
 	if (linux_section(&t, lin, s) < 0)
 		goto out;
-	if ((s->hostname || s->domainname) && !(s->ns_flags & CLONE_NEWUTS)) {
+	bool uts_joined = false;
+	for (size_t i = 0; i < c->n_join; i++)
+		uts_joined |= c->join[i].flag == CLONE_NEWUTS;
+	if ((s->hostname || s->domainname) && !(s->ns_flags & CLONE_NEWUTS) && !uts_joined) {
 		bad(file, err, s->hostname ? "hostname" : "domainname", "needs a uts namespace (linux.namespaces: {\"type\": \"uts\"})");
 		goto out;
 	}
@@ -1052,6 +1106,8 @@ void nook_oci_config_free(struct nook_oci_config *c)
 	free(c->bundle);
 	free(c->annotations_json);
 	free(c->seccomp_json);
+	for (size_t i = 0; i < c->n_join; i++)
+		free(c->join[i].path);
 	for (int k = 0; k < NOOK_HOOK_N; k++) {
 		for (size_t i = 0; i < c->n_hooks[k]; i++) {
 			free(c->hooks[k][i].path);

@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,42 @@ static void kill_init(struct nook_oci_state *st)
 	wait_gone(st, 5000);
 }
 
+/* The sysctls of a namespace create joined (not one the container makes)
+ * are written from here, where we hold the privileges over it that the
+ * container's own user namespace lacks; the rest stay for the init. */
+static int joined_sysctls(struct nook_oci_config *cfg, struct nook_error *err)
+{
+	bool net = false, ipc = false;
+	for (size_t i = 0; i < cfg->n_join; i++) {
+		net |= cfg->join[i].flag == CLONE_NEWNET;
+		ipc |= cfg->join[i].flag == CLONE_NEWIPC;
+	}
+	char **keep = NULL;
+	for (size_t i = 0; cfg->spec.sysctl && cfg->spec.sysctl[i]; i++) {
+		const char *kv = cfg->spec.sysctl[i], *eq = strchr(kv, '=');
+		bool here = (net && strncmp(kv, "net.", 4) == 0) ||
+			    (ipc && (strncmp(kv, "kernel.shm", 10) == 0 || strncmp(kv, "kernel.msg", 10) == 0 ||
+				     strncmp(kv, "kernel.sem", 10) == 0 || strncmp(kv, "fs.mqueue.", 10) == 0));
+		if (!here || !eq) {
+			nook_strv_push(&keep, kv);
+			continue;
+		}
+		char path[512];
+		int n = snprintf(path, sizeof path, "/proc/sys/%.*s", (int)(eq - kv), kv);
+		for (char *p = path + 10; n > 0 && *p; p++)
+			if (*p == '.')
+				*p = '/';
+		int r = nook_write_file(path, eq + 1, strlen(eq + 1), 0);
+		if (r < 0) {
+			nook_strv_free(keep);
+			return fail1(err, nook_err(err, -r, "cannot set the sysctl %.*s (linux.sysctl)", (int)(eq - kv), kv));
+		}
+	}
+	nook_strv_free(cfg->spec.sysctl);
+	cfg->spec.sysctl = keep;
+	return 0;
+}
+
 /* The part of create that run shares; leaves the init waiting on the
  * FIFO and fills st (and *cfg, which the caller frees). */
 static int create_container(const struct nook_oci_opts *o, const struct nook_oci_create *c, struct nook_oci_state *st,
@@ -217,6 +254,21 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 		cfg->spec.pass_fds = nook_xrealloc(cfg->spec.pass_fds, (cfg->spec.n_pass_fds + 1) * sizeof(int));
 		cfg->spec.pass_fds[cfg->spec.n_pass_fds++] = 3 + (int)i;
 	}
+
+	/* namespaces to join: this process enters them, the container is
+	 * cloned into them (needs CAP_SYS_ADMIN over them: an engine such as
+	 * rootless podman runs us inside its own user namespace) */
+	for (size_t i = 0; i < cfg->n_join; i++) {
+		_cleanup_close_ int nfd = open(cfg->join[i].path, O_RDONLY | O_CLOEXEC);
+		if (nfd < 0 || setns(nfd, (int)cfg->join[i].flag) < 0) {
+			r = fail1(err, nook_err(err, errno, "cannot join the namespace %s (linux.namespaces path)%s",
+						cfg->join[i].path, errno == EPERM ? ": it belongs to a user namespace where you have no privileges" : ""));
+			goto fail;
+		}
+	}
+
+	if ((r = joined_sysctls(cfg, err)) < 0)
+		goto fail;
 
 	struct nook_result res;
 	if ((r = nook_spawn(&cfg->spec, &res, err)) < 0) {
