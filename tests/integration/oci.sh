@@ -239,6 +239,14 @@ oci create --bundle "$B" 'bad/id'
 oci_error "an invalid container ID" "invalid character in container ID 'bad/id'"
 chk "no invalid bundle left a state entry" "" "$(ls "$ROOT")"
 
+# nook's own CLI runs a bundle too, with its own exit statuses
+config "c['process']['args'] = ['sh', '-c', 'echo bundle-\$(hostname); exit 3']"
+nk run --bundle "$B"
+chk "nook run --bundle runs the bundle with nook's monitor" "3 bundle-nook" "$rc $out"
+config "c['bogus'] = 1"
+nk run --bundle "$B"
+chk_error "nook run --bundle with an invalid bundle fails with 125" 125 "config.json: bogus: nook does not support this key"
+
 # `nook oci` is the same command line
 nk oci --root "$ROOT" list -q
 chk "nook oci works as nook-oci" "0 " "$rc $out"
