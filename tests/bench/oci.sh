@@ -50,11 +50,13 @@ mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 
 B=$W/bundle
 mkdir -p "$B"
-ln -s "$ROOTFS" "$B/rootfs"
 "$OCI" spec --bundle "$B"
-python3 - "$B/config.json" <<'EOF'
+# runc wants a root path without symlinks; crun 1.8 knows specs up to 1.0.x
+python3 - "$B/config.json" "$(cd "$ROOTFS" && pwd -P)" <<'EOF'
 import json, sys
 c = json.load(open(sys.argv[1]))
+c['ociVersion'] = '1.0.2'
+c['root']['path'] = sys.argv[2]
 c['process']['terminal'] = False
 c['process']['args'] = ['true']
 json.dump(c, open(sys.argv[1], 'w'))

@@ -571,6 +571,11 @@ static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec 
 		mt->type = NOOK_MOUNT_BIND;
 		mt->flags |= MS_BIND | (rec ? MS_REC : 0);
 		mt->source = source[0] == '/' ? nook_strdup(source) : nook_path_join(t->c->bundle, source);
+		char real[PATH_MAX];
+		if (realpath(mt->source, real)) {
+			free(mt->source);
+			mt->source = nook_strdup(real);
+		}
 		if (data[0])
 			return bad(t->file, t->err, key, "unknown mount option(s) '%s' for a bind mount", data);
 		return 0;
@@ -986,6 +991,12 @@ int nook_oci_config_load(const char *bundle, const char *config, struct nook_oci
 	if (stat(s->rootfs.path, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		bad(file, err, "root.path", "%s is not a directory", s->rootfs.path);
 		goto out;
+	}
+	/* nook opens it below its staging root: symlinks are resolved here */
+	char real[PATH_MAX];
+	if (realpath(s->rootfs.path, real)) {
+		free(s->rootfs.path);
+		s->rootfs.path = nook_strdup(real);
 	}
 	if ((x = get(rootobj, "readonly"))) {
 		if (want(file, err, x, json_type_boolean, "root.readonly") < 0)
