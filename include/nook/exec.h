@@ -28,7 +28,11 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
  * closed. */
 struct nook_spec;
 int nook_exec_spec(const char *name, int target_pidfd, const char *cgroup, const struct nook_spec *spec,
-		   int ready_fd, int *exit_status, struct nook_error *err);
+		   int ready_fd, const char *console_socket, int *exit_status, struct nook_error *err);
+/* (console.c) Send fd (a pty master) over the unix socket at path with
+ * SCM_RIGHTS, as conmon's --console-socket expects. With console_socket,
+ * nook_exec_spec sends the command's pty there instead of relaying it. */
+int nook_console_send(const char *path, int fd, struct nook_error *err);
 
 /* (stop.c) SIGTERM the container's init, SIGKILL after timeout_s seconds,
  * then wait until its `nook run` has cleaned up. */

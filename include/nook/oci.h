@@ -173,5 +173,3 @@ int nook_oci_do_update(const struct nook_oci_opts *o, const char *id, const char
 char *nook_oci_features_json(void);
 /* `spec`: write a rootless config.json into bundle (NULL = cwd). */
 int nook_oci_write_spec(const char *bundle, bool rootless, struct nook_error *err);
-/* Send fd over the unix socket at path (SCM_RIGHTS), as conmon expects. */
-int nook_oci_send_console(const char *path, int fd, struct nook_error *err);

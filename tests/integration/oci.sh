@@ -189,6 +189,19 @@ oci start c7
 reap $rpid 10
 chkre "the pty master came over the socket and carries the payload's output" '/dev/pts/[0-9]+.*hi-from-pty' "$(tr -d '\r' < "$T/o/console" | tr '\n' ' ')"
 oci delete --force c7
+# exec --tty --detach hands its own pty over the console socket (podman exec -t)
+config "c['process']['args'] = ['sleep', '60']"
+oci run --detach --bundle "$B" c7b
+rm -f "$T/console.sock" "$T/console.sock.ready" "$T/o/console"
+python3 "$T/recv.py" "$T/console.sock" "$T/o/console" &
+rpid=$!
+wait_file "$T/console.sock.ready" 5
+oci exec --detach --tty --console-socket "$T/console.sock" --pid-file "$T/execpid" c7b sh -c 'tty; echo exec-pty'
+chk "exec --detach --tty --console-socket" 0 "$rc"
+reap $rpid 10
+chkre "the exec's pty came over the socket" '/dev/pts/[0-9]+.*exec-pty' "$(tr -d '\r' < "$T/o/console" | tr '\n' ' ')"
+t_eq "exec --pid-file names the command" yes "$([ -s "$T/execpid" ] && echo yes)"
+oci delete --force c7b
 config "c['process']['terminal'] = True"
 oci create --bundle "$B" c8
 oci_error "a terminal without --console-socket is refused" "use --console-socket"

@@ -59,30 +59,6 @@ static int pidfd_open_checked(const struct nook_oci_state *st)
 	return fd;
 }
 
-int nook_oci_send_console(const char *path, int fd, struct nook_error *err)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof sa.sun_path)
-		return fail1(err, nook_errx(err, ENAMETOOLONG, "the console socket path %s is too long", path));
-	strcpy(sa.sun_path, path);
-	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0)
-		return fail1(err, nook_err(err, errno, "cannot connect to the console socket %s", path));
-	char name[] = "/dev/ptmx";
-	struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
-	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
-	memset(&u, 0, sizeof u);
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
-		return fail1(err, nook_err(err, errno, "cannot send the terminal over the console socket %s", path));
-	return 0;
-}
-
 static int write_pid_file(const char *path, pid_t pid, struct nook_error *err)
 {
 	char buf[32], tmp[PATH_MAX];
@@ -279,7 +255,7 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	st->pid_start = nook_proc_starttime(res.init_pid);
 	if (res.pty_master >= 0) {
 		if (c->console_socket)
-			r = nook_oci_send_console(c->console_socket, res.pty_master, err);
+			r = nook_console_send(c->console_socket, res.pty_master, err) < 0 ? fail1(err, -EIO) : 0;
 		if (c->console_socket || !master)
 			close(res.pty_master);
 		else
@@ -732,8 +708,8 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 		s->pass_fds = nook_xrealloc(s->pass_fds, (s->n_pass_fds + 1) * sizeof(int));
 		s->pass_fds[s->n_pass_fds++] = 3 + (int)i;
 	}
-	if (s->tty && (x->detach || x->console_socket)) {
-		r = fail1(err, nook_errx(err, ENOTSUP, "exec with a terminal is supported only in the foreground, without --console-socket"));
+	if (s->tty && x->detach && !x->console_socket) {
+		r = fail1(err, nook_errx(err, EINVAL, "exec --detach with a terminal: use --console-socket to receive it"));
 		goto out;
 	}
 	if (x->detach) {
@@ -761,7 +737,7 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 			if (pidfd < 0)
 				nook_errx(&e, ESRCH, "container '%s' has exited", x->id);
 			int dfd = dup(p[1]);
-			if (pidfd < 0 || nook_exec_spec(x->id, pidfd, NULL, s, p[1], &code, &e) < 0)
+			if (pidfd < 0 || nook_exec_spec(x->id, pidfd, NULL, s, p[1], x->console_socket, &code, &e) < 0)
 				dprintf(dfd, "E%s\n", e.msg);
 			_exit(code);
 		}
@@ -791,7 +767,7 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 	}
 	if (x->pid_file && (r = write_pid_file(x->pid_file, getpid(), err)) < 0)
 		goto out;
-	r = nook_exec_spec(x->id, pidfd, NULL, s, -1, exit_code, err);
+	r = nook_exec_spec(x->id, pidfd, NULL, s, -1, x->console_socket, exit_code, err);
 	if (r < 0 && err->exit_status == NOOK_EXIT_FAILURE)
 		err->exit_status = 1;
 out:

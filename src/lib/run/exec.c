@@ -148,6 +148,7 @@ struct exec_run {
 	struct nook_stdio io;
 	sigset_t pending;     /* signals that came before the command's pidfd */
 	int ready_fd;         /* told "PID\n" once the command runs, or -1 */
+	const char *console_socket; /* the pty master goes there, or NULL */
 	pid_t payload_pid;
 };
 
@@ -172,7 +173,15 @@ static void take_msg(struct exec_run *x, const struct nook_msg *m, int passed)
 			close(x->ready_fd);
 			x->ready_fd = -1;
 		}
-		if (passed >= 0 && x->pty.master < 0) {
+		if (passed >= 0 && x->console_socket) {
+			struct nook_error cerr = { 0 };
+			if (nook_console_send(x->console_socket, passed, &cerr) < 0 && !x->have_err) {
+				x->have_err = true;
+				x->child_err = cerr;
+				if (x->payload_pidfd >= 0)
+					syscall(SYS_pidfd_send_signal, x->payload_pidfd, SIGKILL, NULL, 0);
+			}
+		} else if (passed >= 0 && x->pty.master < 0) {
 			fcntl(passed, F_SETFL, fcntl(passed, F_GETFL) | O_NONBLOCK);
 			nook_pty_relay_init(&x->pty, TAKE_FD(passed));
 		}
@@ -252,7 +261,7 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 		spec.cwd = nook_strdup(o->cwd);
 	}
 	spec.tty = o->tty;
-	r = nook_exec_spec(name, init_pidfd, e.cgroup[0] ? e.cgroup : NULL, &spec, -1, exit_status, err);
+	r = nook_exec_spec(name, init_pidfd, e.cgroup[0] ? e.cgroup : NULL, &spec, -1, NULL, exit_status, err);
 	nook_spec_free(&spec);
 	return r;
 fail:
@@ -262,12 +271,12 @@ fail:
 }
 
 int nook_exec_spec(const char *name, int target_pidfd, const char *cgroup, const struct nook_spec *specp,
-		   int ready_fd, int *exit_status, struct nook_error *err)
+		   int ready_fd, const char *console_socket, int *exit_status, struct nook_error *err)
 {
 	const struct nook_spec *sp = specp;
 	struct nook_security *sec = NULL;
 	struct exec_run x = { .sync_fd = -1, .sfd = -1, .helper_pidfd = -1, .payload_pidfd = -1,
-			      .pty = { .master = -1 }, .ready_fd = ready_fd,
+			      .pty = { .master = -1 }, .ready_fd = ready_fd, .console_socket = console_socket,
 			      .io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	_cleanup_close_ int cgroup_fd = -1;
 	int sv[2] = { -1, -1 };
