@@ -8,6 +8,7 @@
  * crun exit on a runtime error, unless the caller asks for nook's 125. */
 #pragma once
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "nook/error.h"
@@ -66,6 +67,11 @@ void nook_oci_default_home(struct nook_spec *s);
 const char *nook_oci_hook_name(enum nook_oci_hook_kind k);
 /* RLIMIT_ number of "RLIMIT_NOFILE" or similar, or -1. */
 int nook_oci_rlimit_from_name(const char *name);
+const char *nook_oci_rlimit_name(int resource);
+/* (emit.c) A resolved spec as config.json (`nook profile show --oci`);
+ * keys without an OCI form are refused (err) or, where nothing changes
+ * meaning, named in the annotation org.nook.not-in-config. */
+int nook_oci_emit_config(const struct nook_spec *s, FILE *out, struct nook_error *err);
 
 /* ---- record.c: the runtime's state directory --------------------------- */
 

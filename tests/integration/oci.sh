@@ -260,6 +260,17 @@ config "c['bogus'] = 1"
 nk run --bundle "$B"
 chk_error "nook run --bundle with an invalid bundle fails with 125" 125 "config.json: bogus: nook does not support this key"
 
+# nook profile show --oci: a profile as a config.json that nook-oci runs,
+# with the profile's seccomp filter
+rm -f "$B/config.json"
+nk profile show --oci --set rootfs.kind=dir --set "rootfs.path=$B/rootfs" -- sh -c 'echo from-profile; grep Seccomp: /proc/self/status'
+printf '%s\n' "$out" > "$B/config.json"
+chk "profile show --oci writes a config.json" 0 "$rc"
+oci run --bundle "$B" c11
+chkre "nook-oci runs it, with the seccomp filter" "^from-profile Seccomp:[[:space:]]+2$" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
+nk profile show --oci --set rootfs.kind=overlay --set 'rootfs.overlay.lower=["/"]'
+chk_error "profile show --oci refuses what a config.json cannot say" 125 "rootfs.kind: an overlay root has no config.json form"
+
 # `nook oci` is the same command line
 nk oci --root "$ROOT" list -q
 chk "nook oci works as nook-oci" "0 " "$rc $out"

@@ -154,6 +154,14 @@ int nook_oci_rlimit_from_name(const char *name)
 	return -1;
 }
 
+const char *nook_oci_rlimit_name(int resource)
+{
+	for (size_t i = 0; i < sizeof rlimits / sizeof *rlimits; i++)
+		if (rlimits[i].res == resource)
+			return rlimits[i].name;
+	return NULL;
+}
+
 static int process_rlimits(const char *file, struct nook_error *err, json_object *a, struct nook_spec *s)
 {
 	if (want(file, err, a, json_type_array, "process.rlimits") < 0)
