@@ -8,7 +8,8 @@
 # Environment: NOOK_BUILDDIR (holds nook-oci; default the build dir of the
 # caller's cwd), OCI_SUITE_DIR (default /work/shared/oci-suites/crun-tests),
 # OCI_SUITE_TIMEOUT (seconds per file, default 300).
-# Exit status: 0 when nothing failed, 1 otherwise.
+# Exit status: 0 when every failure is a known one (listed below with its
+# reason), 1 when another test failed.
 set -u
 : "${NOOK_BUILDDIR:=$(pwd)}"
 : "${OCI_SUITE_DIR:=/work/shared/oci-suites/crun-tests}"
@@ -25,6 +26,25 @@ cc -static -O2 -I"$work" -o "$work/init" "$OCI_SUITE_DIR/init.c" 2>"$work/cc.log
 export INIT="$work/init" OCI_RUNTIME="$runtime"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$work/xdg}"
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+
+# The tests nook is known to fail, FILE:TEST and why (runtime-neutral
+# tests that fail are bugs: they do not belong here).
+known_failures='
+test_commands.py:version-command	crun-only: expects "crun version" in --version
+test_start.py:help	crun-only: expects crun'"'"'s usage text ("Usage: crun [OPTION...] start")
+test_exec.py:exec-help	crun-only: expects crun'"'"'s usage text
+test_delete.py:test_help_delete	crun-only: expects crun'"'"'s usage text
+test_delete.py:test_multiple_containers_delete	crun-only: delete --regex
+test_oci_features.py:crun-features	crun-only: crun'"'"'s features fields and build commit
+test_seccomp.py:annotation-seccomp-fail-unknown-syscall	crun-only: the run.oci.seccomp_fail_unknown_syscall annotation
+test_terminal.py:terminal-allocation	test bug: runs "init isatty" without its second argument (fails on any runtime)
+test_terminal.py:console-socket	test bug: calls run_and_get_output() with an argument it does not take
+test_terminal.py:terminal-detach	nook refuses a detached terminal without --console-socket, as runc does (test_tty.py test-detach-tty expects that refusal; crun accepts it)
+test_terminal.py:terminal-exec	as terminal-detach
+test_terminal.py:terminal-exec-no-tty	as terminal-detach
+test_seccomp.py:seccomp-listener	not implemented: seccomp user notification (linux.seccomp.listenerPath)
+test_cgroup_setup.py:cgroup-v1-subsystems	not implemented: linux.resources limits (nook-oci keeps the container in the caller'"'"'s cgroup and refuses limits it cannot enforce)
+'
 
 if [ $# -eq 0 ]; then
 	set -- $(cd "$OCI_SUITE_DIR" && ls test_*.py)
@@ -53,7 +73,10 @@ for f in "$@"; do
 	[ -n "$plan" ] || plan=0
 	# tests that never reported (a crash or the timeout) count as failures
 	missing=$((plan - ok - fail))
-	[ $missing -gt 0 ] && fail=$((fail + missing))
+	if [ $missing -gt 0 ]; then
+		fail=$((fail + missing))
+		echo "$f	$missing" >>"$work/missing"
+	fi
 	[ $rc -eq 124 ] && echo "# $f: timed out after ${OCI_SUITE_TIMEOUT}s" >>"$log"
 	printf '%-28s %5d %5d %5d %5d %6d\n' "$f" "$pass" "$fail" "$skip" "$plan" $((t1 - t0))
 	total_ok=$((total_ok + pass)); total_fail=$((total_fail + fail)); total_skip=$((total_skip + skip))
@@ -62,15 +85,32 @@ done
 end=$(date +%s)
 printf '%-28s %5d %5d %5d %5s %6d\n' TOTAL "$total_ok" "$total_fail" "$total_skip" "" $((end - start))
 echo
-echo "failures (with the first nook-oci message of each):"
+echo "failures (with the first nook-oci message of each, or the known reason):"
+unexpected=0
 for f in "$@"; do
 	log="$work/${f%.py}.log"
 	# each "not ok" line, and the last error line logged before it
 	awk -v file="$f" '
 		/nook-oci: / { m = $0; sub(/.*nook-oci: /, "", m) }
 		/^# .*(Output|Exception message|failed|error|Error)/ && !m { m = $0 }
-		/^not ok / { sub(/^not ok [0-9]+ - /, ""); sub(/ # [0-9.]+s$/, ""); printf "  %s %s: %s\n", file, $0, (m ? m : "(no message)"); m = "" }
+		/^not ok / { sub(/^not ok [0-9]+ - /, ""); sub(/ # [0-9.]+s$/, ""); printf "%s\t%s\t%s\n", file, $0, (m ? m : "(no message)"); m = "" }
 		/^ok / { m = "" }
-	' "$log"
+	' "$log" >"$work/failed"
+	while IFS='	' read -r file test msg; do
+		why=$(printf '%s\n' "$known_failures" | awk -F'\t' -v k="$file:$test" '$1 == k { print $2 }')
+		if [ -n "$why" ]; then
+			echo "  known   $file $test: $why"
+		else
+			echo "  FAILED  $file $test: $msg"
+			unexpected=$((unexpected + 1))
+		fi
+	done <"$work/failed"
 done
-[ $total_fail -eq 0 ]
+if [ -s "$work/missing" ]; then
+	while IFS='	' read -r file n; do
+		echo "  FAILED  $file: $n tests never reported (a crash or the timeout; see its log)"
+		unexpected=$((unexpected + n))
+	done <"$work/missing"
+fi
+echo "unexpected failures: $unexpected"
+[ $unexpected -eq 0 ]
