@@ -192,7 +192,8 @@ static int mount_proc(const struct nook_spec *s, int rootfd, struct nook_error *
 static int mount_tmp(const struct nook_spec *s, int rootfd, struct nook_error *err)
 {
 	bool host = s->rootfs.kind == NOOK_ROOTFS_HOST;
-	bool want_tmp = host || s->rootfs.kind == NOOK_ROOTFS_EMPTY || s->rootfs.readonly;
+	/* an OCI config (late_readonly) says itself whether /tmp is a tmpfs */
+	bool want_tmp = host || s->rootfs.kind == NOOK_ROOTFS_EMPTY || (s->rootfs.readonly && !s->rootfs.late_readonly);
 	if (!want_tmp)
 		return 0;
 	_cleanup_close_ int tfd = nook_open_special_dir(rootfd, "/tmp", !host, 01777, err);
