@@ -34,7 +34,6 @@ test_commands.py:version-command	crun-only: expects "crun version" in --version
 test_start.py:help	crun-only: expects crun'"'"'s usage text ("Usage: crun [OPTION...] start")
 test_exec.py:exec-help	crun-only: expects crun'"'"'s usage text
 test_delete.py:test_help_delete	crun-only: expects crun'"'"'s usage text
-test_delete.py:test_multiple_containers_delete	crun-only: delete --regex
 test_oci_features.py:crun-features	crun-only: crun'"'"'s features fields and build commit
 test_seccomp.py:annotation-seccomp-fail-unknown-syscall	crun-only: the run.oci.seccomp_fail_unknown_syscall annotation
 test_terminal.py:terminal-allocation	test bug: runs "init isatty" without its second argument (fails on any runtime)

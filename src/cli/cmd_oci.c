@@ -5,6 +5,7 @@
  * Parsing and printing only; src/lib/oci does the work. */
 #include <errno.h>
 #include <signal.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,20 +217,40 @@ static int oci_kill(const struct nook_oci_opts *o, int argc, char **argv)
 
 static int oci_delete(const struct nook_oci_opts *o, int argc, char **argv)
 {
-	bool force = false;
+	bool force = false, regex = false;
 	int i;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (opt_flag(argv[i], "--force", "-f"))
 			force = true;
+		else if (opt_flag(argv[i], "--regex", "-r"))
+			regex = true; /* crun's: the argument matches ids (POSIX extended) */
 		else
 			return usage_error("unknown option %s", argv[i]);
 	}
 	if (i != argc - 1)
-		return usage_error("%s", "delete needs exactly one container ID");
+		return usage_error("%s", regex ? "delete --regex needs exactly one expression" : "delete needs exactly one container ID");
 	struct nook_error err = { 0 };
-	if (nook_oci_do_delete(o, argv[i], force, &err) < 0)
+	if (!regex)
+		return nook_oci_do_delete(o, argv[i], force, &err) < 0 ? report(&err) : 0;
+	regex_t re;
+	if (regcomp(&re, argv[i], REG_EXTENDED | REG_NOSUB) != 0)
+		return usage_error("delete --regex %s: not a valid regular expression", argv[i]);
+	char root[4096];
+	_cleanup_strv_ char **ids = NULL;
+	if (nook_oci_root(o->root, false, root, sizeof root, &err) < 0 || nook_oci_state_ids(root, &ids, &err) < 0) {
+		regfree(&re);
 		return report(&err);
-	return 0;
+	}
+	int st = 0;
+	for (size_t k = 0; ids[k]; k++) {
+		if (regexec(&re, ids[k], 0, NULL, 0) != 0)
+			continue;
+		struct nook_error e = { 0 };
+		if (nook_oci_do_delete(o, ids[k], force, &e) < 0)
+			st = report(&e);
+	}
+	regfree(&re);
+	return st;
 }
 
 static int oci_exec(const struct nook_oci_opts *o, int argc, char **argv)
