@@ -142,6 +142,14 @@ chk "delete --force of a running container" "0 none" "$rc $(status_of c3)"
 oci kill c3 9
 oci_error "kill of a deleted container fails" "container 'c3' does not exist"
 
+# delete --regex (crun's): every matching id, and only those
+oci run --detach --bundle "$B" rx-1
+oci run --detach --bundle "$B" rx-2
+oci run --detach --bundle "$B" keep-1
+oci delete --force --regex '^rx-'
+chk "delete --force --regex removes the matching containers only" "0 none none running" "$rc $(status_of rx-1) $(status_of rx-2) $(status_of keep-1)"
+oci delete --force keep-1
+
 # run in the foreground: the exit status is the payload's
 config "c['process']['args'] = ['sh', '-c', 'echo out; exit 7']"
 oci run --bundle "$B" c4
