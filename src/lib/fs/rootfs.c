@@ -166,7 +166,7 @@ static int mount_rootfs(const struct nook_spec *s, const struct nook_rootfs_hook
 		/* no device nodes: a rootfs unpacked by root may hold some that
 		 * the container could open (our /dev comes later) */
 		r = nook_bind_fd(src, nfd, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				 (s->rootfs.readonly ? MOUNT_ATTR_RDONLY : 0));
+				 (s->rootfs.readonly && !s->rootfs.late_readonly ? MOUNT_ATTR_RDONLY : 0));
 		if (r < 0)
 			return nook_err_at(err, "/", nook_err(err, -r, "cannot bind the rootfs %s", s->rootfs.path));
 		return 0;
@@ -195,7 +195,8 @@ static int mount_proc(const struct nook_spec *s, struct nook_stage *sg, struct n
 static int mount_tmp(const struct nook_spec *s, struct nook_stage *sg, struct nook_error *err)
 {
 	bool host = s->rootfs.kind == NOOK_ROOTFS_HOST;
-	bool want_tmp = host || s->rootfs.kind == NOOK_ROOTFS_EMPTY || s->rootfs.readonly;
+	/* an OCI config (late_readonly) says itself whether /tmp is a tmpfs */
+	bool want_tmp = host || s->rootfs.kind == NOOK_ROOTFS_EMPTY || (s->rootfs.readonly && !s->rootfs.late_readonly);
 	if (!want_tmp)
 		return 0;
 	_cleanup_close_ int tfd = nook_open_special_dir(sg, "/tmp", !host, 01777, err);
@@ -311,9 +312,11 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 		unsigned attrs = MOUNT_ATTR_NOSUID;
 		if (m->type != NOOK_MOUNT_DEV_BIND)
 			attrs |= MOUNT_ATTR_NODEV;
-		if (m->type == NOOK_MOUNT_RO_BIND || m->readonly)
+		if (m->type == NOOK_MOUNT_RO_BIND || m->readonly || (m->flags & MS_RDONLY))
 			attrs |= MOUNT_ATTR_RDONLY;
-		r = nook_bind_fd(src, tfd, true, attrs);
+		if (m->flags & MS_NOEXEC)
+			attrs |= MOUNT_ATTR_NOEXEC;
+		r = nook_bind_fd(src, tfd, !(m->flags & MS_BIND) || (m->flags & MS_REC), attrs);
 		if (r < 0)
 			return nook_err(err, -r, "cannot bind %s on %s", m->source, m->target);
 		return 0;
@@ -346,7 +349,8 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 		if (m->options && m->options[0])
 			snprintf(opts + n, sizeof opts - (size_t)n, ",%s", m->options);
 		r = nook_mount_on_fd(HOSTPROC, "tmpfs", tfd, "tmpfs",
-				     MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0), opts);
+				     MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0) |
+				     (m->flags & (MS_NOEXEC | MS_RDONLY)), opts);
 		if (r < 0)
 			return nook_err(err, -r, "cannot mount tmpfs on %s", m->target);
 		nook_stage_own_path(sg, m->target);
@@ -410,6 +414,17 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 				 (m->readonly ? MOUNT_ATTR_RDONLY : 0));
 		if (r < 0)
 			return nook_err(err, -r, "cannot bind the content of %s", m->target);
+		return 0;
+	}
+	case NOOK_MOUNT_FS: {
+		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR, 0);
+		if (tfd < 0)
+			return mountpoint_err(err, -tfd, m->target);
+		r = nook_mount_on_fd(HOSTPROC, m->source ? m->source : m->fstype, tfd, m->fstype,
+				     MS_NOSUID | MS_NODEV | (m->flags & (MS_NOEXEC | MS_RDONLY)) |
+				     (m->readonly ? MS_RDONLY : 0), m->options);
+		if (r < 0)
+			return nook_err(err, -r, "cannot mount %s on %s", m->fstype, m->target);
 		return 0;
 	}
 	default:

@@ -119,13 +119,15 @@ static struct session *find_session(struct relay *r, size_t port, const struct s
  * sendmsg): one poll wake-up and two system calls carry up to BATCH
  * datagrams where one datagram each cost a poll, a recvfrom and a send
  * (0.15-0.17 Gbit/s of 1400-byte datagrams before, 0.6-1.1 after,
- * tests/bench/RESULTS.md). The buffers are static: a batch of small
- * datagrams touches one page of each. */
+ * tests/bench/RESULTS.md). The buffers (2 MiB) are mapped by the relay
+ * process alone, before it confines itself: as static data they would
+ * count against every nook process's address space (`ulimit -v`). A batch
+ * of small datagrams touches one page of each. */
 #define BATCH 32
 #define ROUNDS 8      /* batches per socket per wake-up, so no socket starves */
 #define SOCK_BUF (4 << 20)
 
-static char bufs[BATCH][DGRAM_MAX];
+static char (*bufs)[DGRAM_MAX];
 static struct iovec iov[BATCH];
 static struct mmsghdr mm[BATCH];
 static struct sockaddr_in from[BATCH];
@@ -299,6 +301,7 @@ __attribute__((noreturn)) static void relay_main(const struct nook_spec *spec, p
 	char msg[NOOK_ERR_MAX + 64], path[64];
 	int fd;
 
+	bufs = nook_xmalloc(sizeof(*bufs) * BATCH);
 	r->host_fd = nook_xmalloc(sizeof(int) * spec->n_ports);
 	r->inside_port = nook_xmalloc(sizeof(unsigned) * spec->n_ports);
 	for (size_t i = 0; i < spec->n_ports; i++) {

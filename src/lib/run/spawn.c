@@ -181,6 +181,8 @@ struct run_state {
 	struct nook_result *res;       /* helper_died is filled in as it happens */
 	bool net_warned;               /* a network helper's death was reported */
 	bool fuse_died;                /* fuse-overlayfs died under a running payload */
+	bool detached;                 /* spec->detach: the init waits for start */
+	int detached_master;           /* its pty master, or -1 */
 };
 
 static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passed)
@@ -201,6 +203,12 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passe
 		/* not before: when a step fails, its error explains enough */
 		if (rs->warning[0])
 			nook_warn("%s", rs->warning);
+		if (rs->spec->detach) {
+			rs->detached = true;
+			if (passed >= 0)
+				rs->detached_master = passed;
+			return;
+		}
 		if (passed >= 0 && rs->pty.master < 0) {
 			fcntl(passed, F_SETFL, fcntl(passed, F_GETFL) | O_NONBLOCK);
 			nook_pty_relay_init(&rs->pty, passed);
@@ -306,9 +314,9 @@ static int monitor(struct run_state *rs, struct nook_error *err)
 	struct nook_watch w = { .pidfd = rs->pidfd, .sfd = rs->sfd, .sync_fd = rs->sync_fd, .tfd = rs->tfd,
 				.pty = &rs->pty, .io = &rs->io, .ctx = rs, .on_msg = monitor_msg,
 				.on_signal = monitor_signal, .on_timer = monitor_timer,
-				.on_child = monitor_child };
+				.on_child = monitor_child, .stop = &rs->detached };
 	int r = nook_watch_run(&w, err);
-	rs->exited = true;
+	rs->exited = w.exited;
 	rs->init_status = w.wait_status;
 	return r;
 }
@@ -322,7 +330,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	struct nook_fuseovl *fuse = NULL;
 	struct nook_desktop *desk = NULL;
 	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1,
-				.pty = { .master = -1 }, .spec = s,
+				.pty = { .master = -1 }, .spec = s, .detached_master = -1,
 				.io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	int sv[2] = { -1, -1 };
 	_cleanup_close_ int upper_lock = -1;
@@ -332,6 +340,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	int r;
 
 	memset(res, 0, sizeof *res);
+	res->pty_master = -1;
 	if ((r = nook_self_limits_prepare(err)) < 0)
 		return r;
 	uint64_t t0 = nook_now_ns();
@@ -377,7 +386,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		goto out;
 	rs.cgroup_path = cg ? nook_cgroup_path(cg) : NULL;
 
-	if ((r = nook_stdio_prepare(&rs.io, s->tty, err)) < 0)
+	/* a detached container keeps the caller's stdio as it is */
+	if ((r = nook_stdio_prepare(&rs.io, s->tty || s->detach, err)) < 0)
 		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = nook_err(err, errno, "socketpair");
@@ -460,6 +470,18 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	}
 	if ((r = monitor(&rs, err)) < 0)
 		goto kill;
+	if (!rs.exited) {
+		/* spec->detach: the init waits for start; it stays, we go */
+		if (cg) {
+			r = nook_errx(err, ENOTSUP, "a detached container cannot keep nook's cgroup leaf");
+			goto kill;
+		}
+		res->init_pid = rs.pid;
+		res->pty_master = rs.detached_master;
+		rs.detached_master = -1;
+		r = 0;
+		goto out;
+	}
 	/* helpers that died while the container ran (issue 13.4) */
 	if (!rs.net_warned)
 		nook_net_warn_dead(net, res->helper_died, sizeof res->helper_died);
@@ -530,6 +552,8 @@ out:
 	if (rs.tfd >= 0)
 		close(rs.tfd);
 	nook_state_release(rs.state);
+	if (rs.detached_master >= 0)
+		close(rs.detached_master);
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)
