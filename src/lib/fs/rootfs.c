@@ -417,9 +417,9 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 		return 0;
 	}
 	case NOOK_MOUNT_FS: {
-		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR, 0);
+		_cleanup_close_ int tfd = nook_stage_open(sg, m->target, NOOK_MK_DIR, 0, err);
 		if (tfd < 0)
-			return mountpoint_err(err, -tfd, m->target);
+			return tfd;
 		r = nook_mount_on_fd(HOSTPROC, m->source ? m->source : m->fstype, tfd, m->fstype,
 				     MS_NOSUID | MS_NODEV | (m->flags & (MS_NOEXEC | MS_RDONLY)) |
 				     (m->readonly ? MS_RDONLY : 0), m->options);

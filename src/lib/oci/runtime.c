@@ -156,6 +156,7 @@ static int joined_sysctls(struct nook_oci_config *cfg, struct nook_error *err)
 static int create_container(const struct nook_oci_opts *o, const struct nook_oci_create *c, struct nook_oci_state *st,
 			    struct nook_oci_config *cfg, int *master, struct nook_error *err)
 {
+	_cleanup_free_ char *text = NULL, *sj = NULL;
 	char root[4096];
 	int r;
 	bool made = false;
@@ -189,7 +190,6 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 		snprintf(cfgfile, sizeof cfgfile, "%s", cn);
 	else
 		snprintf(cfgfile, sizeof cfgfile, "%s/%s", cfg->bundle, cn);
-	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	snprintf(path, sizeof path, "%s/config.json", st->dir);
 	text = nook_read_file(cfgfile, 16 << 20, &len);
@@ -275,7 +275,7 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	}
 	if ((r = nook_oci_state_write(st, err)) < 0)
 		goto kill;
-	_cleanup_free_ char *sj = state_json_of(st, NOOK_OCI_CREATING);
+	sj = state_json_of(st, NOOK_OCI_CREATING);
 	static const enum nook_oci_hook_kind create_hooks[] = { NOOK_HOOK_PRESTART, NOOK_HOOK_CREATE_RUNTIME,
 								NOOK_HOOK_CREATE_CONTAINER };
 	for (size_t i = 0; i < 3; i++)
@@ -335,6 +335,7 @@ static int read_state(const struct nook_oci_opts *o, const char *id, struct nook
 
 static int start_container(struct nook_oci_state *st, struct nook_error *err)
 {
+	_cleanup_free_ char *rj = NULL;
 	struct nook_oci_config cfg;
 	int r;
 	if (st->status != NOOK_OCI_CREATED)
@@ -370,7 +371,7 @@ static int start_container(struct nook_oci_state *st, struct nook_error *err)
 		exited = p[1].revents & POLLIN;
 	}
 	unlink(fifo);
-	_cleanup_free_ char *rj = state_json_of(st, NOOK_OCI_RUNNING);
+	rj = state_json_of(st, NOOK_OCI_RUNNING);
 	/* a failing poststart hook fails start and removes the container,
 	 * as crun does */
 	if ((r = nook_oci_hooks_run(&cfg, NOOK_HOOK_POSTSTART, rj, err)) < 0) {
@@ -628,6 +629,7 @@ int nook_oci_do_ps(const struct nook_oci_opts *o, const char *id, pid_t **pids, 
 int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *x, int *exit_code,
 		     struct nook_error *err)
 {
+	_cleanup_close_ int pidfd = -1;
 	struct nook_oci_state st;
 	struct nook_oci_config cfg;
 	*exit_code = 1;
@@ -733,11 +735,11 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 			setsid();
 			int code = 1;
 			struct nook_error e = { 0 };
-			int pidfd = pidfd_open_checked(&st);
-			if (pidfd < 0)
+			int cpidfd = pidfd_open_checked(&st);
+			if (cpidfd < 0)
 				nook_errx(&e, ESRCH, "container '%s' has exited", x->id);
 			int dfd = dup(p[1]);
-			if (pidfd < 0 || nook_exec_spec(x->id, pidfd, NULL, s, p[1], x->console_socket, &code, &e) < 0)
+			if (cpidfd < 0 || nook_exec_spec(x->id, cpidfd, NULL, s, p[1], x->console_socket, &code, &e) < 0)
 				dprintf(dfd, "E%s\n", e.msg);
 			_exit(code);
 		}
@@ -760,7 +762,7 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 		r = 0;
 		goto out;
 	}
-	_cleanup_close_ int pidfd = pidfd_open_checked(&st);
+	pidfd = pidfd_open_checked(&st);
 	if (pidfd < 0) {
 		r = fail1(err, nook_errx(err, ESRCH, "container '%s' has exited", x->id));
 		goto out;
