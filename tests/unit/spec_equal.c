@@ -14,7 +14,7 @@
 #else
 #define PIN(type, size) _Static_assert(1, "")
 #endif
-PIN(struct nook_spec, 608);
+PIN(struct nook_spec, 720);
 PIN(struct nook_dbus_bus, 40);
 PIN(struct nook_idmap, 24);
 PIN(struct nook_mount, 72);
