@@ -134,7 +134,11 @@ test)
 		exit 1
 	fi
 	status=0
-	as_user sh -c "cd '$work/build' && NOOK_PLAIN='$work/build-plain/nook' make -j1 check" > "$work/check.out" 2>&1 || status=$?
+	# crun's suite, kept outside the repository (beside the checkout), is
+	# run from where it is (tests/integration/oci-suite.sh)
+	suite=
+	[ -d "$here/../shared/oci-suites/crun-tests" ] && suite=$(cd "$here/../shared/oci-suites/crun-tests" && pwd)
+	as_user sh -c "cd '$work/build' && NOOK_PLAIN='$work/build-plain/nook' OCI_SUITE_DIR='$suite' make -j1 check" > "$work/check.out" 2>&1 || status=$?
 	grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):' "$work/check.out" | grep -v '^PASS:' || true
 	# the tests that need a user without a subordinate range
 	runuser -u nooknorange -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \

@@ -6,13 +6,18 @@
 #
 #   tests/oci-suite.sh [test_start.py ...]     (default: every test_*.py)
 # Environment: NOOK_BUILDDIR (holds nook-oci; default the build dir of the
-# caller's cwd), OCI_SUITE_DIR (default /work/shared/oci-suites/crun-tests),
+# caller's cwd), OCI_SUITE_DIR (default: ../shared/oci-suites/crun-tests
+# beside the source tree, else /work/shared/oci-suites/crun-tests),
 # OCI_SUITE_TIMEOUT (seconds per file, default 300).
 # Exit status: 0 when every failure is a known one (listed below with its
 # reason), 1 when another test failed.
 set -u
 : "${NOOK_BUILDDIR:=$(pwd)}"
-: "${OCI_SUITE_DIR:=/work/shared/oci-suites/crun-tests}"
+if [ -z "${OCI_SUITE_DIR:-}" ]; then
+	OCI_SUITE_DIR=/work/shared/oci-suites/crun-tests
+	_src=${NOOK_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+	[ -d "$_src/../shared/oci-suites/crun-tests" ] && OCI_SUITE_DIR=$(cd "$_src/../shared/oci-suites/crun-tests" && pwd)
+fi
 : "${OCI_SUITE_TIMEOUT:=300}"
 runtime=$NOOK_BUILDDIR/nook-oci
 [ -x "$runtime" ] || { echo "oci-suite: no $runtime (build nook first)" >&2; exit 2; }

@@ -397,6 +397,12 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	/* With no network helper, the network namespace is built beside the
 	 * child while it builds its root (netns.c). */
 	bool late_net = (s->ns_flags & CLONE_NEWNET) && s->net == NOOK_NET_NONE;
+	/* A self map is written by the child itself, in parallel with what
+	 * the parent does next - except when a network helper is started
+	 * next: slirp4netns and pasta join the child's user namespace and
+	 * fail (setegid(0): EINVAL) if they get there before its map, which
+	 * a loaded machine made happen; then the parent writes it first. */
+	bool child_maps = maps.mode == NOOK_USERNS_SELF && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA;
 	struct nook_error herr = { 0 };
 	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, holder_fd, &maps, &herr);
 	if (rs.pid < 0 && holder_fd >= 0) {
@@ -419,7 +425,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
 					      .tty_slave = -1, .stdio = &rs.io,
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
-					      .maps = &maps, .write_maps = maps.mode == NOOK_USERNS_SELF,
+					      .maps = &maps, .write_maps = child_maps,
 					      .late_net = late_net,
 					      .report_payload = rs.state != NULL,
 					      .fuse_ok = fuse && !nook_fuseovl_unusable(fuse),
@@ -439,7 +445,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	if (holder_fd >= 0) {
 		close(holder_fd);
 		holder_fd = -1;
-	} else if (maps.mode != NOOK_USERNS_SELF && (r = nook_idmaps_apply(&maps, rs.pid, err)) < 0)
+	} else if (!child_maps && (r = nook_idmaps_apply(&maps, rs.pid, err)) < 0)
 		goto kill;
 	if ((r = nook_net_start(s, rs.pid, &net, err)) < 0)
 		goto kill;
