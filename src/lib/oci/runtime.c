@@ -607,6 +607,15 @@ int nook_oci_do_state(const struct nook_oci_opts *o, const char *id, char **json
 	int r = read_state(o, id, &st, err);
 	if (r < 0)
 		return r;
+	/* as runc and crun: a container exists for `state` once create has
+	 * finished (hooks see "creating" in the state on their stdin); engines
+	 * and crun's suite poll state after an asynchronous create and take
+	 * the first answer as the result of create */
+	if (st.status == NOOK_OCI_CREATING) {
+		nook_oci_state_free(&st);
+		nook_errx(err, ENOENT, "container '%s' does not exist yet (it is being created)", id);
+		return fail1(err, -ENOENT);
+	}
 	*json = nook_oci_state_json(&st, true);
 	nook_oci_state_free(&st);
 	return 0;
