@@ -94,6 +94,7 @@ struct nook_oci_state {
 	long long created;               /* CLOCK_REALTIME seconds */
 	char *annotations_json;          /* owned */
 	bool created_done;               /* create finished (hooks, pid file) */
+	pid_t creator;                   /* the create process, while it creates */
 	enum nook_oci_status status;     /* computed by nook_oci_state_read */
 };
 

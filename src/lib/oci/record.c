@@ -117,6 +117,7 @@ int nook_oci_state_write(const struct nook_oci_state *st, struct nook_error *err
 	json_object_object_add(o, "pid_start", json_object_new_uint64(st->pid_start));
 	json_object_object_add(o, "created", json_object_new_int64(st->created));
 	json_object_object_add(o, "create_done", json_object_new_boolean(st->created_done));
+	json_object_object_add(o, "creator", json_object_new_int(st->created_done ? 0 : (int)getpid()));
 	json_object *a = st->annotations_json ? json_tokener_parse(st->annotations_json) : NULL;
 	json_object_object_add(o, "annotations", a ? a : json_object_new_object());
 	/* the targets of the caller's fds 0-2, as a JSON string of an array */
@@ -229,6 +230,8 @@ int nook_oci_state_read(const char *root, const char *id, struct nook_oci_state 
 		st->created = json_object_get_int64(x);
 	if (json_object_object_get_ex(o, "create_done", &x))
 		st->created_done = json_object_get_boolean(x);
+	if (json_object_object_get_ex(o, "creator", &x))
+		st->creator = (pid_t)json_object_get_int(x);
 	if (json_object_object_get_ex(o, "annotations", &x))
 		st->annotations_json = nook_strdup(json_object_to_json_string_ext(x, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);

@@ -601,6 +601,30 @@ out:
 	return r;
 }
 
+/* Whether pid is this process or one of its ancestors. */
+static bool descends_from(pid_t pid)
+{
+	pid_t p = getpid();
+	for (int depth = 0; pid > 0 && p > 1 && depth < 32; depth++) {
+		if (p == pid)
+			return true;
+		char path[64], buf[512];
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)p);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			return false;
+		buf[n] = '\0';
+		char *e = strrchr(buf, ')');
+		if (!e || sscanf(e + 2, "%*c %d", &p) != 1)
+			return false;
+	}
+	return false;
+}
+
 int nook_oci_do_state(const struct nook_oci_opts *o, const char *id, char **json, struct nook_error *err)
 {
 	struct nook_oci_state st;
@@ -608,10 +632,10 @@ int nook_oci_do_state(const struct nook_oci_opts *o, const char *id, char **json
 	if (r < 0)
 		return r;
 	/* as runc and crun: a container exists for `state` once create has
-	 * finished (hooks see "creating" in the state on their stdin); engines
-	 * and crun's suite poll state after an asynchronous create and take
-	 * the first answer as the result of create */
-	if (st.status == NOOK_OCI_CREATING) {
+	 * finished; engines and crun's suite poll state after an asynchronous
+	 * create and take the first answer as the result of create. Its own
+	 * hooks (descendants of the create process) see "creating". */
+	if (st.status == NOOK_OCI_CREATING && !descends_from(st.creator)) {
 		nook_oci_state_free(&st);
 		nook_errx(err, ENOENT, "container '%s' does not exist yet (it is being created)", id);
 		return fail1(err, -ENOENT);
