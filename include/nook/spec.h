@@ -58,6 +58,8 @@ enum nook_rootfs_kind {
 struct nook_rootfs {
 	enum nook_rootfs_kind kind;
 	char *path;          /* NOOK_ROOTFS_DIR */
+	char *image;         /* an image of the store (image.h): its layers become
+			      * the overlay's lower list when the container starts */
 	bool readonly;       /* remount the root read-only */
 	char **lower;        /* overlay lower dirs (NULL-terminated) */
 	char *upper;         /* overlay upper dir; NULL = tmpfs (writes discarded) */

@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "exec", cmd_exec, "run a command inside a running named container" },
 	{ "ps", cmd_ps, "list the running named containers" },
 	{ "stop", cmd_stop, "stop a running named container" },
+	{ "image", cmd_image, "pull, import, list and remove OCI images (nook run IMAGE runs one)" },
 	{ "profile", cmd_profile, "list, show (resolved) or validate profiles" },
 	{ "check", cmd_check, "check that this host and user can run containers, and say how to fix what is missing" },
 	{ "help", cmd_help, "show the options of a command (nook help COMMAND)" },

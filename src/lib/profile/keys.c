@@ -234,6 +234,7 @@ const struct key_row nook_key_table[] = {
 	{ "rootfs", nook_set_rootfs_scalar, NULL, 0, NULL, K_SECTION },
 	{ "rootfs.kind", nook_set_rootfs_kind, nook_emit_enum, OFF(rootfs.kind), nook_tbl_rootfs_kind, 0 },
 	{ "rootfs.path", nook_set_rootfs_path, nook_emit_rootfs_path, OFF(rootfs.path), NULL, 0 },
+	{ "rootfs.image", nook_set_rootfs_image, nook_emit_rootfs_image, OFF(rootfs.image), NULL, 0 },
 	{ "rootfs.readonly", set_bool, nook_emit_bool, OFF(rootfs.readonly), NULL, 0 },
 	{ "rootfs.overlay", nook_set_overlay_null, NULL, 0, NULL, K_SECTION },
 	{ "rootfs.overlay.lower", nook_set_overlay_lower, nook_emit_overlay, OFF(rootfs.lower), NULL, 0 },
