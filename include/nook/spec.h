@@ -132,6 +132,7 @@ struct nook_spec {
 	enum nook_userns_mode userns;
 	uid_t uid;                 /* id the payload runs as inside */
 	gid_t gid;
+	bool user_set;             /* the profile or command line gave uid or gid */
 	struct nook_idmap *uid_maps; size_t n_uid_maps; /* explicit maps, optional */
 	struct nook_idmap *gid_maps; size_t n_gid_maps;
 

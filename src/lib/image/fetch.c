@@ -296,8 +296,8 @@ static int commit(struct nook_store *st, const char *tmp, const char *name, stru
 		if (r < 0)
 			return r;
 		if (sk)
-			nook_warn("%zu layer entries (device nodes, or owners outside your subordinate range) could not "
-				  "be created and were skipped", sk);
+			nook_warn("%zu layer %s (a device node, or an owner outside your subordinate range) could not "
+				  "be created and %s skipped", sk, sk == 1 ? "entry" : "entries", sk == 1 ? "was" : "were");
 	}
 	struct nook_image_info *v = NULL;
 	size_t n = 0;

@@ -144,7 +144,7 @@ static int apply_config(struct nook_spec *s, const char *path, struct nook_error
 		if (!s->cwd && wd && wd[0] == '/')
 			s->cwd = nook_strdup(wd);
 		const char *user = json_object_object_get_ex(cfg, "User", &x) ? json_object_get_string(x) : NULL;
-		if (user && *user && s->uid == 0 && s->gid == 0)
+		if (user && *user && !s->user_set)
 			r = apply_user(s, user, err);
 		if (json_object_object_get_ex(cfg, "ExposedPorts", &x) && json_object_is_type(x, json_type_object)) {
 			json_object_object_foreach(x, port, v) {

@@ -54,6 +54,15 @@ static int set_u32(struct kctx *c, const struct key_row *row, const struct nook_
 	return r;
 }
 
+/* user.uid, user.gid: also noted as given (an image's User then does not apply) */
+static int set_user_id(struct kctx *c, const struct key_row *row, const struct nook_node *n)
+{
+	int r = set_u32(c, row, n);
+	if (r == 0)
+		c->s->user_set = true;
+	return r;
+}
+
 static int set_u64(struct kctx *c, const struct key_row *row, const struct nook_node *n)
 {
 	const uint64_t *lim = row->arg;
@@ -226,8 +235,8 @@ const struct key_row nook_key_table[] = {
 	{ "namespaces.cgroup", nook_set_ns, nook_emit_ns, 0, NULL, 0 },
 
 	{ "user.mode", set_enum, nook_emit_enum, OFF(userns), nook_tbl_userns, 0 },
-	{ "user.uid", set_u32, nook_emit_u32, OFF(uid), lim_id, 0 },
-	{ "user.gid", set_u32, nook_emit_u32, OFF(gid), lim_id, 0 },
+	{ "user.uid", set_user_id, nook_emit_u32, OFF(uid), lim_id, 0 },
+	{ "user.gid", set_user_id, nook_emit_u32, OFF(gid), lim_id, 0 },
 	{ "user.uid_map", nook_set_idmap, nook_emit_idmap, 0, NULL, 0 },
 	{ "user.gid_map", nook_set_idmap, nook_emit_idmap, 0, NULL, 0 },
 
