@@ -16,8 +16,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -35,6 +33,7 @@
 #include "nook/cleanup.h"
 #include "nook/util.h"
 #include "internal.h"
+#include "libarchive.h"
 
 #define MAX_LAYERS 120
 
@@ -407,6 +406,8 @@ int nook_image_pull(const char *ref, const struct nook_image_opts *o, char **nam
 /* What kind of archive a file is: "oci-archive", "docker-archive" or NULL. */
 static const char *archive_kind(const char *path, struct nook_error *err)
 {
+	if (nook_la_load(err) < 0)
+		return NULL;
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);

@@ -18,8 +18,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,6 +30,7 @@
 #include "nook/cleanup.h"
 #include "nook/util.h"
 #include "internal.h"
+#include "libarchive.h"
 
 #define EXTRACT_FLAGS (ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | \
 		       ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_UNLINK | ARCHIVE_EXTRACT_SECURE_SYMLINKS | \
@@ -157,6 +156,9 @@ static uint64_t free_bytes(int fd)
 int nook_image_unpack(const char *blob, const char *dir, size_t *skipped, struct nook_error *err)
 {
 	*skipped = 0;
+	int lr = nook_la_load(err);
+	if (lr < 0)
+		return lr;
 	if (mkdir(dir, 0755) < 0)
 		return nook_err(err, errno, "cannot create %s", dir);
 	_cleanup_close_ int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
