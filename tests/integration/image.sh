@@ -153,6 +153,12 @@ process:
 EOT
 nk run "$T/prof.yaml"
 chk "rootfs: {image: REF} in a profile; the profile's cwd and env win" "0 profile from /etc" "$rc $out"
+mkdir "$T/ws" && echo data > "$T/ws/f"
+printf 'extends: ci\nrootfs: {image: "%s"}\nprocess: {timeout: 60s}\n' "$REG/test/bb:1" > "$T/job.yaml"
+nkx sh -c "cd '$T/ws' && exec '$NOOK' run '$T/job.yaml' -- sh -c 'echo \$CI \$GREETING; pwd; cat f'"
+chk "a CI job: the ci profile with an image instead of its rootfs directory" "0 true hello
+/workspace
+data" "$rc $out"
 nk run "$T/prof.yaml" -- sh -c 'echo $GREETING; echo x > /opq/new; cat /opq/new'
 chk "writes go to a throw-away upper" "0 profile
 x" "$rc $out"

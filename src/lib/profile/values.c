@@ -911,9 +911,12 @@ int nook_keys_finish(struct kctx *c)
 	if (rf->image) {
 		if (c->rootfs_kind_set && rf->kind != NOOK_ROOTFS_OVERLAY)
 			return nook_node_err(c->err, c->rootfs_image_node, "rootfs.image needs rootfs kind 'overlay' (or no kind)");
-		if (rf->path || rf->lower)
-			return nook_node_err(c->err, c->rootfs_image_node, "rootfs.image cannot be combined with %s "
-					     "(the image's layers are the lower layers)", rf->path ? "rootfs.path" : "rootfs.overlay.lower");
+		if (rf->lower)
+			return nook_node_err(c->err, c->rootfs_image_node, "rootfs.image cannot be combined with "
+					     "rootfs.overlay.lower (the image's layers are the lower layers)");
+		/* the image takes the place of a directory (the ci profile's) */
+		free(rf->path);
+		rf->path = NULL;
 		rf->kind = NOOK_ROOTFS_OVERLAY;
 		c->rootfs_kind_set = true;
 	}
