@@ -14,6 +14,7 @@
 #   chr PATH MAJOR MINOR           raw NAME   (an entry named exactly NAME)
 #   big PATH SIZE                  (a header claiming SIZE bytes, no data)
 #   rand PATH SIZE                 (SIZE random bytes)
+#   tree PATH HOSTDIR              (HOSTDIR's tree at PATH, owned by 0)
 # The layout gets one manifest, tagged "latest".
 import hashlib, io, json, os, subprocess, sys, tarfile
 
@@ -58,6 +59,14 @@ def layer_tar(spec):
             ti.size = int(f[2])
             t.fileobj.write(ti.tobuf(t.format, t.encoding, t.errors))
             t.fileobj.write(bytes(4096))
+            continue
+        elif k == "tree":
+            def root(ti):
+                ti.uid = ti.gid = 0
+                ti.uname = ti.gname = ""
+                ti.mtime = 1700000000
+                return ti
+            t.add(f[2], arcname=path, filter=root)
             continue
         elif k == "rand":
             ti.mode, ti.uid, ti.gid = 0o644, 0, 0
