@@ -65,6 +65,12 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s/registry}}\nhttp: {addr: "127.0.0.1:%s"}\n' "$W" "$port" > "$W/registry.yml"
 docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
 regpid=$!
+if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -w "${XDG_RUNTIME_DIR:-/nonexistent}" ]; then
+	XDG_RUNTIME_DIR=/tmp/nook-bench-run-$(id -u)
+	mkdir -p "$XDG_RUNTIME_DIR"
+	chmod 0700 "$XDG_RUNTIME_DIR"
+	export XDG_RUNTIME_DIR
+fi
 PODMAN_ROOT=$W/podman-root
 podman_p() { podman --root "$PODMAN_ROOT" --runroot "$W/podman-run" --storage-driver overlay "$@"; }
 finish() {

@@ -183,8 +183,8 @@ int nook_image_unpack(const char *blob, const char *dir, size_t *skipped, struct
 		char rel[PATH_MAX], link[PATH_MAX];
 		const char *name = archive_entry_pathname(e);
 		if (!name || !clean_path(name, rel, sizeof rel)) {
-			r = nook_errx(err, EPERM, "refusing the layer %s: entry '%s' climbs out of the layer with '..'",
-				      blob, name ? name : "(no name)");
+			r = nook_errx(err, EPERM, "refusing the layer %s: entry '%s' %s", blob, name ? name : "(no name)",
+				      name && strlen(name) >= sizeof rel - 2 ? "has a path too long" : "climbs out of the layer with '..'");
 			break;
 		}
 		if (!rel[0])
