@@ -143,6 +143,8 @@ struct nook_spec {
 	/* process */
 	char **argv;               /* NULL-terminated */
 	char **env;                /* final environment, NULL-terminated */
+	char **env_set_names;      /* the names process.env.set gave (an image's Env
+				    * replaces the others: kept host values, the default PATH) */
 	char *cwd;                 /* NULL = "/" (or $HOME if bound) */
 	bool init;                 /* nook's reaper is PID 1 (default true) */
 	bool new_session;          /* setsid (default true) */

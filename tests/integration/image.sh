@@ -142,6 +142,10 @@ new
 # on the host the owners are the subordinate ids
 owned=$(ls "$NOOK_STORE"/layers/*/srv/app -d)
 chk "on the host, uid 1000 of the image is subordinate id start+999" "$((subuid_start + 999))" "$(stat -c %u "$owned")"
+nk run --image "$REG/test/bb:1" -- sh -c 'echo $PATH'
+chk "the image's PATH replaces the one the default profile keeps from the host" "0 /bin" "$rc $out"
+nk run -e PATH=/usr/bin:/bin --image "$REG/test/bb:1" -- sh -c 'echo $PATH'
+chk "an -e PATH wins over the image's" "0 /usr/bin:/bin" "$rc $out"
 nk run -e GREETING=bye -w /srv "$REG/test/bb:1"
 chk "the command line wins over the image config" "0 bye from /srv" "$rc $out"
 cat > "$T/prof.yaml" <<EOT
@@ -155,8 +159,8 @@ nk run "$T/prof.yaml"
 chk "rootfs: {image: REF} in a profile; the profile's cwd and env win" "0 profile from /etc" "$rc $out"
 mkdir "$T/ws" && echo data > "$T/ws/f"
 printf 'extends: ci\nrootfs: {image: "%s"}\nprocess: {timeout: 60s}\n' "$REG/test/bb:1" > "$T/job.yaml"
-nkx sh -c "cd '$T/ws' && exec '$NOOK' run '$T/job.yaml' -- sh -c 'echo \$CI \$GREETING; pwd; cat f'"
-chk "a CI job: the ci profile with an image instead of its rootfs directory" "0 true hello
+nkx sh -c "cd '$T/ws' && exec '$NOOK' run '$T/job.yaml' -- sh -c 'echo \$CI \$GREETING \$PATH; pwd; cat f'"
+chk "a CI job: the ci profile with an image instead of its rootfs directory (its PATH wins)" "0 true hello /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 /workspace
 data" "$rc $out"
 nk run "$T/prof.yaml" -- sh -c 'echo $GREETING; echo x > /opq/new; cat /opq/new'

@@ -14,7 +14,7 @@
 #else
 #define PIN(type, size) _Static_assert(1, "")
 #endif
-PIN(struct nook_spec, 472);
+PIN(struct nook_spec, 480);
 PIN(struct nook_idmap, 24);
 PIN(struct nook_mount, 56);
 PIN(struct nook_rootfs, 64);
@@ -116,7 +116,8 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	VAL(userns);
 	VAL(uid);
 	VAL(gid);
-	/* user_set is not compared: the written profile always has user.uid,
+	/* env_set_names is not compared: the written profile sets every
+	 * variable. user_set is not compared: the written profile always has user.uid,
 	 * so it reads back set (it only decides whether an image's User applies) */
 	VAL(n_uid_maps);
 	if ((d = idmaps_diff("uid_maps", a->uid_maps, b->uid_maps, a->n_uid_maps, buf, size)))

@@ -2,7 +2,8 @@
 /* run.c - what `nook run` takes from an image: its layers become the
  * overlay's lower list (top first), and its config's Env, Entrypoint/Cmd,
  * WorkingDir and User fill what the profile and the command line left
- * unset (they win). ExposedPorts are only reported (--verbose): nook
+ * unset (they win; for Env: what process.env.set or -e set wins, a value
+ * passed on from the host's environment or the default PATH does not). ExposedPorts are only reported (--verbose): nook
  * publishes what -p or network.ports asks for, as podman without -P. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -28,11 +29,12 @@ void nook_image_release(struct nook_image_hold *h)
 	h->n = 0;
 }
 
-static bool env_has(char **env, const char *kv)
+/* Did the profile or the command line set kv's name (process.env.set, -e)? */
+static bool env_set_by_profile(char **names, const char *kv)
 {
 	size_t len = strcspn(kv, "=");
-	for (size_t i = 0; env && env[i]; i++)
-		if (strncmp(env[i], kv, len) == 0 && env[i][len] == '=')
+	for (size_t i = 0; names && names[i]; i++)
+		if (strlen(names[i]) == len && strncmp(names[i], kv, len) == 0)
 			return true;
 	return false;
 }
@@ -126,8 +128,9 @@ static int apply_config(struct nook_spec *s, const char *path, struct nook_error
 		if (json_object_object_get_ex(cfg, "Env", &x) && json_object_is_type(x, json_type_array)) {
 			for (size_t i = 0; i < json_object_array_length(x); i++) {
 				const char *kv = json_object_get_string(json_object_array_get_idx(x, i));
-				if (kv && strchr(kv, '=') && kv[0] != '=' && !env_has(s->env, kv))
-					nook_strv_push(&s->env, kv);
+				/* over a value kept from the host or the default PATH */
+				if (kv && strchr(kv, '=') && kv[0] != '=' && !env_set_by_profile(s->env_set_names, kv))
+					nook_env_set(&s->env, kv);
 			}
 		}
 		if (!s->argv || !s->argv[0]) {

@@ -517,6 +517,13 @@ static void build_env(struct kctx *c)
 		nook_env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	nook_strv_free(c->s->env);
 	c->s->env = env;
+	nook_strv_free(c->s->env_set_names);
+	c->s->env_set_names = NULL;
+	for (size_t i = 0; c->env_set && c->env_set[i]; i++) {
+		_cleanup_free_ char *name = nook_strdup(c->env_set[i]);
+		name[strcspn(name, "=")] = '\0';
+		nook_strv_push(&c->s->env_set_names, name);
+	}
 }
 
 /* ---------------------------------------------------------------- security */
