@@ -282,9 +282,14 @@ void nook_store_clean_tmp(const char *dir)
 	DIR *d = opendir(tmp);
 	struct dirent *de;
 	bool any = false;
-	while (d && (de = readdir(d)))
-		if (de->d_name[0] != '.')
-			any = true;
+	/* only a directory no pull holds is stale: no user namespace (and
+	 * no setuid helpers) for the common case of our own pull's */
+	while (d && !any && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		_cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		any = fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0;
+	}
 	if (d)
 		closedir(d);
 	if (!any)
