@@ -117,6 +117,27 @@ nk image pull --tls-verify=false "$REG/test/bb:1"
 chk "pull from the local registry" "0 $REG/test/bb:1" "$rc $out"
 t_eq "pull is quiet when stderr is no terminal (only the skipped device node is reported)" \
 	"nook: warning: 1 layer entry (a device node, or an owner outside your subordinate range) could not be created and was skipped" "$err"
+# on a terminal skopeo shows its progress (a line per blob)
+cat > "$T/pty.py" <<'PYEOF'
+import fcntl, os, struct, subprocess, sys, termios
+m, s = os.openpty()
+fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=s)
+os.close(s)
+out = b""
+while True:
+    try:
+        d = os.read(m, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+sys.stdout.buffer.write(out)
+sys.exit(p.wait())
+PYEOF
+nkx python3 "$T/pty.py" "$NOOK" image pull --tls-verify=false "$REG/test/bb:1"
+chkre "pull on a terminal: skopeo's progress per blob" "Copying blob.*Copying config" "$(printf '%s' "$out" | tr -d '\r\n')"
 nk image pull "$REG/test/bb:1"
 chk_error "pull with TLS verification from a plain-http registry fails" 125 "skopeo could not copy docker://$REG/test/bb:1: .*(http|tls|TLS|HTTP)"
 nk image ls

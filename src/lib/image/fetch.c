@@ -185,6 +185,10 @@ static int run_skopeo(const char *src, const char *tmp, const struct nook_image_
 	if (pid == 0) {
 		if (prctl_pdeath() < 0 || getppid() != parent)
 			_exit(127);
+		/* skopeo writes its progress to stdout: on nook's terminal
+		 * (stderr), so that nook's stdout has only the name */
+		if (o->progress && dup2(2, 1) < 0)
+			_exit(127);
 		if (!o->progress) {
 			int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 			int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
