@@ -257,6 +257,13 @@ nk image ls --format json
 chk "two pulls at once: one image, each layer once" "1 2" "$(printf '%s' "$out" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') $(layers)"
 chk "no pull directory is left" "" "$(ls "$NOOK_STORE/tmp")"
 
+# ---------------------------------------------------------------- a tag that moves
+push "$T/bb2" test/bb:1
+nk image pull --tls-verify=false "$REG/test/bb:1"
+chk "a pull of a tag that moved: the old top layer goes, the new one comes" "0 2" "$rc $(layers)"
+nk run "$REG/test/bb:1"
+chk "the name runs the new image" "0 1234" "$rc $out"
+
 # ---------------------------------------------------------------- a pull killed half-way
 "$NOOK" image pull --tls-verify=false "$REG/test/big:1" >"$T/pk" 2>&1 &
 pk=$!

@@ -317,6 +317,8 @@ static int commit(struct nook_store *st, const char *tmp, const char *name, stru
 		at = (long)n++;
 	}
 	struct nook_image_info *e = &v[at];
+	/* the name moves to another manifest: the old one's layers may be unused */
+	bool moved = e->manifest && strcmp(e->manifest, l->manifest) != 0;
 	free(e->name); free(e->manifest); free(e->config);
 	nook_strv_free(e->layers);
 	e->layers = NULL;
@@ -328,6 +330,8 @@ static int commit(struct nook_store *st, const char *tmp, const char *name, stru
 	e->size = l->size;
 	e->created = (int64_t)time(NULL);
 	r = nook_store_write_index(st->dir, v, n, err);
+	if (r == 0 && moved)
+		r = nook_store_prune_locked(st->dir, v, n, NULL, NULL, err);
 	nook_image_info_free(v, n);
 	return r;
 }

@@ -35,5 +35,9 @@ int nook_store_write_index(const char *dir, const struct nook_image_info *v, siz
 /* the entry matching ref (name after normalization, or an id prefix of at
  * least 4 hex digits), or -1 */
 long nook_store_find(const struct nook_image_info *v, size_t n, const char *ref);
+/* Remove the layers and blobs none of the n images uses, and stale pull
+ * directories (the store is locked exclusively). */
+int nook_store_prune_locked(const char *dir, const struct nook_image_info *v, size_t n, size_t *freed,
+			    size_t *busy, struct nook_error *err);
 /* Remove leftovers of killed pulls from tmp/ (the store is locked). */
 void nook_store_clean_tmp(const char *dir);

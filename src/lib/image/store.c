@@ -381,7 +381,7 @@ static int prune_in_userns(void *arg, struct nook_error *err)
 }
 
 /* The store is locked exclusively. */
-static int prune_locked(const char *dir, const struct nook_image_info *v, size_t n, size_t *freed,
+int nook_store_prune_locked(const char *dir, const struct nook_image_info *v, size_t n, size_t *freed,
 			size_t *busy, struct nook_error *err)
 {
 	struct prune_work w = { .dir = dir };
@@ -417,7 +417,7 @@ int nook_image_prune(const struct nook_image_opts *o, size_t *freed, size_t *bus
 		return r;
 	r = nook_store_read_index(st.dir, &v, &n, err);
 	if (r == 0)
-		r = prune_locked(st.dir, v, n, freed, busy, err);
+		r = nook_store_prune_locked(st.dir, v, n, freed, busy, err);
 	nook_image_info_free(v, n);
 	nook_store_close(&st);
 	return r;
@@ -441,7 +441,7 @@ int nook_image_remove(const char *ref, const struct nook_image_opts *o, struct n
 		v[n - 1] = gone; /* freed with the rest */
 		r = nook_store_write_index(st.dir, v, n - 1, err);
 		if (r == 0)
-			r = prune_locked(st.dir, v, n - 1, NULL, NULL, err);
+			r = nook_store_prune_locked(st.dir, v, n - 1, NULL, NULL, err);
 	}
 	nook_image_info_free(v, n);
 	nook_store_close(&st);
