@@ -189,6 +189,16 @@ chk "writes go to a throw-away upper" "0 profile
 x" "$rc $out"
 nk run --image "$REG/test/bb:1" -- cat /opq/new
 chk "the next run sees the image unchanged" "0 new" "$rc $out"
+name=nook-img-$$
+"$NOOK" run --name "$name" --image "$REG/test/bb:1" -- sleep 20 >"$T/named.out" 2>&1 &
+bg=$!
+for i in $(seq 100); do "$NOOK" ps -q 2>/dev/null | grep -qx "$name" && break; sleep 0.1; done
+nk exec "$name" sh -c 'echo $GREETING; pwd; ls /opq'
+chk "nook exec into an image's container: its env, cwd and layers" "0 hello
+/w
+new" "$rc $out"
+nk stop --time 1 "$name"
+reap $bg 20
 
 # ---------------------------------------------------------------- a second image sharing the base
 nk image pull --tls-verify=false "$REG/test/bb2:1"
