@@ -146,9 +146,7 @@ int cmd_image(int argc, char **argv)
 			return NOOK_EXIT_FAILURE;
 		default: {
 			static const char *const names[] = { "store", "tls-verify", "authfile", "name", "format", "quiet", "help", NULL };
-			char cmd[32];
-			snprintf(cmd, sizeof cmd, "image %s", sub);
-			cli_unknown_option(cmd, argv[optind], names);
+			cli_unknown_option("image", argv[optind], names);
 			return NOOK_EXIT_FAILURE;
 		}
 		}

@@ -263,9 +263,8 @@ static int unpack_in_userns(void *arg, struct nook_error *err)
 }
 
 static int commit(struct nook_store *st, const char *tmp, const char *name, struct layout *l,
-		  const struct nook_image_opts *o, struct nook_error *err)
+		  struct nook_error *err)
 {
-	(void)o;
 	bool need[MAX_LAYERS] = { false };
 	bool any = false;
 	for (size_t i = 0; i < l->n_layers; i++) {
@@ -377,7 +376,7 @@ static int fetch(const char *src, const char *name, const struct nook_image_opts
 		r = nook_store_open(&st, o->store, true, err);
 	if (r == 0) {
 		nook_store_clean_tmp(st.dir);
-		r = commit(&st, tmp, name, &l, o, err);
+		r = commit(&st, tmp, name, &l, err);
 	}
 	/* our own directory: any partly unpacked layer in it belongs to the
 	 * namespace's ids */
