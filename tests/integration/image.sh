@@ -189,6 +189,14 @@ chk "writes go to a throw-away upper" "0 profile
 x" "$rc $out"
 nk run --image "$REG/test/bb:1" -- cat /opq/new
 chk "the next run sees the image unchanged" "0 new" "$rc $out"
+# a run does not wait for the store's lock (a pull unpacking, a prune)
+flock -o "$NOOK_STORE/lock" sh -c 'echo $$ > "$1"; exec sleep 5' sh "$T/holder" &
+fl=$!
+wait_file "$T/holder" 5
+t0=$(date +%s)
+nk run --image "$REG/test/bb:1" -- cat /etc/top
+chk "a run while another nook holds the store's lock does not wait for it" "0 top 0" "$rc $out $(( $(date +%s) - t0 > 3 ))"
+kill "$(cat "$T/holder")" $fl 2>/dev/null; wait $fl 2>/dev/null
 name=nook-img-$$
 "$NOOK" run --name "$name" --image "$REG/test/bb:1" -- sleep 20 >"$T/named.out" 2>&1 &
 bg=$!

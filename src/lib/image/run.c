@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/openat2.h>
 #include <unistd.h>
@@ -111,16 +112,12 @@ static int apply_user(struct nook_spec *s, const char *user, struct nook_error *
 	return 0;
 }
 
-static int apply_config(struct nook_spec *s, const char *path, struct nook_error *err)
+static int apply_config(struct nook_spec *s, const char *text, struct nook_error *err)
 {
-	size_t len;
-	_cleanup_free_ char *text = nook_read_file(path, 16 << 20, &len);
-	if (!text)
-		return nook_err(err, errno, "cannot read the image config %s (the store is damaged: pull the image again)", path);
 	struct json_object *root = json_tokener_parse(text), *cfg = NULL, *x;
 	if (!root || !json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
-		return nook_errx(err, EINVAL, "the image config %s is not JSON", path);
+		return nook_errx(err, EINVAL, "the config of the image %s is not JSON (pull it again)", s->rootfs.image);
 	}
 	json_object_object_get_ex(root, "config", &cfg);
 	int r = 0;
@@ -163,15 +160,23 @@ static int apply_config(struct nook_spec *s, const char *path, struct nook_error
 	return r;
 }
 
-int nook_image_prepare(struct nook_spec *s, struct nook_image_hold *hold, struct nook_error *err)
+/* One look at the store: find the image, hold its layers (top first) with
+ * shared flocks, read its config. Without the store's lock (the common
+ * case: a pull unpacking elsewhere does not hold a run up) a prune may
+ * remove what the index still named a moment ago: *stale then asks for a
+ * second look under the lock. */
+static int look(struct nook_spec *s, bool locked, struct nook_image_hold *hold, char ***lower, char **config,
+		bool *stale, struct nook_error *err)
 {
-	hold->n = 0;
-	if (!s->rootfs.image)
-		return 0;
-	struct nook_store st;
+	struct nook_store st = { .lockfd = -1 };
 	struct nook_image_info *v = NULL;
 	size_t n = 0;
-	int r = nook_store_open(&st, NULL, false, err);
+	int r = 0;
+	*stale = false;
+	if (locked)
+		r = nook_store_open(&st, NULL, false, err);
+	else
+		st.dir = nook_image_store_dir(NULL);
 	if (r < 0)
 		return r;
 	r = nook_store_read_index(st.dir, &v, &n, err);
@@ -179,34 +184,66 @@ int nook_image_prepare(struct nook_spec *s, struct nook_image_hold *hold, struct
 	if (r == 0 && at < 0)
 		r = nook_errx(err, ENOENT, "no image '%s' in the store %s (get it with: nook image pull %s, or nook image import FILE)",
 			      s->rootfs.image, st.dir, s->rootfs.image);
-	char **lower = NULL;
 	size_t nl = at >= 0 ? nook_strv_len(v[at].layers) : 0;
 	if (r == 0 && nl > sizeof hold->fds / sizeof *hold->fds)
 		r = nook_errx(err, E2BIG, "the image %s has too many layers (%zu)", s->rootfs.image, nl);
-	/* top layer first; each held with a shared lock so that prune leaves it */
-	for (size_t i = nl; r == 0 && i > 0; i--) {
+	for (size_t i = nl; r == 0 && !*stale && i > 0; i--) {
 		_cleanup_free_ char *dir = nook_asprintf("%s/layers/%s", st.dir, v[at].layers[i - 1] + 7);
 		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			r = nook_err(err, errno, "the layer %s of the image %s is missing (pull or import it again)",
-				     dir, s->rootfs.image);
-			break;
+		struct stat sb;
+		if (fd >= 0)
+			hold->fds[hold->n++] = fd;
+		/* a prune removing this layer holds it exclusively until it is gone */
+		if (fd >= 0 && flock(fd, LOCK_SH) == 0 && fstat(fd, &sb) == 0 && sb.st_nlink > 0) {
+			nook_strv_push(lower, dir);
+		} else if (!locked) {
+			*stale = true;
+		} else {
+			r = nook_err(err, fd < 0 ? errno : ENOENT, "the layer %s of the image %s is missing "
+				     "(pull or import it again)", dir, s->rootfs.image);
 		}
-		flock(fd, LOCK_SH);
-		hold->fds[hold->n++] = fd;
-		nook_strv_push(&lower, dir);
+	}
+	if (r == 0 && !*stale) {
+		_cleanup_free_ char *path = nook_asprintf("%s/blobs/sha256/%s", st.dir, v[at].config + 7);
+		size_t len;
+		*config = nook_read_file(path, 16 << 20, &len);
+		if (!*config && !locked)
+			*stale = true;
+		else if (!*config)
+			r = nook_err(err, errno, "cannot read the image config %s (the store is damaged: pull the image again)",
+				     path);
+		else
+			nook_verbose("image %s: %zu layers from %s", v[at].name, nl, st.dir);
+	}
+	nook_image_info_free(v, n);
+	nook_store_close(&st);
+	return r;
+}
+
+int nook_image_prepare(struct nook_spec *s, struct nook_image_hold *hold, struct nook_error *err)
+{
+	hold->n = 0;
+	if (!s->rootfs.image)
+		return 0;
+	char **lower = NULL, *config = NULL;
+	bool stale = false;
+	int r = 0;
+	for (int locked = 0; locked < 2 && r == 0; locked++) {
+		r = look(s, locked, hold, &lower, &config, &stale, err);
+		if (r == 0 && !stale)
+			break;
+		nook_image_release(hold);
+		nook_strv_free(lower);
+		lower = NULL;
 	}
 	if (r == 0) {
 		nook_strv_free(s->rootfs.lower);
 		s->rootfs.lower = TAKE_PTR(lower);
 		s->rootfs.kind = NOOK_ROOTFS_OVERLAY;
-		_cleanup_free_ char *cfg = nook_asprintf("%s/blobs/sha256/%s", st.dir, v[at].config + 7);
-		r = apply_config(s, cfg, err);
-		nook_verbose("image %s: %zu layers from %s", v[at].name, nl, st.dir);
+		r = apply_config(s, config, err);
 	}
+	free(config);
 	nook_strv_free(lower);
-	nook_image_info_free(v, n);
-	nook_store_close(&st);
 	if (r < 0)
 		nook_image_release(hold);
 	return r;
