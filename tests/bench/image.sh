@@ -71,6 +71,9 @@ if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -w "${XDG_RUNTIME_DIR:-/nonexistent}" ];
 	chmod 0700 "$XDG_RUNTIME_DIR"
 	export XDG_RUNTIME_DIR
 fi
+# podman's rootless pause process (named catatonit, or podman here): the
+# ones alive now are not ours
+pause_before=" $(pgrep -u "$(id -u)" -x 'catatonit|podman' | tr '\n' ' ')"
 PODMAN_ROOT=$W/podman-root
 podman_p() { podman --root "$PODMAN_ROOT" --runroot "$W/podman-run" --storage-driver overlay "$@"; }
 finish() {
@@ -78,6 +81,12 @@ finish() {
 	for i in a b s; do "$NOOK" image rm "$REG/bench/$i:1" >/dev/null 2>&1 || true; done
 	"$NOOK" image prune >/dev/null 2>&1 || true
 	podman_p unshare rm -rf "$PODMAN_ROOT" "$W/podman-run" >/dev/null 2>&1 || true
+	for pid in $(pgrep -u "$(id -u)" -x 'catatonit|podman'); do
+		case $pause_before in
+		*" $pid "*) ;;
+		*) kill "$pid" 2>/dev/null || true ;;
+		esac
+	done
 	[ -n "${BENCH_DIR:-}" ] || rm -rf "$W"
 }
 trap finish EXIT
