@@ -130,20 +130,20 @@ static int prctl_pdeath(void)
 	return prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-/* a counter the userns child can add to */
+/* two counters the userns child can add to */
 static size_t *mmap_counter(void)
 {
-	void *p = mmap(NULL, sizeof(size_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, 2 * sizeof(size_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	*(size_t *)p = 0;
+	memset(p, 0, 2 * sizeof(size_t));
 	return p;
 }
 
 static void munmap_counter(size_t *p)
 {
 	if (p)
-		munmap(p, sizeof *p);
+		munmap(p, 2 * sizeof *p);
 }
 
 static int run_skopeo(const char *src, const char *tmp, const struct nook_image_opts *o, struct nook_error *err)
@@ -232,7 +232,7 @@ struct unpack_work {
 	const char *store, *tmp;
 	struct layout *l;
 	bool *need;
-	size_t *skipped;  /* shared memory */
+	size_t *count;    /* skipped, partial: shared memory */
 };
 
 static int unpack_in_userns(void *arg, struct nook_error *err)
@@ -245,11 +245,12 @@ static int unpack_in_userns(void *arg, struct nook_error *err)
 		_cleanup_free_ char *blob = nook_asprintf("%s/layout/blobs/sha256/%s", w->tmp, hex);
 		_cleanup_free_ char *dir = nook_asprintf("%s/layer-%s", w->tmp, hex);
 		_cleanup_free_ char *final = nook_asprintf("%s/layers/%s", w->store, hex);
-		size_t skipped = 0;
-		int r = nook_image_unpack(blob, dir, &skipped, err);
+		size_t skipped = 0, partial = 0;
+		int r = nook_image_unpack(blob, dir, &skipped, &partial, err);
 		if (r < 0)
 			return r;
-		*w->skipped += skipped;
+		w->count[0] += skipped;
+		w->count[1] += partial;
 		if (rename(dir, final) < 0) {
 			if (errno != EEXIST && errno != ENOTEMPTY)
 				return nook_err(err, errno, "cannot move the layer into %s", final);
@@ -287,19 +288,23 @@ static int commit(struct nook_store *st, const char *tmp, const char *name, stru
 			return nook_err(err, errno, "cannot store the blob %s", to);
 	}
 	if (any) {
-		size_t *skipped = mmap_counter(), dummy = 0;
-		if (!skipped)
-			skipped = &dummy;
-		struct unpack_work w = { .store = st->dir, .tmp = tmp, .l = l, .need = need, .skipped = skipped };
+		size_t *count = mmap_counter(), dummy[2] = { 0, 0 };
+		if (!count)
+			count = dummy;
+		struct unpack_work w = { .store = st->dir, .tmp = tmp, .l = l, .need = need, .count = count };
 		int r = nook_image_in_userns(unpack_in_userns, &w, err);
-		size_t sk = *skipped;
-		if (skipped != &dummy)
-			munmap_counter(skipped);
+		size_t sk = count[0], pa = count[1];
+		if (count != dummy)
+			munmap_counter(count);
 		if (r < 0)
 			return r;
 		if (sk)
-			nook_warn("%zu layer %s (a device node, or an owner outside your subordinate range) could not "
-				  "be created and %s skipped", sk, sk == 1 ? "entry" : "entries", sk == 1 ? "was" : "were");
+			nook_warn("%zu device %s of the image %s skipped: a user namespace cannot create them (the "
+				  "container's /dev has the standard ones)", sk, sk == 1 ? "node" : "nodes", sk == 1 ? "was" : "were");
+		if (pa)
+			nook_warn("%zu %s of the image could not get all %s attributes (an owner outside your "
+				  "subordinate range, or an xattr the kernel refused)", pa, pa == 1 ? "file" : "files",
+				  pa == 1 ? "its" : "their");
 	}
 	struct nook_image_info *v = NULL;
 	size_t n = 0;

@@ -16,9 +16,11 @@ int nook_image_in_userns(int (*fn)(void *arg, struct nook_error *err), void *arg
 int nook_image_rmtree_at(int dirfd, const char *name);
 
 /* unpack.c: in the userns child, unpack the layer blob (tar, gzip, zstd)
- * into the new directory dir. *skipped counts device nodes and owners that
- * could not be created. */
-int nook_image_unpack(const char *blob, const char *dir, size_t *skipped, struct nook_error *err);
+ * into the new directory dir. *skipped counts the device nodes left out,
+ * *partial the entries created without all they asked for (an owner
+ * outside the subordinate range, an xattr the kernel refused). */
+int nook_image_unpack(const char *blob, const char *dir, size_t *skipped, size_t *partial,
+		      struct nook_error *err);
 
 /* digests: "sha256:" and 64 lowercase hex digits */
 bool nook_digest_valid(const char *d);

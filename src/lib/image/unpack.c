@@ -153,9 +153,10 @@ static uint64_t free_bytes(int fd)
 	return (uint64_t)sv.f_bavail * sv.f_frsize;
 }
 
-int nook_image_unpack(const char *blob, const char *dir, size_t *skipped, struct nook_error *err)
+int nook_image_unpack(const char *blob, const char *dir, size_t *skipped, size_t *partial, struct nook_error *err)
 {
 	*skipped = 0;
+	*partial = 0;
 	int lr = nook_la_load(err);
 	if (lr < 0)
 		return lr;
@@ -227,14 +228,14 @@ int nook_image_unpack(const char *blob, const char *dir, size_t *skipped, struct
 			break;
 		}
 		if (w == ARCHIVE_WARN)
-			(*skipped)++;
+			(*partial)++;
 		if (archive_entry_size(e) > 0 && !hl && copy_data(in, out) < ARCHIVE_WARN) {
 			r = nook_errx(err, EIO, "layer %s: entry '%s': %s", blob, name,
 				      archive_error_string(out) ? archive_error_string(out) : archive_error_string(in));
 			break;
 		}
 		if (archive_write_finish_entry(out) == ARCHIVE_WARN)
-			(*skipped)++;
+			(*partial)++;
 	}
 	if (r == 0 && ar != ARCHIVE_EOF)
 		r = nook_errx(err, EIO, "the layer %s is damaged: %s", blob, archive_error_string(in));
