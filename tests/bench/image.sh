@@ -67,13 +67,15 @@ docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
 regpid=$!
 if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -w "${XDG_RUNTIME_DIR:-/nonexistent}" ]; then
 	XDG_RUNTIME_DIR=/tmp/nook-bench-run-$(id -u)
+	[ -d "$XDG_RUNTIME_DIR" ] || made_rt=$XDG_RUNTIME_DIR
 	mkdir -p "$XDG_RUNTIME_DIR"
 	chmod 0700 "$XDG_RUNTIME_DIR"
 	export XDG_RUNTIME_DIR
 fi
 # podman's rootless pause process (named catatonit, or podman here): the
 # ones alive now are not ours
-pause_before=" $(pgrep -u "$(id -u)" -x 'catatonit|podman' | tr '\n' ' ')"
+pauses() { pgrep -u "$(id -u)" -x catatonit; pgrep -u "$(id -u)" -x podman; }
+pause_before=" $(pauses | tr '\n' ' ')"
 PODMAN_ROOT=$W/podman-root
 podman_p() { podman --root "$PODMAN_ROOT" --runroot "$W/podman-run" --storage-driver overlay "$@"; }
 finish() {
@@ -81,12 +83,15 @@ finish() {
 	for i in a b s; do "$NOOK" image rm "$REG/bench/$i:1" >/dev/null 2>&1 || true; done
 	"$NOOK" image prune >/dev/null 2>&1 || true
 	podman_p unshare rm -rf "$PODMAN_ROOT" "$W/podman-run" >/dev/null 2>&1 || true
-	for pid in $(pgrep -u "$(id -u)" -x 'catatonit|podman'); do
+	for pid in $(pauses); do
 		case $pause_before in
 		*" $pid "*) ;;
 		*) kill "$pid" 2>/dev/null || true ;;
 		esac
 	done
+	# podman's state is in $W (--root, --runroot): a runtime directory
+	# made here is not needed afterwards
+	[ -z "${made_rt:-}" ] || rm -rf "$made_rt"
 	[ -n "${BENCH_DIR:-}" ] || rm -rf "$W"
 }
 trap finish EXIT
