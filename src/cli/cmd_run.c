@@ -67,13 +67,20 @@ int cmd_run(int argc, char **argv)
 	if (a.profile && !a.image) {
 		char *path = NULL;
 		struct nook_error perr = { 0 };
-		if (nook_profile_find(a.profile, &path, &perr) < 0 && nook_image_exists(a.profile, NULL)) {
+		bool found = nook_profile_find(a.profile, &path, &perr) == 0;
+		free(path);
+		if (!found && nook_image_exists(a.profile, NULL)) {
 			char *ref = a.profile;
 			a.profile = NULL;
 			nook_run_args_image(&a, ref);
 			free(ref);
+		} else if (!found && strchr(a.profile, ':') && !strstr(a.profile, ".yaml") && access(a.profile, F_OK) < 0) {
+			/* NAME:TAG is no profile name: an image not pulled yet */
+			fprintf(stderr, "nook: no profile and no image named '%s' (get the image with: nook image pull %s; "
+				"nook image ls and nook profile list show what there is)\n", a.profile, a.profile);
+			nook_run_args_free(&a);
+			return NOOK_EXIT_FAILURE;
 		}
-		free(path);
 	} else if (!a.profile && a.image) {
 		nook_run_args_image(&a, NULL);
 	}

@@ -366,7 +366,7 @@ chk_error "no skopeo: a clear message" 125 "skopeo not found in PATH.*apt-get in
 nk run --image no/such:image -- true
 chk_error "run of an image that is not in the store" 125 "no image 'no/such:image' in the store"
 nk run no/such:image
-chk_error "neither a profile nor an image" 125 "no/such:image"
+chk_error "neither a profile nor an image" 125 "no profile and no image named 'no/such:image' \(get the image with: nook image pull no/such:image"
 nk image frobnicate
 chk_error "an unknown image command" 125 "unknown command 'frobnicate'"
 nk image ls --format yaml
