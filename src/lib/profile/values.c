@@ -517,13 +517,14 @@ static void build_env(struct kctx *c)
 		nook_env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	nook_strv_free(c->s->env);
 	c->s->env = env;
+	/* one allocation: thousands of -e must stay linear */
 	nook_strv_free(c->s->env_set_names);
-	c->s->env_set_names = NULL;
-	for (size_t i = 0; c->env_set && c->env_set[i]; i++) {
-		_cleanup_free_ char *name = nook_strdup(c->env_set[i]);
-		name[strcspn(name, "=")] = '\0';
-		nook_strv_push(&c->s->env_set_names, name);
-	}
+	size_t ns = nook_strv_len(c->env_set);
+	char **names = nook_xmalloc((ns + 1) * sizeof *names);
+	for (size_t i = 0; i < ns; i++)
+		names[i] = nook_asprintf("%.*s", (int)strcspn(c->env_set[i], "="), c->env_set[i]);
+	names[ns] = NULL;
+	c->s->env_set_names = names;
 }
 
 /* ---------------------------------------------------------------- security */
