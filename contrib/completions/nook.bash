@@ -19,8 +19,8 @@ _nook() {
 	nook=${COMP_WORDS[0]}
 	COMPREPLY=()
 
-	local commands="run exec ps stop profile desktop check help"
-	local run_opts="--rootfs --hostname --userns --uid --gid --bind --volume --tmpfs --env --workdir
+	local commands="run exec ps stop image profile desktop check help"
+	local run_opts="--rootfs --image --hostname --userns --uid --gid --bind --volume --tmpfs --env --workdir
 		--network --publish --memory --cpus --pids --cap-add --cap-drop --seccomp --timeout --set
 		--name --stats-json --verbose --tty --help -v -e -w -p -t -h"
 
@@ -96,6 +96,25 @@ _nook() {
 		fi
 		;;
 	ps) COMPREPLY=($(compgen -W "--quiet --all --help -q -a" -- "$cur")) ;;
+	image)
+		if [[ $COMP_CWORD -eq $((i + 1)) ]]; then
+			COMPREPLY=($(compgen -W "pull import ls rm prune --help" -- "$cur"))
+			return
+		fi
+		case $prev in
+		--store) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+		--authfile) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--format) COMPREPLY=($(compgen -W "json table" -- "$cur")); return ;;
+		--name) return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--store --tls-verify=false --authfile --name --format --quiet --help" -- "$cur"))
+		elif [[ ${COMP_WORDS[i + 1]} == import ]]; then
+			COMPREPLY=($(compgen -f -- "$cur"))
+		elif [[ ${COMP_WORDS[i + 1]} == rm ]]; then
+			COMPREPLY=($(compgen -W "$("$nook" image ls --format json 2>/dev/null | sed -n 's/^ *"name":"\(.*\)",$/\1/p')" -- "$cur"))
+		fi
+		;;
 	check) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
 	help) [[ $COMP_CWORD -eq $((i + 1)) ]] && COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
 	desktop)

@@ -13,12 +13,13 @@ function __nook_containers
     $nook ps -q 2>/dev/null
 end
 
-set -l cmds run exec ps stop profile desktop check help
+set -l cmds run exec ps stop image profile desktop check help
 complete -c nook -f
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a run -d 'run a command in a new rootless container'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a exec -d 'run a command inside a running named container'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a ps -d 'list the running named containers'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a stop -d 'stop a running named container'
+complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a image -d 'pull, import, list and remove OCI images'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a profile -d 'list, show or validate profiles'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a desktop -d 'install or remove a desktop launcher'
 complete -c nook -n "not __fish_seen_subcommand_from $cmds" -a check -d 'check this host and user'
@@ -28,6 +29,7 @@ complete -c nook -n "not __fish_seen_subcommand_from $cmds" -l help -l version
 # run
 complete -c nook -n "__fish_seen_subcommand_from run" -a "(__nook_profiles)" -d profile
 complete -c nook -n "__fish_seen_subcommand_from run" -l rootfs -r -a "(__fish_complete_directories)"
+complete -c nook -n "__fish_seen_subcommand_from run" -l image -x
 complete -c nook -n "__fish_seen_subcommand_from run" -l hostname -x
 complete -c nook -n "__fish_seen_subcommand_from run" -l userns -x -a "auto self subuid"
 complete -c nook -n "__fish_seen_subcommand_from run" -l uid -x
@@ -51,6 +53,15 @@ complete -c nook -n "__fish_seen_subcommand_from run" -l stats-json -r -F
 complete -c nook -n "__fish_seen_subcommand_from run" -l verbose
 complete -c nook -n "__fish_seen_subcommand_from run" -s t -l tty
 complete -c nook -n "__fish_seen_subcommand_from run" -s h -l help
+
+# image
+complete -c nook -n "__fish_seen_subcommand_from image; and not __fish_seen_subcommand_from pull import ls rm prune" -a "pull import ls rm prune"
+complete -c nook -n "__fish_seen_subcommand_from image" -l store -r -a "(__fish_complete_directories)"
+complete -c nook -n "__fish_seen_subcommand_from image" -l tls-verify -x -a "true false"
+complete -c nook -n "__fish_seen_subcommand_from image" -l authfile -r -F
+complete -c nook -n "__fish_seen_subcommand_from image" -l name -x
+complete -c nook -n "__fish_seen_subcommand_from image" -l format -x -a "json table"
+complete -c nook -n "__fish_seen_subcommand_from import" -F
 
 # exec, stop, ps, check
 complete -c nook -n "__fish_seen_subcommand_from exec stop" -a "(__nook_containers)" -d container

@@ -65,6 +65,8 @@ enum nook_rootfs_kind {
 struct nook_rootfs {
 	enum nook_rootfs_kind kind;
 	char *path;          /* NOOK_ROOTFS_DIR */
+	char *image;         /* an image of the store (image.h): its layers become
+			      * the overlay's lower list when the container starts */
 	bool readonly;       /* remount the root read-only */
 	bool late_readonly;  /* only after the mounts, so that their mount points
 			      * may be created in it (OCI runtimes do so) */
@@ -155,6 +157,7 @@ struct nook_spec {
 	enum nook_userns_mode userns;
 	uid_t uid;                 /* id the payload runs as inside */
 	gid_t gid;
+	bool user_set;             /* the profile or command line gave uid or gid */
 	struct nook_idmap *uid_maps; size_t n_uid_maps; /* explicit maps, optional */
 	struct nook_idmap *gid_maps; size_t n_gid_maps;
 
@@ -165,6 +168,8 @@ struct nook_spec {
 	/* process */
 	char **argv;               /* NULL-terminated */
 	char **env;                /* final environment, NULL-terminated */
+	char **env_set_names;      /* the names process.env.set gave (an image's Env
+				    * replaces the others: kept host values, the default PATH) */
 	char *cwd;                 /* NULL = "/" (or $HOME if bound) */
 	bool init;                 /* nook's reaper is PID 1 (default true) */
 	bool new_session;          /* setsid (default true) */

@@ -13,11 +13,12 @@
 enum {
 	OPT_ROOTFS = 1000, OPT_HOSTNAME, OPT_USERNS, OPT_UID, OPT_GID, OPT_TMPFS,
 	OPT_NETWORK, OPT_MEMORY, OPT_CPUS, OPT_PIDS, OPT_CAP_ADD, OPT_CAP_DROP,
-	OPT_SECCOMP, OPT_TIMEOUT, OPT_SET, OPT_NAME, OPT_STATS_JSON, OPT_VERBOSE,
+	OPT_SECCOMP, OPT_TIMEOUT, OPT_SET, OPT_NAME, OPT_STATS_JSON, OPT_VERBOSE, OPT_IMAGE,
 };
 
 static const struct option options[] = {
 	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
+	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "userns", required_argument, NULL, OPT_USERNS },
 	{ "uid", required_argument, NULL, OPT_UID },
@@ -206,6 +207,11 @@ int nook_run_args_parse(int argc, char **argv, struct nook_run_args *a, char *er
 		_cleanup_free_ char *tmp = NULL;
 		switch (c) {
 		case OPT_ROOTFS: push_str(a, c, "rootfs.path", optarg); break;
+		case OPT_IMAGE:
+			push_str(a, c, "rootfs.image", optarg);
+			free(a->image);
+			a->image = nook_strdup(optarg);
+			break;
 		case OPT_HOSTNAME: push_str(a, c, "hostname", optarg); break;
 		case OPT_USERNS:
 			if (strcmp(optarg, "self") && strcmp(optarg, "subuid") && strcmp(optarg, "auto")) {
@@ -295,5 +301,23 @@ void nook_run_args_free(struct nook_run_args *a)
 	nook_strv_free(a->labels);
 	nook_strv_free(a->command);
 	free(a->stats_json);
+	free(a->image);
 	memset(a, 0, sizeof *a);
+}
+
+void nook_run_args_image(struct nook_run_args *a, const char *ref)
+{
+	if (ref) {
+		free(a->image);
+		a->image = nook_strdup(ref);
+		push_str(a, OPT_IMAGE, "rootfs.image", ref);
+	}
+	/* first: the image's Entrypoint/Cmd, unless an override sets args */
+	push_override(a, nook_strdup("process.args=[]"), "");
+	size_t n = a->n_overrides;
+	char *o = a->overrides[n - 1], *l = a->labels[n - 1];
+	memmove(a->overrides + 1, a->overrides, (n - 1) * sizeof *a->overrides);
+	memmove(a->labels + 1, a->labels, (n - 1) * sizeof *a->labels);
+	a->overrides[0] = o;
+	a->labels[0] = l;
 }

@@ -12,6 +12,7 @@ struct nook_run_args {
 	char **command;       /* NULL = the profile's process.args */
 	int verbose;
 	char *stats_json;
+	char *image;          /* --image REF (also an override of rootfs.image) */
 	bool help;
 };
 
@@ -21,3 +22,7 @@ int nook_run_args_parse(int argc, char **argv, struct nook_run_args *out, char *
 void nook_run_args_free(struct nook_run_args *a);
 /* Quote s as a YAML double-quoted scalar (malloc'd). */
 char *nook_yaml_quote(const char *s);
+/* Run an image with the default profile: ref (NULL when --image gave it)
+ * becomes the rootfs.image override, and the default profile's
+ * process.args are cleared first, so the image's Entrypoint/Cmd apply. */
+void nook_run_args_image(struct nook_run_args *a, const char *ref);

@@ -7,6 +7,7 @@
 #include "args.h"
 #include "cli.h"
 #include "nook/error.h"
+#include "nook/image.h"
 #include "nook/oci.h"
 #include "nook/profile.h"
 #include "nook/spawn.h"
@@ -17,10 +18,13 @@
 
 static void run_usage(void)
 {
-	printf("Usage: nook run [OPTIONS] [PROFILE] [-- COMMAND [ARG...]]\n"
+	printf("Usage: nook run [OPTIONS] [PROFILE|IMAGE] [-- COMMAND [ARG...]]\n"
 	       "       nook run --bundle DIR   (an OCI bundle: DIR/config.json)\n\n"
+	       "A PROFILE argument that names no profile but an image of the store (nook image ls)\n"
+	       "runs that image with the default profile.\n\n"
 	       "Options:\n"
 	       "  --rootfs DIR            use DIR as the root filesystem (default: host / read-only)\n"
+	       "  --image REF             use an image of the store as the root (overlay, writes discarded)\n"
 	       "  --hostname NAME         hostname inside the container\n"
 	       "  --userns MODE           self, subuid or auto (default: auto)\n"
 	       "  --uid N, --gid N        run the command as this uid/gid inside\n"
@@ -99,9 +103,35 @@ int cmd_run(int argc, char **argv)
 	}
 	nook_verbose_level = a.verbose;
 
+	/* a profile is found first; else an image of the store */
+	if (a.profile && !a.image) {
+		char *path = NULL;
+		struct nook_error perr = { 0 };
+		bool found = nook_profile_find(a.profile, &path, &perr) == 0;
+		free(path);
+		if (!found && nook_image_exists(a.profile, NULL)) {
+			char *ref = a.profile;
+			a.profile = NULL;
+			nook_run_args_image(&a, ref);
+			free(ref);
+		} else if (!found && strchr(a.profile, ':') && !strstr(a.profile, ".yaml") && access(a.profile, F_OK) < 0) {
+			/* NAME:TAG is no profile name: an image not pulled yet */
+			fprintf(stderr, "nook: no profile and no image named '%s' (get the image with: nook image pull %s; "
+				"nook image ls and nook profile list show what there is)\n", a.profile, a.profile);
+			nook_run_args_free(&a);
+			return NOOK_EXIT_FAILURE;
+		}
+	} else if (!a.profile && a.image) {
+		nook_run_args_image(&a, NULL);
+	}
+
+	struct nook_image_hold hold = { .n = 0 };
 	int r = nook_profile_resolve_labeled(a.profile, a.overrides, a.labels, a.command, 0, &spec, &err);
 	if (r == 0) {
 		spec.verbose = a.verbose;
+		r = nook_image_prepare(&spec, &hold, &err);
+	}
+	if (r == 0) {
 		if (a.stats_json) {
 			free(spec.stats_json);
 			spec.stats_json = strdup(a.stats_json);
@@ -125,6 +155,7 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "nook: %s\n", res.note);
 		status = res.exit_status;
 	}
+	nook_image_release(&hold);
 	nook_spec_free(&spec);
 	nook_run_args_free(&a);
 	return status;

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "exec", cmd_exec, "run a command inside a running named container" },
 	{ "ps", cmd_ps, "list the running named containers" },
 	{ "stop", cmd_stop, "stop a running named container" },
+	{ "image", cmd_image, "pull, import, list and remove OCI images (nook run IMAGE runs one)" },
 	{ "profile", cmd_profile, "list, show (resolved) or validate profiles" },
 	{ "desktop", cmd_desktop, "install or remove a desktop launcher for a profile" },
 	{ "oci", cmd_oci, "the OCI runtime command line (also installed as nook-oci, for podman --runtime)" },

@@ -188,7 +188,7 @@ if command -v bash >/dev/null 2>&1; then
 			printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$@"
 	}
 	got=$(complete_words "$NOOK" "" | tr '\n' ' ')
-	chk "bash: nook <TAB> offers the commands" "--help --version check desktop exec help profile ps run stop " "$got"
+	chk "bash: nook <TAB> offers the commands" "--help --version check desktop exec help image profile ps run stop " "$got"
 	got=$(complete_words "$NOOK" ru | tr '\n' ' ')
 	chk "bash: nook ru<TAB> is run" "run " "$got"
 	got=$(complete_words "$NOOK" run --netw | tr '\n' ' ')

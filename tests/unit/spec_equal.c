@@ -14,11 +14,11 @@
 #else
 #define PIN(type, size) _Static_assert(1, "")
 #endif
-PIN(struct nook_spec, 720);
+PIN(struct nook_spec, 736);
 PIN(struct nook_dbus_bus, 40);
 PIN(struct nook_idmap, 24);
 PIN(struct nook_mount, 72);
-PIN(struct nook_rootfs, 56);
+PIN(struct nook_rootfs, 64);
 PIN(struct nook_seccomp_rule, 32);
 PIN(struct nook_seccomp_arg, 24);
 PIN(struct nook_rlimit, 24);
@@ -121,6 +121,9 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	VAL(userns);
 	VAL(uid);
 	VAL(gid);
+	/* env_set_names is not compared: the written profile sets every
+	 * variable. user_set is not compared: the written profile always has user.uid,
+	 * so it reads back set (it only decides whether an image's User applies) */
 	VAL(n_uid_maps);
 	if ((d = idmaps_diff("uid_maps", a->uid_maps, b->uid_maps, a->n_uid_maps, buf, size)))
 		return d;
@@ -131,6 +134,7 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 
 	VAL(rootfs.kind);
 	STR(rootfs.path);
+	STR(rootfs.image);
 	VAL(rootfs.readonly);
 	VAL(rootfs.late_readonly);
 	STRV(rootfs.lower);

@@ -24,6 +24,7 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "nook/idmap.h"
+#include "nook/image.h"
 #include "nook/ownership.h"
 #include "nook/spec.h"
 #include "nook/sync.h"
@@ -1094,6 +1095,94 @@ START_TEST(sync_reads_past_a_reset)
 }
 END_TEST
 
+START_TEST(image_ref_normalize)
+{
+	struct { const char *in, *out; } ok[] = {
+		{ "busybox", "docker.io/library/busybox:latest" },
+		{ "debian:bookworm", "docker.io/library/debian:bookworm" },
+		{ "team/app", "docker.io/team/app:latest" },
+		{ "quay.io/team/app:1.0", "quay.io/team/app:1.0" },
+		{ "127.0.0.1:5000/test/bb:1", "127.0.0.1:5000/test/bb:1" },
+		{ "127.0.0.1:5000/test/bb", "127.0.0.1:5000/test/bb:latest" },
+		{ "localhost/bb", "localhost/bb:latest" },
+		{ "app@sha256:0123", "docker.io/library/app@sha256:0123" },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		struct nook_error e = { 0 };
+		_cleanup_free_ char *n = nook_image_ref_normalize(ok[i].in, &e);
+		ck_assert_msg(n && strcmp(n, ok[i].out) == 0, "%s -> %s, want %s (%s)", ok[i].in, n ? n : "NULL",
+			      ok[i].out, e.msg);
+	}
+	const char *bad[] = { "", "/abs", "a//b", "a/", "a:", "Bad/Name", "a b", "x;rm", "../x" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct nook_error e = { 0 };
+		char *n = nook_image_ref_normalize(bad[i], &e);
+		ck_assert_msg(!n, "'%s' accepted as %s", bad[i], n);
+		ck_assert_msg(strstr(e.msg, "reference"), "'%s': message '%s'", bad[i], e.msg);
+	}
+}
+END_TEST
+
+START_TEST(image_store_dir)
+{
+	setenv("NOOK_STORE", "/s/env", 1);
+	setenv("XDG_DATA_HOME", "/xdg", 1);
+	setenv("HOME", "/home/u", 1);
+	_cleanup_free_ char *a = nook_image_store_dir("/s/opt");
+	_cleanup_free_ char *b = nook_image_store_dir(NULL);
+	unsetenv("NOOK_STORE");
+	_cleanup_free_ char *c = nook_image_store_dir(NULL);
+	setenv("XDG_DATA_HOME", "relative", 1);
+	_cleanup_free_ char *d = nook_image_store_dir(NULL);
+	unsetenv("XDG_DATA_HOME");
+	ck_assert_str_eq(a, "/s/opt");
+	ck_assert_str_eq(b, "/s/env");
+	ck_assert_str_eq(c, "/xdg/nook/images");
+	ck_assert_str_eq(d, "/home/u/.local/share/nook/images");
+}
+END_TEST
+
+/* an empty store lists nothing; a damaged index is an error naming it */
+START_TEST(image_store_index)
+{
+	char dir[] = "/tmp/nook-unit-store.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	struct nook_image_opts o = { .store = dir };
+	struct nook_image_info *v = NULL;
+	size_t n = 9;
+	struct nook_error e = { 0 };
+	ck_assert_int_eq(nook_image_list(&o, &v, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
+	nook_image_info_free(v, n);
+	_cleanup_free_ char *idx = nook_asprintf("%s/images.json", dir);
+	ck_assert_int_eq(nook_write_file(idx, "{not json", 9, O_CREAT | O_TRUNC), 0);
+	ck_assert_int_lt(nook_image_list(&o, &v, &n, &e), 0);
+	ck_assert_msg(strstr(e.msg, "images.json") && strstr(e.msg, "damaged"), "%s", e.msg);
+	ck_assert(!nook_image_exists("busybox", dir));
+	struct nook_error e2 = { 0 };
+	ck_assert_int_lt(nook_image_remove("busybox", &o, &e2), 0);
+	_cleanup_free_ char *cmd = nook_asprintf("rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(args_image)
+{
+	struct nook_run_args a;
+	char msg[256];
+	char *argv[] = { "run", "--set", "process.args=[x]", "-e", "A=b", NULL };
+	ck_assert_int_eq(nook_run_args_parse(5, argv, &a, msg, sizeof msg), 0);
+	nook_run_args_image(&a, "debian:bookworm");
+	ck_assert_uint_eq(a.n_overrides, 4);
+	ck_assert_str_eq(a.overrides[0], "process.args=[]");
+	ck_assert_str_eq(a.overrides[1], "process.args=[x]");
+	ck_assert_str_eq(a.overrides[3], "rootfs.image=\"debian:bookworm\"");
+	ck_assert_str_eq(a.labels[3], "--image");
+	ck_assert_str_eq(a.image, "debian:bookworm");
+	nook_run_args_free(&a);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -1114,7 +1203,14 @@ int main(void)
 	tcase_add_test(ta, args_parse_twice);
 	tcase_add_test(ta, args_free_is_idempotent);
 	tcase_add_test(ta, yaml_quote);
+	tcase_add_test(ta, args_image);
 	suite_add_tcase(s, ta);
+
+	TCase *tm = tcase_create("image");
+	tcase_add_test(tm, image_ref_normalize);
+	tcase_add_test(tm, image_store_dir);
+	tcase_add_test(tm, image_store_index);
+	suite_add_tcase(s, tm);
 
 	TCase *ti = tcase_create("idmap");
 	tcase_add_test(ti, idmaps_self);

@@ -801,6 +801,7 @@ static const struct { const char *path, *yaml; } key_samples[] = {
 	{ "rootfs.kind", "rootfs: {kind: empty}\n" },
 	{ "rootfs.path", "rootfs: {path: /srv/root}\n" },
 	{ "rootfs.readonly", "rootfs: {readonly: true}\n" },
+	{ "rootfs.image", "rootfs: {image: \"registry.example.org/team/app:1.0\"}\nprocess: {args: [sh]}\n" },
 	{ "rootfs.overlay", "rootfs: {path: /srv/root, overlay: {}}\n" },
 	{ "rootfs.overlay.lower", "rootfs: {overlay: {lower: [/srv/l1, /srv/l2]}}\n" },
 	{ "rootfs.overlay.upper", "rootfs: {overlay: {lower: [/srv/l], upper: /srv/up}}\n" },

@@ -68,6 +68,8 @@ void nook_spec_free(struct nook_spec *s)
 	free(s->gid_maps);
 	free(s->hostname);
 	free(s->rootfs.path);
+	free(s->rootfs.image);
+	nook_strv_free(s->env_set_names);
 	nook_strv_free(s->rootfs.lower);
 	free(s->rootfs.upper);
 	free(s->rootfs.work);

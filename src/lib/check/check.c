@@ -482,6 +482,22 @@ static void check_slirp(struct nook_check_report *r, bool needed)
 		FIX(it, "this slirp4netns has no --ready-fd/--exit-fd: install slirp4netns 0.4 or later");
 }
 
+/* nook image pull/import (never needed by a profile: images are optional) */
+static void check_skopeo(struct nook_check_report *r)
+{
+	struct nook_check_item *it = add(r, "skopeo", "skopeo (nook image pull and import)");
+	_cleanup_free_ char *prog = nook_find_program("skopeo", getenv("PATH"));
+	if (!prog) {
+		DETAIL(it, "not found in PATH");
+		FIX(it, "as root: apt-get install skopeo");
+		return;
+	}
+	char ver[256];
+	first_line(prog, "--version", ver, sizeof ver, NULL, 0);
+	it->ok = true;
+	DETAIL(it, "%s: %s", prog, ver[0] ? ver : "(no version)");
+}
+
 static void check_pasta(struct nook_check_report *r, bool needed)
 {
 	struct nook_check_item *it = add(r, "pasta", "pasta (--network pasta)");
@@ -655,6 +671,7 @@ void nook_check_run(struct nook_check_report *r, const char *self)
 	check_pasta(r, pasta);
 	check_dbus_proxy(r, have_spec && spec.dbus_required &&
 				    (nook_dbus_bus_on(&spec.dbus_session) || nook_dbus_bus_on(&spec.dbus_system)));
+	check_skopeo(r);
 	check_landlock(r, landlock);
 	check_seccomp(r, seccomp);
 	check_pidfd(r);

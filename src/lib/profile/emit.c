@@ -380,6 +380,12 @@ void nook_emit_rootfs_path(struct nook_em *m, const struct key_row *row, const s
 		nook_emit_str(m, row, s);
 }
 
+void nook_emit_rootfs_image(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
+{
+	if (s->rootfs.image)
+		nook_emit_str(m, row, s);
+}
+
 /* rootfs.overlay.*: written for an overlay root only */
 void nook_emit_overlay(struct nook_em *m, const struct key_row *row, const struct nook_spec *s)
 {
@@ -387,7 +393,8 @@ void nook_emit_overlay(struct nook_em *m, const struct key_row *row, const struc
 		return;
 	const char *leaf = strrchr(row->path, '.') + 1;
 	if (strcmp(leaf, "lower") == 0) {
-		nook_emit_strv(m, row, s);
+		if (!s->rootfs.image)
+			nook_emit_strv(m, row, s);
 	} else if (strcmp(leaf, "driver") == 0) {
 		em_key(m, row);
 		raw(m, s->rootfs.overlay_driver ? s->rootfs.overlay_driver : "auto");

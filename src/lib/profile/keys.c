@@ -54,6 +54,15 @@ static int set_u32(struct kctx *c, const struct key_row *row, const struct nook_
 	return r;
 }
 
+/* user.uid, user.gid: also noted as given (an image's User then does not apply) */
+static int set_user_id(struct kctx *c, const struct key_row *row, const struct nook_node *n)
+{
+	int r = set_u32(c, row, n);
+	if (r == 0)
+		c->s->user_set = true;
+	return r;
+}
+
 static int set_u64(struct kctx *c, const struct key_row *row, const struct nook_node *n)
 {
 	const uint64_t *lim = row->arg;
@@ -226,14 +235,15 @@ const struct key_row nook_key_table[] = {
 	{ "namespaces.cgroup", nook_set_ns, nook_emit_ns, 0, NULL, 0 },
 
 	{ "user.mode", set_enum, nook_emit_enum, OFF(userns), nook_tbl_userns, 0 },
-	{ "user.uid", set_u32, nook_emit_u32, OFF(uid), lim_id, 0 },
-	{ "user.gid", set_u32, nook_emit_u32, OFF(gid), lim_id, 0 },
+	{ "user.uid", set_user_id, nook_emit_u32, OFF(uid), lim_id, 0 },
+	{ "user.gid", set_user_id, nook_emit_u32, OFF(gid), lim_id, 0 },
 	{ "user.uid_map", nook_set_idmap, nook_emit_idmap, 0, NULL, 0 },
 	{ "user.gid_map", nook_set_idmap, nook_emit_idmap, 0, NULL, 0 },
 
 	{ "rootfs", nook_set_rootfs_scalar, NULL, 0, NULL, K_SECTION },
 	{ "rootfs.kind", nook_set_rootfs_kind, nook_emit_enum, OFF(rootfs.kind), nook_tbl_rootfs_kind, 0 },
 	{ "rootfs.path", nook_set_rootfs_path, nook_emit_rootfs_path, OFF(rootfs.path), NULL, 0 },
+	{ "rootfs.image", nook_set_rootfs_image, nook_emit_rootfs_image, OFF(rootfs.image), NULL, 0 },
 	{ "rootfs.readonly", set_bool, nook_emit_bool, OFF(rootfs.readonly), NULL, 0 },
 	{ "rootfs.overlay", nook_set_overlay_null, NULL, 0, NULL, K_SECTION },
 	{ "rootfs.overlay.lower", nook_set_overlay_lower, nook_emit_overlay, OFF(rootfs.lower), NULL, 0 },

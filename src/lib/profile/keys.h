@@ -12,7 +12,7 @@ struct kctx {
 	char **env_keep, **env_unset;
 	char **env_set;                /* "NAME=value", later ones win */
 	/* rootfs kind inference */
-	const struct nook_node *rootfs_kind_node, *rootfs_path_node;
+	const struct nook_node *rootfs_kind_node, *rootfs_path_node, *rootfs_image_node;
 	bool rootfs_kind_set, overlay_seen;
 	/* namespaces.net / network.mode consistency */
 	const struct nook_node *netns_node, *netmode_node, *ports_node;
@@ -71,6 +71,7 @@ int nook_set_idmap(struct kctx *c, const struct key_row *row, const struct nook_
 int nook_set_rootfs_scalar(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_rootfs_kind(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_rootfs_path(struct kctx *c, const struct key_row *row, const struct nook_node *n);
+int nook_set_rootfs_image(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_overlay_null(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_overlay_lower(struct kctx *c, const struct key_row *row, const struct nook_node *n);
 int nook_set_path(struct kctx *c, const struct key_row *row, const struct nook_node *n);
@@ -113,6 +114,7 @@ void nook_emit_errno(struct nook_em *m, const struct key_row *row, const struct 
 void nook_emit_ns(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
 void nook_emit_idmap(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
 void nook_emit_rootfs_path(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
+void nook_emit_rootfs_image(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
 void nook_emit_overlay(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
 void nook_emit_mounts(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);
 void nook_emit_env(struct nook_em *m, const struct key_row *row, const struct nook_spec *s);

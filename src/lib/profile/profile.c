@@ -38,7 +38,8 @@ static int resolve(const char *arg, const char *path, char *const *overrides,
 		nook_strv_free(out->argv);
 		out->argv = nook_strv_copy(command);
 	}
-	if (need_command && (!out->argv || !out->argv[0]))
+	/* an image's Entrypoint/Cmd may give the command (image.h) */
+	if (need_command && (!out->argv || !out->argv[0]) && !out->rootfs.image)
 		return nook_errx(err, EINVAL, "profile '%s' (%s) has no process.args: give a command (nook run %s -- COMMAND)",
 				 arg, path, arg);
 	return 0;

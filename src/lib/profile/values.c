@@ -187,6 +187,21 @@ int nook_set_rootfs_path(struct kctx *c, const struct key_row *row, const struct
 	return 0;
 }
 
+/* rootfs.image: a reference checked when the container starts (the
+ * store is image/'s; the profile only carries the name) */
+int nook_set_rootfs_image(struct kctx *c, const struct key_row *row, const struct nook_node *n)
+{
+	int r = nook_want_scalar(c, n, "an image reference (e.g. debian:bookworm)");
+	if (r < 0)
+		return r;
+	if (!n->value[0] || strspn(n->value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@") != strlen(n->value))
+		return nook_node_err(c->err, n, "rootfs.image: '%s' is not an image reference (e.g. debian:bookworm)", n->value);
+	free(c->s->rootfs.image);
+	c->s->rootfs.image = nook_strdup(n->value);
+	c->rootfs_image_node = n;
+	return 0;
+}
+
 int nook_set_overlay_null(struct kctx *c, const struct key_row *row, const struct nook_node *n)
 {
 	if (n->kind == NOOK_NODE_SCALAR && !nook_node_is_null(n))
@@ -504,6 +519,14 @@ static void build_env(struct kctx *c)
 		nook_env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	nook_strv_free(c->s->env);
 	c->s->env = env;
+	/* one allocation: thousands of -e must stay linear */
+	nook_strv_free(c->s->env_set_names);
+	size_t ns = nook_strv_len(c->env_set);
+	char **names = nook_xmalloc((ns + 1) * sizeof *names);
+	for (size_t i = 0; i < ns; i++)
+		names[i] = nook_asprintf("%.*s", (int)strcspn(c->env_set[i], "="), c->env_set[i]);
+	names[ns] = NULL;
+	c->s->env_set_names = names;
 }
 
 /* ---------------------------------------------------------------- security */
@@ -895,6 +918,18 @@ int nook_keys_finish(struct kctx *c)
 	struct nook_rootfs *rf = &s->rootfs;
 
 	/* rootfs kind: explicit, or overlay if overlay keys, or dir if a path */
+	if (rf->image) {
+		if (c->rootfs_kind_set && rf->kind != NOOK_ROOTFS_OVERLAY)
+			return nook_node_err(c->err, c->rootfs_image_node, "rootfs.image needs rootfs kind 'overlay' (or no kind)");
+		if (rf->lower)
+			return nook_node_err(c->err, c->rootfs_image_node, "rootfs.image cannot be combined with "
+					     "rootfs.overlay.lower (the image's layers are the lower layers)");
+		/* the image takes the place of a directory (the ci profile's) */
+		free(rf->path);
+		rf->path = NULL;
+		rf->kind = NOOK_ROOTFS_OVERLAY;
+		c->rootfs_kind_set = true;
+	}
 	if (!c->rootfs_kind_set) {
 		if (c->overlay_seen)
 			rf->kind = NOOK_ROOTFS_OVERLAY;
@@ -919,7 +954,7 @@ int nook_keys_finish(struct kctx *c)
 			free(rf->path);
 			rf->path = NULL;
 		}
-		if (!rf->lower)
+		if (!rf->lower && !rf->image)
 			return nook_node_err(c->err, c->rootfs_kind_node, "an overlay rootfs needs rootfs.path or rootfs.overlay.lower");
 		if (rf->work && !rf->upper)
 			return nook_node_err(c->err, c->rootfs_kind_node, "rootfs.overlay.work needs rootfs.overlay.upper");
