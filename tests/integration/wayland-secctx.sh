@@ -77,7 +77,7 @@ run_wl "$T/app.yaml" --name wl-one
 chk "auto: the app runs" 0 "$rc"
 chk "auto: the runtime dir holds only the display's socket" "$WL " "$(printf '%s\n' "$out" | sed -n 1p)"
 chk "auto: WAYLAND_DISPLAY names it" "$WL" "$(printf '%s\n' "$out" | sed -n 2p)"
-chk "auto: the payload holds no pipe (close_fd's write end stays in nook)" 0 "$(printf '%s\n' "$out" | sed -n 3p)"
+chk "auto: the payload holds no pipe (close_fd's write end stays with nook)" 0 "$(printf '%s\n' "$out" | sed -n 3p)"
 chk "auto: a connection from inside reaches the listen_fd nook gave the compositor" "fake-compositor 1" "$(printf '%s\n' "$out" | sed -n 4p)"
 chkre "auto: --verbose says a security context is used" "nook: wayland: security context \\(sandbox engine nook, app id org.nook.App, instance wl-one\\)" "$err"
 log=$(cat "$T/fake.log")
