@@ -143,6 +143,8 @@ class Fake:
     def readable(self, c):
         try:
             data, fds, _, _ = socket.recv_fds(c.sock, 65536, 16)
+        except ConnectionResetError:
+            return self.drop(c)  # it closed with our last events unread
         except OSError as e:
             return self.drop(c, str(e))
         if fds:

@@ -131,6 +131,24 @@ run_wl "$T/app.yaml" --set wayland.security_context=required
 chk "required and offered: the app runs with it" "fake-compositor 4" "$(printf '%s\n' "$out" | sed -n 4p)"
 waitlog "^hangup 4$" 5
 
+# no app_id: none is set; WAYLAND_DISPLAY a path: wayland-0 inside
+printf 'extends: default\nprocess: {env: {set: {XDG_RUNTIME_DIR: %s}}}\nwayland: {socket: true}\n' "$XDG" > "$T/noid.yaml"
+n=$(grep -c "^commit" "$T/fake.log")
+HOME=$T/home XDG_RUNTIME_DIR=$XDG WAYLAND_DISPLAY=$XDG/$WL nk run "$T/noid.yaml" -- /bin/sh -c "$inside"
+chk "a path in WAYLAND_DISPLAY: the socket is wayland-0 in the container" "wayland-0 
+wayland-0" "$(printf '%s\n' "$out" | sed -n 1,2p)"
+chk "... and reaches the new context's listen_fd" "fake-compositor $((n + 1))" "$(printf '%s\n' "$out" | sed -n 4p)"
+waitlog "^hangup $((n + 1))$" 5
+t_eq "no app_id: no set_app_id request, the rest as before" "set_sandbox_engine set_instance_id commit destroy" \
+	"$(sed -n "/^listen_fd $((n + 1)) /,/^hangup $((n + 1))\$/p" "$T/fake.log" | sed -n 's/^req [0-9]* wp_security_context_v1\.\([a-z_]*\).*/\1/p' | tr '\n' ' ' | sed 's/ $//')"
+
+# libwayland-client is loaded only when a Wayland socket is bound
+nkx env HOME="$T/home" XDG_RUNTIME_DIR="$XDG" WAYLAND_DISPLAY=$WL LD_DEBUG=files "$NOOK" run default -- true
+chknore "default: nook does not load libwayland-client" "file=libwayland-client" "$err"
+nkx env HOME="$T/home" XDG_RUNTIME_DIR="$XDG" WAYLAND_DISPLAY=$WL LD_DEBUG=files "$NOOK" run "$T/app.yaml" -- true
+chkre "wayland.socket: nook loads libwayland-client (the check can tell)" "file=libwayland-client\\.so\\.0 .*dynamically loaded" "$err"
+waitlog "^hangup $((n + 2))$" 5
+
 printf 'extends: %s\nwayland: {security_context: sometimes}\n' "$T/app.yaml" > "$T/bad.yaml"
 run_wl "$T/bad.yaml"
 chk_error "a bad value names the file, the line and the choices" 125 "bad.yaml:2.*sometimes.*auto.*required.*off"
