@@ -159,7 +159,10 @@ class Fake:
             if size < 8 or len(c.buf) < size:
                 break
             body, c.buf = c.buf[8:size], c.buf[size:]
-            why = self.request(c, obj, opcode, body)
+            try:
+                why = self.request(c, obj, opcode, body)
+            except (BrokenPipeError, ConnectionResetError):
+                return self.drop(c)  # it went away before our answer
             if why:
                 return self.drop(c, why)
 

@@ -166,5 +166,7 @@ chk_error "mute compositor: 125 and a message" 125 "wayland.security_context: th
 t_match "mute compositor: after the 5 s limit, not much more (${took}s)" "^[5-7]$" "$took"
 kill "$mute"; wait "$mute" 2>/dev/null
 t_clean "mute compositor: after the run"
+if kill -0 "$fake" 2>/dev/null; then t_ok "the fake compositor ran to the end"
+else t_fail "the fake compositor ran to the end" "$(tail -5 "$T/fake.log")"; fi
 
 t_done
