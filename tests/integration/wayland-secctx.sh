@@ -162,10 +162,22 @@ i=0; while ! grep -q ready "$T/mute.log" 2>/dev/null && [ $i -lt 100 ]; do sleep
 start=$(date +%s)
 HOME=$T/home XDG_RUNTIME_DIR=$XDG WAYLAND_DISPLAY=wl-mute nk run "$T/app.yaml" -- true
 took=$(( $(date +%s) - start ))
-chk_error "mute compositor: 125 and a message" 125 "wayland.security_context: the Wayland compositor did not list its globals: no answer within 5 s"
+chk_error "mute compositor: 125 and a message" 125 "wayland.security_context \\($XDG/wl-mute; off binds it without one\\): the Wayland compositor did not list its globals: no answer within 5 s"
 t_match "mute compositor: after the 5 s limit, not much more (${took}s)" "^[5-7]$" "$took"
 kill "$mute"; wait "$mute" 2>/dev/null
 t_clean "mute compositor: after the run"
+
+# ---------------------------------------------------------------- a socket that speaks no Wayland
+python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); print("ready", flush=True)
+c, _ = s.accept(); c.sendall(b"SSH-2.0-not-wayland\r\n"); c.close()' "$XDG/wl-other" > "$T/other.log" 2>&1 &
+other=$!
+i=0; while ! grep -q ready "$T/other.log" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+HOME=$T/home XDG_RUNTIME_DIR=$XDG WAYLAND_DISPLAY=wl-other nk run "$T/app.yaml" -- true
+chk_error "not a compositor: 125, naming the socket and asking" 125 \
+	"wayland.security_context \\($XDG/wl-other; off binds it without one\\): the Wayland compositor did not list its globals: .* \\(is it a Wayland compositor\\?"
+kill "$other" 2>/dev/null; wait "$other" 2>/dev/null
+t_clean "not a compositor: after the run"
 if kill -0 "$fake" 2>/dev/null; then t_ok "the fake compositor ran to the end"
 else t_fail "the fake compositor ran to the end" "$(tail -5 "$T/fake.log")"; fi
 

@@ -74,7 +74,7 @@ int nook_wayland_setup(const struct nook_spec *s, struct nook_desktop *d, struct
 			_cleanup_free_ char *instance = s->name ? nook_strdup(s->name) : nook_asprintf("nook-%ld", (long)getpid());
 			int r = nook_wl_secctx(fd, own, s->app_id, instance, &d->wl_close_fd, err);
 			if (r < 0) {
-				nook_err_prefix(err, "wayland.security_context");
+				nook_err_prefix(err, "wayland.security_context (%s; off binds it without one)", src);
 				return r;
 			}
 			if (r > 0) {

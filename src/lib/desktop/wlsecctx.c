@@ -192,8 +192,10 @@ static int64_t now_ms(void)
 static int protocol_error(struct session *s, const char *what, struct nook_error *err)
 {
 	int e = s->w->get_error(s->dpy);
-	return nook_errx(err, e ? e : EPROTO, "the Wayland compositor %s: %s", what,
-			 e == EPROTO ? "it sent a protocol error (see WAYLAND_DEBUG=1)" : strerror(e ? e : EPROTO));
+	if (!e)
+		e = errno ? errno : EPROTO;
+	return nook_errx(err, e, "the Wayland compositor %s: %s (is it a Wayland compositor? WAYLAND_DEBUG=1 shows the exchange)",
+			 what, strerror(e));
 }
 
 /* wl_display_roundtrip() with a time limit: a compositor that does not
