@@ -54,7 +54,8 @@ int nook_wayland_setup(const struct nook_spec *s, struct nook_desktop *d, struct
  * listen_path, tagged sandbox engine "nook", app_id and instance_id (either
  * may be NULL). 1: done, *close_keep is the fd whose closing tells the
  * compositor to stop listening (keep it open while the container runs);
- * 0: the compositor offers no such global (nothing was made); < 0: error
+ * 0: none to be had, *why says why (the compositor offers no such global,
+ * or libwayland-client cannot be loaded; nothing was made); < 0: error
  * in err (nothing left behind). */
 int nook_wl_secctx(int compositor_fd, const char *listen_path, const char *app_id, const char *instance_id,
-		   int *close_keep, struct nook_error *err);
+		   int *close_keep, const char **why, struct nook_error *err);

@@ -72,7 +72,8 @@ int nook_wayland_setup(const struct nook_spec *s, struct nook_desktop *d, struct
 		} else {
 			_cleanup_free_ char *own = nook_path_join(d->dir, "wayland");
 			_cleanup_free_ char *instance = s->name ? nook_strdup(s->name) : nook_asprintf("nook-%ld", (long)getpid());
-			int r = nook_wl_secctx(fd, own, s->app_id, instance, &d->wl_close_fd, err);
+			const char *why = NULL;
+			int r = nook_wl_secctx(fd, own, s->app_id, instance, &d->wl_close_fd, &why, err);
 			if (r < 0) {
 				nook_err_prefix(err, "wayland.security_context (%s; off binds it without one)", src);
 				return r;
@@ -84,11 +85,10 @@ int nook_wayland_setup(const struct nook_spec *s, struct nook_desktop *d, struct
 			}
 			if (required)
 				return nook_errx(err, ENOTSUP,
-						 "wayland.security_context is required, but the compositor (%s) offers no "
-						 "wp_security_context_v1; set wayland.security_context: auto or off to use its socket as it is",
-						 src);
-			nook_verbose("wayland: the compositor (%s) offers no security context (wp_security_context_v1): "
-				     "binding its socket as it is", src);
+						 "wayland.security_context is required, but %s (%s); "
+						 "set wayland.security_context: auto or off to use its socket as it is",
+						 why, src);
+			nook_verbose("wayland: %s (%s): binding its socket as it is", why, src);
 		}
 	}
 	nook_desktop_bind(d, src, target, false);

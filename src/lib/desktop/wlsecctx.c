@@ -110,12 +110,15 @@ struct wl {
 
 #define WL_LIB "libwayland-client.so.0"
 
-static int wl_load(struct wl *w, struct nook_error *err)
+/* 0, or -ENOENT with *why set when the library is not there */
+static int wl_load(struct wl *w, const char **why, struct nook_error *err)
 {
 	memset(w, 0, sizeof *w);
 	w->so = dlopen(WL_LIB, RTLD_NOW | RTLD_LOCAL);
-	if (!w->so)
-		return nook_errx(err, ENOENT, "cannot load %s (apt-get install libwayland-client0): %s", WL_LIB, dlerror());
+	if (!w->so) {
+		*why = "libwayland-client.so.0 cannot be loaded, apt-get install libwayland-client0";
+		return -ENOENT;
+	}
 	struct {
 		const char *name;
 		void **slot;
@@ -266,14 +269,15 @@ static int listen_at(const char *path, struct nook_error *err)
 }
 
 int nook_wl_secctx(int compositor_fd, const char *listen_path, const char *app_id, const char *instance_id,
-		   int *close_keep, struct nook_error *err)
+		   int *close_keep, const char **why, struct nook_error *err)
 {
 	*close_keep = -1;
+	*why = "the compositor offers no security context, wp_security_context_v1";
 	struct wl w;
-	int r = wl_load(&w, err);
+	int r = wl_load(&w, why, err);
 	if (r < 0) {
 		close(compositor_fd);
-		return r;
+		return r == -ENOENT ? 0 : r;
 	}
 	struct session s = { .w = &w };
 	s.dpy = w.connect_to_fd(compositor_fd); /* owns the fd from here on */
