@@ -110,8 +110,8 @@ struct wl {
 
 #define WL_LIB "libwayland-client.so.0"
 
-/* 0, or -ENOENT with *why set when the library is not there */
-static int wl_load(struct wl *w, const char **why, struct nook_error *err)
+/* 0, or -ENOENT with *why set when the library is not there or too old */
+static int wl_load(struct wl *w, const char **why)
 {
 	memset(w, 0, sizeof *w);
 	w->so = dlopen(WL_LIB, RTLD_NOW | RTLD_LOCAL);
@@ -137,11 +137,10 @@ static int wl_load(struct wl *w, const char **why, struct nook_error *err)
 	for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
 		*syms[i].slot = dlsym(w->so, syms[i].name);
 		if (!*syms[i].slot) {
-			int r = nook_errx(err, ENOSYS, "%s has no %s (libwayland-client 1.20 or later is needed)", WL_LIB,
-					  syms[i].name);
+			*why = "libwayland-client.so.0 is older than 1.20 (it has no wl_proxy_marshal_flags)";
 			dlclose(w->so);
 			w->so = NULL;
-			return r;
+			return -ENOENT;
 		}
 	}
 	return 0;
@@ -274,10 +273,10 @@ int nook_wl_secctx(int compositor_fd, const char *listen_path, const char *app_i
 	*close_keep = -1;
 	*why = "the compositor offers no security context, wp_security_context_v1";
 	struct wl w;
-	int r = wl_load(&w, why, err);
+	int r = wl_load(&w, why);
 	if (r < 0) {
 		close(compositor_fd);
-		return r == -ENOENT ? 0 : r;
+		return 0;
 	}
 	struct session s = { .w = &w };
 	s.dpy = w.connect_to_fd(compositor_fd); /* owns the fd from here on */
