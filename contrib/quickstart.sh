@@ -75,6 +75,30 @@ test)
 	work=$(mktemp -d /var/tmp/nook-ci.XXXXXX)
 	rm -rf "$logs"
 	mkdir -p "$logs"
+	# A minimal Debian tree for tests/integration/debian.sh (apt under the
+	# ci and dev profiles; a root-owned tree nook must leave unchanged).
+	# debootstrap needs root, so it runs here, once: later runs reuse the
+	# tarball and the root-owned tree beside it.
+	debian_tar=${NOOK_TEST_DEBIAN_TAR:-/var/tmp/nook-debian-bookworm.tar}
+	if [ ! -s "$debian_tar" ] || [ ! -d "${debian_tar%.tar}/etc" ]; then
+		# the Debian mirror apt uses here (the one outside host the tests reach)
+		mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+			sed -n 's|^URIs: *\(http[^ ]*/debian\)/*$|\1|p' | head -1)
+		: "${mirror:=http://deb.debian.org/debian}"
+		echo "quickstart: building a minimal Debian tree with debootstrap from $mirror (once: cached as $debian_tar)"
+		dbs=$(mktemp -d /var/tmp/nook-debootstrap.XXXXXX)
+		if debootstrap --variant=minbase bookworm "$dbs/root" "$mirror" > "$logs/debootstrap.out" 2>&1 &&
+		   tar -C "$dbs/root" --numeric-owner -cf "$debian_tar.tmp" .; then
+			rm -rf "${debian_tar%.tar}"
+			mv "$dbs/root" "${debian_tar%.tar}"
+			chmod 0644 "$debian_tar.tmp"
+			mv "$debian_tar.tmp" "$debian_tar"
+		else
+			rm -f "$debian_tar.tmp"
+			echo "quickstart: debootstrap failed (see $logs/debootstrap.out): tests/integration/debian.sh skips"
+		fi
+		rm -rf "$dbs"
+	fi
 	# the logs stay in $logs; the scratch copy goes
 	keep_logs() {
 		cp "$work"/check.out "$work"/norange.tap "$work"/asroot.tap "$work"/build.out "$logs"/ 2>/dev/null || true
@@ -90,7 +114,7 @@ test)
 	copy_tree "$work"
 	mkdir "$work/build"
 	chown -R "$NOOK_TEST_USER" "$work"
-	as_user() { runuser -u "$NOOK_TEST_USER" -- env -i HOME="$(getent passwd "$NOOK_TEST_USER" | cut -d: -f6)" PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+	as_user() { runuser -u "$NOOK_TEST_USER" -- env -i HOME="$(getent passwd "$NOOK_TEST_USER" | cut -d: -f6)" PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 NOOK_TEST_DEBIAN_TAR="$debian_tar" "$@"; }
 	if ! as_user sh -c "cd '$work' && ./autogen.sh >/dev/null 2>&1 &&
 	     cd build && ../configure --quiet --enable-werror --enable-sanitizers &&
 	     make -j$(nproc) >/dev/null" > "$work/build.out" 2>&1; then
@@ -110,7 +134,11 @@ test)
 		exit 1
 	fi
 	status=0
-	as_user sh -c "cd '$work/build' && NOOK_PLAIN='$work/build-plain/nook' make -j1 check" > "$work/check.out" 2>&1 || status=$?
+	# crun's suite, kept outside the repository (beside the checkout), is
+	# run from where it is (tests/integration/oci-suite.sh)
+	suite=
+	[ -d "$here/../shared/oci-suites/crun-tests" ] && suite=$(cd "$here/../shared/oci-suites/crun-tests" && pwd)
+	as_user sh -c "cd '$work/build' && NOOK_PLAIN='$work/build-plain/nook' OCI_SUITE_DIR='$suite' make -j1 check" > "$work/check.out" 2>&1 || status=$?
 	grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):' "$work/check.out" | grep -v '^PASS:' || true
 	# the tests that need a user without a subordinate range
 	runuser -u nooknorange -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
@@ -133,7 +161,7 @@ test)
 	for f in "$work"/build/test-suite.log; do
 		[ "$status" = 0 ] || sed -n '/^FAIL\|^ERROR\|^not ok/,+20p' "$f" | head -200
 	done
-	echo "quickstart: logs in $logs (test-suite.log, tests/*/*.log, check.out, norange.tap, asroot.tap)"
+	echo "quickstart: logs in $logs (test-suite.log, tests/*/*.log, check.out, norange.tap, asroot.tap, debootstrap.out)"
 	log=$work/build/test-suite.log
 	p=$(sed -n 's/^# PASS: *//p' "$log"); f=$(sed -n 's/^# FAIL: *//p' "$log")
 	s=$(sed -n 's/^# SKIP: *//p' "$log"); e=$(sed -n 's/^# ERROR: *//p' "$log")

@@ -95,7 +95,7 @@ _nook() {
 			COMPREPLY=($(compgen -W "$(_nook_containers "$nook")" -- "$cur"))
 		fi
 		;;
-	ps) COMPREPLY=($(compgen -W "--quiet --help -q" -- "$cur")) ;;
+	ps) COMPREPLY=($(compgen -W "--quiet --all --help -q -a" -- "$cur")) ;;
 	check) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
 	help) [[ $COMP_CWORD -eq $((i + 1)) ]] && COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
 	desktop)

@@ -61,6 +61,7 @@ complete -c nook -n "__fish_seen_subcommand_from exec" -s i -l interactive
 complete -c nook -n "__fish_seen_subcommand_from exec" -l verbose
 complete -c nook -n "__fish_seen_subcommand_from stop" -s t -l time -x
 complete -c nook -n "__fish_seen_subcommand_from ps" -s q -l quiet
+complete -c nook -n "__fish_seen_subcommand_from ps" -s a -l all -d "also the user namespace holder"
 complete -c nook -n "__fish_seen_subcommand_from check" -l json
 
 # profile, help

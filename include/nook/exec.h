@@ -21,6 +21,19 @@ struct nook_exec_opts {
 int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status,
 	      struct nook_error *err);
 
+/* The same with a spec of the caller's (the OCI runtime's exec): join the
+ * process target_pidfd names (and the cgroup directory, or NULL) and run
+ * spec->argv with spec's envelope. NAME is for messages. ready_fd (or -1)
+ * is told "PID\n" (the command's host pid) once the command runs, and
+ * closed. */
+struct nook_spec;
+int nook_exec_spec(const char *name, int target_pidfd, const char *cgroup, const struct nook_spec *spec,
+		   int ready_fd, const char *console_socket, int *exit_status, struct nook_error *err);
+/* (console.c) Send fd (a pty master) over the unix socket at path with
+ * SCM_RIGHTS, as conmon's --console-socket expects. With console_socket,
+ * nook_exec_spec sends the command's pty there instead of relaying it. */
+int nook_console_send(const char *path, int fd, struct nook_error *err);
+
 /* (stop.c) SIGTERM the container's init, SIGKILL after timeout_s seconds,
  * then wait until its `nook run` has cleaned up. */
 int nook_stop(const char *name, unsigned timeout_s, struct nook_error *err);

@@ -37,6 +37,10 @@ char **nook_idmap_helper_args(const char *helper, pid_t pid, const struct nook_i
 int nook_subid_lookup(const char *user, bool gid, unsigned long *start,
 		      unsigned long *count, struct nook_error *err);
 
+/* Could the maps for this spec be the caller's subordinate range (no
+ * explicit map lines, not self mode, not auto with the host's or an empty
+ * root)? Reads nothing. */
+bool nook_idmaps_may_subuid(const struct nook_spec *s);
 /* Decide the mode and the maps for this spec (AUTO resolved here). */
 int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 			struct nook_error *err);

@@ -44,6 +44,9 @@ struct nook_net;
 
 /* Bring lo up in the caller's (new) network namespace. */
 int nook_net_loopback_up(struct nook_error *err);
+/* In the child, once pasta configured the tap device: a transmit queue
+ * sized for its receive window at this MTU (loopback.c). */
+void nook_net_size_txqueue(unsigned mtu);
 /* Let every mapped gid (0..max_gid) send ICMP echo without CAP_NET_RAW;
  * needs the id maps written. Failure only costs ping, so it is not fatal. */
 void nook_net_allow_ping(unsigned long max_gid);

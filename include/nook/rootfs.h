@@ -24,5 +24,7 @@ struct nook_rootfs_hooks {
  * then pivot_root into it and detach the old root. */
 int nook_rootfs_setup(const struct nook_spec *s, const struct nook_rootfs_hooks *hooks, struct nook_error *err);
 
-/* The minimal /dev inside the new root (rootfd is the new root, root its path). */
-int nook_devfs_setup(const struct nook_spec *s, int rootfd, const char *root, struct nook_error *err);
+/* The minimal /dev inside the new root (sg: the new root being built,
+ * fs/mountutil.h). */
+struct nook_stage;
+int nook_devfs_setup(const struct nook_spec *s, struct nook_stage *sg, struct nook_error *err);

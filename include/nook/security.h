@@ -66,6 +66,11 @@ int nook_caps_compute(char *const *add, char *const *drop, int last_cap,
 int nook_caps_ambient(char *const *ambient, uint64_t keep, int last_cap,
 		      uint64_t *out, struct nook_error *err);
 int nook_caps_last_cap(void);              /* from /proc or libcap */
+/* After a failed payload: when it ran as root inside without the
+ * capabilities package managers need (apt's setgroups/setuid to _apt,
+ * dpkg's chown) and its command line names one, a hint for the CLI to
+ * print ("" otherwise). */
+void nook_caps_hint(const struct nook_spec *s, char *buf, size_t size);
 /* In the payload: drop the bounding set to keep, set I/P/E and ambient.
  * root: P = E = keep; other uids: P = E = I = ambient. */
 int nook_caps_apply_bounding(uint64_t keep, int last_cap, struct nook_error *err);

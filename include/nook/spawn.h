@@ -14,6 +14,9 @@ struct nook_result {
 	/* filled from the cgroup when one was used */
 	bool have_stats;
 	uint64_t cpu_user_us, cpu_system_us, memory_peak, oom_kills, pids_peak;
+	pid_t init_pid;       /* spec->detach: the container's init (host pid) */
+	int pty_master;       /* spec->detach with spec->tty: the pty master
+				* (the caller owns it), else -1 */
 	char note[256];       /* a line the CLI prints (timeout, OOM kill), or "" */
 	char helper_died[512]; /* a helper (slirp4netns, pasta, the UDP relay,
 				* fuse-overlayfs) that died while the container

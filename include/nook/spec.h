@@ -18,6 +18,9 @@ enum nook_userns_mode {
 	NOOK_USERNS_AUTO = 0, /* subuid if the caller has a range and newuidmap exists */
 	NOOK_USERNS_SELF,     /* write uid_map/gid_map directly, one id */
 	NOOK_USERNS_SUBUID,   /* newuidmap/newgidmap with the subordinate ranges */
+	NOOK_USERNS_PARENT,   /* the explicit maps, written by nook itself: it holds
+			       * CAP_SETUID/CAP_SETGID over its own user namespace
+			       * (root inside an engine's, such as rootless podman's) */
 };
 
 /* One line of a uid_map/gid_map: inside, outside, count. */
@@ -34,6 +37,8 @@ enum nook_mount_type {
 	NOOK_MOUNT_DIR,
 	NOOK_MOUNT_SYMLINK,
 	NOOK_MOUNT_FILE, /* a file with the given content */
+	NOOK_MOUNT_FS,   /* a kernel filesystem of type fstype (OCI mounts: sysfs,
+			  * mqueue, devpts, cgroup2, proc elsewhere, ...) */
 };
 
 struct nook_mount {
@@ -46,6 +51,8 @@ struct nook_mount {
 	int mode;       /* -1 unset, else permission bits for dir/tmpfs/file */
 	bool readonly;
 	bool optional;  /* a missing source is skipped silently */
+	char *fstype;   /* NOOK_MOUNT_FS */
+	unsigned long flags; /* extra MS_NOSUID/MS_NODEV/MS_NOEXEC/MS_RDONLY (OCI options) */
 };
 
 enum nook_rootfs_kind {
@@ -59,6 +66,8 @@ struct nook_rootfs {
 	enum nook_rootfs_kind kind;
 	char *path;          /* NOOK_ROOTFS_DIR */
 	bool readonly;       /* remount the root read-only */
+	bool late_readonly;  /* only after the mounts, so that their mount points
+			      * may be created in it (OCI runtimes do so) */
 	char **lower;        /* overlay lower dirs (NULL-terminated) */
 	char *upper;         /* overlay upper dir; NULL = tmpfs (writes discarded) */
 	char *work;          /* overlay work dir; NULL = next to upper */
@@ -101,6 +110,14 @@ struct nook_seccomp_rule {
 struct nook_rlimit {
 	int resource;     /* RLIMIT_* */
 	uint64_t soft, hard; /* UINT64_MAX = unlimited */
+};
+
+/* A program the container's init runs (OCI startContainer hooks). */
+struct nook_hook {
+	char *path;
+	char **argv;     /* NULL: { path } */
+	char **env;      /* NULL: the init's environment */
+	unsigned timeout_s;
 };
 
 struct nook_port {
@@ -168,6 +185,7 @@ struct nook_spec {
 	char **cap_add;            /* names like "NET_ADMIN" or "ALL" */
 	char **cap_drop;
 	char **cap_ambient;
+	char **cap_inheritable;    /* NULL: the ambient set (OCI configs name one) */
 	bool no_new_privs;         /* default true */
 	enum nook_seccomp_mode seccomp;
 	char *seccomp_file;
@@ -210,6 +228,32 @@ struct nook_spec {
 	bool audio_pulse;          /* bind PulseAudio's pulse/native and its cookie */
 	char *persist_dir;         /* host directory an app's state persists in */
 	char **persist_paths;      /* paths below $HOME kept there (relative, no "..") */
+	/* process extras (the OCI config sets them; profiles do not) */
+	gid_t *groups; size_t n_groups; /* additional gids of the payload */
+	char *domainname;          /* NULL = keep */
+	char **sysctl;             /* "key=value", written under /proc/sys in the container */
+	int umask;                 /* -1 = keep */
+
+	/* scheduling, I/O priority and memory placement of the payload (OCI
+	 * process.scheduler, process.ioPriority, linux.memoryPolicy; run/procattr.c);
+	 * sched_policy, ioprio_class and mempolicy_mode -1 = as inherited */
+	int sched_policy, sched_priority, sched_nice;
+	uint64_t sched_flags, sched_runtime, sched_deadline, sched_period;
+	int ioprio_class, ioprio_level;
+	int mempolicy_mode;             /* MPOL_* */
+	unsigned mempolicy_flags;       /* MPOL_F_* */
+	uint64_t mempolicy_nodes;       /* nodes 0-63 as bits */
+
+	/* the OCI runtime's create/start split (oci/): the init builds the
+	 * container, then opens start_fifo for writing and waits there until
+	 * `start` reads it, before the payload's envelope; with detach,
+	 * nook_spawn returns as soon as the init waits (res->init_pid) and
+	 * leaves the container running without a monitor */
+	char *start_fifo;
+	bool detach;
+	/* run inside the container, in order, once start lets it go and
+	 * before the payload's envelope; one that fails stops the container */
+	struct nook_hook *start_hooks; size_t n_start_hooks;
 
 	/* diagnostics */
 	char *name;                /* container name (for state and cgroup leaf) */

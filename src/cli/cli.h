@@ -11,6 +11,7 @@ int cmd_stop(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_desktop(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_oci(int argc, char **argv);   /* nook-oci / nook oci */
 void cli_usage(FILE *f);
 /* "nook: CMD: unknown option 'ARG' (did you mean '--X'? ...)" on stderr;
  * cands are the long option names without "--", NULL-terminated. */

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "nook/cleanup.h"
 #include "nook/error.h"
+#include "nook/oci.h"
 #include "nook/profile.h"
 #include "nook/security.h"
 #include "nook/spec.h"
@@ -17,7 +18,7 @@
 static void profile_usage(FILE *f)
 {
 	fprintf(f, "Usage: nook profile list\n"
-		   "       nook profile show [--set KEY.PATH=VALUE]... [PROFILE] [-- COMMAND [ARG...]]\n"
+		   "       nook profile show [--oci] [--set KEY.PATH=VALUE]... [PROFILE] [-- COMMAND [ARG...]]\n"
 		   "       nook profile validate PROFILE...\n\n"
 		   "PROFILE is a file (contains '/' or ends in .yaml) or a name looked up in:\n");
 	_cleanup_strv_ char **dirs = nook_profile_search_path();
@@ -25,7 +26,8 @@ static void profile_usage(FILE *f)
 		fprintf(f, "  %s%s\n", dirs[i],
 			nook_profile_is_builtin(dirs[i]) ? "  (the shipped profiles, compiled in)" : "");
 	fprintf(f, "$NOOK_PROFILE_PATH (DIR[:DIR...]) adds directories in front.\n"
-		   "show prints the fully resolved profile as YAML; see nook-profile(5).\n");
+		   "show prints the fully resolved profile as YAML (with --oci: as an OCI config.json,\n"
+		   "for nook-oci, runc or crun); see nook-profile(5).\n");
 }
 
 static int do_list(void)
@@ -95,6 +97,7 @@ static int print_seccomp(const struct nook_spec *spec)
 
 static int do_show(int argc, char **argv, bool seccomp)
 {
+	bool oci = false;
 	_cleanup_strv_ char **overrides = NULL;
 	const char *profile = NULL;
 	char **command = NULL;
@@ -107,8 +110,10 @@ static int do_show(int argc, char **argv, bool seccomp)
 			nook_strv_push(&overrides, argv[++i]);
 		} else if (strncmp(argv[i], "--set=", 6) == 0) {
 			nook_strv_push(&overrides, argv[i] + 6);
+		} else if (strcmp(argv[i], "--oci") == 0 && !seccomp) {
+			oci = true;
 		} else if (argv[i][0] == '-') {
-			static const char *const names[] = { "set", NULL };
+			static const char *const names[] = { "set", "oci", NULL };
 			cli_unknown_option("profile", argv[i], names);
 			return NOOK_EXIT_FAILURE;
 		} else if (!profile) {
@@ -131,7 +136,7 @@ static int do_show(int argc, char **argv, bool seccomp)
 		nook_spec_free(&spec);
 		return st;
 	}
-	int r = nook_spec_emit_yaml(&spec, stdout, &err);
+	int r = oci ? nook_oci_emit_config(&spec, stdout, &err) : nook_spec_emit_yaml(&spec, stdout, &err);
 	nook_spec_free(&spec);
 	if (r < 0) {
 		fprintf(stderr, "nook: %s\n", err.msg);

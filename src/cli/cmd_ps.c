@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "nook/holder.h"
 #include "nook/state.h"
 
 static void fmt_uptime(long long s, char *buf, size_t size)
@@ -23,17 +24,21 @@ static void fmt_uptime(long long s, char *buf, size_t size)
 
 int cmd_ps(int argc, char **argv)
 {
-	bool quiet = false;
+	bool quiet = false, all = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
 			quiet = true;
+		} else if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0) {
+			all = true;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			printf("Usage: nook ps [-q]\n\nList the running named containers (nook run --name NAME):\n"
+			printf("Usage: nook ps [-q] [-a]\n\nList the running named containers (nook run --name NAME):\n"
 			       "NAME, the pid of the container's init, the uptime, the command.\n"
-			       "  -q, --quiet   print the names only\n");
+			       "  -q, --quiet   print the names only\n"
+			       "  -a, --all     also nook's own long-lived processes: the user namespace holder\n"
+			       "                (its NAME is -userns-holder-)\n");
 			return 0;
 		} else {
-			static const char *const names[] = { "quiet", "help", NULL };
+			static const char *const names[] = { "quiet", "all", "help", NULL };
 			cli_unknown_option("ps", argv[i], names);
 			return NOOK_EXIT_FAILURE;
 		}
@@ -58,5 +63,15 @@ int cmd_ps(int argc, char **argv)
 		printf("%-20s %-8d %-9s %s\n", v[i].name, (int)v[i].init_pid, up, v[i].command);
 	}
 	free(v);
+	struct nook_holder_info h;
+	if (all && nook_holder_status(&h)) {
+		char up[32];
+		fmt_uptime(now - h.started, up, sizeof up);
+		if (quiet)
+			printf("-userns-holder-\n");
+		else
+			printf("%-20s %-8d %-9s nook user namespace holder: uids 1-%lu = %lu-%lu, gids 1-%lu = %lu-%lu, exits after %us idle\n",
+			       "-userns-holder-", (int)h.pid, up, h.uc, h.us, h.us + h.uc - 1, h.gc, h.gs, h.gs + h.gc - 1, h.idle_s);
+	}
 	return 0;
 }

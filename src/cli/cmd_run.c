@@ -7,6 +7,7 @@
 #include "args.h"
 #include "cli.h"
 #include "nook/error.h"
+#include "nook/oci.h"
 #include "nook/profile.h"
 #include "nook/spawn.h"
 #include "nook/stats.h"
@@ -16,7 +17,8 @@
 
 static void run_usage(void)
 {
-	printf("Usage: nook run [OPTIONS] [PROFILE] [-- COMMAND [ARG...]]\n\n"
+	printf("Usage: nook run [OPTIONS] [PROFILE] [-- COMMAND [ARG...]]\n"
+	       "       nook run --bundle DIR   (an OCI bundle: DIR/config.json)\n\n"
 	       "Options:\n"
 	       "  --rootfs DIR            use DIR as the root filesystem (default: host / read-only)\n"
 	       "  --hostname NAME         hostname inside the container\n"
@@ -39,6 +41,40 @@ static void run_usage(void)
 	       "  --verbose               explain what nook decides\n");
 }
 
+/* nook run --bundle DIR: an OCI bundle (its config.json, oci/config.c)
+ * run by nook's own monitor, as `nook run` runs a profile. */
+static int run_bundle(const char *dir)
+{
+	struct nook_oci_config c;
+	struct nook_error err = { 0 };
+	struct nook_result res;
+	if (nook_oci_config_load(dir, NULL, &c, &err) < 0) {
+		fprintf(stderr, "nook: %s\n", err.msg);
+		return NOOK_EXIT_FAILURE;
+	}
+	if (c.seccomp_json) {
+		fprintf(stderr, "nook: %s/config.json: linux.seccomp: nook run --bundle does not load it yet; use nook-oci run\n", c.bundle);
+		nook_oci_config_free(&c);
+		return NOOK_EXIT_FAILURE;
+	}
+	for (int k = 0; k < NOOK_HOOK_N; k++) {
+		if (c.n_hooks[k]) {
+			fprintf(stderr, "nook: %s/config.json: hooks: nook run --bundle does not run hooks; use nook-oci run\n", c.bundle);
+			nook_oci_config_free(&c);
+			return NOOK_EXIT_FAILURE;
+		}
+	}
+	/* nook's monitor stays: the container dies with it */
+	c.spec.die_with_parent = true;
+	int r = nook_spawn(&c.spec, &res, &err);
+	nook_oci_config_free(&c);
+	if (r < 0) {
+		fprintf(stderr, "nook: %s\n", err.msg);
+		return err.exit_status ? (err.exit_status == 1 ? NOOK_EXIT_FAILURE : err.exit_status) : NOOK_EXIT_FAILURE;
+	}
+	return res.exit_status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct nook_run_args a;
@@ -47,6 +83,10 @@ int cmd_run(int argc, char **argv)
 	struct nook_result res;
 	char msg[512];
 
+	if (argc == 3 && strcmp(argv[1], "--bundle") == 0)
+		return run_bundle(argv[2]);
+	if (argc == 2 && strncmp(argv[1], "--bundle=", 9) == 0)
+		return run_bundle(argv[1] + 9);
 	if (nook_run_args_parse(argc, argv, &a, msg, sizeof msg) < 0) {
 		fprintf(stderr, "nook: %s\n", msg);
 		nook_run_args_free(&a);

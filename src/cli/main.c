@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "stop", cmd_stop, "stop a running named container" },
 	{ "profile", cmd_profile, "list, show (resolved) or validate profiles" },
 	{ "desktop", cmd_desktop, "install or remove a desktop launcher for a profile" },
+	{ "oci", cmd_oci, "the OCI runtime command line (also installed as nook-oci, for podman --runtime)" },
 	{ "check", cmd_check, "check that this host and user can run containers, and say how to fix what is missing" },
 	{ "help", cmd_help, "show the options of a command (nook help COMMAND)" },
 	{ NULL, NULL, NULL },
@@ -102,6 +103,11 @@ int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* the OCI runtime: nook-oci is the same binary under a second name */
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : (argc > 0 ? argv[0] : "");
+	if (strcmp(base, "nook-oci") == 0)
+		return cmd_oci(argc, argv);
 	/* `nook` alone is a mistake: usage on stderr, 125; asked for, on stdout */
 	if (argc < 2) {
 		cli_usage(stderr);

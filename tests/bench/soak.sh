@@ -4,7 +4,8 @@
 # -- true` (the full default envelope, start-latency.sh's (5)): does the
 # time per run grow, and does anything leak (processes, fds, mounts,
 # cgroups, state files)? SOAK_USERNS=auto soaks (5a) instead, with the
-# default map (a subordinate range: newuidmap, newgidmap, libsubid).
+# default map (a subordinate range: through nook's user namespace holder,
+# started by the first run outside the harness, or newuidmap/newgidmap).
 #
 #   NOOK=/path/to/nook sh tests/bench/soak.sh
 #
@@ -83,6 +84,7 @@ fi
 # seccomp program cache under $XDG_RUNTIME_DIR/nook) is then in both
 # snapshots, and only growth counts
 "$NOOK" run --userns "$SOAK_USERNS" --rootfs "$ROOTFS" -- true >/dev/null 2>&1 || true
+hpid_first=$("$NOOK" ps --all 2>/dev/null | awk '$1 == "-userns-holder-" { print $2 }')
 snapshot before
 # shellcheck disable=SC2086
 "$W/benchrun" -R -n "$SOAK_RUNS" -w 0 -r "$W/raw" -e "$W" \
@@ -135,6 +137,14 @@ echo "  $(verdict "$(val before payload_fds)/$(val before nook_fds_at_exit)" "$(
 echo "  $(verdict "$(val before container_mounts)" "$(val after container_mounts)") same container: $(val before container_mounts) mounts inside before, $(val after container_mounts) after; nook VmHWM $(val before nook_vmhwm_kib)/$(val after nook_vmhwm_kib) KiB"
 [ "$orphans" = 0 ] || echo "orphans: $(grep ' after nook-default ' "$W/orphans" | grep -v " $ctl_comm [A-Z]\$" | head -n 5)"
 [ "$late" = 0 ] || echo "note: $late of the control's ($ctl_comm) processes were re-parented late, during nook's turn; not counted against nook"
+# the user namespace holder (auto: a subordinate range) that this soak's
+# private XDG_RUNTIME_DIR got: one for all the runs, the same pid at the
+# end as after the first run; stopped here, by its pid
+hpid_now=$("$NOOK" ps --all 2>/dev/null | awk '$1 == "-userns-holder-" { print $2 }')
+if [ -n "$hpid_now" ]; then
+	echo "  $(verdict "$hpid_first" "$hpid_now") one user namespace holder served every run: pid $hpid_first after the first run, $hpid_now at the end"
+	kill "$hpid_now" 2>/dev/null || true
+fi
 kept=$(val after nook_fds_at_exit)
 [ "${kept:-0}" = 0 ] || echo "note: nook itself leaves $kept fd(s) open at exit (not growing from run to run; see tests/bench/RESULTS.md)"
 [ "$fails" = 0 ] || echo "warning: $fails runs failed; last error: $(tail -n 3 "$W/nook-default.err")"

@@ -83,10 +83,13 @@ if ! "$NOOK" run --userns self --rootfs "$ROOTFS" $off_flags -- true >/dev/null 
 	exit 1
 fi
 
-if ! "$NOOK" run --rootfs "$ROOTFS" -- true 2>"$W/nook.err"; then
+# (with a subordinate range this also starts nook's user namespace holder,
+# here, outside the harness: benchrun would count it as an orphan)
+if ! "$NOOK" run --verbose --rootfs "$ROOTFS" -- true 2>"$W/nook.err"; then
 	echo "start-latency.sh: nook cannot run a container: $(cat "$W/nook.err")" >&2
 	exit 1
 fi
+auto_map=$(grep -E '^nook: user namespace( holder not used)?:' "$W/nook.err" | sed 's/^nook: //' | tr '\n' ' ')
 
 # rootless podman: a runtime dir of our own (the same one every time:
 # podman remembers it in its database); runc when crun refuses this host.
@@ -144,6 +147,9 @@ if [ -n "${NOOK_BASELINE:-}" ]; then
 	set -- "$@" h-base "$NOOK_BASELINE" run "$base_default" -- true ';'
 	# this build with the baseline's profile: the code's share of a change
 	set -- "$@" h-cross "$NOOK" run "$base_default" -- true ';'
+	# the default map (5a) with the baseline: what a subordinate-range
+	# start cost before this build
+	set -- "$@" base-auto "$NOOK_BASELINE" run --rootfs "$ROOTFS" "$base_default" -- true ';'
 fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -183,10 +189,11 @@ echo "nook start latency: $RUNS timed runs per candidate after $WARMUP warm-up r
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), kernel $(uname -r); load average before $load_before, after $load_after"
 echo "nook: $NOOK ($("$NOOK" --version 2>/dev/null || echo '?')); rootfs $ROOTFS; user $(id -un)"
 echo "envelope-off flags accepted for (3)/(4): ${off_flags:-none}"
+echo "the default map of (5a): $auto_map"
 [ -n "$podman_why" ] && echo "podman: $podman_why"
 echo
 printf '%-16s %10s %10s %10s %10s %6s %12s\n' candidate median_ms p10_ms p90_ms cpu_ms fails maxrss_KiB
-for n in floor bwrap nook-self nook-subuid nook-default nook-default-auto podman h-bwrap h-nook base-default h-base h-cross; do
+for n in floor bwrap nook-self nook-subuid nook-default nook-default-auto podman h-bwrap h-nook base-default h-base h-cross base-auto; do
 	m=$(field "$n" median_ms)
 	[ -n "$m" ] || continue
 	printf '%-16s %10s %10s %10s %10s %6s %12s\n' "$n" "$m" "$(field "$n" p10_ms)" "$(field "$n" p90_ms)" \
@@ -217,13 +224,17 @@ if [ -n "${NOOK_BASELINE:-}" ]; then
 	echo "  nook-default/base-default = $(ratio "$f5" "$(field base-default median_ms)")   (this build against NOOK_BASELINE=$NOOK_BASELINE, same flags)"
 	echo "  h-nook/h-base = $(ratio "$(field h-nook median_ms)" "$(field h-base median_ms)")   (nook run -- true, this build against the baseline)"
 	echo "  h-cross/h-base = $(ratio "$(field h-cross median_ms)" "$(field h-base median_ms)")   (both builds with the baseline's default profile: the code alone)"
+	echo "  nook-default-auto/base-auto = $(ratio "$f5a" "$(field base-auto median_ms)")   (the default map for a directory root, this build against the baseline)"
+	echo "  base-auto/bwrap = $(ratio "$(field base-auto median_ms)" "$f2")   ((5a)/(2) of the baseline)"
 fi
 echo "nook's own peak RSS (VmHWM at exit, max of 20 runs): self $(hwm_max self) KiB, subuid $(hwm_max subuid) KiB, default $(hwm_max default) KiB, default-auto $(hwm_max auto) KiB"
 echo "fds nook opened and still holds at exit (0 expected): self $(fds_max self), subuid $(fds_max subuid), default $(fds_max default), default-auto $(fds_max auto)"
 echo
 echo "targets:"
 echo "  $(check "$r32" 0.8) (3)/(2) <= 0.8   ($r32)"
-echo "  $(check "$r52" 1.0) (5)/(2) <= 1.0   ($r52)"
+echo "  $(check "$r52" 0.8) (5)/(2) <= 0.8   ($r52)"
+echo "  $(check "$r5a2" 1.0) (5a)/(2) <= 1.0   ($r5a2)"
+echo "  $(check "$r31" 1.15) (3)/(1) <= 1.15   ($r31)"
 echo "  $(check "$r56" 0.05) (5)/(6) <= 0.05  ($r56)"
 echo "  $(check "$r5a6" 0.05) (5a)/(6) <= 0.05  ($r5a6)"
 echo "  $(check "$rss" 4096) nook peak RSS <= 4096 KiB  ($rss KiB)"

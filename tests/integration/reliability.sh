@@ -266,8 +266,6 @@ nk_limited "-s 32" "$NOOK" run -- true
 chk_error "ulimit -s 32: 125, the stack size limit named" 125 "stack size limit \(.ulimit -s.\) is 32 KiB.*needs at least 64 KiB"
 nk_limited "-n 8" "$NOOK" run --network slirp -- true
 chk_error "ulimit -n 8: 125, the open files limit named" 125 "number of open files limit \(.ulimit -n.\) is 8"
-nk_limited "-S -s 40" "$NOOK" run -- sh -c 'ulimit -s'
-chk "soft ulimit -s 40: the run works and the payload has the caller's 40 KiB" "0 40" "$rc $out"
 nk_limited "-S -n 20" "$NOOK" run --network slirp -- sh -c 'ulimit -n'
 chk "soft ulimit -n 20: a slirp run works and the payload has the caller's 20" "0 20" "$rc $out"
 nk_limited "-S -f 64" "$NOOK" run --network slirp -- sh -c 'ulimit -f'
@@ -279,6 +277,15 @@ chk "soft ulimit -f 64: a slirp run works and the payload has the caller's limit
 # (contrib/quickstart.sh test makes one), or $NOOK when it is one.
 _plain=${NOOK_PLAIN:-}
 [ -z "$_plain" ] && ! grep -qa __asan_init "$NOOK" && _plain=$NOOK
+# (The same for a raised soft stack limit: ASan takes the main stack's
+# bounds from the limit it started under, and a stack that then grows past
+# them looks like a wild write to it.)
+if [ -n "$_plain" ] && [ -x "$_plain" ]; then
+	nk_limited "-S -s 40" "$_plain" run -- sh -c 'ulimit -s'
+	chk "soft ulimit -s 40: the run works and the payload has the caller's 40 KiB" "0 40" "$rc $out"
+else
+	t_skip "soft ulimit -s 40" "needs a nook built without sanitizers (set NOOK_PLAIN)"
+fi
 if [ -n "$_plain" ] && [ -x "$_plain" ] && command -v slirp4netns >/dev/null; then
 	nk_limited "-v 4096" "$_plain" run -- true
 	chk "ulimit -v 4096: a run without network works" "0" "$rc"

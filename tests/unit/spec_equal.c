@@ -14,10 +14,10 @@
 #else
 #define PIN(type, size) _Static_assert(1, "")
 #endif
-PIN(struct nook_spec, 584);
+PIN(struct nook_spec, 728);
 PIN(struct nook_dbus_bus, 40);
 PIN(struct nook_idmap, 24);
-PIN(struct nook_mount, 56);
+PIN(struct nook_mount, 72);
 PIN(struct nook_rootfs, 56);
 PIN(struct nook_seccomp_rule, 32);
 PIN(struct nook_seccomp_arg, 24);
@@ -87,6 +87,10 @@ static const char *mount_diff(const struct nook_mount *a, const struct nook_moun
 		return AT("mounts", i, "readonly");
 	if (a->optional != b->optional)
 		return AT("mounts", i, "optional");
+	if (!str_eq(a->fstype, b->fstype))
+		return AT("mounts", i, "fstype");
+	if (a->flags != b->flags)
+		return AT("mounts", i, "flags");
 	return NULL;
 }
 
@@ -128,6 +132,7 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	VAL(rootfs.kind);
 	STR(rootfs.path);
 	VAL(rootfs.readonly);
+	VAL(rootfs.late_readonly);
 	STRV(rootfs.lower);
 	STR(rootfs.upper);
 	STR(rootfs.work);
@@ -154,6 +159,7 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	STRV(cap_add);
 	STRV(cap_drop);
 	STRV(cap_ambient);
+	STRV(cap_inheritable);
 	VAL(no_new_privs);
 	VAL(seccomp);
 	STR(seccomp_file);
@@ -224,6 +230,34 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	VAL(audio_pulse);
 	STR(persist_dir);
 	STRV(persist_paths);
+	VAL(n_groups);
+	for (size_t i = 0; i < a->n_groups; i++)
+		if (a->groups[i] != b->groups[i])
+			return "groups";
+	STR(domainname);
+	STRV(sysctl);
+	VAL(umask);
+	VAL(sched_policy);
+	VAL(sched_priority);
+	VAL(sched_nice);
+	VAL(sched_flags);
+	VAL(sched_runtime);
+	VAL(sched_deadline);
+	VAL(sched_period);
+	VAL(ioprio_class);
+	VAL(ioprio_level);
+	VAL(mempolicy_mode);
+	VAL(mempolicy_flags);
+	VAL(mempolicy_nodes);
+	STR(start_fifo);
+	VAL(detach);
+	VAL(n_start_hooks);
+	for (size_t i = 0; i < a->n_start_hooks; i++) {
+		const struct nook_hook *x = &a->start_hooks[i], *y = &b->start_hooks[i];
+		if (!str_eq(x->path, y->path) || !strv_eq(x->argv, y->argv) || !strv_eq(x->env, y->env) ||
+		    x->timeout_s != y->timeout_s)
+			return AT("start_hooks", i, "path/argv/env/timeout_s");
+	}
 
 	STR(name);
 	VAL(verbose);

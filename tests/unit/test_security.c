@@ -731,7 +731,7 @@ END_TEST
 START_TEST(relay_filter_table)
 {
 	struct nook_sc_filter f;
-	const char *allowed[] = { "poll", "ppoll", "recvfrom", "sendto", "connect", "close",
+	const char *allowed[] = { "poll", "ppoll", "recvfrom", "sendto", "recvmmsg", "sendmmsg", "sendmsg", "connect", "close",
 				  "clock_gettime", "exit", "exit_group", "socket" };
 
 	nook_sc_relay(&f);
@@ -742,7 +742,7 @@ START_TEST(relay_filter_table)
 	/* nothing that reaches a file, a process or another namespace */
 	const char *never[] = { "open", "openat", "openat2", "execve", "execveat", "write", "read",
 				"bind", "kill", "ptrace", "setns", "unshare", "mount", "ioctl", "mmap",
-				"clone", "clone3", "fork", "prctl", "setsockopt" };
+				"clone", "clone3", "fork", "prctl" };
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
 		ck_assert_msg(nook_sc_filter_count(&f, never[i]) == 0, "%s", never[i]);
 	for (size_t i = 0; i < f.n_rules; i++) {
@@ -754,7 +754,16 @@ START_TEST(relay_filter_table)
 			ck_assert_uint_eq(f.rules[i].args[1].datum_a, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK);
 			ck_assert_uint_eq(f.rules[i].args[2].datum_a, 0);
 		}
+		if (strcmp(f.rules[i].name, "setsockopt") == 0) {
+			/* a session socket's buffer sizes, nothing else */
+			ck_assert_uint_eq(f.rules[i].n_args, 2);
+			ck_assert_uint_eq(f.rules[i].args[0].arg, 1);
+			ck_assert_uint_eq(f.rules[i].args[0].datum_a, SOL_SOCKET);
+			ck_assert_uint_eq(f.rules[i].args[1].arg, 2);
+			ck_assert(f.rules[i].args[1].datum_a == SO_RCVBUF || f.rules[i].args[1].datum_a == SO_SNDBUF);
+		}
 	}
+	ck_assert_uint_eq(nook_sc_filter_count(&f, "setsockopt"), 2);
 	nook_sc_filter_free(&f);
 }
 END_TEST
@@ -791,8 +800,20 @@ static int relay_calls_ok(void)
 {
 	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	struct timespec ts;
-	if (fd < 0 || syscall(SYS_close, fd) < 0 || syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) < 0)
+	int size = 1 << 20;
+	if (fd < 0 || syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) < 0 ||
+	    syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0 ||
+	    syscall(SYS_close, fd) < 0 || syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) < 0)
 		return 1;
+	return 0;
+}
+
+/* any other socket option kills the relay */
+static int relay_reuse(void)
+{
+	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int one = 1;
+	syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	return 0;
 }
 
@@ -800,6 +821,8 @@ START_TEST(relay_filter_enforced)
 {
 	int st = confined_child(NOOK_CONFINE_RELAY, relay_calls_ok);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the relay's own calls: status %#x", st);
+	st = confined_child(NOOK_CONFINE_RELAY, relay_reuse);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "setsockopt SO_REUSEADDR: status %#x", st);
 	st = confined_child(NOOK_CONFINE_RELAY, relay_prctl);
 	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "prctl: status %#x", st);
 	st = confined_child(NOOK_CONFINE_RELAY, relay_open);

@@ -27,6 +27,8 @@ void nook_spec_init(struct nook_spec *s)
 	s->resources_required = true;
 	s->net = NOOK_NET_NONE;
 	s->dbus_required = true;
+	s->umask = -1;
+	s->sched_policy = s->ioprio_class = s->mempolicy_mode = -1;
 }
 
 bool nook_dbus_bus_on(const struct nook_dbus_bus *b)
@@ -55,6 +57,7 @@ static void mount_free(struct nook_mount *m)
 	free(m->target);
 	free(m->content);
 	free(m->options);
+	free(m->fstype);
 }
 
 void nook_spec_free(struct nook_spec *s)
@@ -79,6 +82,7 @@ void nook_spec_free(struct nook_spec *s)
 	nook_strv_free(s->cap_add);
 	nook_strv_free(s->cap_drop);
 	nook_strv_free(s->cap_ambient);
+	nook_strv_free(s->cap_inheritable);
 	free(s->seccomp_file);
 	for (size_t i = 0; i < s->n_seccomp_rules; i++) {
 		nook_strv_free(s->seccomp_rules[i].names);
@@ -109,6 +113,16 @@ void nook_spec_free(struct nook_spec *s)
 		nook_strv_free(b->call);
 		nook_strv_free(b->broadcast);
 	}
+	free(s->groups);
+	free(s->domainname);
+	nook_strv_free(s->sysctl);
+	free(s->start_fifo);
+	for (size_t i = 0; i < s->n_start_hooks; i++) {
+		free(s->start_hooks[i].path);
+		nook_strv_free(s->start_hooks[i].argv);
+		nook_strv_free(s->start_hooks[i].env);
+	}
+	free(s->start_hooks);
 	memset(s, 0, sizeof *s);
 }
 

@@ -15,6 +15,7 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "mountutil.h"
+#include "stage.h"
 #include "nook/rootfs.h"
 #include "nook/util.h"
 
@@ -74,13 +75,13 @@ static int host_dev(int dfd, const char *dev, struct nook_error *err)
 	return private_instances(dev, false, err);
 }
 
-int nook_devfs_setup(const struct nook_spec *s, int rootfd, const char *root, struct nook_error *err)
+int nook_devfs_setup(const struct nook_spec *s, struct nook_stage *sg, struct nook_error *err)
 {
 	char dev[PATH_MAX], p[PATH_MAX + 64];
-	_cleanup_close_ int dfd = nook_open_special_dir(rootfd, "/dev", true, 0755, err);
+	_cleanup_close_ int dfd = nook_open_special_dir(sg, "/dev", true, 0755, err);
 	if (dfd < 0)
 		return dfd;
-	snprintf(dev, sizeof dev, "%s/dev", root);
+	snprintf(dev, sizeof dev, "%s/dev", sg->root);
 	if (!s->minimal_dev)
 		return host_dev(dfd, dev, err);
 	int r = nook_mount_on_fd("/oldroot/proc", "nook-dev", dfd, "tmpfs", MS_NOSUID | MS_NOEXEC,
@@ -113,5 +114,6 @@ int nook_devfs_setup(const struct nook_spec *s, int rootfd, const char *root, st
 	r = nook_mount_setattr(AT_FDCWD, dev, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, true);
 	if (r < 0)
 		return nook_err(err, -r, "cannot make /dev nosuid and noexec");
+	nook_stage_own_path(sg, "/dev");
 	return 0;
 }

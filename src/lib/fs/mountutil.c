@@ -144,20 +144,3 @@ int nook_mount_on_fd(const char *proc_root, const char *source, int target_fd,
 		return -errno;
 	return 0;
 }
-
-/* /proc, /sys, /dev and /tmp must be real directories of the new root: a
- * symlink there could point a kernel filesystem somewhere the payload was
- * never meant to see it. */
-int nook_open_special_dir(int rootfd, const char *path, bool create, mode_t mode, struct nook_error *err)
-{
-	struct stat st;
-	int fd = nook_open_in_root(rootfd, path, create ? NOOK_MK_DIR : NOOK_MK_NONE, mode);
-	if (fd < 0)
-		return nook_err_at(err, path, nook_err(err, -fd, "cannot find %s in the new root", path));
-	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		close(fd);
-		return nook_errx(err, ENOTDIR, "refusing to mount on %s: in the new root it is %s, not a directory",
-				 path, S_ISLNK(st.st_mode) ? "a symlink" : "something else");
-	}
-	return fd;
-}

@@ -29,11 +29,7 @@ int nook_resolve_in_root(int rootfd, const char *path, int flags);
  * $XDG_RUNTIME_DIR, a few levels deep. */
 struct nook_spec;
 void nook_scan_sockets(const struct nook_spec *s, int rootfd);
-/* A directory of the new root that a kernel filesystem goes on (/proc,
- * /sys, /dev, /tmp): created when asked, refused when it is a symlink or
- * not a directory. Returns an O_PATH fd, or fails with a message. */
-int nook_open_special_dir(int rootfd, const char *path, bool create, mode_t mode,
-			  struct nook_error *err);
+
 /* Clone the mount tree at src (recursively when rec), apply attrs
  * (MOUNT_ATTR_*) to the whole clone, and attach it on target_fd. */
 int nook_bind_fd(const char *src, int target_fd, bool rec, unsigned attrs);

@@ -10,6 +10,8 @@
  *   3. build /newroot: the rootfs (host / read-only, a directory, an overlay
  *      of the kernel or of fuse-overlayfs, or an empty tmpfs), /proc, /dev, /sys, /tmp, then the profile's mounts
  *      in order, each target resolved inside /newroot without escaping it;
+ *      a target the tree lacks is never created in it (stage.c: a tmpfs
+ *      mirror of its parent), only on nook's own filesystems;
  *   4. pivot_root into /newroot and detach the staging tree (and with it
  *      every trace of the host's root).
  */
@@ -26,6 +28,7 @@
 #include "nook/error.h"
 #include "nook/fuseovl.h"
 #include "mountutil.h"
+#include "stage.h"
 #include "nook/net.h"
 #include "nook/rootfs.h"
 #include "nook/util.h"
@@ -163,7 +166,7 @@ static int mount_rootfs(const struct nook_spec *s, const struct nook_rootfs_hook
 		/* no device nodes: a rootfs unpacked by root may hold some that
 		 * the container could open (our /dev comes later) */
 		r = nook_bind_fd(src, nfd, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				 (s->rootfs.readonly ? MOUNT_ATTR_RDONLY : 0));
+				 (s->rootfs.readonly && !s->rootfs.late_readonly ? MOUNT_ATTR_RDONLY : 0));
 		if (r < 0)
 			return nook_err_at(err, "/", nook_err(err, -r, "cannot bind the rootfs %s", s->rootfs.path));
 		return 0;
@@ -177,10 +180,10 @@ static int mount_rootfs(const struct nook_spec *s, const struct nook_rootfs_hook
 	return nook_errx(err, EINVAL, "unknown rootfs kind");
 }
 
-static int mount_proc(const struct nook_spec *s, int rootfd, struct nook_error *err)
+static int mount_proc(const struct nook_spec *s, struct nook_stage *sg, struct nook_error *err)
 {
 	bool host = s->rootfs.kind == NOOK_ROOTFS_HOST;
-	_cleanup_close_ int pfd = nook_open_special_dir(rootfd, "/proc", !host, 0555, err);
+	_cleanup_close_ int pfd = nook_open_special_dir(sg, "/proc", !host, 0555, err);
 	if (pfd < 0)
 		return pfd;
 	int r = nook_mount_on_fd(HOSTPROC, "proc", pfd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
@@ -189,27 +192,29 @@ static int mount_proc(const struct nook_spec *s, int rootfd, struct nook_error *
 	return 0;
 }
 
-static int mount_tmp(const struct nook_spec *s, int rootfd, struct nook_error *err)
+static int mount_tmp(const struct nook_spec *s, struct nook_stage *sg, struct nook_error *err)
 {
 	bool host = s->rootfs.kind == NOOK_ROOTFS_HOST;
-	bool want_tmp = host || s->rootfs.kind == NOOK_ROOTFS_EMPTY || s->rootfs.readonly;
+	/* an OCI config (late_readonly) says itself whether /tmp is a tmpfs */
+	bool want_tmp = host || s->rootfs.kind == NOOK_ROOTFS_EMPTY || (s->rootfs.readonly && !s->rootfs.late_readonly);
 	if (!want_tmp)
 		return 0;
-	_cleanup_close_ int tfd = nook_open_special_dir(rootfd, "/tmp", !host, 01777, err);
+	_cleanup_close_ int tfd = nook_open_special_dir(sg, "/tmp", !host, 01777, err);
 	if (tfd < 0)
 		return tfd;
 	int r = nook_mount_on_fd(HOSTPROC, "tmpfs", tfd, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	if (r < 0)
 		return nook_err(err, -r, "cannot mount a private tmpfs on /tmp");
+	nook_stage_own_path(sg, "/tmp");
 	return 0;
 }
 
 /* sysfs shows the network namespace of the task that mounts it: the caller
  * has joined the container's network namespace by now */
-static int mount_sys(const struct nook_spec *s, int rootfd, struct nook_error *err)
+static int mount_sys(const struct nook_spec *s, struct nook_stage *sg, struct nook_error *err)
 {
 	bool host = s->rootfs.kind == NOOK_ROOTFS_HOST;
-	_cleanup_close_ int sfd = nook_open_special_dir(rootfd, "/sys", !host, 0555, err);
+	_cleanup_close_ int sfd = nook_open_special_dir(sg, "/sys", !host, 0555, err);
 	if (sfd < 0)
 		return sfd;
 	/* A fresh sysfs shows this network namespace's devices; if the kernel
@@ -223,7 +228,7 @@ static int mount_sys(const struct nook_spec *s, int rootfd, struct nook_error *e
 		return 0;
 	}
 	/* the cgroup namespace's root, read-only unless delegated */
-	_cleanup_close_ int cfd = nook_open_in_root(rootfd, "/sys/fs/cgroup", NOOK_MK_NONE, 0);
+	_cleanup_close_ int cfd = nook_open_in_root(sg->rootfd, "/sys/fs/cgroup", NOOK_MK_NONE, 0);
 	if (cfd >= 0) {
 		unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | (s->cgroup_writable ? 0 : MS_RDONLY);
 		r = nook_mount_on_fd(HOSTPROC, "cgroup2", cfd, "cgroup2", fl, NULL);
@@ -238,18 +243,6 @@ static int write_stage_file(const char *content, char *path, size_t size, unsign
 	snprintf(path, size, "/files/%u", idx);
 	int r = nook_write_file(path, content, strlen(content), O_CREAT | O_TRUNC);
 	return r;
-}
-
-/* A mount target that does not exist cannot be created in a read-only
- * root (the host's /, or rootfs.readonly): say so and what to do. */
-static int mountpoint_err(struct nook_error *err, int e, const char *target)
-{
-	err->path = target;
-	if (e == EROFS)
-		return nook_errx(err, e, "cannot create the mount point %s: the container's root is read-only "
-				 "(mount on a directory that exists, such as /mnt or /tmp/..., or use a writable "
-				 "or empty rootfs)", target);
-	return nook_err(err, e, "cannot create the mount point %s", target);
 }
 
 /* An earlier tmpfs of the profile's list already sits on the directory
@@ -295,9 +288,10 @@ static int tmpfs_link_target(const struct nook_spec *s, const struct nook_mount 
 	return 0;
 }
 
-static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, unsigned idx, int rootfd,
+static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, unsigned idx, struct nook_stage *sg,
 		       struct nook_error *err)
 {
+	int rootfd = sg->rootfd;
 	char src[PATH_MAX];
 	struct stat st;
 	int r;
@@ -311,16 +305,18 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 				return 0;
 			return nook_err(err, errno, "cannot bind %s on %s", m->source, m->target);
 		}
-		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target,
-							    S_ISDIR(st.st_mode) ? NOOK_MK_DIR : NOOK_MK_FILE, 0);
+		_cleanup_close_ int tfd = nook_stage_open(sg, m->target,
+							  S_ISDIR(st.st_mode) ? NOOK_MK_DIR : NOOK_MK_FILE, 0, err);
 		if (tfd < 0)
-			return mountpoint_err(err, -tfd, m->target);
+			return tfd;
 		unsigned attrs = MOUNT_ATTR_NOSUID;
 		if (m->type != NOOK_MOUNT_DEV_BIND)
 			attrs |= MOUNT_ATTR_NODEV;
-		if (m->type == NOOK_MOUNT_RO_BIND || m->readonly)
+		if (m->type == NOOK_MOUNT_RO_BIND || m->readonly || (m->flags & MS_RDONLY))
 			attrs |= MOUNT_ATTR_RDONLY;
-		r = nook_bind_fd(src, tfd, true, attrs);
+		if (m->flags & MS_NOEXEC)
+			attrs |= MOUNT_ATTR_NOEXEC;
+		r = nook_bind_fd(src, tfd, !(m->flags & MS_BIND) || (m->flags & MS_REC), attrs);
 		if (r < 0)
 			return nook_err(err, -r, "cannot bind %s on %s", m->source, m->target);
 		return 0;
@@ -328,11 +324,14 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 
 	switch (m->type) {
 	case NOOK_MOUNT_TMPFS: {
-		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR, 0);
-		if (tfd < 0 && m->optional)
+		_cleanup_close_ int tfd = nook_stage_open(sg, m->target, NOOK_MK_DIR, 0, err);
+		if (tfd < 0 && m->optional) {
+			nook_err_clear(err);
 			return 0;
+		}
 		if (tfd < 0)
-			return mountpoint_err(err, -tfd, m->target);
+			return tfd;
+		rootfd = sg->rootfd;
 		int dirfd;
 		r = tmpfs_link_target(s, m, idx, rootfd, tfd, &dirfd);
 		if (r > 0 || (r < 0 && m->optional))
@@ -350,35 +349,48 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 		if (m->options && m->options[0])
 			snprintf(opts + n, sizeof opts - (size_t)n, ",%s", m->options);
 		r = nook_mount_on_fd(HOSTPROC, "tmpfs", tfd, "tmpfs",
-				     MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0), opts);
+				     MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0) |
+				     (m->flags & (MS_NOEXEC | MS_RDONLY)), opts);
 		if (r < 0)
 			return nook_err(err, -r, "cannot mount tmpfs on %s", m->target);
+		nook_stage_own_path(sg, m->target);
 		return 0;
 	}
 	case NOOK_MOUNT_PROC: {
-		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR, 0);
+		_cleanup_close_ int tfd = nook_stage_open(sg, m->target, NOOK_MK_DIR, 0, err);
 		if (tfd < 0)
-			return mountpoint_err(err, -tfd, m->target);
+			return tfd;
 		r = nook_mount_on_fd(HOSTPROC, "proc", tfd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 		if (r < 0)
 			return nook_err(err, -r, "cannot mount proc on %s", m->target);
 		return 0;
 	}
 	case NOOK_MOUNT_DIR: {
-		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_DIR,
-							    m->mode >= 0 ? (mode_t)m->mode : 0755);
+		_cleanup_close_ int tfd = nook_stage_open(sg, m->target, NOOK_MK_DIR,
+							  m->mode >= 0 ? (mode_t)m->mode : 0755, err);
 		if (tfd < 0)
-			return nook_err_at(err, m->target, nook_err(err, -tfd, "cannot create the directory %s", m->target));
+			return tfd;
 		return 0;
 	}
 	case NOOK_MOUNT_SYMLINK: {
 		_cleanup_free_ char *norm = nook_path_normalize(m->target);
 		char *slash = strrchr(norm, '/');
 		*slash = '\0';
-		_cleanup_close_ int pfd = nook_open_in_root(rootfd, norm[0] ? norm : "/", NOOK_MK_DIR, 0);
+		/* the link is made in a directory of nook's own: staged if need be */
+		_cleanup_close_ int lfd = nook_open_in_root(rootfd, m->target, NOOK_MK_NONE, 0);
+		if (lfd >= 0)
+			return 0;
+		_cleanup_close_ int pfd = nook_stage_open(sg, m->target, NOOK_MK_FILE, 0600, err);
 		if (pfd < 0)
-			return nook_err_at(err, m->target, nook_err(err, -pfd, "cannot create the parent of %s", m->target));
+			return pfd;
+		/* the placeholder made for it goes again; a link takes its place */
+		close(TAKE_FD(pfd));
+		pfd = nook_open_in_root(sg->rootfd, norm[0] ? norm : "/", NOOK_MK_NONE, 0);
+		if (pfd < 0)
+			return nook_err_at(err, m->target, nook_err(err, -pfd, "cannot open the parent of %s", m->target));
 		_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0 && unlinkat(dfd, slash + 1, 0) < 0)
+			return nook_err_at(err, m->target, nook_err(err, errno, "cannot replace the placeholder of %s", m->target));
 		if (dfd < 0 || symlinkat(m->source, dfd, slash + 1) < 0) {
 			if (errno == EEXIST)
 				return 0;
@@ -395,13 +407,24 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 		if (m->mode >= 0 && chmod(path, (mode_t)m->mode) < 0)
 			return nook_err_at(err, m->target, nook_err(err, errno, "cannot set mode %04o on the content of %s",
 								      (unsigned)m->mode, m->target));
-		_cleanup_close_ int tfd = nook_open_in_root(rootfd, m->target, NOOK_MK_FILE, 0644);
+		_cleanup_close_ int tfd = nook_stage_open(sg, m->target, NOOK_MK_FILE, 0644, err);
 		if (tfd < 0)
-			return nook_err_at(err, m->target, nook_err(err, -tfd, "cannot create %s", m->target));
+			return tfd;
 		r = nook_bind_fd(path, tfd, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				 (m->readonly ? MOUNT_ATTR_RDONLY : 0));
 		if (r < 0)
 			return nook_err(err, -r, "cannot bind the content of %s", m->target);
+		return 0;
+	}
+	case NOOK_MOUNT_FS: {
+		_cleanup_close_ int tfd = nook_stage_open(sg, m->target, NOOK_MK_DIR, 0, err);
+		if (tfd < 0)
+			return tfd;
+		r = nook_mount_on_fd(HOSTPROC, m->source ? m->source : m->fstype, tfd, m->fstype,
+				     MS_NOSUID | MS_NODEV | (m->flags & (MS_NOEXEC | MS_RDONLY)) |
+				     (m->readonly ? MS_RDONLY : 0), m->options);
+		if (r < 0)
+			return nook_err(err, -r, "cannot mount %s on %s", m->fstype, m->target);
 		return 0;
 	}
 	default:
@@ -411,7 +434,7 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 
 /* Writes the container's /etc/resolv.conf and /etc/hosts when the network
  * mode calls for nook's own; *own_resolv says whether it wrote the first. */
-static int net_files(const struct nook_spec *s, int rootfd, bool *own_resolv, struct nook_error *err)
+static int net_files(const struct nook_spec *s, struct nook_stage *sg, bool *own_resolv, struct nook_error *err)
 {
 	char buf[4096];
 	const struct { const char *target; int (*fn)(const struct nook_spec *, char *, size_t); } f[] = {
@@ -421,9 +444,24 @@ static int net_files(const struct nook_spec *s, int rootfd, bool *own_resolv, st
 	for (unsigned i = 0; i < 2; i++) {
 		if (f[i].fn(s, buf, sizeof buf) < 0)
 			continue;
+		/* a tree of the user's own that lacks the file: the payload may
+		 * write in its /etc, which a mirror would hamper, so the file is
+		 * left out rather than staged */
+		char dir[PATH_MAX];
+		if (nook_stage_would_hide_writes(sg, f[i].target, dir, sizeof dir)) {
+			if (i == 0)
+				nook_warn("the rootfs has no %s and nook does not write into it: names will not resolve "
+					  "in the container (create an empty %s in the tree; nook mounts its own on it)",
+					  f[i].target, f[i].target);
+			else
+				nook_verbose("%s: the rootfs has none and nook does not write into it, so the container has "
+					     "none either (create an empty one in the tree to get nook's; staging %s "
+					     "would keep the payload from renaming files there)", f[i].target, dir);
+			continue;
+		}
 		struct nook_mount m = { .type = NOOK_MOUNT_FILE, .target = (char *)f[i].target,
 					.content = buf, .mode = 0644, .readonly = true };
-		int r = apply_mount(s, &m, 10000 + i, rootfd, err);
+		int r = apply_mount(s, &m, 10000 + i, sg, err);
 		if (r < 0)
 			return r;
 		if (i == 0)
@@ -455,8 +493,9 @@ static int resolv_conf_link(int rootfd)
 /* After the profile's mounts: if the link no longer leads to a file, bind
  * the file it led to read-only at the same path (inside the tmpfs that hid
  * it). Best effort: a root where the path cannot be made is left alone. */
-static void keep_resolv_conf(int rootfd, int filefd)
+static void keep_resolv_conf(struct nook_stage *sg, int filefd)
 {
+	int rootfd = sg->rootfd;
 	_cleanup_close_ int now = nook_resolve_in_root(rootfd, "/etc/resolv.conf", O_PATH);
 	if (now >= 0)
 		return;
@@ -467,7 +506,8 @@ static void keep_resolv_conf(int rootfd, int filefd)
 		return;
 	path[n] = '\0';
 	const char *inside = path + strlen(NEW);
-	_cleanup_close_ int tfd = nook_open_in_root(rootfd, inside, NOOK_MK_FILE, 0644);
+	struct nook_error e2 = { 0 };
+	_cleanup_close_ int tfd = nook_stage_open(sg, inside, NOOK_MK_FILE, 0644, &e2);
 	int r = tfd < 0 ? tfd : nook_bind_fd(fdpath, tfd, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 					       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (r < 0)
@@ -475,6 +515,57 @@ static void keep_resolv_conf(int rootfd, int filefd)
 			     inside, strerror(-r));
 	else
 		nook_verbose("/etc/resolv.conf links to %s, which the profile's mounts hide: bound it back read-only", inside);
+}
+
+/* Everything between the rootfs mount and the pivot; sg->rootfd is the new
+ * root (staging the root itself replaces it). */
+static int build_root(const struct nook_spec *s, const struct nook_rootfs_hooks *h, struct nook_stage *sg,
+		      struct nook_error *err)
+{
+	int r;
+	/* nook's own filesystems: what it creates there touches no one's tree */
+	if (s->rootfs.kind == NOOK_ROOTFS_EMPTY || s->rootfs.kind == NOOK_ROOTFS_OVERLAY)
+		nook_stage_own_fd(sg, sg->rootfd);
+	/* a read-only root is read-only from the start: a missing mount point
+	 * is staged rather than created in it */
+	if (s->rootfs.readonly && s->rootfs.kind != NOOK_ROOTFS_HOST && s->rootfs.kind != NOOK_ROOTFS_DIR) {
+		r = nook_mount_setattr(sg->rootfd, "", MOUNT_ATTR_RDONLY, false);
+		if (r < 0)
+			return nook_err(err, -r, "cannot make the root read-only");
+	}
+	/* /dev, /proc and /tmp first: they give a network namespace built
+	 * beside us (netns.c) time to arrive before /sys needs it */
+	if ((r = nook_devfs_setup(s, sg, err)) < 0 || (r = mount_proc(s, sg, err)) < 0 ||
+	    (r = mount_tmp(s, sg, err)) < 0)
+		return r;
+	if (h->join_net && (r = h->join_net(h->arg, err)) < 0)
+		return r;
+	if ((r = mount_sys(s, sg, err)) < 0)
+		return r;
+	bool own_resolv = false;
+	if ((r = net_files(s, sg, &own_resolv, err)) < 0)
+		return r;
+	_cleanup_close_ int resolv = own_resolv || !s->n_mounts ? -1 : resolv_conf_link(sg->rootfd);
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if ((r = apply_mount(s, &s->mounts[i], (unsigned)i, sg, err)) < 0)
+			return r;
+	if (resolv >= 0)
+		keep_resolv_conf(sg, resolv);
+	if (nook_verbose_level > 0)
+		nook_scan_sockets(s, sg->rootfd);
+	if ((r = nook_stage_finish(sg, err)) < 0)
+		return r;
+
+	/* Switch to the new root and drop the staging tree with the host's root. */
+	if (fchdir(sg->rootfd) < 0)
+		return nook_err(err, errno, "cannot enter the new root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return nook_err(err, errno, "cannot pivot_root into the new root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return nook_err(err, errno, "cannot detach the old root");
+	if (chdir("/") < 0)
+		return nook_err(err, errno, "chdir /");
+	return 0;
 }
 
 int nook_rootfs_setup(const struct nook_spec *s, const struct nook_rootfs_hooks *h, struct nook_error *err)
@@ -485,43 +576,14 @@ int nook_rootfs_setup(const struct nook_spec *s, const struct nook_rootfs_hooks 
 		return r;
 	if ((r = mount_rootfs(s, h, err)) < 0)
 		return r;
-	_cleanup_close_ int rootfd = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct nook_stage sg;
+	int rootfd = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return nook_err(err, errno, "open " NEW);
-	/* /dev, /proc and /tmp first: they give a network namespace built
-	 * beside us (netns.c) time to arrive before /sys needs it */
-	if ((r = nook_devfs_setup(s, rootfd, NEW, err)) < 0 || (r = mount_proc(s, rootfd, err)) < 0 ||
-	    (r = mount_tmp(s, rootfd, err)) < 0)
-		return r;
-	if (h->join_net && (r = h->join_net(h->arg, err)) < 0)
-		return r;
-	if ((r = mount_sys(s, rootfd, err)) < 0)
-		return r;
-	bool own_resolv = false;
-	if ((r = net_files(s, rootfd, &own_resolv, err)) < 0)
-		return r;
-	_cleanup_close_ int resolv = own_resolv || !s->n_mounts ? -1 : resolv_conf_link(rootfd);
-	for (size_t i = 0; i < s->n_mounts; i++)
-		if ((r = apply_mount(s, &s->mounts[i], (unsigned)i, rootfd, err)) < 0)
-			return r;
-	if (resolv >= 0)
-		keep_resolv_conf(rootfd, resolv);
-	if (nook_verbose_level > 0)
-		nook_scan_sockets(s, rootfd);
-	if (s->rootfs.readonly && s->rootfs.kind != NOOK_ROOTFS_HOST) {
-		r = nook_mount_setattr(rootfd, "", MOUNT_ATTR_RDONLY, false);
-		if (r < 0)
-			return nook_err(err, -r, "cannot make the root read-only");
-	}
-
-	/* Switch to the new root and drop the staging tree with the host's root. */
-	if (fchdir(rootfd) < 0)
-		return nook_err(err, errno, "cannot enter the new root");
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return nook_err(err, errno, "cannot pivot_root into the new root");
-	if (umount2(".", MNT_DETACH) < 0)
-		return nook_err(err, errno, "cannot detach the old root");
-	if (chdir("/") < 0)
-		return nook_err(err, errno, "chdir /");
-	return 0;
+	nook_stage_init(&sg, rootfd, NEW);
+	r = build_root(s, h, &sg, err);
+	close(sg.rootfd);
+	for (size_t i = 0; i < sg.n_ro; i++)
+		close(sg.ro[i]);
+	return r;
 }

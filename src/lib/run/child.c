@@ -50,7 +50,10 @@ int nook_forwarded_signalfd(sigset_t *oldmask, int flags)
 
 __attribute__((noreturn)) static void fail(int sync_fd, struct nook_error *err)
 {
-	nook_sync_send_error(sync_fd, err);
+	if (sync_fd < 0)
+		dprintf(2, "nook: %s\n", err->msg);
+	else
+		nook_sync_send_error(sync_fd, err);
 	_exit(err->exit_status ? err->exit_status : NOOK_EXIT_FAILURE);
 }
 
@@ -156,6 +159,82 @@ static void send_ready(struct nook_child_ctx *ctx, int master)
 	}
 }
 
+/* linux.sysctl: each "key=value" written to /proc/sys/KEY (dots become
+ * slashes), in the container's own /proc, before /proc/sys is read-only */
+static int write_sysctls(const struct nook_spec *s, struct nook_error *err)
+{
+	for (size_t i = 0; s->sysctl && s->sysctl[i]; i++) {
+		const char *eq = strchr(s->sysctl[i], '=');
+		char path[PATH_MAX];
+		if (!eq)
+			continue;
+		int n = snprintf(path, sizeof path, "/proc/sys/%.*s", (int)(eq - s->sysctl[i]), s->sysctl[i]);
+		if (n < 0 || (size_t)n >= sizeof path)
+			return nook_errx(err, ENAMETOOLONG, "sysctl %s: name too long", s->sysctl[i]);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		int r = nook_write_file(path, eq + 1, strlen(eq + 1), 0);
+		if (r < 0)
+			return nook_err(err, -r, "cannot set the sysctl %.*s (linux.sysctl; only namespaced ones can be set)",
+					(int)(eq - s->sysctl[i]), s->sysctl[i]);
+	}
+	return 0;
+}
+
+/* The OCI startContainer hooks: inside the container, in order; the
+ * first that fails (or outlives its timeout) stops the container. */
+static void run_start_hooks(const struct nook_spec *s)
+{
+	for (size_t i = 0; i < s->n_start_hooks; i++) {
+		const struct nook_hook *h = &s->start_hooks[i];
+		char *const only[] = { h->path, NULL };
+		pid_t pid = fork();
+		if (pid < 0) {
+			dprintf(2, "nook: cannot run the startContainer hook %s: %s\n", h->path, strerror(errno));
+			_exit(NOOK_EXIT_FAILURE);
+		}
+		if (pid == 0) {
+			sigset_t none;
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+			if (h->timeout_s)
+				alarm(h->timeout_s);
+			execve(h->path, h->argv && h->argv[0] ? h->argv : only, h->env ? h->env : environ);
+			dprintf(2, "nook: cannot execute the startContainer hook %s: %s\n", h->path, strerror(errno));
+			_exit(127);
+		}
+		int st;
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				_exit(NOOK_EXIT_FAILURE);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			dprintf(2, "nook: startContainer hook failed with %s %d (hooks.startContainer[%zu], %s)\n",
+				WIFEXITED(st) ? "exit code" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), i, h->path);
+			_exit(NOOK_EXIT_FAILURE);
+		}
+	}
+}
+
+/* The container is built: wait until `start` opens the FIFO for reading
+ * (oci/), then say so with one byte and let the payload go. The monitor
+ * of `create` is gone by now, so a failure is said on stderr. */
+static void wait_for_start(struct nook_child_ctx *ctx, int fifo)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/self/fd/%d", fifo);
+	close(ctx->sync_fd);
+	ctx->sync_fd = -1;
+	int fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1) {
+		dprintf(2, "nook: the container's init cannot wait for start: %s\n", strerror(errno));
+		_exit(NOOK_EXIT_FAILURE);
+	}
+	close(fd);
+	close(fifo);
+	run_start_hooks(ctx->spec);
+}
+
 void nook_child_main(struct nook_child_ctx *ctx)
 {
 	const struct nook_spec *s = ctx->spec;
@@ -173,6 +252,13 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		nook_err(&err, errno, "cannot open /dev/null");
 		fail(ctx->sync_fd, &err);
 	}
+	/* the OCI create/start split: the FIFO is on the host, so it is
+	 * opened (as a path) before the root changes */
+	int fifo = -1;
+	if (s->start_fifo && (fifo = open(s->start_fifo, O_PATH | O_CLOEXEC)) < 0) {
+		nook_err(&err, errno, "cannot open %s", s->start_fifo);
+		fail(ctx->sync_fd, &err);
+	}
 	if (s->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(NOOK_EXIT_FAILURE);
 	if (ctx->write_maps && nook_idmaps_apply_self(ctx->maps, &err) < 0)
@@ -187,8 +273,14 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		nook_err(&err, errno, "cannot set the hostname to '%s'", s->hostname);
 		fail(ctx->sync_fd, &err);
 	}
+	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0) {
+		nook_err(&err, errno, "cannot set the domain name to '%s'", s->domainname);
+		fail(ctx->sync_fd, &err);
+	}
 	if ((s->ns_flags & CLONE_NEWNET) && !ctx->late_net && nook_net_loopback_up(&err) < 0)
 		fail(ctx->sync_fd, &err);
+	if ((s->ns_flags & CLONE_NEWNET) && s->net == NOOK_NET_PASTA)
+		nook_net_size_txqueue(s->mtu ? s->mtu : NOOK_NET_DEFAULT_MTU);
 	struct nook_rootfs_hooks hooks = { .join_net = ctx->late_net ? join_net : NULL,
 					   .fuse_handover = ctx->fuse_ok ? fuse_handover : NULL,
 					   .fuse_unusable = ctx->fuse_unusable, .arg = ctx };
@@ -197,6 +289,8 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	/* the container's own /proc now; /proc/sys is made read-only below */
 	if (s->ns_flags & CLONE_NEWNET)
 		nook_net_allow_ping(nook_idmaps_max_gid(ctx->maps));
+	if (write_sysctls(s, &err) < 0)
+		fail(ctx->sync_fd, &err);
 	if (nook_masks_apply(s, &err) < 0 || nook_caps_trim_init(s, &err) < 0)
 		fail(ctx->sync_fd, &err);
 
@@ -209,9 +303,11 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		 * the payload-to-be. It stays dumpable until its execve (which
 		 * sets that anew) so that `nook exec` can join it as soon as the
 		 * state is published; it holds nothing then that names the host. */
-		if (keep_only(s, (const int[]){ ctx->sync_fd, master, ctx->tty_slave }, 3, true, &err) < 0)
+		if (keep_only(s, (const int[]){ ctx->sync_fd, master, ctx->tty_slave, fifo }, 4, true, &err) < 0)
 			fail(ctx->sync_fd, &err);
 		send_ready(ctx, master);
+		if (fifo >= 0)
+			wait_for_start(ctx, fifo);
 		exec_payload(ctx, true);
 	}
 

@@ -148,12 +148,16 @@ struct exec_run {
 	struct nook_pty_relay pty;
 	struct nook_stdio io;
 	sigset_t pending;     /* signals that came before the command's pidfd */
+	int ready_fd;         /* told "PID\n" once the command runs, or -1 */
+	const char *console_socket; /* the pty master goes there, or NULL */
+	pid_t payload_pid;
 };
 
 static void take_msg(struct exec_run *x, const struct nook_msg *m, int passed)
 {
 	switch (m->type) {
 	case NOOK_MSG_PID:
+		x->payload_pid = (pid_t)m->value;
 		if (passed >= 0 && x->payload_pidfd < 0) {
 			x->payload_pidfd = TAKE_FD(passed);
 			/* a ^C typed as soon as the command printed something may
@@ -165,7 +169,20 @@ static void take_msg(struct exec_run *x, const struct nook_msg *m, int passed)
 		}
 		break;
 	case NOOK_MSG_READY:
-		if (passed >= 0 && x->pty.master < 0) {
+		if (x->ready_fd >= 0) {
+			dprintf(x->ready_fd, "%d\n", (int)x->payload_pid);
+			close(x->ready_fd);
+			x->ready_fd = -1;
+		}
+		if (passed >= 0 && x->console_socket) {
+			struct nook_error cerr = { 0 };
+			if (nook_console_send(x->console_socket, passed, &cerr) < 0 && !x->have_err) {
+				x->have_err = true;
+				x->child_err = cerr;
+				if (x->payload_pidfd >= 0)
+					syscall(SYS_pidfd_send_signal, x->payload_pidfd, SIGKILL, NULL, 0);
+			}
+		} else if (passed >= 0 && x->pty.master < 0) {
 			fcntl(passed, F_SETFL, fcntl(passed, F_GETFL) | O_NONBLOCK);
 			nook_pty_relay_init(&x->pty, TAKE_FD(passed));
 		}
@@ -220,51 +237,67 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 {
 	struct nook_state_entry e;
 	struct nook_spec spec;
-	struct nook_security *sec = NULL;
-	struct exec_run x = { .sync_fd = -1, .sfd = -1, .helper_pidfd = -1, .payload_pidfd = -1,
-			      .pty = { .master = -1 },
-			      .io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
-	_cleanup_close_ int init_pidfd = -1, cgroup_fd = -1;
-	int sv[2] = { -1, -1 };
-	sigset_t oldmask;
-	bool blocked = false, have_spec = false;
+	_cleanup_close_ int init_pidfd = -1;
 	int r;
 
 	*exit_status = NOOK_EXIT_FAILURE;
 	if ((r = nook_self_limits_prepare(err)) < 0)
 		return r;
 	if ((r = nook_state_lookup(name, &e, err)) < 0)
-		goto out;
+		goto fail;
 	/* the payload, not the init: nook's reaper is not dumpable, and
 	 * setns() with a pidfd needs ptrace access to the target */
 	init_pidfd = nook_state_open_payload(&e);
 	if (init_pidfd < 0) {
 		r = nook_errx(err, ESRCH, "container '%s' has exited (its nook run is cleaning up)", name);
-		goto out;
+		goto fail;
 	}
 	char spec_path[4200];
 	snprintf(spec_path, sizeof spec_path, "%s/spec.yaml", e.dir);
 	if ((r = nook_profile_resolve_ex(spec_path, NULL, o->argv, NOOK_PROFILE_ALLOW_NO_COMMAND, &spec, err)) < 0) {
 		nook_err_prefix(err, "cannot read the spec of container '%s'", name);
-		goto out;
+		goto fail;
 	}
-	have_spec = true;
 	nook_env_set_all(&spec.env, o->env); /* linear in the number of -e */
 	if (o->cwd) {
 		free(spec.cwd);
 		spec.cwd = nook_strdup(o->cwd);
 	}
 	spec.tty = o->tty;
-	if ((r = nook_stdio_prepare(&x.io, spec.tty, err)) < 0)
+	r = nook_exec_spec(name, init_pidfd, e.cgroup[0] ? e.cgroup : NULL, &spec, -1, NULL, exit_status, err);
+	nook_spec_free(&spec);
+	return r;
+fail:
+	if (err->exit_status == 0)
+		err->exit_status = NOOK_EXIT_FAILURE;
+	return r;
+}
+
+int nook_exec_spec(const char *name, int target_pidfd, const char *cgroup, const struct nook_spec *specp,
+		   int ready_fd, const char *console_socket, int *exit_status, struct nook_error *err)
+{
+	const struct nook_spec *sp = specp;
+	struct nook_security *sec = NULL;
+	struct exec_run x = { .sync_fd = -1, .sfd = -1, .helper_pidfd = -1, .payload_pidfd = -1,
+			      .pty = { .master = -1 }, .ready_fd = ready_fd, .console_socket = console_socket,
+			      .io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
+	_cleanup_close_ int cgroup_fd = -1;
+	int sv[2] = { -1, -1 };
+	sigset_t oldmask;
+	bool blocked = false;
+	int r;
+
+	*exit_status = NOOK_EXIT_FAILURE;
+	if ((r = nook_stdio_prepare(&x.io, sp->tty, err)) < 0)
 		goto out;
-	if ((r = nook_security_prepare(&spec, &sec, err)) < 0)
+	if ((r = nook_security_prepare(sp, &sec, err)) < 0)
 		goto out;
-	if (e.cgroup[0]) {
+	if (cgroup) {
 		char procs[4200];
-		snprintf(procs, sizeof procs, "%s/cgroup.procs", e.cgroup);
+		snprintf(procs, sizeof procs, "%s/cgroup.procs", cgroup);
 		cgroup_fd = open(procs, O_WRONLY | O_CLOEXEC);
 		if (cgroup_fd < 0) {
-			r = nook_err(err, errno, "cannot join the cgroup %s of container '%s'", e.cgroup, name);
+			r = nook_err(err, errno, "cannot join the cgroup %s of container '%s'", cgroup, name);
 			goto out;
 		}
 	}
@@ -280,9 +313,9 @@ int nook_exec(const char *name, const struct nook_exec_opts *o, int *exit_status
 		goto out;
 	}
 
-	struct joiner j = { .name = name, .spec = &spec, .sec = sec, .io = &x.io, .init_pidfd = init_pidfd,
+	struct joiner j = { .name = name, .spec = sp, .sec = sec, .io = &x.io, .init_pidfd = target_pidfd,
 			    .cgroup_fd = cgroup_fd, .sync_fd = sv[1],
-			    .flags = (spec.ns_flags | CLONE_NEWUSER) & ~(unsigned long)CLONE_NEWTIME };
+			    .flags = (sp->ns_flags | CLONE_NEWUSER) & ~(unsigned long)CLONE_NEWTIME };
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -338,7 +371,5 @@ out:
 	if (sv[1] >= 0)
 		close(sv[1]);
 	nook_security_free(sec);
-	if (have_spec)
-		nook_spec_free(&spec);
 	return r;
 }

@@ -18,6 +18,7 @@
 #include "nook/error.h"
 #include "nook/limits.h"
 #include "payload.h"
+#include "procattr.h"
 #include "pty.h"
 #include "nook/security.h"
 #include "nook/missing.h"
@@ -133,7 +134,12 @@ void nook_payload_exec(const struct nook_spec *s, struct nook_security *sec, int
 		return;
 	if (nook_security_before_setuid(s, sec, err) < 0)
 		return;
-	if (setgroups(0, NULL) < 0 && errno != EPERM) {
+	if (s->n_groups > 0) {
+		if (setgroups(s->n_groups, s->groups) < 0) {
+			nook_err(err, errno, "cannot set the additional groups of the process (setgroups)");
+			return;
+		}
+	} else if (setgroups(0, NULL) < 0 && errno != EPERM) {
 		nook_err(err, errno, "setgroups");
 		return;
 	}
@@ -151,6 +157,8 @@ void nook_payload_exec(const struct nook_spec *s, struct nook_security *sec, int
 		return;
 	}
 
+	if (s->umask >= 0)
+		umask((mode_t)s->umask);
 	const char *cwd = s->cwd ? s->cwd : "/";
 	if (chdir(cwd) < 0) {
 		nook_err_at(err, cwd, nook_err(err, errno, "cannot change to the working directory %s", cwd));
@@ -163,6 +171,8 @@ void nook_payload_exec(const struct nook_spec *s, struct nook_security *sec, int
 	}
 
 	if (fd_hygiene(s, err) < 0)
+		return;
+	if (nook_procattr_apply(s, err) < 0)
 		return;
 	if (nook_security_apply(s, sec, err) < 0)
 		return;

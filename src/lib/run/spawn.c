@@ -28,6 +28,7 @@
 #include "nook/desktop.h"
 #include "child.h"
 #include "nook/cleanup.h"
+#include "nook/holder.h"
 #include "nook/fuseovl.h"
 #include "nook/idmap.h"
 #include "nook/net.h"
@@ -51,7 +52,8 @@ static int pidfd_signal(int pidfd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd, int *pidfd)
+static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd, int *pidfd,
+			 int holder_fd, const struct nook_idmaps *maps, struct nook_error *herr)
 {
 	struct clone_args a;
 	memset(&a, 0, sizeof a);
@@ -63,6 +65,15 @@ static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd
 	if (cgroup_fd >= 0) {
 		a.flags |= CLONE_INTO_CGROUP;
 		a.cgroup = (uint64_t)cgroup_fd;
+	}
+	if (holder_fd >= 0) {
+		/* a user namespace of its own inside the holder's (holder.c) */
+		a.flags &= ~(unsigned long)(CLONE_NEWUSER | CLONE_PIDFD);
+		pid_t pid = nook_holder_clone(holder_fd, &a, maps, herr);
+		if (pid >= 0)
+			return pid;
+		errno = 0; /* the caller falls back to newuidmap/newgidmap */
+		return -1;
 	}
 	return (pid_t)syscall(SYS_clone3, &a, sizeof a);
 }
@@ -170,6 +181,8 @@ struct run_state {
 	struct nook_result *res;       /* helper_died is filled in as it happens */
 	bool net_warned;               /* a network helper's death was reported */
 	bool fuse_died;                /* fuse-overlayfs died under a running payload */
+	bool detached;                 /* spec->detach: the init waits for start */
+	int detached_master;           /* its pty master, or -1 */
 };
 
 static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passed)
@@ -190,6 +203,12 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passe
 		/* not before: when a step fails, its error explains enough */
 		if (rs->warning[0])
 			nook_warn("%s", rs->warning);
+		if (rs->spec->detach) {
+			rs->detached = true;
+			if (passed >= 0)
+				rs->detached_master = passed;
+			return;
+		}
 		if (passed >= 0 && rs->pty.master < 0) {
 			fcntl(passed, F_SETFL, fcntl(passed, F_GETFL) | O_NONBLOCK);
 			nook_pty_relay_init(&rs->pty, passed);
@@ -295,9 +314,9 @@ static int monitor(struct run_state *rs, struct nook_error *err)
 	struct nook_watch w = { .pidfd = rs->pidfd, .sfd = rs->sfd, .sync_fd = rs->sync_fd, .tfd = rs->tfd,
 				.pty = &rs->pty, .io = &rs->io, .ctx = rs, .on_msg = monitor_msg,
 				.on_signal = monitor_signal, .on_timer = monitor_timer,
-				.on_child = monitor_child };
+				.on_child = monitor_child, .stop = &rs->detached };
 	int r = nook_watch_run(&w, err);
-	rs->exited = true;
+	rs->exited = w.exited;
 	rs->init_status = w.wait_status;
 	return r;
 }
@@ -311,15 +330,17 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	struct nook_fuseovl *fuse = NULL;
 	struct nook_desktop *desk = NULL;
 	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1,
-				.pty = { .master = -1 }, .spec = s,
+				.pty = { .master = -1 }, .spec = s, .detached_master = -1,
 				.io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	int sv[2] = { -1, -1 };
 	_cleanup_close_ int upper_lock = -1;
+	_cleanup_close_ int holder_fd = -1;
 	sigset_t oldmask;
 	bool blocked = false;
 	int r;
 
 	memset(res, 0, sizeof *res);
+	res->pty_master = -1;
 	if ((r = nook_self_limits_prepare(err)) < 0)
 		return r;
 	uint64_t t0 = nook_now_ns();
@@ -337,17 +358,27 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	/* a named container claims its name first (state.c) */
 	if (s->name && (r = nook_state_claim(s->name, &rs.state, err)) < 0)
 		goto out;
-	if ((r = nook_idmaps_resolve(s, &maps, err)) < 0)
+	/* the caller's subordinate range: through the user namespace holder
+	 * when one can be had (holder.c), else newuidmap/newgidmap; the
+	 * holder is asked first and answers while the security envelope is
+	 * prepared (the seccomp program is the longest step before clone) */
+	struct nook_holder_req hreq;
+	nook_holder_request(s, &hreq);
+	/* the D-Bus proxy and the X cookie: s becomes the spec with their
+	 * binds and variables added (desktop.h) */
+	if ((r = nook_desktop_start(s, &desk, &s, err)) < 0) {
+		nook_holder_request_drop(&hreq);
+		goto out;
+	}
+	rs.spec = s;
+	if ((r = nook_security_prepare(s, &sec, err)) < 0) {
+		nook_holder_request_drop(&hreq);
+		goto out;
+	}
+	if ((r = nook_holder_maps(s, &hreq, &maps, &holder_fd, err)) < 0)
 		goto out;
 	nook_verbose("user namespace: %s", maps.why);
 	nook_ownership_check(s, &maps, rs.warning, sizeof rs.warning);
-	/* the D-Bus proxy and the X cookie: s becomes the spec with their
-	 * binds and variables added (desktop.h) */
-	if ((r = nook_desktop_start(s, &desk, &s, err)) < 0)
-		goto out;
-	rs.spec = s;
-	if ((r = nook_security_prepare(s, &sec, err)) < 0)
-		goto out;
 	if ((r = nook_fuseovl_prepare(s, &fuse, err)) < 0)
 		goto out;
 	rs.fuse = fuse;
@@ -355,7 +386,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		goto out;
 	rs.cgroup_path = cg ? nook_cgroup_path(cg) : NULL;
 
-	if ((r = nook_stdio_prepare(&rs.io, s->tty, err)) < 0)
+	/* a detached container keeps the caller's stdio as it is */
+	if ((r = nook_stdio_prepare(&rs.io, s->tty || s->detach, err)) < 0)
 		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = nook_err(err, errno, "socketpair");
@@ -365,7 +397,20 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	/* With no network helper, the network namespace is built beside the
 	 * child while it builds its root (netns.c). */
 	bool late_net = (s->ns_flags & CLONE_NEWNET) && s->net == NOOK_NET_NONE;
-	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd);
+	/* A self map is written by the child itself, in parallel with what
+	 * the parent does next - except when a network helper is started
+	 * next: slirp4netns and pasta join the child's user namespace and
+	 * fail (setegid(0): EINVAL) if they get there before its map, which
+	 * a loaded machine made happen; then the parent writes it first. */
+	bool child_maps = maps.mode == NOOK_USERNS_SELF && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA;
+	struct nook_error herr = { 0 };
+	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, holder_fd, &maps, &herr);
+	if (rs.pid < 0 && holder_fd >= 0) {
+		nook_verbose("user namespace holder not used: %s; newuidmap/newgidmap write the maps", herr.msg);
+		close(holder_fd);
+		holder_fd = -1;
+		rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, -1, &maps, &herr);
+	}
 	if (rs.pid < 0) {
 		int e = errno;
 		if (e == ENOSPC || e == EPERM || e == EINVAL)
@@ -380,7 +425,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
 					      .tty_slave = -1, .stdio = &rs.io,
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
-					      .maps = &maps, .write_maps = maps.mode == NOOK_USERNS_SELF,
+					      .maps = &maps, .write_maps = child_maps,
 					      .late_net = late_net,
 					      .report_payload = rs.state != NULL,
 					      .fuse_ok = fuse && !nook_fuseovl_unusable(fuse),
@@ -395,8 +440,12 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	if ((r = nook_upper_lock(s, &upper_lock, err)) < 0)
 		goto kill;
 
-	/* in self mode the child writes its own maps */
-	if (maps.mode != NOOK_USERNS_SELF && (r = nook_idmaps_apply(&maps, rs.pid, err)) < 0)
+	/* in self mode the child writes its own maps; through the holder
+	 * the intermediate wrote them */
+	if (holder_fd >= 0) {
+		close(holder_fd);
+		holder_fd = -1;
+	} else if (!child_maps && (r = nook_idmaps_apply(&maps, rs.pid, err)) < 0)
 		goto kill;
 	if ((r = nook_net_start(s, rs.pid, &net, err)) < 0)
 		goto kill;
@@ -427,6 +476,18 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	}
 	if ((r = monitor(&rs, err)) < 0)
 		goto kill;
+	if (!rs.exited) {
+		/* spec->detach: the init waits for start; it stays, we go */
+		if (cg) {
+			r = nook_errx(err, ENOTSUP, "a detached container cannot keep nook's cgroup leaf");
+			goto kill;
+		}
+		res->init_pid = rs.pid;
+		res->pty_master = rs.detached_master;
+		rs.detached_master = -1;
+		r = 0;
+		goto out;
+	}
 	/* helpers that died while the container ran (issue 13.4) */
 	if (!rs.net_warned)
 		nook_net_warn_dead(net, res->helper_died, sizeof res->helper_died);
@@ -470,6 +531,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		res->exit_status = 124;
 		snprintf(res->note, sizeof res->note, "timed out after %llu.%03llus",
 			 (unsigned long long)(s->timeout_ms / 1000), (unsigned long long)(s->timeout_ms % 1000));
+	} else if (res->exit_status != 0) {
+		nook_caps_hint(s, res->note, sizeof res->note);
 	}
 	goto out;
 
@@ -495,6 +558,8 @@ out:
 	if (rs.tfd >= 0)
 		close(rs.tfd);
 	nook_state_release(rs.state);
+	if (rs.detached_master >= 0)
+		close(rs.detached_master);
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)

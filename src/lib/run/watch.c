@@ -40,6 +40,10 @@ int nook_watch_run(struct nook_watch *w, struct nook_error *err)
 	struct pollfd p[W_N];
 
 	while (!exited) {
+		if (w->stop && *w->stop) {
+			w->exited = false;
+			return 0;
+		}
 		bool pty = w->pty->master >= 0;
 		p[W_PID] = (struct pollfd){ .fd = w->pidfd, .events = POLLIN };
 		p[W_SIG] = (struct pollfd){ .fd = w->sfd, .events = POLLIN };
@@ -93,6 +97,7 @@ int nook_watch_run(struct nook_watch *w, struct nook_error *err)
 			}
 		}
 	}
+	w->exited = true;
 	if (sync_open)
 		drain_sync(w);
 	/* what the process wrote last is still in the pty */

@@ -29,7 +29,10 @@ struct nook_watch {
 	void (*on_timer)(void *ctx);
 	/* a child of nook changed state (a helper may have died), or NULL */
 	void (*on_child)(void *ctx);
+	const bool *stop;            /* when set and true, return before the process exits
+				      * (checked after each round; nothing is drained) */
 	int wait_status;             /* out: the watched process's, as waitpid */
+	bool exited;                 /* out: the process exited (false: stopped) */
 };
 
 /* Run until the watched process exits; 0, or an error if poll fails. */

@@ -285,3 +285,54 @@ uint64_t nook_caps_permitted_now(void)
 	cap_free(caps);
 	return m;
 }
+
+/* The capabilities root inside needs to install packages, in the order the
+ * hint names them. */
+static const int pkg_caps[] = { CAP_SETUID, CAP_SETGID, CAP_CHOWN, CAP_FOWNER, CAP_DAC_OVERRIDE };
+static const char *const pkg_cap_names[] = { "SETUID", "SETGID", "CHOWN", "FOWNER", "DAC_OVERRIDE" };
+
+/* A word of the command line that is a package manager's name. */
+static bool names_package_manager(char *const *argv)
+{
+	static const char *const tools[] = { "apt", "apt-get", "aptitude", "dpkg", "apk", "dnf", "yum",
+					     "microdnf", "zypper", "pacman", "rpm", NULL };
+	for (size_t i = 0; argv && argv[i]; i++) {
+		const char *p = argv[i];
+		while (*p) {
+			size_t n = strcspn(p, " \t;&|()'\"`\n");
+			const char *w = p, *slash;
+			/* /usr/bin/apt-get counts as apt-get */
+			while ((slash = memchr(w, '/', n - (size_t)(w - p))))
+				w = slash + 1;
+			size_t wl = n - (size_t)(w - p);
+			for (size_t t = 0; tools[t]; t++)
+				if (wl == strlen(tools[t]) && strncmp(w, tools[t], wl) == 0)
+					return true;
+			p += n;
+			while (*p && strchr(" \t;&|()'\"`\n", *p))
+				p++;
+		}
+	}
+	return false;
+}
+
+void nook_caps_hint(const struct nook_spec *s, char *buf, size_t size)
+{
+	struct nook_error e = { 0 };
+	uint64_t keep;
+	if (size)
+		buf[0] = '\0';
+	if (s->uid != 0 || nook_caps_compute(s->cap_add, s->cap_drop, nook_caps_last_cap(), &keep, &e) < 0 ||
+	    !names_package_manager(s->argv))
+		return;
+	char missing[96] = "";
+	size_t off = 0;
+	for (size_t i = 0; i < sizeof pkg_caps / sizeof *pkg_caps; i++)
+		if (!(keep & NOOK_CAP_BIT(pkg_caps[i])))
+			nook_append(missing, sizeof missing, &off, "%s%s", off ? "," : "", pkg_cap_names[i]);
+	if (!off)
+		return;
+	snprintf(buf, size, "hint: the command ran as root without CAP_%s; package managers need %s to drop "
+		 "privileges and set owners (apt: 'setgroups 65534 failed'; dpkg: chown): --cap-add %s, or "
+		 "security.capabilities.add in the profile", missing, strchr(missing, ',') ? "them" : "it", missing);
+}

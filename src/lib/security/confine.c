@@ -78,7 +78,7 @@ struct nook_confine {
 /* What the relay's loop calls (glibc: recv/send are recvfrom/sendto;
  * time() and clock_gettime() are vDSO calls unless the vDSO is missing). */
 static const char *const relay_syscalls[] = {
-	"poll", "ppoll", "recvfrom", "sendto", "connect", "close",
+	"poll", "ppoll", "recvfrom", "sendto", "recvmmsg", "sendmmsg", "sendmsg", "connect", "close",
 	"clock_gettime", "gettimeofday", "time",
 	"exit", "exit_group", "rt_sigreturn", "restart_syscall",
 	NULL,
@@ -99,6 +99,11 @@ void nook_sc_relay(struct nook_sc_filter *f)
 	for (size_t i = 0; relay_syscalls[i]; i++)
 		nook_sc_filter_add(f, relay_syscalls[i], SCMP_ACT_ALLOW, 0, NULL);
 	nook_sc_filter_add(f, "socket", SCMP_ACT_ALLOW, 3, a);
+	/* the buffer sizes of a new session's socket, nothing else */
+	struct scmp_arg_cmp rb[2] = { SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET), SCMP_A2(SCMP_CMP_EQ, SO_RCVBUF) };
+	struct scmp_arg_cmp sb[2] = { SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET), SCMP_A2(SCMP_CMP_EQ, SO_SNDBUF) };
+	nook_sc_filter_add(f, "setsockopt", SCMP_ACT_ALLOW, 2, rb);
+	nook_sc_filter_add(f, "setsockopt", SCMP_ACT_ALLOW, 2, sb);
 }
 
 int nook_confine_prepare(enum nook_confine_kind kind, struct nook_confine **out,

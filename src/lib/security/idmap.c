@@ -183,6 +183,14 @@ static void remember_helpers(struct nook_idmaps *m, const char *nuid, const char
 	snprintf(m->newgidmap, sizeof m->newgidmap, "%s", ngid);
 }
 
+bool nook_idmaps_may_subuid(const struct nook_spec *s)
+{
+	if (s->n_uid_maps > 0 || s->n_gid_maps > 0 || s->userns == NOOK_USERNS_SELF)
+		return false;
+	return s->userns == NOOK_USERNS_SUBUID ||
+	       (s->rootfs.kind != NOOK_ROOTFS_HOST && s->rootfs.kind != NOOK_ROOTFS_EMPTY);
+}
+
 int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 			struct nook_error *err)
 {
@@ -194,12 +202,13 @@ int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 	if (s->n_uid_maps > 0 || s->n_gid_maps > 0) {
 		if (s->n_uid_maps > 8 || s->n_gid_maps > 8)
 			return nook_errx(err, EINVAL, "at most 8 uid and 8 gid map lines are supported");
-		m->mode = NOOK_USERNS_SUBUID;
+		m->mode = s->userns == NOOK_USERNS_PARENT ? NOOK_USERNS_PARENT : NOOK_USERNS_SUBUID;
 		memcpy(m->uid, s->uid_maps, s->n_uid_maps * sizeof *m->uid);
 		memcpy(m->gid, s->gid_maps, s->n_gid_maps * sizeof *m->gid);
 		m->n_uid = s->n_uid_maps;
 		m->n_gid = s->n_gid_maps;
-		snprintf(m->why, sizeof m->why, "explicit maps from the profile, written by newuidmap/newgidmap");
+		snprintf(m->why, sizeof m->why, "explicit maps, written by %s",
+			 m->mode == NOOK_USERNS_PARENT ? "nook (it holds CAP_SETUID over its user namespace)" : "newuidmap/newgidmap");
 		return 0;
 	}
 
@@ -311,10 +320,15 @@ static int wait_helper(pid_t pid, const char *what, int rfd, struct nook_error *
 static int write_self_maps(const struct nook_idmaps *m, const char *who, struct nook_error *err)
 {
 	char buf[1024], path[64];
-	snprintf(path, sizeof path, "/proc/%s/setgroups", who);
-	int r = nook_write_file(path, "deny", 4, 0);
-	if (r < 0 && r != -ENOENT)
-		return nook_err(err, -r, "cannot write %s", path);
+	int r;
+	/* without CAP_SETGID over our user namespace a gid map needs
+	 * setgroups denied; with it (PARENT), groups stay usable */
+	if (m->mode != NOOK_USERNS_PARENT) {
+		snprintf(path, sizeof path, "/proc/%s/setgroups", who);
+		r = nook_write_file(path, "deny", 4, 0);
+		if (r < 0 && r != -ENOENT)
+			return nook_err(err, -r, "cannot write %s", path);
+	}
 	const struct { const char *name; const struct nook_idmap *map; size_t n; } w[] = {
 		{ "uid_map", m->uid, m->n_uid }, { "gid_map", m->gid, m->n_gid },
 	};
@@ -367,7 +381,7 @@ int nook_idmaps_apply_self(const struct nook_idmaps *m, struct nook_error *err)
 
 int nook_idmaps_apply(const struct nook_idmaps *m, pid_t pid, struct nook_error *err)
 {
-	if (m->mode == NOOK_USERNS_SELF) {
+	if (m->mode == NOOK_USERNS_SELF || m->mode == NOOK_USERNS_PARENT) {
 		char who[16];
 		snprintf(who, sizeof who, "%d", (int)pid);
 		return write_self_maps(m, who, err);

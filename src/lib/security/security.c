@@ -22,6 +22,7 @@ struct nook_security {
 	int last_cap;
 	uint64_t keep;             /* bounding set (and P/E for uid 0) */
 	uint64_t ambient;
+	uint64_t inheritable;      /* with spec->cap_inheritable: that set, else ambient */
 	bool filter;               /* a seccomp program is to be loaded */
 	void *bpf;
 	size_t n_insns;
@@ -115,6 +116,12 @@ int nook_security_prepare(const struct nook_spec *s, struct nook_security **out,
 	r = nook_caps_compute(s->cap_add, s->cap_drop, sec->last_cap, &sec->keep, err);
 	if (r == 0)
 		r = nook_caps_ambient(s->cap_ambient, sec->keep, sec->last_cap, &sec->ambient, err);
+	sec->inheritable = sec->ambient;
+	if (r == 0 && s->cap_inheritable) {
+		char *none[] = { (char *)"ALL", NULL };
+		r = nook_caps_compute(s->cap_inheritable, none, sec->last_cap, &sec->inheritable, err);
+		sec->inheritable |= sec->ambient;
+	}
 	if (r == 0)
 		r = nook_rlimits_check(s->rlimits, s->n_rlimits, err);
 	if (r == 0)
@@ -202,9 +209,10 @@ int nook_security_apply(const struct nook_spec *s, struct nook_security *sec,
 				 (unsigned)s->uid);
 	if (s->uid == 0) {
 		permitted = sec->keep;
-		inheritable = sec->ambient;
+		inheritable = sec->inheritable;
 	} else {
-		permitted = inheritable = sec->ambient;
+		permitted = sec->ambient;
+		inheritable = sec->inheritable;
 	}
 	r = nook_caps_apply_sets(permitted, inheritable, sec->ambient, sec->last_cap, err);
 	if (r < 0)

@@ -1,0 +1,287 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# oci.sh - nook as an OCI runtime (nook-oci, src/lib/oci): a bundle's life
+# through create, start, kill and delete with the states in between, the
+# pid file, the console socket, preserved fds, hooks in order and a
+# failing one, kill/delete edge cases, and invalid bundles that each fail
+# with one message naming the key, exit status 1 and nothing left behind.
+. "$NOOK_SRCDIR/tests/integration/lib.sh"
+t_need busybox "the test rootfs is busybox (install busybox-static)"
+t_need python3 "the console socket receiver is a python3 script"
+
+OCI=$NOOK_BUILDDIR/nook-oci
+[ -x "$OCI" ] || { echo "1..0 # SKIP no $OCI (make builds it next to nook)"; exit 0; }
+ROOT=$T/state
+B=$T/bundle
+mkdir -p "$B" "$T/o"
+sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$B/rootfs" >/dev/null
+mkdir -p "$B/rootfs/out"
+oci() { nkx "$OCI" --root "$ROOT" "$@"; }
+# oci_error NAME REGEX: the last nook-oci failed with status 1 and one
+# "nook-oci: " line matching REGEX
+oci_error() {
+	_ok=1 _why=
+	[ "$rc" = 1 ] || { _ok=0; _why="want status 1"; }
+	[ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || { _ok=0; _why="$_why; want one line on stderr"; }
+	case $err in "nook-oci: "*) ;; *) _ok=0; _why="$_why; stderr must start with 'nook-oci: '" ;; esac
+	printf '%s' "$err" | grep -Eq -- "$2" || { _ok=0; _why="$_why; stderr must match /$2/"; }
+	if [ $_ok = 1 ]; then t_ok "$1"; else t_fail "$1" "$(printf '%s\n' "${_why#; }"; _diag)"; fi
+}
+# state ID: its status (or "none")
+status_of() {
+	"$OCI" --root "$ROOT" state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null || echo none
+}
+pid_of() {
+	"$OCI" --root "$ROOT" state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null
+}
+# config EDIT...: write $B/config.json from `nook-oci spec`, then apply the
+# python statements EDIT to the dict c
+config() {
+	rm -f "$B/config.json"
+	"$OCI" spec --bundle "$B" || return 1
+	python3 - "$B/config.json" "$T/o" "$@" <<'EOF'
+import json, sys
+path, out = sys.argv[1], sys.argv[2]
+c = json.load(open(path))
+c['process']['terminal'] = False
+c['mounts'].append({'destination': '/out', 'type': 'bind', 'source': out, 'options': ['rbind', 'rw']})
+for stmt in sys.argv[3:]:
+    exec(stmt)
+json.dump(c, open(path, 'w'), indent=1)
+EOF
+}
+
+# ---------------------------------------------------------------- spec
+rm -f "$B/config.json"
+oci spec --bundle "$B"
+chk "spec writes a config.json" "0 yes" "$rc $([ -s "$B/config.json" ] && echo yes)"
+oci spec --bundle "$B"
+oci_error "spec refuses to overwrite a config.json" "config.json exists already"
+oci features
+chkre "features lists the namespaces and hooks" '"namespaces".*"poststop"|"hooks"' "$(printf '%s' "$out" | tr -d '\n ')"
+
+# ---------------------------------------------------------------- lifecycle
+hooklog=$T/o/hooks
+# a hook that appends its name and the status `state` gives at that moment
+cat > "$T/hook.sh" <<EOF
+st=\$("$OCI" --root "$ROOT" state c1 | sed -n 's/.*"status":"\\([a-z]*\\)".*/\\1/p')
+echo "\$1 \$st" >> "$hooklog"
+EOF
+hk() { printf "{'path': '/bin/sh', 'args': ['sh', '$T/hook.sh', '%s'], 'env': ['PATH=/usr/bin:/bin']}" "$1"; }
+config "c['process']['args'] = ['sh', '-c', 'echo go > /out/started; exec sleep 60']" \
+	"c['hooks'] = {}" \
+	"c['hooks']['prestart'] = [$(hk prestart)]" \
+	"c['hooks']['createRuntime'] = [$(hk createRuntime), {'path': '/bin/sh', 'args': ['sh', '-c', 'cat > $T/o/hookstdin'], 'env': ['PATH=/usr/bin:/bin']}]" \
+	"c['hooks']['createContainer'] = [$(hk createContainer)]" \
+	"c['hooks']['startContainer'] = [{'path': '/bin/sh', 'args': ['sh', '-c', 'echo startContainer inside-\$(hostname) >> /out/hooks']}]" \
+	"c['hooks']['poststart'] = [$(hk poststart)]" \
+	"c['hooks']['poststop'] = [$(hk poststop)]" \
+	"c['annotations'] = {'org.example.test': 'yes'}"
+chk "no status before create" none "$(status_of c1)"
+oci create --bundle "$B" --pid-file "$T/pidfile" c1
+chk "create succeeds" 0 "$rc"
+chk "create leaves the container created" created "$(status_of c1)"
+pid=$(pid_of c1)
+chk "the pid file holds the container's pid" "$pid" "$(cat "$T/pidfile" 2>/dev/null)"
+t_eq "the container's pid is its own pid namespace's init" yes \
+	"$([ "$(readlink /proc/"$pid"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] && grep -q '^NSpid:.*[[:space:]]1$' /proc/"$pid"/status && echo yes)"
+t_eq "the payload has not started before start" no "$([ -e "$T/o/started" ] && echo yes || echo no)"
+t_eq "the create process has gone; the container's init outlives it" yes "$([ -d "/proc/$pid" ] && echo yes)"
+chkre "create hooks see the status creating" '^prestart creating' "$(cat "$hooklog")"
+chkre "hooks get the state JSON on stdin" '"id":"c1".*"org.example.test":"yes"' "$(cat "$T/o/hookstdin" 2>/dev/null)"
+oci start c1
+chk "start succeeds" 0 "$rc"
+wait_file "$T/o/started" 5
+chk "start lets the payload run" go "$(cat "$T/o/started" 2>/dev/null)"
+chk "the container is running" running "$(status_of c1)"
+oci start c1
+oci_error "a second start is refused" "it is running, not created"
+oci ps --format json c1
+chk "ps lists the container's process" "[$pid]" "$out"
+oci list -q
+chk "list names it" c1 "$out"
+oci exec c1 cat /out/started
+chk "exec runs a command inside" "0 go" "$rc $out"
+oci delete c1
+oci_error "delete of a running container without --force is refused" "it is running .*delete --force"
+oci kill c1 NOSUCHSIG
+oci_error "an unknown signal is refused" "unknown signal 'NOSUCHSIG'"
+oci kill c1 SIGKILL
+chk "kill SIGKILL succeeds" 0 "$rc"
+wait_gone "$pid" 5
+chk "the container is stopped" stopped "$(status_of c1)"
+oci kill c1 TERM
+oci_error "kill of a stopped container says so" "is stopped: there is no process to signal"
+oci delete c1
+chk "delete of a stopped container succeeds" 0 "$rc"
+chk "the hooks ran in order, each once" "prestart creating
+createRuntime creating
+createContainer creating
+startContainer inside-nook
+poststart running
+poststop stopped" "$(cat "$hooklog")"
+chk "delete removes the state" "none " "$(status_of c1) $(ls "$ROOT")"
+oci delete c1
+oci_error "delete of an unknown container fails" "container 'c1' does not exist"
+oci delete --force c1
+chk "delete --force of an unknown container is not an error" 0 "$rc"
+
+# a created container can be deleted; a running one with --force
+config "c['process']['args'] = ['sleep', '60']"
+oci create --bundle "$B" c2
+pid=$(pid_of c2)
+oci delete c2
+chk "delete of a created container kills it" "0 none" "$rc $(status_of c2)"
+wait_gone "$pid" 5
+t_eq "its init is gone" gone "$([ -e "/proc/$pid" ] && [ "$(sed 's/.*) //' /proc/$pid/stat | cut -c1)" != Z ] && echo alive || echo gone)"
+oci run --detach --bundle "$B" c3
+pid=$(pid_of c3)
+chk "run --detach leaves it running" "0 running" "$rc $(status_of c3)"
+oci delete --force c3
+chk "delete --force of a running container" "0 none" "$rc $(status_of c3)"
+oci kill c3 9
+oci_error "kill of a deleted container fails" "container 'c3' does not exist"
+
+# delete --regex (crun's): every matching id, and only those
+oci run --detach --bundle "$B" rx-1
+oci run --detach --bundle "$B" rx-2
+oci run --detach --bundle "$B" keep-1
+oci delete --force --regex '^rx-'
+chk "delete --force --regex removes the matching containers only" "0 none none running" "$rc $(status_of rx-1) $(status_of rx-2) $(status_of keep-1)"
+oci delete --force keep-1
+
+# run in the foreground: the exit status is the payload's
+config "c['process']['args'] = ['sh', '-c', 'echo out; exit 7']"
+oci run --bundle "$B" c4
+chk "run waits and returns the payload's status" "7 out" "$rc $out"
+chk "run removes the state when done" none "$(status_of c4)"
+
+# ---------------------------------------------------------------- fds and terminal
+config "c['process']['args'] = ['sh', '-c', 'echo via-fd3 >&3']"
+nkx sh -c "exec 3>'$T/o/fd3'; exec '$OCI' --root '$ROOT' run --preserve-fds 1 --bundle '$B' c5"
+chk "--preserve-fds 1 passes fd 3" "0 via-fd3" "$rc $(cat "$T/o/fd3" 2>/dev/null)"
+nkx sh -c "exec 3>'$T/o/fd3b'; exec '$OCI' --root '$ROOT' run --bundle '$B' c6"
+t_eq "without --preserve-fds fd 3 stays outside" "failed, empty" "$([ "$rc" != 0 ] && echo failed), $([ -s "$T/o/fd3b" ] && echo written || echo empty)"
+
+config "c['process']['terminal'] = True" "c['process']['args'] = ['sh', '-c', 'tty; echo hi-from-pty']"
+cat > "$T/recv.py" <<'EOF'
+import array, os, socket, sys
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(1)
+open(path + '.ready', 'w').close()
+c, _ = s.accept()
+fds = array.array('i')
+msg, anc, flags, addr = c.recvmsg(256, socket.CMSG_LEN(fds.itemsize))
+for level, typ, data in anc:
+    if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+        fds.frombytes(data[:fds.itemsize])
+data = b''
+while True:
+    try:
+        b = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    data += b
+open(out, 'wb').write(data)
+EOF
+python3 "$T/recv.py" "$T/console.sock" "$T/o/console" &
+rpid=$!
+wait_file "$T/console.sock.ready" 5
+oci create --bundle "$B" --console-socket "$T/console.sock" c7
+chk "create with --console-socket" 0 "$rc"
+oci start c7
+reap $rpid 10
+chkre "the pty master came over the socket and carries the payload's output" '/dev/pts/[0-9]+.*hi-from-pty' "$(tr -d '\r' < "$T/o/console" | tr '\n' ' ')"
+oci delete --force c7
+# exec --tty --detach hands its own pty over the console socket (podman exec -t)
+config "c['process']['args'] = ['sleep', '60']"
+oci run --detach --bundle "$B" c7b
+rm -f "$T/console.sock" "$T/console.sock.ready" "$T/o/console"
+python3 "$T/recv.py" "$T/console.sock" "$T/o/console" &
+rpid=$!
+wait_file "$T/console.sock.ready" 5
+oci exec --detach --tty --console-socket "$T/console.sock" --pid-file "$T/execpid" c7b sh -c 'tty; echo exec-pty'
+chk "exec --detach --tty --console-socket" 0 "$rc"
+reap $rpid 10
+chkre "the exec's pty came over the socket" '/dev/pts/[0-9]+.*exec-pty' "$(tr -d '\r' < "$T/o/console" | tr '\n' ' ')"
+t_eq "exec --pid-file names the command" yes "$([ -s "$T/execpid" ] && echo yes)"
+oci delete --force c7b
+config "c['process']['terminal'] = True"
+oci create --bundle "$B" c8
+oci_error "a terminal without --console-socket is refused" "use --console-socket"
+
+# ---------------------------------------------------------------- failing hook
+config "c['process']['args'] = ['sleep', '60']" \
+	"c['hooks'] = {'createRuntime': [{'path': '/bin/sh', 'args': ['sh', '-c', 'exit 3']}]}"
+oci create --bundle "$B" c9
+oci_error "a failing createRuntime hook fails create, naming it" "createRuntime hook failed with exit code 3 \(hooks.createRuntime\[0\], /bin/sh\)"
+chk "the failed create leaves no state" none "$(status_of c9)"
+config "c['process']['args'] = ['sleep', '60']" \
+	"c['hooks'] = {'prestart': [{'path': '/bin/sleep', 'args': ['sleep', '10'], 'timeout': 1}]}"
+oci create --bundle "$B" c10
+oci_error "a hook past its timeout fails create" "hooks.prestart\[0\] \(/bin/sleep\) did not finish within its timeout of 1 s"
+
+# ---------------------------------------------------------------- invalid bundles
+bad() { # bad NAME REGEX EDIT...: create fails naming the key, nothing left
+	_n=$1 _re=$2; shift 2
+	config "$@"
+	oci create --bundle "$B" bad1
+	oci_error "invalid bundle: $_n" "$_re"
+}
+bad "unknown top-level key" "config.json: foo: nook does not support this key" "c['foo'] = 1"
+bad "unknown process key" "process.bogus: nook does not support" "c['process']['bogus'] = True"
+bad "no process.args" "process.args: missing" "del c['process']['args']"
+bad "relative cwd" "process.cwd: 'tmp' must be an absolute path" "c['process']['cwd'] = 'tmp'"
+bad "missing root.path" "root.path: missing" "del c['root']"
+bad "root.path not a directory" "root.path: .*/nowhere is not a directory" "c['root']['path'] = 'nowhere'"
+bad "unknown mount type" "mounts\[[0-9]+\]: the mount type 'nfs' is not supported" "c['mounts'].append({'destination': '/mnt', 'type': 'nfs', 'source': 'x'})"
+bad "shared propagation" "'rshared' propagation is not supported" "c['mounts'].append({'destination': '/mnt', 'type': 'bind', 'source': '/tmp', 'options': ['rbind', 'rshared']})"
+bad "joining a mount namespace by path" "linux.namespaces\[[0-9]+\]: joining an existing mount namespace" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'mount'] + [{'type': 'mount', 'path': '/proc/1/ns/mnt'}]"
+bad "joining a namespace without privileges over it" "cannot join the namespace /proc/1/ns/net \(linux.namespaces path\): Permission denied" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network'] + [{'type': 'network', 'path': '/proc/1/ns/net'}]"
+bad "unknown rlimit" "process.rlimits\[0\]: unknown rlimit type 'RLIMIT_BOGUS'" "c['process']['rlimits'] = [{'type': 'RLIMIT_BOGUS', 'soft': 1, 'hard': 1}]"
+bad "unknown capability" "process.capabilities.bounding: unknown capability 'CAP_BOGUS'" "c['process']['capabilities']['bounding'] = ['CAP_BOGUS']"
+bad "cgroup limits" "linux.resources: cgroup limits .* are not enforced" "c['linux']['resources'] = {'memory': {'limit': 100000000}}"
+bad "hostname without uts namespace" "hostname: needs a uts namespace" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'uts']"
+bad "ociVersion 2" "ociVersion: '2.0.0' is not a version 1" "c['ociVersion'] = '2.0.0'"
+printf '{ not json' > "$B/config.json"
+oci create --bundle "$B" bad1
+oci_error "invalid bundle: not JSON" "config.json: not valid JSON"
+rm -f "$B/config.json"
+oci create --bundle "$B" bad1
+oci_error "invalid bundle: no config.json" "cannot read .*/config.json"
+oci create --bundle "$T/nowhere" bad1
+oci_error "invalid bundle: no such directory" "the bundle .*/nowhere is not a directory"
+config
+oci create --bundle "$B" 'bad/id'
+oci_error "an invalid container ID" "invalid character in container ID 'bad/id'"
+chk "no invalid bundle left a state entry" "" "$(ls "$ROOT")"
+
+# nook's own CLI runs a bundle too, with its own exit statuses
+config "c['process']['args'] = ['sh', '-c', 'echo bundle-\$(hostname); exit 3']"
+nk run --bundle "$B"
+chk "nook run --bundle runs the bundle with nook's monitor" "3 bundle-nook" "$rc $out"
+config "c['bogus'] = 1"
+nk run --bundle "$B"
+chk_error "nook run --bundle with an invalid bundle fails with 125" 125 "config.json: bogus: nook does not support this key"
+
+# nook profile show --oci: a profile as a config.json that nook-oci runs,
+# with the profile's seccomp filter
+rm -f "$B/config.json"
+nk profile show --oci --set rootfs.kind=dir --set "rootfs.path=$B/rootfs" -- sh -c 'echo from-profile; grep Seccomp: /proc/self/status'
+printf '%s\n' "$out" > "$B/config.json"
+chk "profile show --oci writes a config.json" 0 "$rc"
+oci run --bundle "$B" c11
+chkre "nook-oci runs it, with the seccomp filter" "^from-profile Seccomp:[[:space:]]+2$" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
+nk profile show --oci --set rootfs.kind=overlay --set 'rootfs.overlay.lower=["/"]'
+chk_error "profile show --oci refuses what a config.json cannot say" 125 "rootfs.kind: an overlay root has no config.json form"
+
+# `nook oci` is the same command line
+nk oci --root "$ROOT" list -q
+chk "nook oci works as nook-oci" "0 " "$rc $out"
+
+t_clean "oci"
+t_done
