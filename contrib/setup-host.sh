@@ -29,7 +29,7 @@ iproute2 procps util-linux python3 clang skopeo xdg-dbus-proxy"
 # with runc/crun and conmon, a D-Bus daemon, X and Wayland servers and clients.
 TEST_PACKAGES="hyperfine iperf3 passt qemu-system-x86 linux-image-amd64 cpio kmod strace
 golang-github-containers-common docker-registry umoci podman runc crun conmon
-dbus-daemon xvfb x11-apps x11-utils xauth weston wayland-utils python3-gi
+dbus-daemon xvfb x11-apps x11-utils xauth weston wayland-utils libwayland-client0 python3-gi
 desktop-file-utils libgtk-3-bin debootstrap"
 
 want=$PACKAGES

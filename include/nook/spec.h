@@ -134,6 +134,14 @@ struct nook_port {
 #define NOOK_LL_SCOPE_SIGNAL        (1 << 1) /* signals */
 #define NOOK_LL_SCOPE_AUTO          (-1)     /* each where no namespace isolates it */
 
+/* wayland.security_context: whether the compositor's socket is reached
+ * through a wp_security_context_v1 listener of nook's own */
+enum nook_wl_secctx {
+	NOOK_WL_SECCTX_AUTO = 0, /* when the compositor offers it */
+	NOOK_WL_SECCTX_REQUIRED, /* or fail */
+	NOOK_WL_SECCTX_OFF,      /* bind the compositor's socket as it is */
+};
+
 enum nook_net_mode {
 	NOOK_NET_NONE = 0,
 	NOOK_NET_HOST,
@@ -219,6 +227,8 @@ struct nook_spec {
 	bool dbus_log;             /* xdg-dbus-proxy --log to nook's stderr */
 	bool dbus_required;        /* default true: no bus or no proxy is an error, else a warning */
 	bool x11;                  /* bind the X display's socket and a private cookie */
+	bool wayland_socket;       /* bind the compositor's socket ($WAYLAND_DISPLAY) */
+	enum nook_wl_secctx wayland_secctx; /* wp_security_context_v1 for it */
 	bool audio_pipewire;       /* bind the PipeWire socket (pipewire-0) */
 	bool audio_pulse;          /* bind PulseAudio's pulse/native and its cookie */
 	char *persist_dir;         /* host directory an app's state persists in */

@@ -14,7 +14,7 @@
 #else
 #define PIN(type, size) _Static_assert(1, "")
 #endif
-PIN(struct nook_spec, 736);
+PIN(struct nook_spec, 744);
 PIN(struct nook_dbus_bus, 40);
 PIN(struct nook_idmap, 24);
 PIN(struct nook_mount, 72);
@@ -228,6 +228,8 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	VAL(dbus_log);
 	VAL(dbus_required);
 	VAL(x11);
+	VAL(wayland_socket);
+	VAL(wayland_secctx);
 	VAL(audio_pipewire);
 	VAL(audio_pulse);
 	STR(persist_dir);

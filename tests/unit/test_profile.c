@@ -881,6 +881,8 @@ static const struct { const char *path, *yaml; } key_samples[] = {
 	{ "dbus.system.broadcast", "dbus: {system: {broadcast: [\"org.example.A=org.example.I.M@/org/example/*\"]}}\n" },
 	{ "dbus.log", "dbus: {log: true}\n" },
 	{ "dbus.required", "dbus: {required: false}\n" },
+	{ "wayland.socket", "wayland: {socket: true}\n" },
+	{ "wayland.security_context", "wayland: {security_context: required}\n" },
 	{ "audio.pipewire", "audio: {pipewire: true}\n" },
 	{ "audio.pulseaudio", "audio: {pulseaudio: true}\n" },
 	{ "persist.dir", "persist: {dir: /var/lib/app}\n" },

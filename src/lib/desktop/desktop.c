@@ -95,6 +95,8 @@ void nook_desktop_stop(struct nook_desktop *d)
 	if (!d)
 		return;
 	nook_dbus_stop(d);
+	if (d->wl_close_fd >= 0)
+		close(d->wl_close_fd); /* the compositor stops listening */
 	remove_dir(d);
 	nook_desktop_free_run(d);
 	free(d);
@@ -106,18 +108,21 @@ int nook_desktop_start(const struct nook_spec *s, struct nook_desktop **out, con
 	*out = NULL;
 	*run_spec = s;
 	bool dbus = nook_dbus_bus_on(&s->dbus_session) || nook_dbus_bus_on(&s->dbus_system);
-	if (!dbus && !s->x11 && !s->audio_pipewire && !s->audio_pulse && !s->persist_paths)
+	if (!dbus && !s->x11 && !s->audio_pipewire && !s->audio_pulse && !s->persist_paths &&
+	    !s->wayland_socket)
 		return 0;
 
 	struct nook_desktop *d = nook_xmalloc(sizeof *d);
 	memset(d, 0, sizeof *d);
-	d->dir_fd = d->proxy_pidfd = d->proxy_sync = d->log_fd = -1;
+	d->dir_fd = d->proxy_pidfd = d->proxy_sync = d->log_fd = d->wl_close_fd = -1;
 	d->run = *s;
 	int r = make_dir(d, err);
 	if (r == 0 && dbus)
 		r = nook_dbus_start(s, d, err);
 	if (r == 0 && s->x11)
 		r = nook_x11_setup(s, d, err);
+	if (r == 0 && s->wayland_socket)
+		r = nook_wayland_setup(s, d, err);
 	if (r == 0)
 		nook_audio_setup(s, d);
 	if (r == 0)

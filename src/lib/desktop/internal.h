@@ -20,6 +20,7 @@ struct nook_desktop {
 	bool own_mounts;       /* run.mounts is our array (its new entries are ours) */
 	size_t n_orig_mounts;
 	char **own_env;        /* run.env when we built it (the strings are ours) */
+	int wl_close_fd;       /* write end of the security context's close_fd pipe, -1 if none */
 };
 
 /* runspec.c: the derived spec */
@@ -44,3 +45,17 @@ int nook_persist_setup(const struct nook_spec *s, struct nook_desktop *d, struct
 
 /* x11.c */
 int nook_x11_setup(const struct nook_spec *s, struct nook_desktop *d, struct nook_error *err);
+
+/* wayland.c: wayland.socket (and its security context) */
+int nook_wayland_setup(const struct nook_spec *s, struct nook_desktop *d, struct nook_error *err);
+
+/* wlsecctx.c: ask the compositor behind compositor_fd (taken: always
+ * closed) for a wp_security_context_v1 listener on a new socket at
+ * listen_path, tagged sandbox engine "nook", app_id and instance_id (either
+ * may be NULL). 1: done, *close_keep is the fd whose closing tells the
+ * compositor to stop listening (keep it open while the container runs);
+ * 0: none to be had, *why says why (the compositor offers no such global,
+ * or libwayland-client cannot be loaded; nothing was made); < 0: error
+ * in err (nothing left behind). */
+int nook_wl_secctx(int compositor_fd, const char *listen_path, const char *app_id, const char *instance_id,
+		   int *close_keep, const char **why, struct nook_error *err);

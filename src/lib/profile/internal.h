@@ -120,7 +120,7 @@ struct nook_name_val {
 extern const struct nook_name_val nook_tbl_userns[], nook_tbl_rootfs_kind[],
 	nook_tbl_mount_type[], nook_tbl_net_mode[], nook_tbl_rlimit[],
 	nook_tbl_scmp_action[], nook_tbl_scmp_op[], nook_tbl_errno[], nook_tbl_ns[],
-	nook_tbl_ll_scope[];
+	nook_tbl_ll_scope[], nook_tbl_wl_secctx[];
 const char *nook_tbl_name(const struct nook_name_val *t, int val);
 /* Returns 0 and *val, or -ENOENT. */
 int nook_tbl_lookup(const struct nook_name_val *t, const char *name, int *val);

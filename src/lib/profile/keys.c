@@ -316,6 +316,8 @@ const struct key_row nook_key_table[] = {
 	{ "dbus.system.broadcast", nook_set_dbus_list, nook_emit_strv_set, OFF(dbus_system.broadcast), "rules", 0 },
 	{ "dbus.log", set_bool, nook_emit_bool, OFF(dbus_log), NULL, 0 },
 	{ "dbus.required", set_bool, nook_emit_bool, OFF(dbus_required), NULL, 0 },
+	{ "wayland.socket", set_bool, nook_emit_bool, OFF(wayland_socket), NULL, 0 },
+	{ "wayland.security_context", set_enum, nook_emit_enum, OFF(wayland_secctx), nook_tbl_wl_secctx, 0 },
 	{ "audio.pipewire", set_bool, nook_emit_bool, OFF(audio_pipewire), NULL, 0 },
 	{ "audio.pulseaudio", set_bool, nook_emit_bool, OFF(audio_pulse), NULL, 0 },
 	{ "persist.dir", nook_set_path, nook_emit_str, OFF(persist_dir), NULL, 0 },

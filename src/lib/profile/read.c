@@ -39,6 +39,10 @@ const struct nook_name_val nook_tbl_net_mode[] = {
 	{ "none", NOOK_NET_NONE }, { "host", NOOK_NET_HOST },
 	{ "slirp", NOOK_NET_SLIRP }, { "pasta", NOOK_NET_PASTA }, { NULL, 0 },
 };
+const struct nook_name_val nook_tbl_wl_secctx[] = {
+	{ "auto", NOOK_WL_SECCTX_AUTO }, { "required", NOOK_WL_SECCTX_REQUIRED },
+	{ "off", NOOK_WL_SECCTX_OFF }, { NULL, 0 },
+};
 const struct nook_name_val nook_tbl_rlimit[] = {
 	{ "as", RLIMIT_AS }, { "core", RLIMIT_CORE }, { "cpu", RLIMIT_CPU },
 	{ "data", RLIMIT_DATA }, { "fsize", RLIMIT_FSIZE }, { "locks", RLIMIT_LOCKS },
