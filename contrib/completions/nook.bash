@@ -20,7 +20,7 @@ _nook() {
 	COMPREPLY=()
 
 	local commands="run exec ps stop image profile desktop check help"
-	local run_opts="--rootfs --image --hostname --userns --uid --gid --bind --volume --tmpfs --env --workdir
+	local run_opts="--rootfs --image --bundle --hostname --userns --uid --gid --bind --volume --tmpfs --env --workdir
 		--network --publish --memory --cpus --pids --cap-add --cap-drop --seccomp --timeout --set
 		--name --stats-json --verbose --tty --help -v -e -w -p -t -h"
 
