@@ -208,7 +208,10 @@ oci exec --detach --tty --console-socket "$T/console.sock" --pid-file "$T/execpi
 chk "exec --detach --tty --console-socket" 0 "$rc"
 reap $rpid 10
 chkre "the exec's pty came over the socket" '/dev/pts/[0-9]+.*exec-pty' "$(tr -d '\r' < "$T/o/console" | tr '\n' ' ')"
-t_eq "exec --pid-file names the command" yes "$([ -s "$T/execpid" ] && echo yes)"
+t_eq "exec --detach --pid-file names its monitor (conmon waits for it)" yes "$([ -s "$T/execpid" ] && echo yes)"
+# a long command: exec --detach returns once it runs (it waited for its end)
+NK_TIMEOUT=10 oci exec --detach --pid-file "$T/execpid2" c7b sh -c 'echo long > /out/longexec; exec sleep 30'
+chk "exec --detach of a long command returns once it runs" "0 long" "$rc $(cat "$T/o/longexec" 2>/dev/null)"
 oci delete --force c7b
 config "c['process']['terminal'] = True"
 oci create --bundle "$B" c8
