@@ -217,6 +217,17 @@ config "c['process']['terminal'] = True"
 oci create --bundle "$B" c8
 oci_error "a terminal without --console-socket is refused" "use --console-socket"
 
+# ---------------------------------------------------------------- tmpcopyup, root.readonly
+# a tmpfs with tmpcopyup starts with what it hides (podman's --tmpfs and
+# --read-only ask for it); a read-only root is read-only once the mounts exist
+config "c['process']['args'] = ['sh', '-c', 'echo \$(ls /etc) \$(stat -c %a /etc) > /out/cu; (touch /x 2>/dev/null && echo rw || echo ro) >> /out/cu; touch /etc/new && echo etc-writable >> /out/cu']" \
+	"c['root']['readonly'] = True" \
+	"c['mounts'].append({'destination': '/etc', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['tmpcopyup', 'nosuid']})"
+oci run --bundle "$B" cu1
+chk "tmpcopyup: the tmpfs holds the directory's files and mode; root.readonly applies" \
+	"0 $(ls "$B/rootfs/etc" | tr '\n' ' ')$(stat -c %a "$B/rootfs/etc") ro etc-writable" "$rc $(cat "$T/o/cu" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+chk "tmpcopyup: the rootfs is untouched" no "$([ -e "$B/rootfs/etc/new" ] && echo yes || echo no)"
+
 # ---------------------------------------------------------------- failing hook
 config "c['process']['args'] = ['sleep', '60']" \
 	"c['hooks'] = {'createRuntime': [{'path': '/bin/sh', 'args': ['sh', '-c', 'exit 3']}]}"
