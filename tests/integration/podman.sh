@@ -51,9 +51,33 @@ events_logger = "file"
 EOF
 export CONTAINERS_STORAGE_CONF="$T/storage.conf" CONTAINERS_CONF="$T/containers.conf" \
 	XDG_RUNTIME_DIR="$T/xdg" XDG_CONFIG_HOME="$T/cfg" XDG_DATA_HOME="$T/home/.local/share" HOME="$T/home"
-# podman's processes of this user that were there before (none, normally)
-# (the pause process, which holds podman's user namespace, is "podman pause")
-_podman_procs() { pgrep -u "$(id -u)" -a -x 'podman|podman pause|conmon|catatonit|rootlessport|rootlessport-child|slirp4netns' 2>/dev/null; return 0; }
+# _podman_procs: "PID COMM" of podman's processes of this user: by name
+# (the pause process, which holds podman's user namespace, is "podman
+# pause"), or, for its helpers (slirp4netns, rootlessport's child "exe"),
+# by this script's XDG_RUNTIME_DIR in their environment - except this
+# script's own shells and tools, which have it too
+_ours() {
+	_q=$1
+	while [ -n "$_q" ] && [ "$_q" -gt 1 ]; do
+		[ "$_q" = $$ ] && return 0
+		_q=$(awk '/^PPid:/ { print $2 }' "/proc/$_q/status" 2>/dev/null)
+	done
+	return 1
+}
+_podman_procs() {
+	for _p in $(pgrep -u "$(id -u)"); do
+		_c=$(cat "/proc/$_p/comm" 2>/dev/null) || continue
+		case $_c in
+		podman|"podman pause"|conmon|catatonit|rootlessport|rootlessport-ch*) ;;
+		*)
+			{ tr '\0' '\n' < "/proc/$_p/environ"; } 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$T/xdg" || continue
+			_ours "$_p" && continue ;;
+		esac
+		echo "$_p $_c"
+	done
+	return 0
+}
+# podman's processes that were there before (none, normally)
 _podman0=$(_podman_procs | awk '{print $1}')
 
 cleanup() {
