@@ -203,7 +203,7 @@ life() {
 	L_execrc=$rc
 	pm "$_rt" exec -t nkp-life sh -c 'tty'
 	L_exect="$rc $(printf '%s' "$out" | tr -d '\r' | sed 's/[0-9]*$/N/')"
-	L_execi="$(printf 'to-exec\n' | timeout -k 5 30 podman --runtime "$_rt" exec -i nkp-life sh -c 'read x; echo "exec-read:$x"; sleep 1' 2>/dev/null; echo " $?")"
+	L_execi="$(printf 'to-exec\n' | timeout -k 5 30 podman --runtime "$_rt" exec -i nkp-life sh -c 'read x; echo "exec-read:$x"' 2>/dev/null; echo " $?")"
 	_t0=$(date +%s)
 	pm "$_rt" stop -t 20 nkp-life
 	L_stoptime=$(($(date +%s) - _t0))
