@@ -30,6 +30,33 @@ static const struct { const char *name, *target; } links[] = {
 	{ "ptmx", "pts/ptmx" },
 };
 
+/* Whether gid is mapped in our user namespace (a devpts mount that is
+ * refused costs more than reading the map). */
+static bool gid_mapped(unsigned gid)
+{
+	char buf[1024];
+	/* while the root is built, the host's /proc is under /oldroot */
+	int fd = open("/oldroot/proc/self/gid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open("/proc/self/gid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true; /* then let the kernel say */
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	for (char *line = buf; line && *line; ) {
+		unsigned long in, out, count;
+		if (sscanf(line, "%lu %lu %lu", &in, &out, &count) == 3 && gid >= in && gid - in < count)
+			return true;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return false;
+}
+
 /* A private devpts, /dev/shm and /dev/mqueue under dev (the path of the
  * container's /dev while the root is built). In our own tmpfs the mount
  * points are made first; in the host's /dev (which we must not change) an
@@ -55,7 +82,7 @@ static int private_instances(const char *dev, bool own_tmpfs, struct nook_error 
 		 * terminal's chown(pty, uid, tty) changes nothing and succeeds
 		 * without CAP_CHOWN (xterm: "Cannot chown /dev/pts/0 to 0,5");
 		 * the kernel refuses gid=5 when 5 is not mapped (self mode) */
-		if (strcmp(inst[i].type, "devpts") == 0 &&
+		if (strcmp(inst[i].type, "devpts") == 0 && gid_mapped(5) &&
 		    mount(inst[i].dir, p, inst[i].type, inst[i].flags, "newinstance,ptmxmode=0666,mode=0620,gid=5") == 0)
 			continue;
 		if (mount(inst[i].dir, p, inst[i].type, inst[i].flags, inst[i].opts) < 0)
