@@ -792,7 +792,7 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 			if (cpidfd < 0)
 				nook_errx(&e, ESRCH, "container '%s' has exited", x->id);
 			int dfd = dup(p[1]);
-			if (cpidfd < 0 || nook_exec_spec(x->id, cpidfd, NULL, s, p[1], x->console_socket, &code, &e) < 0)
+			if (cpidfd < 0 || nook_exec_spec(x->id, cpidfd, st.cgroup[0] ? st.cgroup : NULL, s, p[1], x->console_socket, &code, &e) < 0)
 				dprintf(dfd, "E%s\n", e.msg);
 			_exit(code);
 		}
@@ -822,7 +822,7 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 	}
 	if (x->pid_file && (r = write_pid_file(x->pid_file, getpid(), err)) < 0)
 		goto out;
-	r = nook_exec_spec(x->id, pidfd, NULL, s, -1, x->console_socket, exit_code, err);
+	r = nook_exec_spec(x->id, pidfd, st.cgroup[0] ? st.cgroup : NULL, s, -1, x->console_socket, exit_code, err);
 	if (r < 0 && err->exit_status == NOOK_EXIT_FAILURE)
 		err->exit_status = 1;
 out:
