@@ -118,7 +118,7 @@ int nook_oci_state_read(const char *root, const char *id, struct nook_oci_state 
 /* The state as the runtime spec's JSON (a new string). */
 char *nook_oci_state_json(const struct nook_oci_state *st, bool pretty);
 const char *nook_oci_status_name(enum nook_oci_status s);
-/* Remove ROOT/ID and what is in it. */
+/* Remove ROOT/ID and what is in it, and the container's cgroup leaf. */
 void nook_oci_state_remove(const struct nook_oci_state *st);
 void nook_oci_state_free(struct nook_oci_state *st);
 /* The ids under root, sorted (nook_strv_free). */

@@ -81,10 +81,6 @@ oci start o1
 chk "start" 0 "$rc"
 wait_count
 t_run "the counter grows while it runs" grows 1
-oci ps --format json o1
-t_eq "ps lists the leaf's cgroup.procs" "$(sort -n "$leaf/cgroup.procs" | tr '\n' ' ')" \
-	"$(printf '%s' "$out" | python3 -c 'import json,sys; print(" ".join(str(p) for p in sorted(json.load(sys.stdin))) + " ")' 2>&1)"
-
 oci exec o1 cat /proc/self/cgroup
 chkre "exec runs the command in the container's leaf" "^0::(/|${leaf#/sys/fs/cgroup})\$" "$out"
 
@@ -93,6 +89,11 @@ oci pause o1
 chk "pause" 0 "$rc"
 t_eq "state says paused" paused "$(status_of o1)"
 t_match "cgroup.events says frozen 1" "frozen 1" "$(cat "$leaf/cgroup.events")"
+# frozen, the leaf's processes stay put: ps must list exactly them
+oci ps --format json o1
+t_eq "ps lists the leaf's cgroup.procs" "$(sort -n "$leaf/cgroup.procs" | tr '\n' ' ')" \
+	"$(printf '%s' "$out" | python3 -c 'import json,sys; print(" ".join(str(p) for p in sorted(json.load(sys.stdin))) + " ")' 2>&1)"
+
 sleep 0.3
 if grows 1.5; then t_fail "the payload makes no progress while paused" "count moved to $(count)"; else t_ok "the payload makes no progress while paused"; fi
 oci pause o1

@@ -292,6 +292,13 @@ void nook_oci_state_remove(const struct nook_oci_state *st)
 {
 	static const char *const files[] = { "status", "status.tmp", "config.json", "exec.fifo", "seccomp.json", NULL };
 	char p[4300];
+	/* the container's cgroup leaf goes with its record (what is left in
+	 * it is killed first) */
+	if (st->cgroup[0]) {
+		int r = nook_cgroup_remove(st->cgroup);
+		if (r < 0)
+			nook_warn("cannot remove the cgroup %s: %s", st->cgroup, strerror(-r));
+	}
 	for (size_t i = 0; files[i]; i++) {
 		snprintf(p, sizeof p, "%s/%s", st->dir, files[i]);
 		unlink(p);
