@@ -162,5 +162,19 @@ oci run --bundle "$B" o4
 t_match "pids.limit 8 stops the payload's forks" "Resource temporarily unavailable|fork|Cannot" "$(cat "$O/forkerr" 2>&1)"
 oci delete --force o4
 
+# an empty leaf of the same name, left by a container whose runtime state
+# was lost, is taken over
+mkdir "$base/oci-o5"
+config "c['process']['args'] = ['true']" "c['linux']['resources'] = {'pids': {'limit': 9}}"
+oci create --bundle "$B" o5
+chk "create takes over an empty leftover leaf" "0 9" "$rc $(cat "$base/oci-o5/pids.max" 2>&1)"
+oci delete --force o5
+
+# a limit out of range fails create naming the key, and leaves nothing
+config "$counter" "c['linux']['resources'] = {'cpu': {'quota': 500, 'period': 100000}}"
+oci create --bundle "$B" o6
+chkre "a cpu.quota below 1000 us fails naming the key" "^1 nook-oci: linux.resources.cpu.quota: a quota of 500 us" "$rc $err"
+t_eq "it left no leaf and no state" "no none" "$([ -d "$base/oci-o6" ] && echo yes || echo no) $(status_of o6)"
+
 t_eq "no oci leaf left" "" "$(ls -d "$base"/oci-* "$base"/mine/o* 2>/dev/null)"
 t_done

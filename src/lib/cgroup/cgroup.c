@@ -157,6 +157,17 @@ static int make_parents(int base_fd, const char *base, const char *rel, unsigned
 	return 0;
 }
 
+/* An existing cgroup without processes or child cgroups. */
+static bool leaf_empty(int base_fd, const char *name)
+{
+	_cleanup_close_ int fd = openat(base_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	_cleanup_free_ char *ev = nook_read_file_at(fd, "cgroup.events", CG_READ_MAX, NULL);
+	uint64_t v = 1;
+	return ev && nook_cgroup_keyed_value(ev, "populated", &v) == 0 && v == 0;
+}
+
 static int setup(const struct nook_spec *s, unsigned wanted, const char *what,
 		 struct nook_cgroup **out, struct nook_error *err)
 {
@@ -202,8 +213,17 @@ static int setup(const struct nook_spec *s, unsigned wanted, const char *what,
 		nook_cgroup_leaf_name(getpid(), self_starttime(), s->name, cg->leaf_name, sizeof cg->leaf_name);
 	}
 	cg->leaf = nook_path_join(cg->base, cg->leaf_name);
-	if (mkdirat(cg->base_fd, cg->leaf_name, 0755) < 0) {
-		r = nook_err(err, errno, "cannot create the cgroup %s", cg->leaf);
+	/* a named leaf left empty by a container that vanished (its runtime
+	 * state lost with /run, say) is taken over; one in use is not */
+	int mr = mkdirat(cg->base_fd, cg->leaf_name, 0755), me = errno;
+	if (mr < 0 && me == EEXIST && s->cgroup_leaf && leaf_empty(cg->base_fd, cg->leaf_name) &&
+	    unlinkat(cg->base_fd, cg->leaf_name, AT_REMOVEDIR) == 0) {
+		mr = mkdirat(cg->base_fd, cg->leaf_name, 0755);
+		me = errno;
+	}
+	if (mr < 0) {
+		r = nook_err(err, me, "cannot create the cgroup %s%s", cg->leaf,
+			     me == EEXIST ? " (it exists and is in use: another container's?)" : "");
 		cg->leaf_name[0] = '\0';
 		goto fail;
 	}
