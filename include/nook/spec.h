@@ -51,6 +51,7 @@ struct nook_mount {
 	int mode;       /* -1 unset, else permission bits for dir/tmpfs/file */
 	bool readonly;
 	bool optional;  /* a missing source is skipped silently */
+	bool copyup;    /* tmpfs: starts with a copy of what it hides (OCI tmpcopyup) */
 	char *fstype;   /* NOOK_MOUNT_FS */
 	unsigned long flags; /* extra MS_NOSUID/MS_NODEV/MS_NOEXEC/MS_RDONLY (OCI options) */
 };

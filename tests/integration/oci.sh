@@ -218,11 +218,25 @@ oci exec --detach --tty --console-socket "$T/console.sock" --pid-file "$T/execpi
 chk "exec --detach --tty --console-socket" 0 "$rc"
 reap $rpid 10
 chkre "the exec's pty came over the socket" '/dev/pts/[0-9]+.*exec-pty' "$(tr -d '\r' < "$T/o/console" | tr '\n' ' ')"
-t_eq "exec --pid-file names the command" yes "$([ -s "$T/execpid" ] && echo yes)"
+t_eq "exec --detach --pid-file names its monitor (conmon waits for it)" yes "$([ -s "$T/execpid" ] && echo yes)"
+# a long command: exec --detach returns once it runs (it waited for its end)
+NK_TIMEOUT=10 oci exec --detach --pid-file "$T/execpid2" c7b sh -c 'echo long > /out/longexec; exec sleep 30'
+chk "exec --detach of a long command returns once it runs" "0 long" "$rc $(cat "$T/o/longexec" 2>/dev/null)"
 oci delete --force c7b
 config "c['process']['terminal'] = True"
 oci create --bundle "$B" c8
 oci_error "a terminal without --console-socket is refused" "use --console-socket"
+
+# ---------------------------------------------------------------- tmpcopyup, root.readonly
+# a tmpfs with tmpcopyup starts with what it hides (podman's --tmpfs and
+# --read-only ask for it); a read-only root is read-only once the mounts exist
+config "c['process']['args'] = ['sh', '-c', 'echo \$(ls /etc) \$(stat -c %a /etc) > /out/cu; (touch /x 2>/dev/null && echo rw || echo ro) >> /out/cu; touch /etc/new && echo etc-writable >> /out/cu']" \
+	"c['root']['readonly'] = True" \
+	"c['mounts'].append({'destination': '/etc', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['tmpcopyup', 'nosuid']})"
+oci run --bundle "$B" cu1
+chk "tmpcopyup: the tmpfs holds the directory's files and mode; root.readonly applies" \
+	"0 $(ls "$B/rootfs/etc" | tr '\n' ' ')$(stat -c %a "$B/rootfs/etc") ro etc-writable" "$rc $(cat "$T/o/cu" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+chk "tmpcopyup: the rootfs is untouched" no "$([ -e "$B/rootfs/etc/new" ] && echo yes || echo no)"
 
 # ---------------------------------------------------------------- failing hook
 config "c['process']['args'] = ['sleep', '60']" \

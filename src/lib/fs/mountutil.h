@@ -35,6 +35,9 @@ void nook_scan_sockets(const struct nook_spec *s, int rootfd);
 int nook_bind_fd(const char *src, int target_fd, bool rec, unsigned attrs);
 /* Set attrs recursively on the mount tree at path (mount_setattr). */
 int nook_mount_setattr(int dirfd, const char *path, unsigned attrs_set, bool rec);
+/* Copy the contents of directory from into directory to (copyup.c: the
+ * OCI tmpcopyup option). Returns 0 or -errno. */
+int nook_copy_tree(int from, int to);
 /* Classic mount(2) onto an O_PATH fd (via /proc/self/fd of a given proc). */
 int nook_mount_on_fd(const char *proc_root, const char *source, int target_fd,
 		     const char *fstype, unsigned long flags, const char *data);

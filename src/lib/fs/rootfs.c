@@ -324,6 +324,10 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 
 	switch (m->type) {
 	case NOOK_MOUNT_TMPFS: {
+		/* tmpcopyup of a directory the tree lacks: an empty tmpfs, mode 1777 as runc's */
+		int had = m->copyup ? nook_open_in_root(sg->rootfd, m->target, NOOK_MK_NONE, 0) : -1;
+		if (had >= 0)
+			close(had);
 		_cleanup_close_ int tfd = nook_stage_open(sg, m->target, NOOK_MK_DIR, 0, err);
 		if (tfd < 0 && m->optional) {
 			nook_err_clear(err);
@@ -342,8 +346,22 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 			close(tfd);
 			tfd = dirfd;
 		}
+		/* tmpcopyup: what the tmpfs will hide, opened before it does */
+		_cleanup_close_ int below = -1;
+		int mode = m->mode >= 0 ? m->mode : 0755;
+		if (m->copyup && had < 0 && m->mode < 0)
+			mode = 01777;
+		else if (m->copyup) {
+			struct stat bst;
+			below = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (below < 0 || fstat(below, &bst) < 0)
+				return nook_err(err, errno, "cannot read %s to copy it into its tmpfs", m->target);
+			/* without a mode of its own the tmpfs keeps the directory's */
+			if (m->mode < 0)
+				mode = (int)(bst.st_mode & 07777);
+		}
 		char opts[512];
-		int n = snprintf(opts, sizeof opts, "mode=%o", m->mode >= 0 ? m->mode : 0755);
+		int n = snprintf(opts, sizeof opts, "mode=%o", mode);
 		if (m->size)
 			n += snprintf(opts + n, sizeof opts - (size_t)n, ",size=%llu", (unsigned long long)m->size);
 		if (m->options && m->options[0])
@@ -353,6 +371,12 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 				     (m->flags & (MS_NOEXEC | MS_RDONLY)), opts);
 		if (r < 0)
 			return nook_err(err, -r, "cannot mount tmpfs on %s", m->target);
+		if (below >= 0) {
+			_cleanup_close_ int top = nook_resolve_in_root(rootfd, m->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			r = top < 0 ? top : nook_copy_tree(below, top);
+			if (r < 0)
+				return nook_err(err, -r, "cannot copy the contents of %s into its tmpfs (tmpcopyup)", m->target);
+		}
 		nook_stage_own_path(sg, m->target);
 		return 0;
 	}
@@ -555,6 +579,12 @@ static int build_root(const struct nook_spec *s, const struct nook_rootfs_hooks 
 		nook_scan_sockets(s, sg->rootfd);
 	if ((r = nook_stage_finish(sg, err)) < 0)
 		return r;
+	/* an OCI root.readonly: read-only now that its mount points exist */
+	if (s->rootfs.readonly && s->rootfs.late_readonly && s->rootfs.kind == NOOK_ROOTFS_DIR) {
+		r = nook_mount_setattr(sg->rootfd, "", MOUNT_ATTR_RDONLY, false);
+		if (r < 0)
+			return nook_err(err, -r, "cannot make the root read-only");
+	}
 
 	/* Switch to the new root and drop the staging tree with the host's root. */
 	if (fchdir(sg->rootfd) < 0)

@@ -528,7 +528,7 @@ static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec 
 	_cleanup_strv_ char **o = opts;
 
 	unsigned long flags = 0;
-	bool bind = strcmp(type, "bind") == 0, rec = false;
+	bool bind = strcmp(type, "bind") == 0, rec = false, copyup = false;
 	int mode = -1;
 	char data[1024] = "";
 	for (size_t i = 0; o && o[i]; i++) {
@@ -555,6 +555,8 @@ static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec 
 			; /* defaults of nook's mounts, or without effect on them */
 		else if (!strcmp(x, "shared") || !strcmp(x, "rshared"))
 			return bad(t->file, t->err, key, "'%s' propagation is not supported by nook (the container's mounts never reach the host); use rprivate or rslave", x);
+		else if (!strcmp(x, "tmpcopyup") && !strcmp(type, "tmpfs"))
+			copyup = true;
 		else if (!strcmp(x, "tmpcopyup") || !strcmp(x, "idmap") || !strcmp(x, "ridmap") || !strcmp(x, "copy-symlink") ||
 			 !strncmp(x, "src-nofollow", 12) || !strncmp(x, "dest-nofollow", 13))
 			return bad(t->file, t->err, key, "the option '%s' is not supported by nook", x);
@@ -590,9 +592,10 @@ static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec 
 	}
 	if (!strcmp(type, "tmpfs")) {
 		mt->type = NOOK_MOUNT_TMPFS;
+		mt->copyup = copyup;
 		if (data[0])
 			mt->options = nook_strdup(data);
-		if (mode < 0)
+		if (mode < 0 && !copyup)
 			mt->mode = 01777;
 		return 0;
 	}

@@ -800,7 +800,10 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 		char buf[NOOK_ERR_MAX + 8] = "";
 		size_t got = 0;
 		ssize_t n;
-		while (got < sizeof buf - 1 && (n = read(p[0], buf + got, sizeof buf - 1 - got)) > 0)
+		/* one line: the monitor keeps a copy of the pipe for a late
+		 * error, so EOF would wait for the command to end */
+		while (got < sizeof buf - 1 && !memchr(buf, '\n', got) &&
+		       (n = read(p[0], buf + got, sizeof buf - 1 - got)) > 0)
 			got += (size_t)n;
 		close(p[0]);
 		buf[got] = '\0';
@@ -809,7 +812,11 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 			r = fail1(err, nook_errx(err, EINVAL, "%s", buf[0] == 'E' ? buf + 1 : "the command did not start"));
 			goto out;
 		}
-		if (x->pid_file && (r = write_pid_file(x->pid_file, (pid_t)atoi(buf), err)) < 0)
+		/* the pid file names the monitor, not the command: the one
+		 * whose exit status conmon (a subreaper, the monitor's new
+		 * parent once we exit) can wait for. The monitor exits with
+		 * the command's status and forwards signals to it. */
+		if (x->pid_file && (r = write_pid_file(x->pid_file, pid, err)) < 0)
 			goto out;
 		*exit_code = 0;
 		r = 0;
