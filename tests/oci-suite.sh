@@ -47,7 +47,7 @@ test_terminal.py:terminal-detach	nook refuses a detached terminal without --cons
 test_terminal.py:terminal-exec	as terminal-detach
 test_terminal.py:terminal-exec-no-tty	as terminal-detach
 test_seccomp.py:seccomp-listener	not implemented: seccomp user notification (linux.seccomp.listenerPath)
-test_cgroup_setup.py:cgroup-v1-subsystems	not implemented: linux.resources limits (nook-oci keeps the container in the caller'"'"'s cgroup and refuses limits it cannot enforce)
+test_cgroup_setup.py:cgroup-v1-subsystems	not implemented: cgroup v1 (nook-oci enforces linux.resources only in a leaf under a delegated cgroup v2, and refuses limits elsewhere)
 '
 
 if [ $# -eq 0 ]; then

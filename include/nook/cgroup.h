@@ -50,6 +50,24 @@ int nook_cgroup_finish(struct nook_cgroup *cg, struct nook_result *res);
 void nook_cgroup_free(struct nook_cgroup *cg);
 void nook_cgroup_cleanup_stale(void);
 
+/* Leaves that outlive the process that made them (the OCI runtime: spec
+ * cgroup_leaf names the leaf relative to the delegated base; the leaf's
+ * absolute path is recorded and used by the later commands). */
+/* After a detached spawn: free() leaves the leaf in place. */
+void nook_cgroup_keep(struct nook_cgroup *cg);
+/* Write the limits s sets (update); messages name s's keys. */
+int nook_cgroup_apply(const char *leaf, const struct nook_spec *s, struct nook_error *err);
+/* Write cgroup.freeze and wait (up to timeout_ms) for cgroup.events to
+ * say frozen 1 (or 0). */
+int nook_cgroup_freeze(const char *leaf, bool freeze, unsigned timeout_ms, struct nook_error *err);
+/* 1 frozen, 0 not, -errno when the leaf or its cgroup.events is gone. */
+int nook_cgroup_frozen(const char *leaf);
+/* The pids in leaf's cgroup.procs (free *pids); 0 or -errno. */
+int nook_cgroup_procs(const char *leaf, pid_t **pids, size_t *n);
+/* Kill what is left in leaf, then remove it; 0 (also when it is gone
+ * already) or -errno. */
+int nook_cgroup_remove(const char *leaf);
+
 /* ------------------------------------------------------------------ */
 /* Pure helpers (src/lib/cgroup/parse.c), exposed for the unit tests.  */
 

@@ -43,6 +43,7 @@ struct nook_oci_config {
 	char *seccomp_json;               /* linux.seccomp as JSON, or NULL */
 	int oom_score_adj;                /* INT32_MIN = unset */
 	bool has_resources;               /* linux.resources sets a limit */
+	char *cgroups_path;               /* linux.cgroupsPath, relative, or NULL */
 	/* linux.namespaces[].path: namespaces create joins (setns) before
 	 * the container is cloned, which then inherits them (CLONE_NEW* flag) */
 	struct { unsigned long flag; char *path; } join[8];
@@ -60,6 +61,11 @@ int nook_oci_config_load(const char *bundle, const char *config, struct nook_oci
 int nook_oci_process_apply(struct json_object *process, const char *where, struct nook_spec *s,
 			   struct nook_error *err);
 void nook_oci_config_free(struct nook_oci_config *c);
+/* A linux.resources object (config.json, or `update -r FILE`) into s's
+ * resource fields, OCI v1-style values converted to cgroup v2 ones
+ * (cpu.shares to cpu.weight, blockIO.weight to io.weight, memory.swap as
+ * memory+swap to swap alone). */
+int nook_oci_resources_apply(struct json_object *r, const char *file, struct nook_spec *s, struct nook_error *err);
 /* HOME, when process.env has none: the user's home in the root's
  * /etc/passwd, else "/" (as runc and crun set it). */
 void nook_oci_default_home(struct nook_spec *s);
@@ -95,6 +101,7 @@ struct nook_oci_state {
 	char *annotations_json;          /* owned */
 	bool created_done;               /* create finished (hooks, pid file) */
 	pid_t creator;                   /* the create process, while it creates */
+	char cgroup[4096];               /* the container's cgroup leaf (absolute), or "" */
 	enum nook_oci_status status;     /* computed by nook_oci_state_read */
 };
 
@@ -111,7 +118,7 @@ int nook_oci_state_read(const char *root, const char *id, struct nook_oci_state 
 /* The state as the runtime spec's JSON (a new string). */
 char *nook_oci_state_json(const struct nook_oci_state *st, bool pretty);
 const char *nook_oci_status_name(enum nook_oci_status s);
-/* Remove ROOT/ID and what is in it. */
+/* Remove ROOT/ID and what is in it, and the container's cgroup leaf. */
 void nook_oci_state_remove(const struct nook_oci_state *st);
 void nook_oci_state_free(struct nook_oci_state *st);
 /* The ids under root, sorted (nook_strv_free). */
@@ -174,8 +181,11 @@ struct nook_oci_exec {
 int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *x, int *exit_code,
 		     struct nook_error *err);
 int nook_oci_do_pause(const struct nook_oci_opts *o, const char *id, bool pause, struct nook_error *err);
+/* Write new limits into the container's cgroup leaf: resources_file
+ * (linux.resources JSON; "-" = stdin, or NULL), then options_json (the
+ * command-line options as a linux.resources object, or NULL). */
 int nook_oci_do_update(const struct nook_oci_opts *o, const char *id, const char *resources_file,
-		       struct nook_error *err);
+		       const char *options_json, struct nook_error *err);
 /* `features`: a new JSON string. */
 char *nook_oci_features_json(void);
 /* `spec`: write a rootless config.json into bundle (NULL = cwd). */

@@ -209,12 +209,19 @@ struct nook_spec {
 
 	/* resources (cgroup v2) */
 	uint64_t memory, memory_swap;  /* bytes, 0 = unset; memory_swap UINT64_MAX = unlimited */
+	uint64_t memory_low;           /* memory.low (OCI memory.reservation), 0 = unset */
 	uint64_t cpu_quota_us, cpu_period_us; /* from cpus */
 	uint64_t cpu_weight, io_weight;
 	uint64_t pids;
 	char *cpuset_cpus, *cpuset_mems;
 	bool resources_required;   /* default true */
 	char *stats_json;          /* write stats to this file */
+	/* OCI runtime: the leaf's path relative to the delegated base (set =
+	 * a leaf is made even without limits, when possible, and a detached
+	 * spawn leaves it in place); cgroup_oci_keys: messages name
+	 * linux.resources keys instead of nook's */
+	char *cgroup_leaf;
+	bool cgroup_oci_keys;
 
 	/* network */
 	enum nook_net_mode net;

@@ -17,6 +17,16 @@ mkdir -p "$B" "$T/o"
 sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$B/rootfs" >/dev/null
 mkdir -p "$B/rootfs/out"
 oci() { nkx "$OCI" --root "$ROOT" "$@"; }
+# cg_leaf_possible: the controllers of a delegated cgroup v2 the user could
+# make a leaf in (its own cgroup's parent or itself, owned by it), or ""
+cg_leaf_possible() {
+	_cg=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	_mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	[ -n "$_mnt" ] || return 0
+	for _d in "$_mnt$_cg" "$(dirname "$_mnt$_cg")"; do
+		[ -w "$_d/cgroup.subtree_control" ] && [ -O "$_d" ] && { cat "$_d/cgroup.controllers"; return 0; }
+	done
+}
 # oci_error NAME REGEX: the last nook-oci failed with status 1 and one
 # "nook-oci: " line matching REGEX
 oci_error() {
@@ -258,7 +268,19 @@ bad "joining a mount namespace by path" "linux.namespaces\[[0-9]+\]: joining an 
 bad "joining a namespace without privileges over it" "cannot join the namespace /proc/1/ns/net \(linux.namespaces path\): Permission denied" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network'] + [{'type': 'network', 'path': '/proc/1/ns/net'}]"
 bad "unknown rlimit" "process.rlimits\[0\]: unknown rlimit type 'RLIMIT_BOGUS'" "c['process']['rlimits'] = [{'type': 'RLIMIT_BOGUS', 'soft': 1, 'hard': 1}]"
 bad "unknown capability" "process.capabilities.bounding: unknown capability 'CAP_BOGUS'" "c['process']['capabilities']['bounding'] = ['CAP_BOGUS']"
-bad "cgroup limits" "linux.resources: cgroup limits .* are not enforced" "c['linux']['resources'] = {'memory': {'limit': 100000000}}"
+# linux.resources limits need a cgroup leaf of the container's own, made
+# only under a delegated cgroup v2 (tests/vm/oci-cgroup-tests.sh checks
+# them there); elsewhere create refuses, naming the key and the reason
+if [ -n "$(cg_leaf_possible)" ]; then
+	t_skip "cgroup limits refused without a delegated cgroup v2" "this host delegates cgroup v2 controllers ($(cg_leaf_possible))"
+	t_skip "pids limit refused without a delegated cgroup v2" "this host delegates cgroup v2 controllers"
+else
+	bad "cgroup limits" "cannot enforce linux.resources.memory.limit: .*(cgroup v1|cgroup v2|delegat)" "c['linux']['resources'] = {'memory': {'limit': 100000000}}"
+	bad "pids limit" "cannot enforce linux.resources.pids.limit: " "c['linux']['resources'] = {'pids': {'limit': 100}}"
+fi
+bad "cpu.shares out of range" "linux.resources.cpu.shares: 1 is out of range \\(2..262144\\)" "c['linux']['resources'] = {'cpu': {'shares': 1}}"
+bad "memory.swap without memory.limit" "linux.resources.memory.swap: needs memory.limit" "c['linux']['resources'] = {'memory': {'swap': 100000000}}"
+bad "cgroupsPath with .." "linux.cgroupsPath: 'a/../b': empty, '.' and '..' parts are not allowed" "c['linux']['cgroupsPath'] = '/a/../b'"
 bad "hostname without uts namespace" "hostname: needs a uts namespace" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'uts']"
 bad "ociVersion 2" "ociVersion: '2.0.0' is not a version 1" "c['ociVersion'] = '2.0.0'"
 printf '{ not json' > "$B/config.json"
@@ -292,6 +314,33 @@ oci run --bundle "$B" c11
 chkre "nook-oci runs it, with the seccomp filter" "^from-profile Seccomp:[[:space:]]+2$" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
 nk profile show --oci --set rootfs.kind=overlay --set 'rootfs.overlay.lower=["/"]'
 chk_error "profile show --oci refuses what a config.json cannot say" 125 "rootfs.kind: an overlay root has no config.json form"
+
+# linux.resources without limits (device rules, unlimited pids) runs
+# anywhere; without a leaf of its own, pause/resume/update explain why
+config "c['process']['args'] = ['sh', '-c', 'exec sleep 60']" \
+	"c['linux']['resources'] = {'devices': [{'allow': False, 'access': 'rwm'}], 'pids': {'limit': 0}, 'memory': {'limit': -1}}"
+oci create --bundle "$B" c12
+chk "linux.resources without limits: create" 0 "$rc"
+oci start c12
+chk "linux.resources without limits: start" "0 running" "$rc $(status_of c12)"
+if [ -z "$(cg_leaf_possible)" ]; then
+	oci pause c12
+	oci_error "pause without a cgroup leaf explains why" "cannot pause container 'c12': the cgroup freezer needs the container in a cgroup leaf of its own, and it has none"
+	oci resume c12
+	oci_error "resume without a cgroup leaf explains why" "cannot resume container 'c12': .*cgroup leaf of its own"
+	oci update --memory 100M c12
+	oci_error "update without a cgroup leaf explains why" "cannot update container 'c12': it has no cgroup leaf of its own"
+else
+	t_skip "pause/resume/update refused without a leaf" "this host delegates cgroup v2 controllers"
+	t_skip "resume refused" "this host delegates cgroup v2 controllers"
+	t_skip "update refused" "this host delegates cgroup v2 controllers"
+fi
+oci update --memory lots c12
+oci_error "update with a bad size names the option" "--memory: 'lots' is not a size"
+oci update --bogus 1 c12
+oci_error "update with an unknown option" "update: unknown option --bogus"
+oci delete --force c12
+chk "delete --force stops it" "0 none" "$rc $(status_of c12)"
 
 # `nook oci` is the same command line
 nk oci --root "$ROOT" list -q

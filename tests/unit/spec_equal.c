@@ -14,7 +14,7 @@
 #else
 #define PIN(type, size) _Static_assert(1, "")
 #endif
-PIN(struct nook_spec, 744);
+PIN(struct nook_spec, 760);
 PIN(struct nook_dbus_bus, 40);
 PIN(struct nook_idmap, 24);
 PIN(struct nook_mount, 72);
@@ -192,6 +192,7 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 
 	VAL(memory);
 	VAL(memory_swap);
+	VAL(memory_low);
 	VAL(cpu_quota_us);
 	VAL(cpu_period_us);
 	VAL(cpu_weight);
@@ -201,6 +202,8 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	STR(cpuset_mems);
 	VAL(resources_required);
 	STR(stats_json);
+	STR(cgroup_leaf);
+	VAL(cgroup_oci_keys);
 
 	VAL(net);
 	VAL(n_ports);

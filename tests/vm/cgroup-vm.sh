@@ -7,17 +7,19 @@
 # otherwise TCG) with a small initramfs (mkinitramfs.sh), the host's root
 # shared read-only over 9p with a tmpfs overlay, cgroup2 at /sys/fs/cgroup
 # with every controller and the test user's subtree delegated the way
-# systemd delegates it (guest-init.sh). Inside, tests/vm/cgroup-tests.sh and
-# tests/integration/cgroup.sh run as the test user; their TAP lines come
+# systemd delegates it (guest-init.sh). Inside, tests/vm/cgroup-tests.sh,
+# tests/integration/cgroup.sh and tests/vm/oci-cgroup-tests.sh (nook-oci's
+# cgroup leaves) run as the test user; their TAP lines come
 # back over the second serial port and are reported here, one by one, so
 # the test runner counts them.
 # A guest that does not boot or does not finish is a failure, not a skip.
 #
 # Environment: NOOK (the binary), NOOK_SRCDIR; optional NOOK_VM_KERNEL
 # (a vmlinuz; default the newest /boot/vmlinuz-*-amd64 with modules),
-# NOOK_VM_TIMEOUT (seconds, default 480), NOOK_VM_TESTS (another test
-# script to run in the guest), NOOK_VM_USER (the guest's test
-# user when this runs as root; default nooktest), NOOK_VM_KEEP=1 keeps
+# NOOK_VM_TIMEOUT (seconds, default 900: under TCG the three scripts take
+# about 400 s), NOOK_VM_TESTS (comma-separated test scripts to run in the
+# guest instead of those three), NOOK_VM_USER (the guest's test user when
+# this runs as root; default nooktest), NOOK_VM_KEEP=1 keeps
 # the console log in $NOOK_BUILDDIR/vm-console.log.
 set -u
 : "${NOOK:?NOOK must point at the nook binary}"
@@ -72,7 +74,7 @@ fi
 
 accel=tcg
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm:tcg; fi
-timeout=${NOOK_VM_TIMEOUT:-480}
+timeout=${NOOK_VM_TIMEOUT:-900}
 start=$(date +%s)
 timeout -k 5 "$timeout" "$qemu" \
 	-machine "q35,accel=$accel" -cpu max -smp 2 -m 1536 \

@@ -102,7 +102,7 @@ mkdir -p "/run/user/$uid"
 chown "$uid:$gid" "/run/user/$uid"
 chmod 0700 "/run/user/$uid"
 status=0
-for t in $(echo "${tests:-$src/tests/vm/cgroup-tests.sh,$src/tests/integration/cgroup.sh}" | tr ',' ' '); do
+for t in $(echo "${tests:-$src/tests/vm/cgroup-tests.sh,$src/tests/integration/cgroup.sh,$src/tests/vm/oci-cgroup-tests.sh}" | tr ',' ' '); do
 	say "nook-vm: running $t"
 	# Only the test user's processes go into its scope (PID 1 stays in the
 	# root cgroup, as on a real system); once nook has arranged the scope,

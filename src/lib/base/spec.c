@@ -100,6 +100,7 @@ void nook_spec_free(struct nook_spec *s)
 	free(s->cpuset_cpus);
 	free(s->cpuset_mems);
 	free(s->stats_json);
+	free(s->cgroup_leaf);
 	for (size_t i = 0; i < s->n_ports; i++)
 		free(s->ports[i].host_addr);
 	free(s->ports);

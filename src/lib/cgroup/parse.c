@@ -58,7 +58,7 @@ unsigned nook_cgroup_parse_controllers(const char *list)
 unsigned nook_cgroup_wanted(const struct nook_spec *s)
 {
 	unsigned bits = 0;
-	if (s->memory || s->memory_swap)
+	if (s->memory || s->memory_swap || s->memory_low)
 		bits |= NOOK_CG_MEMORY;
 	if (s->cpu_quota_us || s->cpu_weight)
 		bits |= NOOK_CG_CPU;
@@ -73,6 +73,22 @@ unsigned nook_cgroup_wanted(const struct nook_spec *s)
 
 const char *nook_cgroup_key_for(const struct nook_spec *s, unsigned bit)
 {
+	if (s->cgroup_oci_keys) {
+		switch (bit) {
+		case NOOK_CG_MEMORY:
+			return s->memory ? "linux.resources.memory.limit" :
+			       s->memory_low ? "linux.resources.memory.reservation" : "linux.resources.memory.swap";
+		case NOOK_CG_CPU:
+			return s->cpu_quota_us ? "linux.resources.cpu.quota" : "linux.resources.cpu.shares";
+		case NOOK_CG_IO:
+			return "linux.resources.blockIO.weight";
+		case NOOK_CG_PIDS:
+			return "linux.resources.pids.limit";
+		case NOOK_CG_CPUSET:
+			return "linux.resources.cpu.cpus";
+		}
+		return "linux.resources";
+	}
 	switch (bit) {
 	case NOOK_CG_MEMORY:
 		return s->memory ? "resources.memory" : "resources.memory_swap";

@@ -683,41 +683,147 @@ static int idmaps(struct tr *t, json_object *a, const char *key, struct nook_idm
 	return 0;
 }
 
-static int resources(struct tr *t, json_object *r, struct nook_spec *s)
+/* An integer that may be negative (-1 = unlimited) or null; *set false
+ * when absent or null. */
+static int i64_of(struct tr *t, json_object *parent, const char *name, const char *key, int64_t *out, bool *set)
 {
+	json_object *x = get(parent, name);
+	*set = false;
+	if (!x || json_object_is_type(x, json_type_null))
+		return 0;
+	if (!json_object_is_type(x, json_type_int))
+		return bad(t->file, t->err, key, "must be an integer");
+	*out = json_object_get_int64(x);
+	*set = true;
+	return 0;
+}
+
+int nook_oci_resources_apply(json_object *r, const char *file, struct nook_spec *s, struct nook_error *err)
+{
+	struct tr tt = { file, err, NULL }, *t = &tt;
 	static const char *const known[] = { "devices", "memory", "cpu", "pids", "blockIO", "hugepageLimits",
 		"network", "rdma", "unified", NULL };
 	if (only_keys(t->file, t->err, r, "linux.resources", known) < 0)
 		return -EINVAL;
 	/* device rules: a rootless container cannot create device nodes and
 	 * gets only nook's few; nothing to allow or deny */
-	json_object *x;
-	uint64_t v;
-	if ((x = get(get(r, "memory"), "limit")) && json_object_get_int64(x) > 0) {
-		if (u64_of(t->file, t->err, x, "linux.resources.memory.limit", &v) < 0)
-			return -EINVAL;
-		s->memory = v;
+	int64_t v;
+	bool set;
+	/* cgroup v1-style values become v2 files as crun converts them */
+	json_object *mem = get(r, "memory");
+	if (i64_of(t, mem, "limit", "linux.resources.memory.limit", &v, &set) < 0)
+		return -EINVAL;
+	if (set && v > 0)
+		s->memory = (uint64_t)v;
+	if (i64_of(t, mem, "reservation", "linux.resources.memory.reservation", &v, &set) < 0)
+		return -EINVAL;
+	if (set && v > 0)
+		s->memory_low = (uint64_t)v;
+	if (i64_of(t, mem, "swap", "linux.resources.memory.swap", &v, &set) < 0)
+		return -EINVAL;
+	if (set && v == -1)
+		s->memory_swap = UINT64_MAX;
+	else if (set && v > 0) {
+		/* v1's memsw is memory + swap; v2's swap.max is the swap alone */
+		if (!s->memory)
+			return bad(t->file, t->err, "linux.resources.memory.swap",
+				   "needs memory.limit (it is the limit of memory and swap together)");
+		if ((uint64_t)v < s->memory)
+			return bad(t->file, t->err, "linux.resources.memory.swap",
+				   "%lld is below memory.limit %llu (it counts memory and swap together)",
+				   (long long)v, (unsigned long long)s->memory);
+		/* swap == limit (no swap at all) cannot be told from "unset" in
+		 * the spec (0); memory.swap.max is then left as it is */
+		s->memory_swap = (uint64_t)v - s->memory;
 	}
-	if ((x = get(get(r, "pids"), "limit")) && json_object_get_int64(x) > 0) {
-		if (u64_of(t->file, t->err, x, "linux.resources.pids.limit", &v) < 0)
-			return -EINVAL;
-		s->pids = v;
-	}
+	if (i64_of(t, get(r, "pids"), "limit", "linux.resources.pids.limit", &v, &set) < 0)
+		return -EINVAL;
+	if (set && v > 0)
+		s->pids = (uint64_t)v;
 	json_object *cpu = get(r, "cpu");
-	if ((x = get(cpu, "quota")) && json_object_get_int64(x) > 0) {
-		s->cpu_quota_us = (uint64_t)json_object_get_int64(x);
-		if ((x = get(cpu, "period")))
-			s->cpu_period_us = (uint64_t)json_object_get_int64(x);
+	if (i64_of(t, cpu, "quota", "linux.resources.cpu.quota", &v, &set) < 0)
+		return -EINVAL;
+	if (set && v > 0) {
+		s->cpu_quota_us = (uint64_t)v;
+		if (i64_of(t, cpu, "period", "linux.resources.cpu.period", &v, &set) < 0)
+			return -EINVAL;
+		if (set && v > 0)
+			s->cpu_period_us = (uint64_t)v;
 	}
-	if (s->memory || s->pids || s->cpu_quota_us) {
+	if (i64_of(t, cpu, "shares", "linux.resources.cpu.shares", &v, &set) < 0)
+		return -EINVAL;
+	if (set && v > 0) {
+		if (v < 2 || v > 262144)
+			return bad(t->file, t->err, "linux.resources.cpu.shares", "%lld is out of range (2..262144)", (long long)v);
+		s->cpu_weight = 1 + (uint64_t)(v - 2) * 9999 / 262142;
+	}
+	json_object *x;
+	if ((x = get(cpu, "cpus")) && json_object_is_type(x, json_type_string) && *json_object_get_string(x)) {
+		free(s->cpuset_cpus);
+		s->cpuset_cpus = nook_strdup(json_object_get_string(x));
+	}
+	if ((x = get(cpu, "mems")) && json_object_is_type(x, json_type_string) && *json_object_get_string(x)) {
+		free(s->cpuset_mems);
+		s->cpuset_mems = nook_strdup(json_object_get_string(x));
+	}
+	if (i64_of(t, get(r, "blockIO"), "weight", "linux.resources.blockIO.weight", &v, &set) < 0)
+		return -EINVAL;
+	if (set && v > 0) {
+		if (v < 10 || v > 1000)
+			return bad(t->file, t->err, "linux.resources.blockIO.weight", "%lld is out of range (10..1000)", (long long)v);
+		s->io_weight = 1 + (uint64_t)(v - 10) * 9999 / 990;
+	}
+	s->cgroup_oci_keys = true;
+	return 0;
+}
+
+static int resources(struct tr *t, json_object *r, struct nook_spec *s)
+{
+	if (nook_oci_resources_apply(r, t->file, s, t->err) < 0)
+		return -EINVAL;
+	if (s->memory || s->memory_low || s->memory_swap || s->pids || s->cpu_quota_us || s->cpu_weight ||
+	    s->io_weight || s->cpuset_cpus || s->cpuset_mems) {
+		/* enforced in a cgroup leaf of the container's own, or refused
+		 * at create (naming the key) where none can be made */
 		t->c->has_resources = true;
-		return bad(t->file, t->err, "linux.resources",
-			   "cgroup limits (memory, pids, cpu) are not enforced by nook's OCI runtime yet; remove them, "
-			   "or run the container with nook run and a profile's resources");
+		s->resources_required = true;
 	}
-	if (get(r, "blockIO") || get(r, "hugepageLimits") || get(r, "rdma") || get(r, "network") ||
+	json_object *b = get(r, "blockIO");
+	if ((b && json_object_object_length(b) > (get(b, "weight") ? 1 : 0)) || get(r, "hugepageLimits") ||
+	    get(r, "rdma") || get(r, "network") ||
 	    (get(r, "unified") && json_object_object_length(get(r, "unified")) > 0))
-		note(t->c, "linux.resources (blockIO/hugepages/rdma/network/unified)");
+		note(t->c, "linux.resources (blockIO devices/hugepages/rdma/network/unified)");
+	return 0;
+}
+
+/* linux.cgroupsPath: relative to the delegated cgroup the leaves go in
+ * (a leading '/' is dropped); the systemd form slice:prefix:name is not
+ * used (nook makes no systemd units): the leaf is then named after the id. */
+static int cgroups_path(struct tr *t, json_object *x)
+{
+	if (!json_object_is_type(x, json_type_string))
+		return bad(t->file, t->err, "linux.cgroupsPath", "must be a string");
+	const char *p = json_object_get_string(x);
+	if (strchr(p, ':')) {
+		note(t->c, "linux.cgroupsPath in the systemd form (the leaf is named after the container id)");
+		return 0;
+	}
+	while (*p == '/')
+		p++;
+	if (!*p)
+		return 0;
+	if (strlen(p) > 900)
+		return bad(t->file, t->err, "linux.cgroupsPath", "is too long");
+	for (const char *c = p; *c;) {
+		size_t n = strcspn(c, "/");
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return bad(t->file, t->err, "linux.cgroupsPath", "'%s': empty, '.' and '..' parts are not allowed", p);
+		c += n;
+		if (*c == '/')
+			c++;
+	}
+	free(t->c->cgroups_path);
+	t->c->cgroups_path = nook_strdup(p);
 	return 0;
 }
 
@@ -824,8 +930,8 @@ static int linux_section(struct tr *t, json_object *l, struct nook_spec *s)
 	}
 	if (get(l, "mountLabel"))
 		note(t->c, "linux.mountLabel (SELinux is not driven by nook)");
-	if (get(l, "cgroupsPath"))
-		note(t->c, "linux.cgroupsPath (the container stays in the caller's cgroup)");
+	if ((x = get(l, "cgroupsPath")) && cgroups_path(t, x) < 0)
+		return -EINVAL;
 	if ((x = get(l, "resources")) && resources(t, x, s) < 0)
 		return -EINVAL;
 	if ((x = get(l, "devices")) && devices(t, x, s) < 0)
@@ -1125,6 +1231,7 @@ void nook_oci_config_free(struct nook_oci_config *c)
 	if (!c)
 		return;
 	nook_spec_free(&c->spec);
+	free(c->cgroups_path);
 	free(c->bundle);
 	free(c->annotations_json);
 	free(c->seccomp_json);

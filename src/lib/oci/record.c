@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "nook/cleanup.h"
+#include "nook/cgroup.h"
 #include "nook/oci.h"
 #include "nook/util.h"
 
@@ -118,6 +119,8 @@ int nook_oci_state_write(const struct nook_oci_state *st, struct nook_error *err
 	json_object_object_add(o, "created", json_object_new_int64(st->created));
 	json_object_object_add(o, "create_done", json_object_new_boolean(st->created_done));
 	json_object_object_add(o, "creator", json_object_new_int(st->created_done ? 0 : (int)getpid()));
+	if (st->cgroup[0])
+		json_object_object_add(o, "cgroup", json_object_new_string(st->cgroup));
 	json_object *a = st->annotations_json ? json_tokener_parse(st->annotations_json) : NULL;
 	json_object_object_add(o, "annotations", a ? a : json_object_new_object());
 	/* the targets of the caller's fds 0-2, as a JSON string of an array */
@@ -232,6 +235,8 @@ int nook_oci_state_read(const char *root, const char *id, struct nook_oci_state 
 		st->created_done = json_object_get_boolean(x);
 	if (json_object_object_get_ex(o, "creator", &x))
 		st->creator = (pid_t)json_object_get_int(x);
+	if (json_object_object_get_ex(o, "cgroup", &x))
+		snprintf(st->cgroup, sizeof st->cgroup, "%s", json_object_get_string(x));
 	if (json_object_object_get_ex(o, "annotations", &x))
 		st->annotations_json = nook_strdup(json_object_to_json_string_ext(x, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -246,7 +251,8 @@ int nook_oci_state_read(const char *root, const char *id, struct nook_oci_state 
 	else if (access(fifo, F_OK) == 0)
 		st->status = NOOK_OCI_CREATED;
 	else
-		st->status = frozen(st->pid) ? NOOK_OCI_PAUSED : NOOK_OCI_RUNNING;
+		st->status = (st->cgroup[0] ? nook_cgroup_frozen(st->cgroup) == 1 : frozen(st->pid)) ? NOOK_OCI_PAUSED
+										: NOOK_OCI_RUNNING;
 	return 0;
 }
 
@@ -265,6 +271,8 @@ char *nook_oci_state_json(const struct nook_oci_state *st, bool pretty)
 	bool live = st->status == NOOK_OCI_CREATED || st->status == NOOK_OCI_RUNNING || st->status == NOOK_OCI_PAUSED;
 	json_object_object_add(o, "pid", json_object_new_int(live ? st->pid : 0));
 	json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
+	if (st->cgroup[0])
+		json_object_object_add(o, "cgroup", json_object_new_string(st->cgroup));
 	json_object *a = st->annotations_json ? json_tokener_parse(st->annotations_json) : NULL;
 	json_object_object_add(o, "annotations", a ? a : json_object_new_object());
 	char created[64];
@@ -284,6 +292,13 @@ void nook_oci_state_remove(const struct nook_oci_state *st)
 {
 	static const char *const files[] = { "status", "status.tmp", "config.json", "exec.fifo", "seccomp.json", NULL };
 	char p[4300];
+	/* the container's cgroup leaf goes with its record (what is left in
+	 * it is killed first) */
+	if (st->cgroup[0]) {
+		int r = nook_cgroup_remove(st->cgroup);
+		if (r < 0)
+			nook_warn("cannot remove the cgroup %s: %s", st->cgroup, strerror(-r));
+	}
 	for (size_t i = 0; files[i]; i++) {
 		snprintf(p, sizeof p, "%s/%s", st->dir, files[i]);
 		unlink(p);

@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/exec.h"
+#include "nook/cgroup.h"
 #include "nook/oci.h"
 #include "nook/spawn.h"
 #include "nook/state.h"
@@ -246,11 +247,21 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	if ((r = joined_sysctls(cfg, err)) < 0)
 		goto fail;
 
+	/* a cgroup leaf of its own: cgroupsPath, else one named after the id
+	 * (made where a delegated cgroup v2 allows; limits need it) */
+	char leaf[1024];
+	if (cfg->cgroups_path)
+		snprintf(leaf, sizeof leaf, "%s", cfg->cgroups_path);
+	else
+		snprintf(leaf, sizeof leaf, "oci-%.*s", 240, st->id);
+	cfg->spec.cgroup_leaf = nook_strdup(leaf);
+
 	struct nook_result res;
 	if ((r = nook_spawn(&cfg->spec, &res, err)) < 0) {
 		fail1(err, r);
 		goto fail;
 	}
+	snprintf(st->cgroup, sizeof st->cgroup, "%s", res.cgroup_path);
 	st->pid = res.init_pid;
 	st->pid_start = nook_proc_starttime(res.init_pid);
 	if (res.pty_master >= 0) {
@@ -290,6 +301,8 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	return 0;
 kill:
 	kill_init(st);
+	if (st->cgroup[0])
+		nook_cgroup_remove(st->cgroup);
 fail:
 	if (made)
 		nook_oci_state_remove(st);
@@ -495,6 +508,9 @@ static int container_pids(const struct nook_oci_state *st, pid_t **out, size_t *
 	char p[64], ns[128], mine[128];
 	*out = NULL;
 	*n = 0;
+	/* with a leaf of its own: what is in its cgroup.procs */
+	if (st->cgroup[0] && nook_cgroup_procs(st->cgroup, out, n) == 0)
+		return 0;
 	snprintf(p, sizeof p, "/proc/%d/ns/pid", (int)st->pid);
 	ssize_t l = readlink(p, ns, sizeof ns - 1);
 	ssize_t m = readlink("/proc/self/ns/pid", mine, sizeof mine - 1);
@@ -592,6 +608,10 @@ int nook_oci_do_delete(const struct nook_oci_opts *o, const char *id, bool force
 			goto out;
 		}
 		st.status = NOOK_OCI_STOPPED;
+	}
+	if (st.cgroup[0] && (r = nook_cgroup_remove(st.cgroup)) < 0) {
+		r = fail1(err, nook_err(err, -r, "cannot remove the cgroup %s of container '%s'", st.cgroup, id));
+		goto out;
 	}
 	if (st.pid > 0)
 		poststop(&st);
@@ -772,7 +792,7 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 			if (cpidfd < 0)
 				nook_errx(&e, ESRCH, "container '%s' has exited", x->id);
 			int dfd = dup(p[1]);
-			if (cpidfd < 0 || nook_exec_spec(x->id, cpidfd, NULL, s, p[1], x->console_socket, &code, &e) < 0)
+			if (cpidfd < 0 || nook_exec_spec(x->id, cpidfd, st.cgroup[0] ? st.cgroup : NULL, s, p[1], x->console_socket, &code, &e) < 0)
 				dprintf(dfd, "E%s\n", e.msg);
 			_exit(code);
 		}
@@ -809,7 +829,7 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 	}
 	if (x->pid_file && (r = write_pid_file(x->pid_file, getpid(), err)) < 0)
 		goto out;
-	r = nook_exec_spec(x->id, pidfd, NULL, s, -1, x->console_socket, exit_code, err);
+	r = nook_exec_spec(x->id, pidfd, st.cgroup[0] ? st.cgroup : NULL, s, -1, x->console_socket, exit_code, err);
 	if (r < 0 && err->exit_status == NOOK_EXIT_FAILURE)
 		err->exit_status = 1;
 out:
@@ -824,22 +844,87 @@ int nook_oci_do_pause(const struct nook_oci_opts *o, const char *id, bool pause,
 	int r = read_state(o, id, &st, err);
 	if (r < 0)
 		return r;
+	if (!st.cgroup[0]) {
+		r = fail1(err, nook_errx(err, ENOTSUP, "cannot %s container '%s': the cgroup freezer needs the container in a "
+					 "cgroup leaf of its own, and it has none (nook makes one only under a delegated cgroup v2; "
+					 "see nook check)", pause ? "pause" : "resume", id));
+	} else if (pause && st.status != NOOK_OCI_RUNNING) {
+		r = fail1(err, nook_errx(err, EINVAL, "cannot pause container '%s': it is %s", id,
+					 nook_oci_status_name(st.status)));
+	} else if (!pause && st.status != NOOK_OCI_PAUSED) {
+		r = fail1(err, nook_errx(err, EINVAL, "cannot resume container '%s': it is %s, not paused", id,
+					 nook_oci_status_name(st.status)));
+	} else if ((r = nook_cgroup_freeze(st.cgroup, pause, 10000, err)) < 0) {
+		nook_err_prefix(err, "cannot %s container '%s'", pause ? "pause" : "resume", id);
+		r = fail1(err, r);
+	}
 	nook_oci_state_free(&st);
-	(void)pause;
-	return fail1(err, nook_errx(err, ENOTSUP, "cannot %s container '%s': the cgroup freezer needs the container in a "
-				    "cgroup leaf of its own, which nook's OCI runtime does not create (it stays in your cgroup)",
-				    pause ? "pause" : "resume", id));
+	return r;
 }
 
 int nook_oci_do_update(const struct nook_oci_opts *o, const char *id, const char *resources_file,
-		       struct nook_error *err)
+		       const char *options_json, struct nook_error *err)
 {
 	struct nook_oci_state st;
+	struct nook_spec s;
+	nook_spec_init(&s);
+	s.cgroup_oci_keys = true;
 	int r = read_state(o, id, &st, err);
 	if (r < 0)
-		return r;
+		goto out0;
+	if (!st.cgroup[0]) {
+		r = fail1(err, nook_errx(err, ENOTSUP, "cannot update container '%s': it has no cgroup leaf of its own "
+					 "(nook makes one only under a delegated cgroup v2; see nook check)", id));
+		goto out;
+	}
+	if (st.status == NOOK_OCI_STOPPED) {
+		r = fail1(err, nook_errx(err, EINVAL, "cannot update container '%s': it is stopped", id));
+		goto out;
+	}
+	if (resources_file) {
+		json_object *j = strcmp(resources_file, "-") == 0 ? json_object_from_fd(0) : json_object_from_file(resources_file);
+		if (!j || !json_object_is_type(j, json_type_object)) {
+			if (j)
+				json_object_put(j);
+			r = fail1(err, nook_errx(err, EINVAL, "%s: not a JSON object (linux.resources of config.json)", resources_file));
+			goto out;
+		}
+		r = nook_oci_resources_apply(j, resources_file, &s, err);
+		json_object_put(j);
+		if (r < 0) {
+			r = fail1(err, r);
+			goto out;
+		}
+	}
+	/* options on the command line win over the file */
+	if (options_json) {
+		json_object *j = json_tokener_parse(options_json);
+		r = j ? nook_oci_resources_apply(j, "the command line", &s, err) : nook_errx(err, EINVAL, "bad options");
+		if (j)
+			json_object_put(j);
+		if (r < 0) {
+			r = fail1(err, r);
+			goto out;
+		}
+	}
+	if (s.cpu_period_us && !s.cpu_quota_us) {
+		/* a new period alone keeps the quota that is there */
+		char path[4200];
+		snprintf(path, sizeof path, "%s/cpu.max", st.cgroup);
+		_cleanup_free_ char *cur = nook_read_file(path, 256, NULL);
+		unsigned long long q = cur ? strtoull(cur, NULL, 10) : 0;
+		if (!q) {
+			r = fail1(err, nook_errx(err, EINVAL, "cannot update container '%s': a CPU period needs a quota "
+						 "(--cpu-quota), as %s has none", id, path));
+			goto out;
+		}
+		s.cpu_quota_us = q;
+	}
+	if ((r = nook_cgroup_apply(st.cgroup, &s, err)) < 0)
+		r = fail1(err, r);
+out:
 	nook_oci_state_free(&st);
-	(void)resources_file;
-	return fail1(err, nook_errx(err, ENOTSUP, "cannot update container '%s': its resources are not in a cgroup of its own "
-				    "(nook's OCI runtime does not enforce linux.resources yet)", id));
+out0:
+	nook_spec_free(&s);
+	return r;
 }

@@ -479,8 +479,14 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	if (!rs.exited) {
 		/* spec->detach: the init waits for start; it stays, we go */
 		if (cg) {
-			r = nook_errx(err, ENOTSUP, "a detached container cannot keep nook's cgroup leaf");
-			goto kill;
+			/* only a leaf that was named for it (the OCI runtime's)
+			 * outlives us; the caller records and later removes it */
+			if (!s->cgroup_leaf) {
+				r = nook_errx(err, ENOTSUP, "a detached container cannot keep nook's cgroup leaf");
+				goto kill;
+			}
+			snprintf(res->cgroup_path, sizeof res->cgroup_path, "%s", nook_cgroup_path(cg));
+			nook_cgroup_keep(cg);
 		}
 		res->init_pid = rs.pid;
 		res->pty_master = rs.detached_master;
