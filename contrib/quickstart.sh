@@ -65,7 +65,7 @@ demo)
 test)
 	echo "quickstart: the first run installs the build and test packages, among them qemu and a"
 	echo "quickstart: Debian kernel image for the cgroup v2 tests in a VM (tests/vm/): about 10 minutes;"
-	echo "quickstart: later runs only check them. Then the build and the whole suite: 5-10 minutes."
+	echo "quickstart: later runs only check them. Then the build and the whole suite: 12-20 minutes (the first run also builds a Debian tree with debootstrap, a few minutes more)."
 	sh "$here/contrib/setup-host.sh" --test
 	# A second user with no subordinate range, for the error-path tests.
 	if ! id nooknorange >/dev/null 2>&1; then
