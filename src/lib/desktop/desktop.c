@@ -20,74 +20,22 @@
 
 #define DIR_PREFIX "nook-desktop-"
 
-/* A nook killed by SIGKILL leaves its directory behind. Each one is
- * flock()ed by its nook while it exists, so the next nook removes those of
- * this uid whose lock it can take (the scheme net/helper.c uses for its
- * own directories). Only flat files are ever put there. */
-static void sweep_stale(const char *parent)
-{
-	_cleanup_closedir_ DIR *d = opendir(parent);
-	struct dirent *de;
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		struct stat st;
-		/* exactly what mkdtemp made: the prefix and six characters */
-		if (strncmp(de->d_name, DIR_PREFIX, sizeof DIR_PREFIX - 1) != 0 ||
-		    strlen(de->d_name) != sizeof DIR_PREFIX - 1 + 6 || strchr(de->d_name, '.') ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
-		    st.st_uid != getuid())
-			continue;
-		_cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
-			continue; /* its nook is alive */
-		int cfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		_cleanup_closedir_ DIR *c = cfd >= 0 ? fdopendir(cfd) : NULL;
-		struct dirent *ce;
-		if (!c && cfd >= 0)
-			close(cfd);
-		while (c && (ce = readdir(c)))
-			if (strcmp(ce->d_name, ".") && strcmp(ce->d_name, ".."))
-				unlinkat(fd, ce->d_name, 0);
-		if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) == 0)
-			nook_verbose("removed %s/%s, left by a nook that was killed", parent, de->d_name);
-	}
-}
-
+/* A SIGKILLed nook cannot remove it: the next one sweeps (base/tmpdir.c).
+ * The longest name put there is "/system_bus". */
 static int make_dir(struct nook_desktop *d, struct nook_error *err)
 {
-	const char *tmp = getenv("TMPDIR");
-	if (!tmp || tmp[0] != '/')
-		tmp = "/tmp";
-	/* sun_path holds 108 bytes; the longest name put there is "/system_bus" */
-	if (strlen(tmp) + sizeof("/" DIR_PREFIX "XXXXXX/system_bus") > 100)
-		tmp = "/tmp";
-	sweep_stale(tmp);
-	_cleanup_free_ char *tmpl = nook_asprintf("%s/" DIR_PREFIX "XXXXXX", tmp);
-	if (!mkdtemp(tmpl))
-		return nook_err(err, errno, "cannot create a private directory %s for the desktop sockets", tmpl);
-	d->dir = TAKE_PTR(tmpl);
-	d->dir_fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (d->dir_fd < 0 || flock(d->dir_fd, LOCK_EX) < 0)
-		return nook_err(err, errno, "cannot lock %s", d->dir);
-	return 0;
+	int r = nook_locked_tmpdir(DIR_PREFIX, sizeof("/system_bus"), &d->dir, &d->dir_fd);
+	if (r < 0) {
+		nook_err(err, -r, "cannot create a private directory %s for the desktop sockets", d->dir);
+		free(d->dir);
+		d->dir = NULL;
+	}
+	return r;
 }
 
 static void remove_dir(struct nook_desktop *d)
 {
-	if (!d->dir)
-		return;
-	_cleanup_closedir_ DIR *dd = opendir(d->dir);
-	struct dirent *de;
-	while (dd && (de = readdir(dd)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			unlinkat(dirfd(dd), de->d_name, 0);
-	rmdir(d->dir);
-	free(d->dir);
-	d->dir = NULL;
-	if (d->dir_fd >= 0)
-		close(d->dir_fd);
-	d->dir_fd = -1;
+	nook_locked_tmpdir_remove(&d->dir, &d->dir_fd);
 }
 
 void nook_desktop_stop(struct nook_desktop *d)

@@ -56,80 +56,20 @@ char *nook_net_find_helper(const char *prog, const char *package, struct nook_er
 	return path;
 }
 
-/* A SIGKILLed nook cannot remove its nook-net-XXXXXX directory. Each one
- * is flock()ed by its nook while it exists, so the next nook that prepares
- * a helper removes the ones of this uid whose lock it can take: their
- * owner is gone. The parent directory's own flock keeps a sweeper (which
- * takes it exclusive) out of the moment between another nook's mkdtemp
- * and its flock (taken shared around those two). */
-static void sweep_stale(int pfd)
-{
-	int dfd = fcntl(pfd, F_DUPFD_CLOEXEC, 0);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	struct dirent *de;
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		struct stat st;
-		if (strncmp(de->d_name, "nook-net-", 9) != 0 ||
-		    fstatat(pfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISDIR(st.st_mode) || st.st_uid != getuid())
-			continue;
-		_cleanup_close_ int fd = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
-			continue; /* in use */
-		int cfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		DIR *c = cfd >= 0 ? fdopendir(cfd) : NULL;
-		struct dirent *ce;
-		while (c && (ce = readdir(c)))
-			if (strcmp(ce->d_name, ".") && strcmp(ce->d_name, ".."))
-				unlinkat(fd, ce->d_name, 0);
-		if (c)
-			closedir(c);
-		else if (cfd >= 0)
-			close(cfd);
-		if (unlinkat(pfd, de->d_name, AT_REMOVEDIR) == 0)
-			nook_verbose("removed %s/%s, left by a nook that was killed", "$TMPDIR", de->d_name);
-	}
-	closedir(d);
-}
-
 int nook_net_prepare(struct nook_net *n, struct nook_error *err)
 {
-	const char *tmp = getenv("TMPDIR");
-	_cleanup_free_ char *tmpl = NULL;
 	_cleanup_free_ char *logpath = NULL;
 
-	if (!tmp || !*tmp || tmp[0] != '/')
-		tmp = "/tmp";
-	tmpl = nook_asprintf("%s/nook-net-XXXXXX", tmp);
-	/* sun_path holds 108 bytes; the socket is tmpdir + "/api.sock" */
-	if (strlen(tmpl) + sizeof("/api.sock") > 100) {
-		free(tmpl);
-		tmpl = nook_strdup("/tmp/nook-net-XXXXXX");
+	/* a SIGKILLed nook cannot remove it: the next one sweeps (tmpdir.c);
+	 * the API socket is tmpdir + "/api.sock" */
+	int r = nook_locked_tmpdir("nook-net-", sizeof("/api.sock"), &n->tmpdir, &n->tmpdir_fd);
+	if (r < 0) {
+		nook_err(err, -r, "cannot create a private directory %s for %s", n->tmpdir, n->name);
+		free(n->tmpdir);
+		n->tmpdir = NULL;
+		return r;
 	}
-	_cleanup_free_ char *parent = nook_strdup(tmpl);
-	*strrchr(parent, '/') = '\0';
-	_cleanup_close_ int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd >= 0) {
-		if (flock(pfd, LOCK_EX | LOCK_NB) == 0)
-			sweep_stale(pfd); /* and keep it until our own is locked */
-		else
-			for (int i = 0; i < 50 && flock(pfd, LOCK_SH | LOCK_NB) < 0; i++)
-				usleep(1000); /* another nook sweeps (briefly) */
-	}
-	if (!mkdtemp(tmpl))
-		return nook_err(err, errno, "cannot create a private directory %s for %s", tmpl, n->name);
-	n->tmpdir = TAKE_PTR(tmpl);
-	n->tmpdir_fd = open(n->tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (n->tmpdir_fd < 0 || flock(n->tmpdir_fd, LOCK_EX) < 0)
-		return nook_err(err, errno, "cannot lock %s", n->tmpdir);
 	n->tmpdir_fd = nook_net_fd_above_stdio(n->tmpdir_fd);
-	if (pfd >= 0)
-		flock(pfd, LOCK_UN);
 
 	/* The helper's stderr goes to a file that has no name, so nothing is
 	 * left behind whatever happens; we read it back when it fails. */
@@ -148,25 +88,7 @@ int nook_net_prepare(struct nook_net *n, struct nook_error *err)
 
 void nook_net_remove_tmpdir(struct nook_net *n)
 {
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-
-	if (!n->tmpdir)
-		return;
-	d = opendir(n->tmpdir);
-	if (d) {
-		while ((de = readdir(d))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			unlinkat(dirfd(d), de->d_name, 0);
-		}
-	}
-	rmdir(n->tmpdir);
-	free(n->tmpdir);
-	n->tmpdir = NULL;
-	if (n->tmpdir_fd >= 0)
-		close(n->tmpdir_fd);
-	n->tmpdir_fd = -1;
+	nook_locked_tmpdir_remove(&n->tmpdir, &n->tmpdir_fd);
 }
 
 int nook_net_spawn(struct nook_net *n, const char *path, char *const argv[], const int *keep_fds,
