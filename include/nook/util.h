@@ -70,6 +70,17 @@ char *nook_read_file_at(int dirfd, const char *path, size_t max, size_t *len_out
 int nook_mkdir_p(const char *path, mode_t mode);
 /* Look a program up in PATH (or the given search path); returns malloc'd path or NULL. */
 char *nook_find_program(const char *name, const char *path_env);
+/* A new private directory $TMPDIR/PREFIXXXXXXX (or under /tmp when that
+ * path plus reserve bytes would not fit a unix socket path), flock()ed
+ * while *fd is open; stale ones of a killed nook are swept first
+ * (tmpdir.c). 0, or -errno with *path the template that failed. */
+struct sockaddr_un;
+/* sa = { AF_UNIX, path }; -ENAMETOOLONG (sa untouched) when path does not
+ * fit sun_path with its NUL. */
+int nook_unix_addr(struct sockaddr_un *sa, const char *path);
+int nook_locked_tmpdir(const char *prefix, size_t reserve, char **path, int *fd);
+/* Remove it (flat files only) and close its fd; idempotent. */
+void nook_locked_tmpdir_remove(char **path, int *fd);
 
 /* Close (cloexec: mark close-on-exec) every fd except the n in keep
  * (negative entries are ignored; 0, 1 and 2 are closed too unless kept),

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -543,4 +545,15 @@ void nook_env_set_all(char ***env, char *const *kvs)
 	}
 	v[n] = NULL;
 	*env = v;
+}
+
+int nook_unix_addr(struct sockaddr_un *sa, const char *path)
+{
+	size_t len = strlen(path);
+	if (len >= sizeof sa->sun_path)
+		return -ENAMETOOLONG;
+	memset(sa, 0, sizeof *sa);
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, path, len + 1);
+	return 0;
 }

@@ -252,10 +252,9 @@ fail:
 /* A listening unix socket at path (which must not exist). */
 static int listen_at(const char *path, struct nook_error *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof sa.sun_path)
+	struct sockaddr_un sa;
+	if (nook_unix_addr(&sa, path) < 0)
 		return nook_errx(err, ENAMETOOLONG, "%s: too long for a unix socket", path);
-	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return nook_err(err, errno, "socket");

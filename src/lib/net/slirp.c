@@ -150,13 +150,12 @@ static int api_call(struct nook_net *n, const char *sock, const char *req, char 
 		    struct nook_error *err)
 {
 	_cleanup_close_ int fd = -1;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	uint64_t deadline = nook_now_ns() + (uint64_t)API_TIMEOUT_MS * 1000000u;
 	size_t len = strlen(req), off = 0;
 
-	if (strlen(sock) >= sizeof(sa.sun_path))
+	if (nook_unix_addr(&sa, sock) < 0)
 		return nook_errx(err, ENAMETOOLONG, "API socket path %s is too long", sock);
-	memcpy(sa.sun_path, sock, strlen(sock) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return nook_err(err, errno, "cannot create a socket for the %s API", n->name);

@@ -10,13 +10,14 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "nook/exec.h"
+#include "nook/util.h"
 
 int nook_console_send(const char *path, int fd, struct nook_error *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof sa.sun_path)
-		return nook_errx(err, ENAMETOOLONG, "the console socket path %s is too long", path);
-	strcpy(sa.sun_path, path);
+	struct sockaddr_un sa;
+	if (nook_unix_addr(&sa, path) < 0)
+		return nook_errx(err, ENAMETOOLONG, "the console socket path %s is too long (at most %zu bytes)",
+				 path, sizeof sa.sun_path - 1);
 	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0)
 		return nook_err(err, errno, "cannot connect to the console socket %s", path);
