@@ -66,6 +66,9 @@ int nook_state_list(struct nook_state_entry **out, size_t *n, struct nook_error 
 
 /* /proc/PID/stat field 22, or 0 when PID does not exist. */
 unsigned long long nook_proc_starttime(pid_t pid);
+/* /proc/PID/stat: the state letter, the parent and the start time (each
+ * may be NULL); false when PID does not exist. */
+bool nook_proc_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start);
 /* A pidfd for the container's init (or, payload, its payload) after
  * checking its start time, or a negative errno (-ESRCH: it has exited). */
 int nook_state_open_init(const struct nook_state_entry *e);

@@ -27,6 +27,7 @@
 #include "nook/cleanup.h"
 #include "nook/cgroup.h"
 #include "nook/oci.h"
+#include "nook/state.h"
 #include "nook/util.h"
 
 static int fail1(struct nook_error *err, int r)
@@ -148,33 +149,14 @@ int nook_oci_state_write(const struct nook_oci_state *st, struct nook_error *err
 	return 0;
 }
 
-/* /proc/PID/stat: state letter and start time; false when gone */
+/* Whether pid is alive (not a zombie) and, given start, the same process. */
 static bool proc_alive(pid_t pid, unsigned long long start)
 {
-	char p[64], buf[1024];
-	snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char state;
+	unsigned long long now;
+	if (!nook_proc_stat(pid, &state, NULL, &now) || state == 'Z' || state == 'X')
 		return false;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	char *e = strrchr(buf, ')');
-	if (!e || !e[1] || !e[2])
-		return false;
-	char state = e[2];
-	if (state == 'Z' || state == 'X')
-		return false;
-	/* field 22 counted from field 3 (the state) */
-	char *q = e + 2;
-	for (int f = 3; f < 22 && q; f++) {
-		q = strchr(q, ' ');
-		if (q)
-			q++;
-	}
-	return !q || !start || strtoull(q, NULL, 10) == start;
+	return !start || now == start;
 }
 
 static bool frozen(pid_t pid)

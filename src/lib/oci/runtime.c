@@ -628,18 +628,7 @@ static bool descends_from(pid_t pid)
 	for (int depth = 0; pid > 0 && p > 1 && depth < 32; depth++) {
 		if (p == pid)
 			return true;
-		char path[64], buf[512];
-		snprintf(path, sizeof path, "/proc/%d/stat", (int)p);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return false;
-		ssize_t n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n <= 0)
-			return false;
-		buf[n] = '\0';
-		char *e = strrchr(buf, ')');
-		if (!e || sscanf(e + 2, "%*c %d", &p) != 1)
+		if (!nook_proc_stat(p, NULL, &p, NULL))
 			return false;
 	}
 	return false;

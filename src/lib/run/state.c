@@ -44,12 +44,29 @@ bool nook_state_name_valid(const char *name)
 	return true;
 }
 
-unsigned long long nook_proc_starttime(pid_t pid)
+bool nook_proc_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start)
 {
-	char path[64];
+	char path[64], st = 0;
+	int pp = 0;
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	_cleanup_free_ char *stat = nook_read_file(path, 4096, NULL);
-	return stat ? nook_cgroup_parse_starttime(stat) : 0;
+	/* "pid (comm) state ppid ...": comm may hold spaces and ')' */
+	const char *e = stat ? strrchr(stat, ')') : NULL;
+	if (!e || sscanf(e + 1, " %c %d", &st, &pp) != 2)
+		return false;
+	if (state)
+		*state = st;
+	if (ppid)
+		*ppid = (pid_t)pp;
+	if (start)
+		*start = nook_cgroup_parse_starttime(stat);
+	return true;
+}
+
+unsigned long long nook_proc_starttime(pid_t pid)
+{
+	unsigned long long start = 0;
+	return nook_proc_stat(pid, NULL, NULL, &start) ? start : 0;
 }
 
 /* A private directory of ours: owned by us, no group/other bits, no symlink. */
