@@ -471,25 +471,28 @@ static int oci_update(const struct nook_oci_opts *o, int argc, char **argv)
 	if (i != argc - 1)
 		return usage_error("%s", "update needs exactly one container ID");
 	/* merge: a JSON object per group, as linux.resources has them */
-	char merged[2048] = "{";
+	char merged[4096] = "{";
+	size_t ml = 1;
+	bool fits = true;
 	static const char *const groups[] = { "memory", "pids", "cpu", "blockIO" };
 	for (size_t gi = 0; gi < 4; gi++) {
-		char inner[512] = "";
+		char inner[1024] = "";
+		size_t il = 0;
 		for (size_t j = 0; j < nobj; j++) {
 			char pfx[32];
 			int pl = snprintf(pfx, sizeof pfx, "{\"%s\":{", groups[gi]);
 			if (strncmp(objs[j], pfx, (size_t)pl) != 0)
 				continue;
-			size_t il = strlen(inner);
-			snprintf(inner + il, sizeof inner - il, "%s%.*s", il ? "," : "",
-				 (int)(strlen(objs[j]) - (size_t)pl - 2), objs[j] + pl);
+			fits &= nook_append(inner, sizeof inner, &il, "%s%.*s", il ? "," : "",
+					    (int)(strlen(objs[j]) - (size_t)pl - 2), objs[j] + pl);
 		}
-		if (inner[0]) {
-			size_t ml = strlen(merged);
-			snprintf(merged + ml, sizeof merged - ml, "%s\"%s\":{%s}", ml > 1 ? "," : "", groups[gi], inner);
-		}
+		if (inner[0])
+			fits &= nook_append(merged, sizeof merged, &ml, "%s\"%s\":{%s}", ml > 1 ? "," : "",
+					    groups[gi], inner);
 	}
-	strcat(merged, "}");
+	fits &= nook_append(merged, sizeof merged, &ml, "}");
+	if (!fits)
+		return usage_error("%s", "update: too many resource options in one call (give them in a -r FILE)");
 	struct nook_error err = { 0 };
 	if (nook_oci_do_update(o, argv[i], res, nobj ? merged : NULL, &err) < 0)
 		return report(&err);

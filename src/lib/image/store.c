@@ -258,7 +258,7 @@ static int rm_stale(void *arg, struct nook_error *err)
 {
 	const char *dir = arg;
 	_cleanup_close_ int tfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = tfd >= 0 ? fdopendir(dup(tfd)) : NULL;
+	DIR *d = tfd >= 0 ? fdopendir(fcntl(tfd, F_DUPFD_CLOEXEC, 0)) : NULL;
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
@@ -355,7 +355,7 @@ static int prune_in_userns(void *arg, struct nook_error *err)
 	for (size_t s = 0; s < 2; s++) {
 		_cleanup_free_ char *path = nook_asprintf("%s/%s", w->dir, sub[s]);
 		_cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *d = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
+		DIR *d = dfd >= 0 ? fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 0)) : NULL;
 		struct dirent *de;
 		while (d && (de = readdir(d))) {
 			if (de->d_name[0] == '.' || wanted(s ? w->keep_blobs : w->keep_layers, de->d_name))

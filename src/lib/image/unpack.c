@@ -68,7 +68,7 @@ static bool clean_path(const char *in, char *out, size_t size)
  * when create. *base points at the last component. -errno on failure. */
 static int open_parent(int rootfd, char *rel, bool create, const char **base)
 {
-	int fd = dup(rootfd);
+	int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
 	char *p = rel, *slash;
 	while (fd >= 0 && (slash = strchr(p, '/'))) {
 		*slash = '\0';

@@ -780,7 +780,7 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 			int cpidfd = pidfd_open_checked(&st);
 			if (cpidfd < 0)
 				nook_errx(&e, ESRCH, "container '%s' has exited", x->id);
-			int dfd = dup(p[1]);
+			int dfd = fcntl(p[1], F_DUPFD_CLOEXEC, 0);
 			if (cpidfd < 0 || nook_exec_spec(x->id, cpidfd, st.cgroup[0] ? st.cgroup : NULL, s, p[1], x->console_socket, &code, &e) < 0)
 				dprintf(dfd, "E%s\n", e.msg);
 			_exit(code);
