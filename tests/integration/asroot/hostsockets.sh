@@ -98,7 +98,7 @@ chown "$U:$gid" $XS && chmod 600 $XS
 # rc, out and err (lib.sh's nkx)
 as_user() {
 	nkx runuser -u "$U" -- env -i HOME="$uhome" USER="$U" PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-		XDG_RUNTIME_DIR="$XDG" NOOK_PROFILE_PATH="$NOOK_PROFILE_PATH" \
+		XDG_RUNTIME_DIR="$XDG" NOOK_PROFILE_PATH="$NOOK_PROFILE_PATH" NOOK_HOLDER_IDLE=15 \
 		NOOK_CI_ROOTFS="$W/rootfs" NOOK_DEV_ROOTFS="$W/devroot" "$@"
 }
 

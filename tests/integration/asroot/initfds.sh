@@ -25,7 +25,7 @@ uid=$(id -u "$U")
 chown "$U" "$T" "$T/tmp"
 as_user() {
 	runuser -u "$U" -- env -i HOME="$(getent passwd "$U" | cut -d: -f6)" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		LANG=C.UTF-8 XDG_RUNTIME_DIR="$T/run" TMPDIR="$T/tmp" NOOK_PROFILE_PATH="$NOOK_PROFILE_PATH" "$@"
+		LANG=C.UTF-8 XDG_RUNTIME_DIR="$T/run" TMPDIR="$T/tmp" NOOK_PROFILE_PATH="$NOOK_PROFILE_PATH" NOOK_HOLDER_IDLE=15 "$@"
 }
 as_user mkdir -m 0700 "$T/run" "$T/leak"
 

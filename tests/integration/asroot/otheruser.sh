@@ -30,7 +30,7 @@ trap 'rm -rf "$T" "$W"' EXIT
 PATHS=/usr/sbin:/usr/bin:/sbin:/bin
 as_owner() {
 	runuser -u "$owner" -- env -i HOME="$ohome" PATH=$PATHS LANG=C.UTF-8 TMPDIR="$W/tmp" \
-		NOOK_PROFILE_PATH="$NOOK_PROFILE_PATH" "$@"
+		NOOK_PROFILE_PATH="$NOOK_PROFILE_PATH" NOOK_HOLDER_IDLE=15 "$@"
 }
 as_other() { runuser -u "$other" -- env -i HOME=/ PATH=$PATHS LANG=C.UTF-8 "$@"; }
 
@@ -158,7 +158,7 @@ as_owner mkdir -m 0700 "$OH"
 cat > "$W/own" <<OWNEOF
 #!/bin/sh
 exec runuser -u "$owner" -- env -i HOME="$OH" PATH=$PATHS LANG=C.UTF-8 TMPDIR="$W/tmp" \\
-	NOOK_PROFILE_PATH="$NOOK_PROFILE_PATH" "\$@"
+	NOOK_PROFILE_PATH="$NOOK_PROFILE_PATH" NOOK_HOLDER_IDLE=15 "\$@"
 OWNEOF
 chmod 0755 "$W/own"
 own() { "$W/own" "$@"; }
