@@ -210,6 +210,19 @@ static int deepest_dir(int rootfd, const char *path, char *dir, size_t size)
 	}
 }
 
+bool nook_stage_would_stage(struct nook_stage *st, const char *path, char *dir, size_t size)
+{
+	_cleanup_close_ int fd = nook_open_in_root(st->rootfd, path, NOOK_MK_NONE, 0);
+	if (fd >= 0 || fd != -ENOENT)
+		return false;
+	_cleanup_close_ int dfd = deepest_dir(st->rootfd, path, dir, size);
+	if (dfd < 0 || is_own(st, dfd))
+		return false;
+	if (!dir[0])
+		snprintf(dir, size, "/");
+	return true;
+}
+
 bool nook_stage_would_hide_writes(struct nook_stage *st, const char *path, char *dir, size_t size)
 {
 	_cleanup_close_ int fd = nook_open_in_root(st->rootfd, path, NOOK_MK_NONE, 0);

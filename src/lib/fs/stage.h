@@ -36,6 +36,10 @@ int nook_stage_open(struct nook_stage *st, const char *path, enum nook_mkpath mk
  * (dpkg, ldconfig, useradd all rename into /etc), so an optional file is
  * better left out. dir gets the directory's path. */
 bool nook_stage_would_hide_writes(struct nook_stage *st, const char *path, char *dir, size_t size);
+/* Whether providing the missing path would stage a directory of the tree
+ * (its deepest existing directory is not on one of nook's own
+ * filesystems). dir gets that directory's path. False when path exists. */
+bool nook_stage_would_stage(struct nook_stage *st, const char *path, char *dir, size_t size);
 /* Make the staged copies of read-only directories read-only themselves. */
 int nook_stage_finish(struct nook_stage *st, struct nook_error *err);
 
