@@ -612,25 +612,26 @@ fallback:
 /* ------------------------------------------------------------ cloning */
 
 struct clone_result {
-	int32_t pid, pidfd, err;
+	int32_t pid, err;
 	char what[64];
 };
 
 /* The intermediate (see nook_holder_clone): join the holder's namespace,
  * clone the container as our parent's child, write its maps. Returns 0 in
- * the container; reports to res_fd and exits otherwise. */
-static int intermediate(int userns_fd, struct clone_args *a, const struct nook_idmaps *m, int res_fd)
+ * the container; otherwise fills *res (our parent's memory: we are its
+ * vfork child) and returns 1. */
+static int intermediate(int userns_fd, struct clone_args *a, const struct nook_idmaps *m,
+			struct clone_result *res)
 {
-	struct clone_result res = { .pid = -1, .pidfd = -1 };
-	int pidfd = -1;
 	char buf[512], path[64];
 	if (setns(userns_fd, CLONE_NEWUSER) < 0) {
-		res.err = errno;
-		snprintf(res.what, sizeof res.what, "setns into the holder's user namespace");
-		goto report;
+		res->err = errno;
+		snprintf(res->what, sizeof res->what, "setns into the holder's user namespace");
+		return 1;
 	}
-	a->pidfd = (uint64_t)(uintptr_t)&pidfd;
-	a->flags |= CLONE_NEWUSER | CLONE_PIDFD | CLONE_PARENT;
+	a->flags |= CLONE_NEWUSER | CLONE_PARENT;
+	a->flags &= ~(uint64_t)CLONE_PIDFD;
+	a->pidfd = 0;
 	/* with CLONE_PARENT the child's exit signal is ours (SIGCHLD), and
 	 * clone3 wants none given */
 	a->exit_signal = 0;
@@ -638,12 +639,11 @@ static int intermediate(int userns_fd, struct clone_args *a, const struct nook_i
 	if (pid == 0)
 		return 0;
 	if (pid < 0) {
-		res.err = errno;
-		snprintf(res.what, sizeof res.what, "clone3 in the holder's user namespace");
-		goto report;
+		res->err = errno;
+		snprintf(res->what, sizeof res->what, "clone3 in the holder's user namespace");
+		return 1;
 	}
-	res.pid = pid;
-	res.pidfd = pidfd;
+	res->pid = pid;
 	const struct { const char *name; const struct nook_idmap *map; size_t n; } w[] = {
 		{ "uid_map", m->uid, m->n_uid }, { "gid_map", m->gid, m->n_gid },
 	};
@@ -658,15 +658,13 @@ static int intermediate(int userns_fd, struct clone_args *a, const struct nook_i
 		snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, w[i].name);
 		int r = len < 0 ? -ENOSPC : nook_write_file(path, buf, (size_t)len, 0);
 		if (r < 0) {
-			res.err = -r;
-			snprintf(res.what, sizeof res.what, "writing %s", path);
-			goto report;
+			res->err = -r;
+			snprintf(res->what, sizeof res->what, "writing %s", path);
+			return 1;
 		}
 	}
-report:
-	if (write(res_fd, &res, sizeof res) != sizeof res)
-		_exit(2);
-	_exit(0);
+	res->err = 0;
+	return 1;
 }
 
 pid_t nook_holder_clone(int userns_fd, const void *clone_args, const struct nook_idmaps *m,
@@ -675,53 +673,38 @@ pid_t nook_holder_clone(int userns_fd, const void *clone_args, const struct nook
 	struct clone_args a;
 	memcpy(&a, clone_args, sizeof a);
 	int *pidfd_out = (int *)(uintptr_t)a.pidfd;
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return nook_err(err, errno, "pipe"), -1;
+	struct clone_result res = { .pid = -1, .err = EPROTO };
+	snprintf(res.what, sizeof res.what, "the intermediate process died");
 	/* The monitor itself never joins the holder's namespace: a
-	 * short-lived intermediate does, sharing our fd table (the pidfd it
-	 * gets is ours) but not our memory nor our fs (setns requires that).
-	 * With CLONE_PARENT the container is our child, not its. */
-	struct clone_args ia;
-	memset(&ia, 0, sizeof ia);
-	ia.flags = CLONE_FILES;
-	ia.exit_signal = SIGCHLD;
-	pid_t ip = (pid_t)syscall(SYS_clone3, &ia, sizeof ia);
-	if (ip < 0) {
-		nook_err(err, errno, "clone3");
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
+	 * short-lived intermediate does. It is a vfork child: it borrows our
+	 * address space (nothing copied, nothing torn down at its exit, and
+	 * it reports by writing res) but has its own fs and fd table, so
+	 * setns may move it. With CLONE_PARENT the container is our child,
+	 * not its, and its address space is a copy as after a fork. */
+	pid_t ip = vfork();
+	if (ip < 0)
+		return nook_err(err, errno, "vfork"), -1;
 	if (ip == 0) {
-		if (intermediate(userns_fd, &a, m, p[1]) == 0) {
-			/* the container: its fd table is a copy */
-			close(p[0]);
-			close(p[1]);
-			return 0;
-		}
-		_exit(2);
+		if (intermediate(userns_fd, &a, m, &res) == 0)
+			return 0; /* the container */
+		_exit(0);
 	}
 	int st;
 	while (waitpid(ip, &st, 0) < 0 && errno == EINTR)
 		;
-	struct clone_result res = { .pid = -1, .pidfd = -1, .err = EPROTO };
-	snprintf(res.what, sizeof res.what, "the intermediate process died");
-	ssize_t n = read(p[0], &res, sizeof res);
-	close(p[0]);
-	close(p[1]);
-	if (n != (ssize_t)sizeof res)
-		res = (struct clone_result){ .pid = -1, .pidfd = -1, .err = EPROTO, .what = "the intermediate process died" };
 	if (res.pid > 0 && res.err == 0) {
-		*pidfd_out = res.pidfd;
-		return res.pid;
+		/* our unreaped child: its pid cannot be reused before we wait */
+		int pfd = (int)syscall(SYS_pidfd_open, res.pid, 0);
+		if (pfd >= 0) { /* close-on-exec, as every pidfd */
+			*pidfd_out = pfd;
+			return res.pid;
+		}
+		res.err = errno;
+		snprintf(res.what, sizeof res.what, "pidfd_open");
 	}
 	if (res.pid > 0) {
-		/* cloned, but unmapped: it waits for a go that never comes */
-		if (res.pidfd >= 0) {
-			syscall(SYS_pidfd_send_signal, res.pidfd, SIGKILL, NULL, 0);
-			close(res.pidfd);
-		}
+		/* cloned, but unmapped (or no pidfd): it waits for a go that never comes */
+		kill(res.pid, SIGKILL);
 		while (waitpid(res.pid, &st, 0) < 0 && errno == EINTR)
 			;
 	}
