@@ -98,6 +98,7 @@ uint64_t nook_caps_permitted_now(void);
 struct nook_sc_rule {
 	char *name;                   /* syscall name */
 	bool static_name;             /* name is not ours to free */
+	int list_idx;                 /* index in nook_sc_allowlist, or -1 */
 	uint32_t action;              /* SCMP_ACT_* */
 	unsigned n_args;
 	struct scmp_arg_cmp *args;    /* [n_args], NULL without conditions */
@@ -123,6 +124,8 @@ void nook_sc_filter_add(struct nook_sc_filter *f, const char *name, uint32_t act
 			unsigned n_args, const struct scmp_arg_cmp *args);
 /* The same without conditions, for a name that outlives the filter. */
 void nook_sc_filter_add_static(struct nook_sc_filter *f, const char *name, uint32_t action);
+/* The same for nook_sc_allowlist[idx]: its numbers are known at build time. */
+void nook_sc_filter_add_listed(struct nook_sc_filter *f, size_t idx, uint32_t action);
 /* Remove every rule for name (and its built-in argument check); returns
  * how many rules were removed. */
 size_t nook_sc_filter_remove(struct nook_sc_filter *f, const char *name);

@@ -250,6 +250,51 @@ static uint32_t answer(const struct nook_sc_filter *f, uint32_t arch, const char
 	return r;
 }
 
+/* The numbers of the allow-list are resolved at build time (gen_scnr.c):
+ * a plan built from the default filter must hold, for every listed name,
+ * what a fresh resolution through libseccomp says. */
+START_TEST(sc_listed_numbers)
+{
+	struct nook_spec s;
+	struct nook_sc_filter f;
+	struct nook_error err = { 0 };
+	const uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86 };
+
+	nook_spec_init(&s);
+	ck_assert_int_eq(nook_sc_default(&s, 6, 18, &f, &err), 0);
+	size_t listed = 0;
+	for (size_t i = 0; i < f.n_rules; i++)
+		listed += f.rules[i].list_idx >= 0;
+	ck_assert_uint_gt(listed, 300);
+	for (size_t a = 0; a < 2; a++) {
+		struct nook_sc_plan p;
+		nook_sc_plan_build(&f, arches[a], &p);
+		size_t checked = 0;
+		for (size_t i = 0; nook_sc_allowlist[i]; i++) {
+			int nr = nook_sc_resolve(arches[a], nook_sc_allowlist[i]);
+			/* clone3 answers ENOSYS (its flags cannot be checked) */
+			if (nr < 0 || strcmp(nook_sc_allowlist[i], "clone3") == 0)
+				continue;
+			ck_assert_msg(nr <= p.max, "%s on %s: %d is above the plan's highest number %d",
+				      nook_sc_allowlist[i], nook_sc_arch_name(arches[a]), nr, p.max);
+			ck_assert_msg(p.leaf[nr].action == SCMP_ACT_ALLOW,
+				      "%s (%d) on %s is not allowed by the plan: the build-time numbers differ",
+				      nook_sc_allowlist[i], nr, nook_sc_arch_name(arches[a]));
+			checked++;
+		}
+		ck_assert_uint_gt(checked, 250);
+		/* and nothing the list does not name is allowed */
+		size_t allowed = 0;
+		for (int nr = 0; nr <= p.max; nr++)
+			allowed += p.leaf[nr].action == SCMP_ACT_ALLOW;
+		ck_assert_uint_eq(allowed, checked);
+		nook_sc_plan_free(&p);
+	}
+	nook_sc_filter_free(&f);
+	nook_spec_free(&s);
+}
+END_TEST
+
 START_TEST(sc_default_allowlist)
 {
 	struct nook_spec s;
@@ -976,6 +1021,7 @@ static Suite *suite(void)
 	TCase *t = tcase_create("security");
 
 	tcase_add_test(t, cap_names);
+	tcase_add_test(t, sc_listed_numbers);
 	tcase_add_test(t, cap_default_set);
 	tcase_add_test(t, cap_add_drop);
 	tcase_add_test(t, cap_unknown_name);

@@ -549,6 +549,22 @@ static void keep_resolv_conf(struct nook_stage *sg, int filefd)
 		nook_verbose("/etc/resolv.conf links to %s, which the profile's mounts hide: bound it back read-only", inside);
 }
 
+/* Whether a mount of the list goes on /sys or below, or is a sysfs: then
+ * /sys is mounted before the list, as it always was. */
+static bool mounts_need_sys(const struct nook_spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct nook_mount *m = &s->mounts[i];
+		const char *t = m->target;
+		while (t && t[0] == '/' && t[1] == '/')
+			t++;
+		if (!t || strncmp(t, "/sys", 4) == 0 || (m->type == NOOK_MOUNT_FS && m->fstype &&
+							   strcmp(m->fstype, "sysfs") == 0))
+			return true;
+	}
+	return false;
+}
+
 /* Everything between the rootfs mount and the pivot; sg->rootfd is the new
  * root (staging the root itself replaces it). */
 static int build_root(const struct nook_spec *s, const struct nook_rootfs_hooks *h, struct nook_stage *sg,
@@ -566,13 +582,14 @@ static int build_root(const struct nook_spec *s, const struct nook_rootfs_hooks 
 			return nook_err(err, -r, "cannot make the root read-only");
 	}
 	/* /dev, /proc and /tmp first: they give a network namespace built
-	 * beside us (netns.c) time to arrive before /sys needs it */
+	 * beside us (netns.c) time to arrive before /sys needs it; when no
+	 * mount of the list goes on /sys, the list and /etc/hosts come
+	 * before /sys too, for more of that time */
 	if ((r = nook_devfs_setup(s, sg, err)) < 0 || (r = mount_proc(s, sg, err)) < 0 ||
 	    (r = mount_tmp(s, sg, err)) < 0)
 		return r;
-	if (h->join_net && (r = h->join_net(h->arg, err)) < 0)
-		return r;
-	if ((r = mount_sys(s, sg, err)) < 0)
+	bool sys_last = h->join_net && !mounts_need_sys(s);
+	if (!sys_last && ((h->join_net && (r = h->join_net(h->arg, err)) < 0) || (r = mount_sys(s, sg, err)) < 0))
 		return r;
 	bool own_resolv = false;
 	if ((r = net_files(s, sg, &own_resolv, err)) < 0)
@@ -583,6 +600,8 @@ static int build_root(const struct nook_spec *s, const struct nook_rootfs_hooks 
 			return r;
 	if (resolv >= 0)
 		keep_resolv_conf(sg, resolv);
+	if (sys_last && ((r = h->join_net(h->arg, err)) < 0 || (r = mount_sys(s, sg, err)) < 0))
+		return r;
 	if (nook_verbose_level > 0)
 		nook_scan_sockets(s, sg->rootfd);
 	if ((r = nook_stage_finish(sg, err)) < 0)

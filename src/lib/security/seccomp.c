@@ -163,10 +163,10 @@ int nook_sc_default(const struct nook_spec *s, int kernel_major, int kernel_mino
 		/* clone3 cannot be filtered on its flags (they live in memory):
 		 * it says ENOSYS and libc falls back to clone */
 		if (!s->allow_nested_userns && strcmp(name, "clone3") == 0) {
-			nook_sc_filter_add_static(f, name, SCMP_ACT_ERRNO(ENOSYS));
+			nook_sc_filter_add_listed(f, i, SCMP_ACT_ERRNO(ENOSYS));
 			continue;
 		}
-		nook_sc_filter_add_static(f, name, SCMP_ACT_ALLOW);
+		nook_sc_filter_add_listed(f, i, SCMP_ACT_ALLOW);
 	}
 	if (s->allow_nested_userns) {
 		nook_sc_filter_add_static(f, "unshare", SCMP_ACT_ALLOW);

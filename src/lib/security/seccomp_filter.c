@@ -60,9 +60,16 @@ void nook_sc_filter_add_static(struct nook_sc_filter *f, const char *name, uint3
 
 	r->name = (char *)name;
 	r->static_name = true;
+	r->list_idx = -1;
 	r->action = action;
 	r->n_args = 0;
 	r->args = NULL;
+}
+
+void nook_sc_filter_add_listed(struct nook_sc_filter *f, size_t idx, uint32_t action)
+{
+	nook_sc_filter_add_static(f, nook_sc_allowlist[idx], action);
+	f->rules[f->n_rules - 1].list_idx = (int)idx;
 }
 
 void nook_sc_filter_add(struct nook_sc_filter *f, const char *name, uint32_t action,
@@ -71,6 +78,7 @@ void nook_sc_filter_add(struct nook_sc_filter *f, const char *name, uint32_t act
 	struct nook_sc_rule *r = new_rule(f);
 
 	memset(r, 0, sizeof(*r));
+	r->list_idx = -1;
 	r->name = nook_strdup(name);
 	r->action = action;
 	if (n_args > NOOK_SC_MAX_ARGS)
