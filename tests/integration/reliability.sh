@@ -63,20 +63,16 @@ nk exec
 chk "nook exec alone: status 125, nothing on stdout" "125 " "$rc $out"
 
 # ---------------------------------------------------------------- 8: many -e options
-# 40,000 -e options (and 40,000 variables in the payload): quadratic option
-# or environment handling takes minutes here (it took 8 s for 20,000 without
-# sanitizers), linear handling a second or two
+# 40,000 -e options (and 40,000 variables in the payload) all arrive; the
+# timeout catches quadratic handling (minutes here: it took 8 s for 20,000
+# without sanitizers). How the time scales is measured, against bwrap, by
+# tests/bench/many-options.sh.
 # (the words have no blanks or glob characters: split unquoted, in one go)
 _many=$(awk 'BEGIN { for (i = 0; i < 40000; i++) printf " -e V%d=v%d", i, i }')
-_t0=$(date +%s)
 # shellcheck disable=SC2086
 NK_TIMEOUT=60 nk run $_many -e V7=last -e V39999=end -- sh -c 'env | grep -c "^V[0-9]*="; echo "$V0 $V7 $V39999"'
-_t1=$(date +%s)
 unset _many
 chk "40,000 -e options: every variable, the last value wins" "0 40000 v0 last end" "$rc $(echo $out)"
-_dt=$((_t1 - _t0))
-if [ $_dt -le 15 ]; then t_ok "40,000 -e options take ${_dt}s (at most 15)"
-else t_fail "40,000 -e options take ${_dt}s (at most 15)"; fi
 
 # a large map (hashed keys) still finds a duplicate key, and a later key
 { printf 'extends: default\nprocess:\n  env:\n    set:\n'

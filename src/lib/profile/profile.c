@@ -24,9 +24,9 @@ static int resolve(const char *arg, const char *path, char *const *overrides,
 {
 	struct nook_node *root = NULL;
 	int r = nook_profile_load_tree(path, &root, err);
+	size_t n_labels = nook_strv_len(labels); /* once: thousands of -e */
 	for (size_t i = 0; r == 0 && overrides && overrides[i]; i++)
-		r = nook_override_apply_as(root, overrides[i],
-					   labels && i < nook_strv_len(labels) ? labels[i] : NULL, err);
+		r = nook_override_apply_as(root, overrides[i], i < n_labels ? labels[i] : NULL, err);
 	if (r == 0)
 		r = nook_vars_expand_tree(root, err);
 	if (r == 0)
