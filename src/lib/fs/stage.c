@@ -225,16 +225,11 @@ bool nook_stage_would_stage(struct nook_stage *st, const char *path, char *dir, 
 
 bool nook_stage_would_hide_writes(struct nook_stage *st, const char *path, char *dir, size_t size)
 {
-	_cleanup_close_ int fd = nook_open_in_root(st->rootfd, path, NOOK_MK_NONE, 0);
-	if (fd >= 0 || fd != -ENOENT)
+	if (!nook_stage_would_stage(st, path, dir, size))
 		return false;
-	_cleanup_close_ int dfd = deepest_dir(st->rootfd, path, dir, size);
-	if (dfd < 0 || is_own(st, dfd))
-		return false;
-	if (!dir[0])
-		snprintf(dir, size, "/");
+	_cleanup_close_ int dfd = nook_resolve_in_root(st->rootfd, dir, O_PATH | O_DIRECTORY);
 	/* root inside could change this directory: a mirror would get in its way */
-	return faccessat(dfd, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) == 0;
+	return dfd >= 0 && faccessat(dfd, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) == 0;
 }
 
 int nook_stage_open(struct nook_stage *st, const char *path, enum nook_mkpath mk, mode_t mode,
