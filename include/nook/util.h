@@ -37,6 +37,10 @@ void nook_pidfd_kill_reap(int pidfd);
  * a name wins), in time linear in the sizes of env and kvs. */
 void nook_env_set_all(char ***env, char *const *kvs);
 bool nook_strv_contains(char *const *v, const char *s);
+/* The end of what fd holds (a helper's log): up to size - 1 bytes read
+ * from the end into buf, NUL-terminated, trailing newlines and blanks
+ * dropped. Returns the length kept (0 when there is nothing). */
+size_t nook_read_tail(int fd, char *buf, size_t size);
 /* nook_strv_free() is declared in cleanup.h */
 
 /* Paths */

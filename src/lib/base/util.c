@@ -557,3 +557,23 @@ int nook_unix_addr(struct sockaddr_un *sa, const char *path)
 	memcpy(sa->sun_path, path, len + 1);
 	return 0;
 }
+
+size_t nook_read_tail(int fd, char *buf, size_t size)
+{
+	if (!size)
+		return 0;
+	buf[0] = '\0';
+	if (fd < 0)
+		return 0;
+	off_t len = lseek(fd, 0, SEEK_END);
+	if (len <= 0)
+		return 0;
+	off_t start = len > (off_t)(size - 1) ? len - (off_t)(size - 1) : 0;
+	ssize_t got = pread(fd, buf, size - 1, start);
+	if (got <= 0)
+		return 0;
+	buf[got] = '\0';
+	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == ' '))
+		buf[--got] = '\0';
+	return (size_t)got;
+}

@@ -482,14 +482,17 @@ static void check_slirp(struct nook_check_report *r, bool needed)
 		FIX(it, "this slirp4netns has no --ready-fd/--exit-fd: install slirp4netns 0.4 or later");
 }
 
-/* nook image pull/import (never needed by a profile: images are optional) */
-static void check_skopeo(struct nook_check_report *r)
+/* An optional helper program: found in PATH (with its --version line), or
+ * the package that brings it. */
+static void check_program(struct nook_check_report *r, const char *name, const char *title, bool needed,
+			  const char *missing, const char *package)
 {
-	struct nook_check_item *it = add(r, "skopeo", "skopeo (nook image pull and import)");
-	_cleanup_free_ char *prog = nook_find_program("skopeo", getenv("PATH"));
+	struct nook_check_item *it = add(r, name, title);
+	it->needed = needed;
+	_cleanup_free_ char *prog = nook_find_program(name, getenv("PATH"));
 	if (!prog) {
-		DETAIL(it, "not found in PATH");
-		FIX(it, "as root: apt-get install skopeo");
+		DETAIL(it, "%s", missing);
+		FIX(it, "as root: apt-get install %s", package);
 		return;
 	}
 	char ver[256];
@@ -498,37 +501,22 @@ static void check_skopeo(struct nook_check_report *r)
 	DETAIL(it, "%s: %s", prog, ver[0] ? ver : "(no version)");
 }
 
+/* nook image pull/import (never needed by a profile: images are optional) */
+static void check_skopeo(struct nook_check_report *r)
+{
+	check_program(r, "skopeo", "skopeo (nook image pull and import)", false, "not found in PATH", "skopeo");
+}
+
 static void check_pasta(struct nook_check_report *r, bool needed)
 {
-	struct nook_check_item *it = add(r, "pasta", "pasta (--network pasta)");
-	it->needed = needed;
-	_cleanup_free_ char *prog = nook_find_program("pasta", getenv("PATH"));
-	if (!prog) {
-		DETAIL(it, "not found in PATH");
-		FIX(it, "as root: apt-get install passt");
-		return;
-	}
-	char ver[256];
-	first_line(prog, "--version", ver, sizeof ver, NULL, 0);
-	it->ok = true;
-	DETAIL(it, "%s: %s", prog, ver[0] ? ver : "(no version)");
+	check_program(r, "pasta", "pasta (--network pasta)", needed, "not found in PATH", "passt");
 }
 
 /* the desktop profiles' D-Bus filter (desktop/dbus.c) */
 static void check_dbus_proxy(struct nook_check_report *r, bool needed)
 {
-	struct nook_check_item *it = add(r, "xdg-dbus-proxy", "xdg-dbus-proxy (D-Bus filter of desktop apps)");
-	it->needed = needed;
-	_cleanup_free_ char *prog = nook_find_program("xdg-dbus-proxy", getenv("PATH"));
-	if (!prog) {
-		DETAIL(it, "not found in PATH: desktop apps run without D-Bus");
-		FIX(it, "as root: apt-get install xdg-dbus-proxy");
-		return;
-	}
-	char ver[256];
-	first_line(prog, "--version", ver, sizeof ver, NULL, 0);
-	it->ok = true;
-	DETAIL(it, "%s: %s", prog, ver[0] ? ver : "(no version)");
+	check_program(r, "xdg-dbus-proxy", "xdg-dbus-proxy (D-Bus filter of desktop apps)", needed,
+		      "not found in PATH: desktop apps run without D-Bus", "xdg-dbus-proxy");
 }
 
 /* ---------------------------------------------------------------- kernel features */

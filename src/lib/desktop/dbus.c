@@ -97,18 +97,8 @@ static void log_tail(int fd, char *buf, size_t size)
 {
 	char log[2048];
 	buf[0] = '\0';
-	if (fd < 0)
+	if (!nook_read_tail(fd, log, sizeof log))
 		return;
-	off_t len = lseek(fd, 0, SEEK_END);
-	if (len <= 0)
-		return;
-	off_t start = len > (off_t)sizeof log - 1 ? len - (off_t)sizeof log + 1 : 0;
-	ssize_t got = pread(fd, log, sizeof log - 1, start);
-	if (got <= 0)
-		return;
-	log[got] = '\0';
-	while (got > 0 && (log[got - 1] == '\n' || log[got - 1] == ' '))
-		log[--got] = '\0';
 	char *last = strrchr(log, '\n');
 	snprintf(buf, size, ": %s", last ? last + 1 : log);
 	nook_escape_controls(buf, size);
