@@ -331,12 +331,13 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 		/* optional: a mount point the given tree lacks is left out, not
 		 * staged (a --rootfs without /var gets no /var/tmp); on nook's
 		 * own filesystems (a $HOME in its /home) it is made */
-		char sdir[PATH_MAX];
-		if (m->optional && nook_stage_would_stage(sg, m->target, sdir, sizeof sdir)) {
+		bool left_out = false;
+		_cleanup_close_ int tfd = nook_stage_open_ex(sg, m->target, NOOK_MK_DIR, 0,
+							     m->optional ? &left_out : NULL, err);
+		if (left_out) {
 			nook_verbose("tmpfs on %s left out: the root filesystem lacks it (optional)", m->target);
 			return 0;
 		}
-		_cleanup_close_ int tfd = nook_stage_open(sg, m->target, NOOK_MK_DIR, 0, err);
 		if (tfd < 0 && m->optional) {
 			nook_err_clear(err);
 			return 0;

@@ -235,6 +235,12 @@ bool nook_stage_would_hide_writes(struct nook_stage *st, const char *path, char 
 int nook_stage_open(struct nook_stage *st, const char *path, enum nook_mkpath mk, mode_t mode,
 		    struct nook_error *err)
 {
+	return nook_stage_open_ex(st, path, mk, mode, NULL, err);
+}
+
+int nook_stage_open_ex(struct nook_stage *st, const char *path, enum nook_mkpath mk, mode_t mode,
+		       bool *left_out, struct nook_error *err)
+{
 	int fd = nook_open_in_root(st->rootfd, path, NOOK_MK_NONE, 0);
 	if (fd >= 0)
 		return fd;
@@ -251,6 +257,10 @@ int nook_stage_open(struct nook_stage *st, const char *path, enum nook_mkpath mk
 			return fd;
 		nook_verbose("mount point %s: cannot create it in %s (%s), staging that directory instead",
 			     path, dir[0] ? dir : "/", strerror(-fd));
+	}
+	if (left_out) {
+		*left_out = true;
+		return -ENOENT;
 	}
 	struct stat a, b;
 	bool is_root = fstat(dfd, &a) == 0 && fstat(st->rootfd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;

@@ -30,6 +30,10 @@ void nook_stage_own_path(struct nook_stage *st, const char *path);
  * Returns an O_PATH fd, or -errno with err filled. */
 int nook_stage_open(struct nook_stage *st, const char *path, enum nook_mkpath mk, mode_t mode,
 		    struct nook_error *err);
+/* The same; with left_out, a path that only staging could provide is not
+ * provided: *left_out is set and -ENOENT returned, err untouched. */
+int nook_stage_open_ex(struct nook_stage *st, const char *path, enum nook_mkpath mk, mode_t mode,
+		       bool *left_out, struct nook_error *err);
 /* Whether providing the missing path would stage a directory the
  * container's root could write to (a writable tree of the user's own):
  * there a mirror would hide new files and refuse renames over its entries
