@@ -5,9 +5,12 @@
  *
  * Each directory is flock()ed by its nook for as long as it exists, so the
  * next nook that makes one of the same kind removes those of this uid whose
- * lock it can take: their owner is gone. The parent directory's own flock
- * keeps a sweeper (which takes it exclusive) out of the moment between
- * another nook's mkdtemp and its flock (taken shared around those two).
+ * lock it can take: their owner is gone. A sweeper can also take the lock
+ * of a directory another nook has just made and not yet locked; that nook
+ * then finds its directory gone (open fails, or the directory it locked
+ * has no links left) and makes another. No lock is ever taken on the
+ * parent: $TMPDIR is usually /tmp, shared with other users, any of whom
+ * could hold such a lock to stall every nook.
  * Only flat files are ever put in these directories.
  */
 #include <dirent.h>
@@ -74,32 +77,36 @@ int nook_locked_tmpdir(const char *prefix, size_t reserve, char **path, int *fd)
 	/* sun_path holds 108 bytes: room for what the caller puts inside */
 	if (strlen(tmp) + 1 + strlen(prefix) + 6 + reserve > 100)
 		tmp = "/tmp";
-	_cleanup_free_ char *tmpl = nook_asprintf("%s/%sXXXXXX", tmp, prefix);
 	_cleanup_close_ int pfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd >= 0) {
-		if (flock(pfd, LOCK_EX | LOCK_NB) == 0)
-			sweep_stale(pfd, tmp, prefix); /* and keep it until our own is locked */
-		else
-			for (int i = 0; i < 50 && flock(pfd, LOCK_SH | LOCK_NB) < 0; i++)
-				usleep(1000); /* another nook sweeps (briefly) */
-	}
-	if (!mkdtemp(tmpl)) {
-		int e = errno;
-		*path = TAKE_PTR(tmpl);
-		return -e;
-	}
-	int dfd = open(tmpl, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0 || flock(dfd, LOCK_EX) < 0) {
-		int e = errno;
+	if (pfd >= 0)
+		sweep_stale(pfd, tmp, prefix);
+	int e = EAGAIN;
+	for (int attempt = 0; attempt < 8; attempt++) {
+		char *tmpl = nook_asprintf("%s/%sXXXXXX", tmp, prefix);
+		if (!mkdtemp(tmpl)) {
+			e = errno;
+			*path = tmpl;
+			return -e;
+		}
+		int dfd = open(tmpl, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		if (dfd >= 0 && flock(dfd, LOCK_EX) == 0 && fstat(dfd, &st) == 0 && st.st_nlink > 0) {
+			*path = tmpl;
+			*fd = dfd;
+			return 0;
+		}
+		/* swept between mkdtemp and flock by another nook of ours (or
+		 * an error): try a new name */
+		e = dfd < 0 ? errno : EAGAIN;
 		if (dfd >= 0)
 			close(dfd);
 		rmdir(tmpl);
-		*path = TAKE_PTR(tmpl);
-		return -e;
+		free(tmpl);
+		if (e != ENOENT && e != EAGAIN)
+			break;
 	}
-	*path = TAKE_PTR(tmpl);
-	*fd = dfd;
-	return 0;
+	*path = nook_asprintf("%s/%sXXXXXX", tmp, prefix);
+	return -e;
 }
 
 void nook_locked_tmpdir_remove(char **path, int *fd)

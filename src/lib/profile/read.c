@@ -37,7 +37,8 @@ const struct nook_name_val nook_tbl_mount_type[] = {
 };
 const struct nook_name_val nook_tbl_net_mode[] = {
 	{ "none", NOOK_NET_NONE }, { "host", NOOK_NET_HOST },
-	{ "slirp", NOOK_NET_SLIRP }, { "pasta", NOOK_NET_PASTA }, { NULL, 0 },
+	{ "slirp", NOOK_NET_SLIRP }, { "pasta", NOOK_NET_PASTA },
+	{ "slirp4netns", NOOK_NET_SLIRP }, /* podman's name */ { NULL, 0 },
 };
 const struct nook_name_val nook_tbl_wl_secctx[] = {
 	{ "auto", NOOK_WL_SECCTX_AUTO }, { "required", NOOK_WL_SECCTX_REQUIRED },
