@@ -625,6 +625,14 @@ START_TEST(test_errors)
 			 "T/p.yaml:1:10: bind mount on /x needs a 'source'");
 	ck_assert_str_eq(errmsg("network: {mode: slip}\n", NULL),
 			 "T/p.yaml:1:17: unknown value 'slip' (did you mean 'slirp'? expected 'none', 'host', 'slirp' or 'pasta')");
+	/* podman's name is accepted, and listed nowhere */
+	{
+		struct nook_spec sp;
+		struct nook_error e2 = { 0 };
+		ck_assert_int_eq(load("network: {mode: slirp4netns}\n", NULL, &sp, &e2), 0);
+		ck_assert_int_eq(sp.net, NOOK_NET_SLIRP);
+		nook_spec_free(&sp);
+	}
 	ck_assert_str_eq(errmsg("hostname: ${NOPE}\n", NULL),
 			 "T/p.yaml:1:11: unknown variable '${NOPE}' (known: HOME, USER, UID, GID, XDG_RUNTIME_DIR, PWD; use ${env:NOPE} for the environment)");
 	ck_assert_str_eq(errmsg("security: {capabilities: {add: [NET_ADMINN]}}\n", NULL),

@@ -97,15 +97,28 @@ int nook_tbl_lookup(const struct nook_name_val *t, const char *name, int *val)
 	return -ENOENT;
 }
 
+/* A later name for a value an earlier entry has: an alias (accepted,
+ * never listed). */
+static bool tbl_alias(const struct nook_name_val *t, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (t[j].val == t[i].val)
+			return true;
+	return false;
+}
+
 /* "'a', 'b' or 'c'" for error messages */
 void nook_tbl_list(const struct nook_name_val *t, char *buf, size_t size)
 {
-	size_t n = 0, len = 0;
+	size_t n = 0, len = 0, shown = 0;
 	for (const struct nook_name_val *p = t; p->name; p++)
-		n++;
+		n += !tbl_alias(t, (size_t)(p - t));
 	buf[0] = 0;
-	for (size_t i = 0; i < n && len < size; i++) {
-		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+	for (size_t i = 0; t[i].name && len < size; i++) {
+		if (tbl_alias(t, i))
+			continue;
+		const char *sep = shown == 0 ? "" : shown + 1 == n ? " or " : ", ";
+		shown++;
 		int w = snprintf(buf + len, size - len, "%s'%s'", sep, t[i].name);
 		if (w < 0)
 			break;
