@@ -13,12 +13,13 @@
 enum {
 	OPT_ROOTFS = 1000, OPT_HOSTNAME, OPT_USERNS, OPT_UID, OPT_GID, OPT_TMPFS,
 	OPT_NETWORK, OPT_MEMORY, OPT_CPUS, OPT_PIDS, OPT_CAP_ADD, OPT_CAP_DROP,
-	OPT_SECCOMP, OPT_TIMEOUT, OPT_SET, OPT_NAME, OPT_STATS_JSON, OPT_VERBOSE, OPT_IMAGE,
+	OPT_SECCOMP, OPT_TIMEOUT, OPT_SET, OPT_NAME, OPT_STATS_JSON, OPT_VERBOSE, OPT_IMAGE, OPT_STORE,
 };
 
 static const struct option options[] = {
 	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
 	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "store", required_argument, NULL, OPT_STORE },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "userns", required_argument, NULL, OPT_USERNS },
 	{ "uid", required_argument, NULL, OPT_UID },
@@ -212,6 +213,7 @@ int nook_run_args_parse(int argc, char **argv, struct nook_run_args *a, char *er
 			free(a->image);
 			a->image = nook_strdup(optarg);
 			break;
+		case OPT_STORE: free(a->store); a->store = nook_strdup(optarg); break;
 		case OPT_HOSTNAME: push_str(a, c, "hostname", optarg); break;
 		case OPT_USERNS:
 			if (strcmp(optarg, "self") && strcmp(optarg, "subuid") && strcmp(optarg, "auto")) {
@@ -302,6 +304,7 @@ void nook_run_args_free(struct nook_run_args *a)
 	nook_strv_free(a->command);
 	free(a->stats_json);
 	free(a->image);
+	free(a->store);
 	memset(a, 0, sizeof *a);
 }
 

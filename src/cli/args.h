@@ -13,6 +13,7 @@ struct nook_run_args {
 	int verbose;
 	char *stats_json;
 	char *image;          /* --image REF (also an override of rootfs.image) */
+	char *store;          /* --store DIR: the image store (as $NOOK_STORE) */
 	bool help;
 };
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_run.c - `nook run`: parse, resolve, spawn, report. */
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ static void run_usage(void)
 	       "Options:\n"
 	       "  --rootfs DIR            use DIR as the root filesystem (default: host / read-only)\n"
 	       "  --image REF             use an image of the store as the root (overlay, writes discarded)\n"
+	       "  --store DIR             the image store (default $NOOK_STORE, else $XDG_DATA_HOME/nook/images)\n"
 	       "  --hostname NAME         hostname inside the container\n"
 	       "  --userns MODE           self, subuid or auto (default: auto)\n"
 	       "  --uid N, --gid N        run the command as this uid/gid inside\n"
@@ -102,6 +104,12 @@ int cmd_run(int argc, char **argv)
 		return 0;
 	}
 	nook_verbose_level = a.verbose;
+	/* the store the image functions use, as nook image --store does */
+	if (a.store && setenv("NOOK_STORE", a.store, 1) < 0) {
+		fprintf(stderr, "nook: --store %s: %s\n", a.store, strerror(errno));
+		nook_run_args_free(&a);
+		return NOOK_EXIT_FAILURE;
+	}
 
 	/* a profile is found first; else an image of the store */
 	if (a.profile && !a.image) {

@@ -150,6 +150,12 @@ chk "the layers are unpacked once each" 2 "$(layers)"
 # ---------------------------------------------------------------- run
 nk run "$REG/test/bb:1"
 chk "run IMAGE: the config's Cmd, Env and WorkingDir apply" "0 hello from /w" "$rc $out"
+# --store names the store as nook image --store does (no $NOOK_STORE here)
+nkx env -u NOOK_STORE "$NOOK" run --store "$NOOK_STORE" "$REG/test/bb:1"
+chk "run --store DIR IMAGE: the image of that store" "0 hello from /w" "$rc $out"
+mkdir -p "$T/otherstore"
+nkx env -u NOOK_STORE "$NOOK" run --store "$T/otherstore" --image "$REG/test/bb:1" -- true
+chk_error "run --store with a store that lacks the image: says which store" 125 "no image '$REG/test/bb:1' in the store $T/otherstore"
 nk run --image "$REG/test/bb:1" -- sh -c 'ls -d /gone 2>&1; ls /opq; stat -c "%u %g %a" /srv/app /srv/app/owned; cat /etc/top'
 chk "whiteout, opaque directory and owners (kernel overlay)" "0 ls: /gone: No such file or directory
 new
