@@ -20,7 +20,7 @@ _nook() {
 	COMPREPLY=()
 
 	local commands="run exec ps stop image profile desktop check help"
-	local run_opts="--rootfs --image --bundle --hostname --userns --uid --gid --bind --volume --tmpfs --env --workdir
+	local run_opts="--rootfs --image --store --bundle --hostname --userns --uid --gid --bind --volume --tmpfs --env --workdir
 		--network --publish --memory --cpus --pids --cap-add --cap-drop --seccomp --timeout --set
 		--name --stats-json --verbose --tty --help -v -e -w -p -t -h"
 
@@ -47,7 +47,7 @@ _nook() {
 	case $cmd in
 	run)
 		case $prev in
-		--rootfs|--workdir|-w) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+		--rootfs|--store|--workdir|-w) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 		--bind|--volume|-v|--stats-json) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 		--network) COMPREPLY=($(compgen -W "none host slirp pasta" -- "$cur")); return ;;
 		--userns) COMPREPLY=($(compgen -W "auto self subuid" -- "$cur")); return ;;

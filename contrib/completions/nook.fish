@@ -30,6 +30,7 @@ complete -c nook -n "not __fish_seen_subcommand_from $cmds" -l help -l version
 complete -c nook -n "__fish_seen_subcommand_from run" -a "(__nook_profiles)" -d profile
 complete -c nook -n "__fish_seen_subcommand_from run" -l rootfs -r -a "(__fish_complete_directories)"
 complete -c nook -n "__fish_seen_subcommand_from run" -l image -x
+complete -c nook -n "__fish_seen_subcommand_from run" -l store -r -a "(__fish_complete_directories)"
 complete -c nook -n "__fish_seen_subcommand_from run" -l bundle -r -a "(__fish_complete_directories)"
 complete -c nook -n "__fish_seen_subcommand_from run" -l hostname -x
 complete -c nook -n "__fish_seen_subcommand_from run" -l userns -x -a "auto self subuid"
