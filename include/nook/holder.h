@@ -46,8 +46,10 @@ int nook_holder_maps(const struct nook_spec *s, struct nook_holder_req *q, struc
  * the identity of the holder's range. Like clone3: returns 0 in the
  * child, its pid in the caller (a's pidfd filled), -1 with err filled. The
  * child is the caller's own child (CLONE_PARENT through a short-lived
- * intermediate process). */
-pid_t nook_holder_clone(int userns_fd, const void *clone_args, const struct nook_idmaps *m,
+ * intermediate process). With go_fd >= 0 the intermediate sends
+ * NOOK_MSG_GO there once the maps are written, so that the child can go
+ * on without waiting for the caller. */
+pid_t nook_holder_clone(int userns_fd, const void *clone_args, const struct nook_idmaps *m, int go_fd,
 			struct nook_error *err);
 
 /* The running holder, for nook ps --all: 1 and info filled, 0 none. */

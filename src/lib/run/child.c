@@ -263,11 +263,19 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		_exit(NOOK_EXIT_FAILURE);
 	if (ctx->write_maps && nook_idmaps_apply_self(ctx->maps, &err) < 0)
 		fail(ctx->sync_fd, &err);
-	/* Wait for the parent: it writes our id maps (unless we did), starts
-	 * the network helpers, then says go. If it died before we set the
-	 * death signal, its end of the socket is closed and we see EOF here. */
-	if (nook_sync_recv(ctx->sync_fd, &msg) <= 0 || msg.type != NOOK_MSG_GO)
-		_exit(NOOK_EXIT_FAILURE);
+	/* Wait for the parent when it has work to do first: it writes our id
+	 * maps (unless we did), starts the network helpers, then says go. If
+	 * it died before we set the death signal, its end of the socket is
+	 * closed and we see EOF here - or, with no go to wait for, a hang-up
+	 * right now. */
+	if (ctx->wait_go) {
+		if (nook_sync_recv(ctx->sync_fd, &msg) <= 0 || msg.type != NOOK_MSG_GO)
+			_exit(NOOK_EXIT_FAILURE);
+	} else {
+		struct pollfd p = { .fd = ctx->sync_fd, .events = 0 };
+		if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
+			_exit(NOOK_EXIT_FAILURE);
+	}
 
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		nook_err(&err, errno, "cannot set the hostname to '%s'", s->hostname);

@@ -73,6 +73,7 @@
 #include "nook/holder.h"
 #include "nook/security.h"
 #include "nook/state.h"
+#include "nook/sync.h"
 #include "nook/util.h"
 
 #define HOLDER_DIR "userns-holder"
@@ -620,7 +621,7 @@ struct clone_result {
  * clone the container as our parent's child, write its maps. Returns 0 in
  * the container; otherwise fills *res (our parent's memory: we are its
  * vfork child) and returns 1. */
-static int intermediate(int userns_fd, struct clone_args *a, const struct nook_idmaps *m,
+static int intermediate(int userns_fd, struct clone_args *a, const struct nook_idmaps *m, int go_fd,
 			struct clone_result *res)
 {
 	char buf[512], path[64];
@@ -664,10 +665,13 @@ static int intermediate(int userns_fd, struct clone_args *a, const struct nook_i
 		}
 	}
 	res->err = 0;
+	/* mapped: the child may go on (a failure here shows as its EOF) */
+	if (go_fd >= 0)
+		(void)nook_sync_send(go_fd, NOOK_MSG_GO, 0, NULL);
 	return 1;
 }
 
-pid_t nook_holder_clone(int userns_fd, const void *clone_args, const struct nook_idmaps *m,
+pid_t nook_holder_clone(int userns_fd, const void *clone_args, const struct nook_idmaps *m, int go_fd,
 			struct nook_error *err)
 {
 	struct clone_args a;
@@ -685,7 +689,7 @@ pid_t nook_holder_clone(int userns_fd, const void *clone_args, const struct nook
 	if (ip < 0)
 		return nook_err(err, errno, "vfork"), -1;
 	if (ip == 0) {
-		if (intermediate(userns_fd, &a, m, &res) == 0)
+		if (intermediate(userns_fd, &a, m, go_fd, &res) == 0)
 			return 0; /* the container */
 		_exit(0);
 	}

@@ -52,8 +52,20 @@ static int pidfd_signal(int pidfd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+/* Whether the parent has something to do before the child may go on:
+ * write its id maps with newuidmap/newgidmap, lock the overlay's upper
+ * directory, start slirp4netns or pasta; then it sends NOOK_MSG_GO.
+ * Otherwise nobody does (a self map the child writes itself: it starts
+ * building at once) or, through the holder, the intermediate does as soon
+ * as it has written the maps. */
+static bool parent_goes(const struct nook_spec *s, bool child_maps, bool holder)
+{
+	return !(child_maps || holder) || (s->rootfs.kind == NOOK_ROOTFS_OVERLAY && s->rootfs.upper) ||
+	       s->net == NOOK_NET_SLIRP || s->net == NOOK_NET_PASTA;
+}
+
 static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd, int *pidfd,
-			 int holder_fd, const struct nook_idmaps *maps, struct nook_error *herr)
+			 int holder_fd, int go_fd, const struct nook_idmaps *maps, struct nook_error *herr)
 {
 	struct clone_args a;
 	memset(&a, 0, sizeof a);
@@ -69,7 +81,7 @@ static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd
 	if (holder_fd >= 0) {
 		/* a user namespace of its own inside the holder's (holder.c) */
 		a.flags &= ~(unsigned long)(CLONE_NEWUSER | CLONE_PIDFD);
-		pid_t pid = nook_holder_clone(holder_fd, &a, maps, herr);
+		pid_t pid = nook_holder_clone(holder_fd, &a, maps, go_fd, herr);
 		if (pid >= 0)
 			return pid;
 		errno = 0; /* the caller falls back to newuidmap/newgidmap */
@@ -404,12 +416,17 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	 * a loaded machine made happen; then the parent writes it first. */
 	bool child_maps = maps.mode == NOOK_USERNS_SELF && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA;
 	struct nook_error herr = { 0 };
-	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, holder_fd, &maps, &herr);
+	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, holder_fd,
+			     parent_goes(s, child_maps, true) ? -1 : sv[0], &maps, &herr);
 	if (rs.pid < 0 && holder_fd >= 0) {
 		nook_verbose("user namespace holder not used: %s; newuidmap/newgidmap write the maps", herr.msg);
 		close(holder_fd);
 		holder_fd = -1;
-		rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, -1, &maps, &herr);
+		/* a go the intermediate may have sent for the child it lost */
+		char drain[64];
+		while (recv(sv[1], drain, sizeof drain, MSG_DONTWAIT) > 0)
+			;
+		rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, -1, -1, &maps, &herr);
 	}
 	if (rs.pid < 0) {
 		int e = errno;
@@ -426,6 +443,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 					      .tty_slave = -1, .stdio = &rs.io,
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
 					      .maps = &maps, .write_maps = child_maps,
+					      .wait_go = holder_fd >= 0 || parent_goes(s, child_maps, false),
 					      .late_net = late_net,
 					      .report_payload = rs.state != NULL,
 					      .fuse_ok = fuse && !nook_fuseovl_unusable(fuse),
@@ -442,6 +460,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 
 	/* in self mode the child writes its own maps; through the holder
 	 * the intermediate wrote them */
+	bool go = parent_goes(s, child_maps, holder_fd >= 0);
 	if (holder_fd >= 0) {
 		close(holder_fd);
 		holder_fd = -1;
@@ -459,7 +478,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 			goto kill;
 		}
 	}
-	if (nook_sync_send(rs.sync_fd, NOOK_MSG_GO, 0, NULL) < 0) {
+	if (go && nook_sync_send(rs.sync_fd, NOOK_MSG_GO, 0, NULL) < 0) {
 		/* the child died already; monitor() collects the reason */
 	} else if (late_net && (r = nook_netns_build(rs.pidfd, rs.sync_fd, err)) < 0) {
 		/* the child may have failed first (then the helper found no user
