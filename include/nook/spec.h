@@ -21,6 +21,11 @@ enum nook_userns_mode {
 	NOOK_USERNS_PARENT,   /* the explicit maps, written by nook itself: it holds
 			       * CAP_SETUID/CAP_SETGID over its own user namespace
 			       * (root inside an engine's, such as rootless podman's) */
+	NOOK_USERNS_NONE,     /* no user namespace of its own: the container stays
+			       * in nook's (an OCI config that asks for none, run
+			       * by uid 0 with CAP_SYS_ADMIN there: rootless
+			       * podman's runtime, or one that joined a user
+			       * namespace by path). Never chosen by a profile. */
 };
 
 /* One line of a uid_map/gid_map: inside, outside, count. */
@@ -159,8 +164,14 @@ struct nook_dbus_bus {
 };
 
 struct nook_spec {
-	/* namespaces: CLONE_NEW* flags to create (CLONE_NEWUSER always) */
+	/* namespaces: CLONE_NEW* flags to create (CLONE_NEWUSER always,
+	 * unless userns is NOOK_USERNS_NONE) */
 	unsigned long ns_flags;
+	/* a mount namespace the container starts from (OCI linux.namespaces
+	 * "mount" with a path): the init enters it and builds its root in a
+	 * copy of it of its own, so the joined one is left as it was; NULL:
+	 * a copy of nook's */
+	char *join_mnt_ns;
 
 	/* user namespace */
 	enum nook_userns_mode userns;

@@ -269,15 +269,32 @@ for rt in "$RUNC" "$OCI"; do
 done
 chkre "-p 127.0.0.1:PORT:8080: the container's httpd answers on the host" '^served-by-[0-9a-f]{12}$' "$page"
 chk "-p: as runc" "$_runc" "$(printf '%s' "$page" | sed 's/-[0-9a-f]*$//')"
-# port 80 inside: podman's network namespace belongs to podman's user
-# namespace, not to the one nook makes for the payload, so root inside may
-# bind below 1024 only with the namespace's sysctl lowered (runc needs none)
+# port 80 inside: the container stays in podman's user namespace (the
+# config asks for no user namespace, and nook-oci runs there as uid 0 with
+# every capability), which owns podman's network namespace, so root inside
+# binds below 1024 as with runc, no sysctl needed
 port=$(freeport)
-pm "$OCI" run -d --pull=never --name nkp-web80 --sysctl net.ipv4.ip_unprivileged_port_start=0 \
-	-p "127.0.0.1:$port:80" "$I" sh -c 'echo port-80 > /tmp/index.html; exec httpd -f -p 80 -h /tmp'
-chk "-p 127.0.0.1:PORT:80 with --sysctl net.ipv4.ip_unprivileged_port_start=0" port-80 "$(fetch "$port")"
+pm "$OCI" run -d --pull=never --name nkp-web80 -p "127.0.0.1:$port:80" "$I" \
+	sh -c 'echo port-80 > /tmp/index.html; exec httpd -f -p 80 -h /tmp'
+chk "-p 127.0.0.1:PORT:80: the payload binds port 80" port-80 "$(fetch "$port")"
 pm "$OCI" rm -f -t 0 nkp-web80
+both "a payload binds port 80 (nc -l -p 80)" "0 bound" "$I" \
+	sh -c 'nc -l -p 80 >/dev/null 2>/tmp/e & p=$!; sleep 0.5; kill $p 2>/dev/null && echo bound || cat /tmp/e'
 
+# ---------------------------------------------------------------- no user namespace of nook's own
+# podman's config asks for none: the ids, the capabilities over the
+# network namespace and its sysctls are podman's user namespace's, as
+# with runc (nook-oci --debug says which it chose)
+podman unshare cat /proc/self/uid_map /proc/self/gid_map > "$T/maps"
+both "/proc/self/uid_map and gid_map are podman's user namespace's" "0 $(echo $(cat "$T/maps"))" "$I" \
+	sh -c 'echo $(cat /proc/self/uid_map /proc/self/gid_map)'
+pm "$RUNC" run --rm --pull=never "$I" sh -c 'echo $(cat /proc/sys/net/ipv4/ping_group_range)'
+_runc="$rc $out"
+pm "$OCI" run --rm --pull=never "$I" sh -c 'echo $(cat /proc/sys/net/ipv4/ping_group_range)'
+chkre "ping_group_range: read" '^0 [0-9]+ [0-9]+$' "$rc $out"
+chk "ping_group_range: as runc (nook-oci leaves podman's sysctls alone)" "$_runc" "$rc $out"
+both "the user namespace is podman's (as seen from podman unshare)" "0 $(podman unshare readlink /proc/self/ns/user)" \
+	"$I" readlink /proc/self/ns/user
 # ---------------------------------------------------------------- the security envelope
 both "--read-only: / is read-only, /tmp a writable tmpfs" "0 ro ok" --read-only "$I" \
 	sh -c 'echo $(touch /x 2>/dev/null && echo rw || echo ro) $(touch /tmp/y && echo ok)'

@@ -232,17 +232,39 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 		cfg->spec.pass_fds[cfg->spec.n_pass_fds++] = 3 + (int)i;
 	}
 
-	/* namespaces to join: this process enters them, the container is
-	 * cloned into them (needs CAP_SYS_ADMIN over them: an engine such as
-	 * rootless podman runs us inside its own user namespace) */
-	for (size_t i = 0; i < cfg->n_join; i++) {
-		_cleanup_close_ int nfd = open(cfg->join[i].path, O_RDONLY | O_CLOEXEC);
-		if (nfd < 0 || setns(nfd, (int)cfg->join[i].flag) < 0) {
-			r = fail1(err, nook_err(err, errno, "cannot join the namespace %s (linux.namespaces path)%s",
-						cfg->join[i].path, errno == EPERM ? ": it belongs to a user namespace where you have no privileges" : ""));
-			goto fail;
+	/* namespaces to join: each path checked first (a namespace file of
+	 * its type), then this process enters them, the user namespace
+	 * first (it gives us the privileges over the others it owns), and
+	 * the container is cloned into them (needs CAP_SYS_ADMIN over them:
+	 * an engine such as rootless podman runs us inside its own user
+	 * namespace). The mount namespace is the container init's to enter
+	 * (spec.join_mnt_ns): this process keeps its view of the files. */
+	int nsfd[8];
+	size_t nopen = 0;
+	for (; nopen < cfg->n_join; nopen++)
+		if ((nsfd[nopen] = nook_oci_ns_open(cfg, nopen, err)) < 0)
+			break;
+	r = nopen < cfg->n_join ? -EINVAL : 0;
+	for (int pass = 0; pass < 2 && r == 0; pass++) {
+		for (size_t i = 0; i < cfg->n_join && r == 0; i++) {
+			unsigned long f = cfg->join[i].flag;
+			if ((pass == 0) != (f == CLONE_NEWUSER) || f == CLONE_NEWNS)
+				continue;
+			if (setns(nsfd[i], (int)f) < 0)
+				r = nook_err(err, errno, "%s: linux.namespaces[%u]: cannot join the namespace %s%s", cfg->file,
+					     cfg->join[i].index, cfg->join[i].path,
+					     errno == EPERM ? ": it belongs to a user namespace where you have no privileges "
+							      "(join that user namespace too)" : "");
 		}
 	}
+	for (size_t i = 0; i < nopen; i++)
+		close(nsfd[i]);
+	if (r < 0) {
+		fail1(err, r);
+		goto fail;
+	}
+	if (o->debug && cfg->userns_note[0])
+		fprintf(stderr, "nook-oci: %s\n", cfg->userns_note);
 
 	if ((r = joined_sysctls(cfg, err)) < 0)
 		goto fail;
@@ -689,6 +711,10 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 		return r;
 	}
 	struct nook_spec *s = &cfg.spec;
+	/* the command enters the namespaces the container joined as well as
+	 * the ones it made (exec.c leaves out those it is in already) */
+	for (size_t i = 0; i < cfg.n_join; i++)
+		s->ns_flags |= cfg.join[i].flag;
 	if (x->process_file) {
 		json_object *p = json_object_from_file(x->process_file);
 		if (!p) {

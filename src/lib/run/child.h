@@ -21,6 +21,7 @@ struct nook_child_ctx {
 	bool write_maps;               /* self mode: the child writes them itself */
 	bool late_net;                 /* cloned without CLONE_NEWNET: the parent builds
 					  the network namespace and sends it (netns.c) */
+	int mnt_ns_fd;                 /* spec->join_mnt_ns opened by the monitor, or -1 */
 	bool report_payload;           /* send a pidfd of the payload (NOOK_MSG_PID) */
 	bool fuse_ok;                  /* fuse-overlayfs may serve an overlay root */
 	const char *fuse_unusable;     /* driver auto: why it may not, or NULL */

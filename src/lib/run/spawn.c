@@ -58,6 +58,8 @@ static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd
 	struct clone_args a;
 	memset(&a, 0, sizeof a);
 	a.flags = (s->ns_flags | CLONE_NEWUSER | CLONE_PIDFD) & ~(unsigned long)CLONE_NEWTIME;
+	if (maps->mode == NOOK_USERNS_NONE)
+		a.flags &= ~(unsigned long)CLONE_NEWUSER;
 	if (late_net)
 		a.flags &= ~(unsigned long)CLONE_NEWNET;
 	a.pidfd = (uint64_t)(uintptr_t)pidfd;
@@ -334,6 +336,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 				.io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	int sv[2] = { -1, -1 };
 	_cleanup_close_ int upper_lock = -1;
+	_cleanup_close_ int mnt_ns_fd = -1;
 	_cleanup_close_ int holder_fd = -1;
 	sigset_t oldmask;
 	bool blocked = false;
@@ -393,10 +396,16 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		r = nook_err(err, errno, "socketpair");
 		goto out;
 	}
+	if (s->join_mnt_ns && (mnt_ns_fd = open(s->join_mnt_ns, O_RDONLY | O_CLOEXEC)) < 0) {
+		r = nook_err(err, errno, "cannot open the mount namespace %s", s->join_mnt_ns);
+		goto out;
+	}
 
 	/* With no network helper, the network namespace is built beside the
-	 * child while it builds its root (netns.c). */
-	bool late_net = (s->ns_flags & CLONE_NEWNET) && s->net == NOOK_NET_NONE;
+	 * child while it builds its root (netns.c)
+	 * (not without a user namespace of its own: the helper would join
+	 * the child's, which is ours). */
+	bool late_net = (s->ns_flags & CLONE_NEWNET) && s->net == NOOK_NET_NONE && maps.mode != NOOK_USERNS_NONE;
 	/* A self map is written by the child itself, in parallel with what
 	 * the parent does next - except when a network helper is started
 	 * next: slirp4netns and pasta join the child's user namespace and
@@ -426,7 +435,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 					      .tty_slave = -1, .stdio = &rs.io,
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
 					      .maps = &maps, .write_maps = child_maps,
-					      .late_net = late_net,
+					      .late_net = late_net, .mnt_ns_fd = mnt_ns_fd,
 					      .report_payload = rs.state != NULL,
 					      .fuse_ok = fuse && !nook_fuseovl_unusable(fuse),
 					      .fuse_unusable = fuse ? nook_fuseovl_unusable(fuse) : NULL };
