@@ -172,6 +172,9 @@ struct nook_spec {
 	 * copy of it of its own, so the joined one is left as it was; NULL:
 	 * a copy of nook's */
 	char *join_mnt_ns;
+	/* a pid namespace the container's init is cloned into (OCI "pid"
+	 * with a path), or NULL: a new one (CLONE_NEWPID) or nook's */
+	char *join_pid_ns;
 
 	/* user namespace */
 	enum nook_userns_mode userns;

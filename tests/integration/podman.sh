@@ -98,6 +98,10 @@ trap 'cleanup; rm -rf "$T"' EXIT
 
 I=localhost/nook-podman-test:latest
 sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$T/rootfs" >/dev/null
+# the pods' infra command (catatonit, podman's own pause binary, may not
+# be installed)
+printf '#!/bin/sh\nexec sleep 600\n' > "$T/rootfs/bin/nkp-pause"
+chmod 755 "$T/rootfs/bin/nkp-pause"
 tar -C "$T/rootfs" --owner=0 --group=0 -cf "$T/rootfs.tar" .
 rm -rf "$T/rootfs"
 if ! podman import --quiet --change 'CMD ["/bin/sh"]' "$T/rootfs.tar" "$I" >"$T/import.out" 2>&1; then
@@ -295,6 +299,42 @@ chkre "ping_group_range: read" '^0 [0-9]+ [0-9]+$' "$rc $out"
 chk "ping_group_range: as runc (nook-oci leaves podman's sysctls alone)" "$_runc" "$rc $out"
 both "the user namespace is podman's (as seen from podman unshare)" "0 $(podman unshare readlink /proc/self/ns/user)" \
 	"$I" readlink /proc/self/ns/user
+# ---------------------------------------------------------------- namespaces joined by path
+# a pod: podman gives the containers its infra container's network, ipc
+# and uts namespaces as linux.namespaces paths; --network container:NAME
+# another container's network namespace
+sharing() {
+	_rt=$1
+	pm "$_rt" pod create --name nkp-pod --infra-image "$I" --infra-command /bin/nkp-pause
+	P_pod=$rc
+	pm "$_rt" run -d --pull=never --pod nkp-pod --name nkp-p1 "$I" \
+		sh -c 'echo in-p1 > /tmp/index.html; exec httpd -f -p 8081 -h /tmp'
+	P_p1=$rc
+	pm "$_rt" run --rm --pull=never --pod nkp-pod "$I" \
+		sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://127.0.0.1:8081/index.html 2>/dev/null && break; sleep 0.2; done; for n in net uts ipc; do readlink /proc/self/ns/$n; done'
+	P_p2=$(printf '%s' "$out" | head -1)
+	P_p2ns=$(printf '%s' "$out" | sed 1d | tr '\n' ' ')
+	pm "$_rt" exec nkp-p1 sh -c 'for n in net uts ipc; do readlink /proc/self/ns/$n; done'
+	P_p1ns=$(printf '%s' "$out" | tr '\n' ' ')
+	pm "$_rt" pod rm -f -t 0 nkp-pod
+	P_rm=$rc
+	pm "$_rt" run -d --pull=never --name nkp-srv "$I" \
+		sh -c 'echo in-srv > /tmp/index.html; exec httpd -f -p 8082 -h /tmp'
+	pm "$_rt" run --rm --pull=never --network container:nkp-srv "$I" \
+		sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://127.0.0.1:8082/index.html 2>/dev/null && break; sleep 0.2; done'
+	P_cnet="$rc $out"
+	pm "$_rt" rm -f -t 0 nkp-srv
+	P="$P_pod $P_p1 $P_p2 $([ "$P_p1ns" = "$P_p2ns" ] && echo same-ns) $P_rm|$P_cnet"
+}
+sharing "$RUNC"
+_runc=$P
+sharing "$OCI"
+chk "pod: two containers share the infra container's network (one reaches the other's httpd on 127.0.0.1)" "0 0 in-p1" "$P_pod $P_p1 $P_p2"
+chkre "pod: and its net, uts and ipc namespaces" '^net:\[[0-9]+\] uts:\[[0-9]+\] ipc:\[[0-9]+\] ?$' "$P_p2ns"
+chk "pod: the same three in both containers" "$P_p1ns" "$P_p2ns"
+chk "--network container:NAME: that container's network" "0 in-srv" "$P_cnet"
+chk "pod and --network container: as runc" "$_runc" "$P"
+
 # ---------------------------------------------------------------- the security envelope
 both "--read-only: / is read-only, /tmp a writable tmpfs" "0 ro ok" --read-only "$I" \
 	sh -c 'echo $(touch /x 2>/dev/null && echo rw || echo ro) $(touch /tmp/y && echo ok)'

@@ -14,7 +14,7 @@
 #else
 #define PIN(type, size) _Static_assert(1, "")
 #endif
-PIN(struct nook_spec, 768);
+PIN(struct nook_spec, 776);
 PIN(struct nook_dbus_bus, 40);
 PIN(struct nook_idmap, 24);
 PIN(struct nook_mount, 72);
@@ -120,6 +120,7 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	VAL(ns_flags);
 	VAL(userns);
 	STR(join_mnt_ns);
+	STR(join_pid_ns);
 	VAL(uid);
 	VAL(gid);
 	/* env_set_names is not compared: the written profile sets every

@@ -655,7 +655,8 @@ static int namespaces(struct tr *t, json_object *a, struct nook_spec *s)
 		json_object *p = get(e, "path");
 		if (p && !(json_object_is_type(p, json_type_string) && !*json_object_get_string(p))) {
 			/* joined by create before the clone (runtime.c), user
-			 * first; the mount namespace by the container's init */
+			 * first; the pid namespace by spawn's clone, the mount
+			 * namespace by the container's init */
 			if (!json_object_is_type(p, json_type_string) || !nook_path_is_absolute(json_object_get_string(p)))
 				return bad(t->file, t->err, key, "path must be an absolute path");
 			if (t->c->n_join >= sizeof t->c->join / sizeof t->c->join[0])
@@ -663,10 +664,10 @@ static int namespaces(struct tr *t, json_object *a, struct nook_spec *s)
 			t->c->join[t->c->n_join].flag = flag;
 			t->c->join[t->c->n_join].index = (unsigned)i;
 			t->c->join[t->c->n_join++].path = nook_strdup(json_object_get_string(p));
-			if (flag == CLONE_NEWNS) {
-				free(s->join_mnt_ns);
+			if (flag == CLONE_NEWNS)
 				s->join_mnt_ns = nook_strdup(json_object_get_string(p));
-			}
+			if (flag == CLONE_NEWPID)
+				s->join_pid_ns = nook_strdup(json_object_get_string(p));
 			continue;
 		}
 		if (flag == CLONE_NEWTIME)

@@ -238,7 +238,8 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	 * the container is cloned into them (needs CAP_SYS_ADMIN over them:
 	 * an engine such as rootless podman runs us inside its own user
 	 * namespace). The mount namespace is the container init's to enter
-	 * (spec.join_mnt_ns): this process keeps its view of the files. */
+	 * (spec.join_mnt_ns): this process keeps its view of the files; the
+	 * pid namespace is spawn's to clone it into (spec.join_pid_ns). */
 	int nsfd[8];
 	size_t nopen = 0;
 	for (; nopen < cfg->n_join; nopen++)
@@ -248,7 +249,7 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	for (int pass = 0; pass < 2 && r == 0; pass++) {
 		for (size_t i = 0; i < cfg->n_join && r == 0; i++) {
 			unsigned long f = cfg->join[i].flag;
-			if ((pass == 0) != (f == CLONE_NEWUSER) || f == CLONE_NEWNS)
+			if ((pass == 0) != (f == CLONE_NEWUSER) || f == CLONE_NEWNS || f == CLONE_NEWPID)
 				continue;
 			if (setns(nsfd[i], (int)f) < 0)
 				r = nook_err(err, errno, "%s: linux.namespaces[%u]: cannot join the namespace %s%s", cfg->file,

@@ -285,6 +285,12 @@ void nook_child_main(struct nook_child_ctx *ctx)
 			nook_err(&err, errno, "cannot make a mount namespace of the container's own from %s", s->join_mnt_ns);
 			fail(ctx->sync_fd, &err);
 		}
+		/* the root is built through /proc/self of that namespace */
+		if (access("/proc/self/fd", F_OK) < 0) {
+			nook_errx(&err, errno, "the mount namespace %s (linux.namespaces path) has no /proc that shows the "
+				  "container (join the pid namespace of its /proc too)", s->join_mnt_ns);
+			fail(ctx->sync_fd, &err);
+		}
 	}
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		nook_err(&err, errno, "cannot set the hostname to '%s'", s->hostname);
