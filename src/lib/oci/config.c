@@ -634,6 +634,7 @@ static int namespaces(struct tr *t, json_object *a, struct nook_spec *s)
 	 * own copy starts from); the user namespace is decided with the id
 	 * maps (linux_section) */
 	s->ns_flags = CLONE_NEWNS;
+	unsigned long seen = 0;
 	if (want(t->file, t->err, a, json_type_array, "linux.namespaces") < 0)
 		return -EINVAL;
 	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
@@ -647,9 +648,9 @@ static int namespaces(struct tr *t, json_object *a, struct nook_spec *s)
 				flag = ns[j].flag;
 		if (!flag)
 			return bad(t->file, t->err, key, "unknown namespace type '%s'", name);
-		for (size_t j = 0; j < t->c->n_join; j++)
-			if (t->c->join[j].flag == flag)
-				return bad(t->file, t->err, key, "a second '%s' namespace", name);
+		if (seen & flag)
+			return bad(t->file, t->err, key, "a second '%s' namespace", name);
+		seen |= flag;
 		if (flag == CLONE_NEWUSER)
 			t->c->user_ns = true;
 		json_object *p = get(e, "path");
@@ -685,7 +686,7 @@ int nook_oci_ns_open(const struct nook_oci_config *c, size_t i, struct nook_erro
 		{ CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" }, { CLONE_NEWUSER, "user" },
 		{ CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWTIME, "time" },
 	};
-	const char *want_name = "?", *is_name = "another kind of";
+	const char *want_name = "?", *is_name = "?";
 	char key[64];
 	snprintf(key, sizeof key, "linux.namespaces[%u]", c->join[i].index);
 	const char *file = c->file ? c->file : "config.json";
@@ -713,7 +714,7 @@ int nook_oci_ns_open(const struct nook_oci_config *c, size_t i, struct nook_erro
 				  file, key, c->join[i].path, c->join[i].flag == CLONE_NEWNET ? "net" :
 				  c->join[i].flag == CLONE_NEWNS ? "mnt" : want_name);
 		else
-			nook_errx(err, EINVAL, "%s: %s: %s is a %s namespace, not a %s one", file, key,
+			nook_errx(err, EINVAL, "%s: %s: %s is a namespace of type %s, not %s", file, key,
 				  c->join[i].path, is_name, want_name);
 		err->exit_status = 1;
 		return -EINVAL;
