@@ -59,6 +59,10 @@ struct nook_mount {
 	bool copyup;    /* tmpfs: starts with a copy of what it hides (OCI tmpcopyup) */
 	char *fstype;   /* NOOK_MOUNT_FS */
 	unsigned long flags; /* extra MS_NOSUID/MS_NODEV/MS_NOEXEC/MS_RDONLY (OCI options) */
+	unsigned long propagation; /* bind kinds: MS_SHARED, MS_SLAVE, MS_PRIVATE or
+				    * MS_UNBINDABLE, | MS_REC for its whole tree (OCI
+				    * "rshared" and the like), set once it is in place;
+				    * 0 = as the kernel makes a bind (private) */
 };
 
 enum nook_rootfs_kind {
@@ -80,6 +84,10 @@ struct nook_rootfs {
 	char *upper;         /* overlay upper dir; NULL = tmpfs (writes discarded) */
 	char *work;          /* overlay work dir; NULL = next to upper */
 	char *overlay_driver; /* "kernel", "fuse" or NULL (auto) */
+	unsigned long propagation; /* of the container's mounts once its root is in
+				    * place (OCI rootfsPropagation): MS_* as in
+				    * nook_mount; 0 = as nook makes them (slaves of
+				    * the host's, which never propagate back) */
 };
 
 enum nook_seccomp_mode {

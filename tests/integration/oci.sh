@@ -263,7 +263,6 @@ bad "relative cwd" "process.cwd: 'tmp' must be an absolute path" "c['process']['
 bad "missing root.path" "root.path: missing" "del c['root']"
 bad "root.path not a directory" "root.path: .*/nowhere is not a directory" "c['root']['path'] = 'nowhere'"
 bad "unknown mount type" "mounts\[[0-9]+\]: the mount type 'nfs' is not supported" "c['mounts'].append({'destination': '/mnt', 'type': 'nfs', 'source': 'x'})"
-bad "shared propagation" "'rshared' propagation is not supported" "c['mounts'].append({'destination': '/mnt', 'type': 'bind', 'source': '/tmp', 'options': ['rbind', 'rshared']})"
 # linux.namespaces paths: each checked (a namespace file of its type)
 # before anything is joined; the message names the entry and the path
 bad "a namespace path that is not a namespace file" "config.json: linux.namespaces\[[0-9]+\]: .*/config.json is not a namespace file \(give /proc/PID/ns/net" \
@@ -355,6 +354,26 @@ oci update --bogus 1 c12
 oci_error "update with an unknown option" "update: unknown option --bogus"
 oci delete --force c12
 chk "delete --force stops it" "0 none" "$rc $(status_of c12)"
+
+# ---------------------------------------------------------------- mount propagation
+# shared/slave/private/unbindable (and the r- forms) on binds and in
+# rootfsPropagation are applied in the container's mount namespace; a
+# mount made inside never reaches the host (its namespace is a slave of
+# the host's, in a user namespace of its own)
+mkdir -p "$T/prop/sub"
+config "c['mounts'].append({'destination': '/p-shared', 'type': 'bind', 'source': '$T/prop', 'options': ['rbind', 'rshared']})" \
+	"c['mounts'].append({'destination': '/p-private', 'type': 'bind', 'source': '$T/prop', 'options': ['rbind', 'rprivate']})" \
+	"c['mounts'].append({'destination': '/p-unbindable', 'type': 'bind', 'source': '$T/prop', 'options': ['bind', 'unbindable']})" \
+	"[c['process']['capabilities'][k].append('CAP_SYS_ADMIN') for k in c['process']['capabilities']]" \
+	"c['process']['args'] = ['sh', '-c', 'for d in /p-shared /p-private /p-unbindable; do awk -v d=\$d \'\$5 == d { print (/ shared:/ ? \"shared\" : / unbindable/ ? \"unbindable\" : \"private\") }\' /proc/self/mountinfo; done; mount -t tmpfs inner /p-shared/sub && echo mounted']"
+oci run --bundle "$B" prop1
+chk "bind propagation: rshared, rprivate, unbindable as asked; a mount inside works" "0 shared private unbindable mounted" "$rc $(echo $out)"
+chk "a mount under an rshared bind never reaches the host" no "$(grep -q " $T/prop/sub " /proc/self/mountinfo && echo yes || echo no)"
+config "c['linux']['rootfsPropagation'] = 'rshared'" \
+	"c['process']['args'] = ['sh', '-c', 'awk \'\$5 == \"/\" { print (/ shared:/ ? \"shared\" : \"not-shared\") }\' /proc/self/mountinfo']"
+oci run --bundle "$B" prop2
+chk "rootfsPropagation rshared: the container's root is shared (within its namespace)" "0 shared" "$rc $out"
+bad "an unknown rootfsPropagation" "linux.rootfsPropagation: 'sideways' is not a propagation" "c['linux']['rootfsPropagation'] = 'sideways'"
 
 # ---------------------------------------------------------------- linux.namespaces with paths
 # A second container joins the first one's user, network, ipc and uts

@@ -511,6 +511,24 @@ static bool provided(const char *type, const char *dest)
 	return false;
 }
 
+/* A propagation option ("rshared", "slave", ...) as MS_* flags (| MS_REC
+ * for the r- forms), or 0. The container's mounts are made in its own
+ * mount namespace, which starts as a slave of nook's: "shared" makes a
+ * mount a peer of its later copies there (and of the container's own
+ * binds of it), never of the host's, which a user namespace's mounts
+ * cannot reach anyway (the kernel makes a less privileged copy slave). */
+static unsigned long propagation_of(const char *x)
+{
+	static const struct { const char *name; unsigned long flag; } p[] = {
+		{ "shared", MS_SHARED }, { "slave", MS_SLAVE }, { "private", MS_PRIVATE }, { "unbindable", MS_UNBINDABLE },
+	};
+	bool r = x[0] == 'r';
+	for (size_t i = 0; i < sizeof p / sizeof *p; i++)
+		if (strcmp(x + r, p[i].name) == 0)
+			return p[i].flag | (r ? MS_REC : 0);
+	return 0;
+}
+
 static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec *s)
 {
 	static const char *const known[] = { "destination", "source", "type", "options", "uidMappings", "gidMappings", NULL };
@@ -532,7 +550,7 @@ static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec 
 		return -EINVAL;
 	_cleanup_strv_ char **o = opts;
 
-	unsigned long flags = 0;
+	unsigned long flags = 0, prop = 0;
 	bool bind = strcmp(type, "bind") == 0, rec = false, copyup = false;
 	int mode = -1;
 	char data[1024] = "";
@@ -551,15 +569,13 @@ static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec 
 		else if (!strcmp(x, "rw") || !strcmp(x, "suid") || !strcmp(x, "dev") || !strcmp(x, "exec") ||
 			 !strcmp(x, "relatime") || !strcmp(x, "norelatime") || !strcmp(x, "strictatime") ||
 			 !strcmp(x, "nostrictatime") || !strcmp(x, "noatime") || !strcmp(x, "atime") ||
-			 !strcmp(x, "diratime") || !strcmp(x, "nodiratime") || !strcmp(x, "private") ||
-			 !strcmp(x, "rprivate") || !strcmp(x, "slave") || !strcmp(x, "rslave") ||
-			 !strcmp(x, "unbindable") || !strcmp(x, "runbindable") || !strcmp(x, "async") ||
+			 !strcmp(x, "diratime") || !strcmp(x, "nodiratime") || !strcmp(x, "async") ||
 			 !strcmp(x, "sync") || !strcmp(x, "newinstance") || !strcmp(x, "nosymfollow") ||
 			 !strcmp(x, "lazytime") || !strcmp(x, "nolazytime") || !strcmp(x, "dirsync") ||
 			 !strcmp(x, "silent") || !strcmp(x, "loud") || !strcmp(x, "mand") || !strcmp(x, "nomand"))
 			; /* defaults of nook's mounts, or without effect on them */
-		else if (!strcmp(x, "shared") || !strcmp(x, "rshared"))
-			return bad(t->file, t->err, key, "'%s' propagation is not supported by nook (the container's mounts never reach the host); use rprivate or rslave", x);
+		else if (propagation_of(x))
+			prop = propagation_of(x);
 		else if (!strcmp(x, "tmpcopyup") && !strcmp(type, "tmpfs"))
 			copyup = true;
 		else if (!strcmp(x, "tmpcopyup") || !strcmp(x, "idmap") || !strcmp(x, "ridmap") || !strcmp(x, "copy-symlink") ||
@@ -585,6 +601,7 @@ static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec 
 			return bad(t->file, t->err, key, "a bind mount needs a source");
 		mt->type = NOOK_MOUNT_BIND;
 		mt->flags |= MS_BIND | (rec ? MS_REC : 0);
+		mt->propagation = prop;
 		mt->source = source[0] == '/' ? nook_strdup(source) : nook_path_join(t->c->bundle, source);
 		char real[PATH_MAX];
 		if (realpath(mt->source, real)) {
@@ -1013,10 +1030,10 @@ static int linux_section(struct tr *t, json_object *l, struct nook_spec *s)
 	if ((x = get(l, "memoryPolicy")) && memory_policy(t->file, t->err, x, s) < 0)
 		return -EINVAL;
 	if ((x = get(l, "rootfsPropagation"))) {
-		const char *p = json_object_get_string(x);
-		if (strcmp(p, "private") && strcmp(p, "rprivate") && strcmp(p, "slave") && strcmp(p, "rslave") &&
-		    strcmp(p, "unbindable") && strcmp(p, "runbindable"))
-			return bad(t->file, t->err, "linux.rootfsPropagation", "'%s' is not supported by nook (the container's mounts are slaves of the host's and never propagate back); use rprivate or rslave", p);
+		const char *p = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
+		if (!(s->rootfs.propagation = propagation_of(p)))
+			return bad(t->file, t->err, "linux.rootfsPropagation", "'%s' is not a propagation (shared, slave, private, "
+				   "unbindable, or their recursive r- forms)", p);
 	}
 	if (get(l, "mountLabel"))
 		note(t->c, "linux.mountLabel (SELinux is not driven by nook)");
