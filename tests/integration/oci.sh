@@ -426,6 +426,21 @@ bundle2 "del c['hostname']" "c['root']['path'] = '/'" "c['mounts'] = [m for m in
 	"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] not in ('user', 'mount')] + [{'type': t, 'path': '/proc/$pa/ns/' + f} for t, f in (('user', 'user'), ('mount', 'mnt'))]"
 oci create --bundle "$B2" ns-e
 oci_error "a joined mount namespace whose /proc cannot show the container" "the mount namespace /proc/$pa/ns/mnt \(linux.namespaces path\) has no /proc that shows the container \(join the pid namespace of its /proc too\)"
+# a container in another's pid namespace owns only its own processes:
+# ps lists them, delete --force kills them and leaves the other running
+bundle2 "del c['hostname']" \
+	"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] not in ('user', 'pid')] + [{'type': t, 'path': '/proc/$pa/ns/' + f} for t, f in (('user', 'user'), ('pid', 'pid'))]" \
+	"c['process']['args'] = ['sh', '-c', 'sleep 60 & wait']"
+oci run -d --bundle "$B2" ns-f
+_i=0
+while [ $_i -lt 100 ]; do
+	oci ps ns-f
+	[ "$(printf '%s\n' "$out" | sed 1d | grep -c .)" = 2 ] && break
+	sleep 0.05; _i=$((_i + 1))
+done
+chk "ps in a joined pid namespace: the container's own two processes, not the first one's" 2 "$(printf '%s\n' "$out" | sed 1d | grep -c .)"
+oci delete -f ns-f
+chk "delete --force of it leaves the first container running" "0 running" "$rc $(status_of ns-a)"
 oci delete -f ns-a
 chk "no container left" "" "$(ls "$ROOT")"
 

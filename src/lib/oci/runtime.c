@@ -524,8 +524,66 @@ int nook_oci_do_run(const struct nook_oci_opts *o, const struct nook_oci_create 
 	return 0;
 }
 
+/* Whether pid is pid 1 of its own pid namespace (the last NSpid). */
+static bool is_ns_init(pid_t pid)
+{
+	char p[64], line[256];
+	snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(p, "re");
+	bool one = false;
+	while (f && fgets(line, sizeof line, f)) {
+		if (strncmp(line, "NSpid:", 6) == 0) {
+			char *last = strrchr(line, '\t');
+			one = last && atoi(last + 1) == 1;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return one;
+}
+
+/* The init and its descendants (host pids): a container that joined
+ * another's pid namespace owns only these. */
+static int init_and_descendants(pid_t init, pid_t **out, size_t *n)
+{
+	*out = nook_xmalloc(sizeof **out);
+	(*out)[(*n)++] = init;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	/* parents before children is not guaranteed: go round until
+	 * nothing is added */
+	for (bool added = true; added;) {
+		added = false;
+		rewinddir(d);
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			char *end;
+			long pid = strtol(de->d_name, &end, 10);
+			pid_t ppid;
+			if (*end || pid <= 0 || !nook_proc_stat((pid_t)pid, NULL, &ppid, NULL))
+				continue;
+			bool mine = false, have = false;
+			for (size_t i = 0; i < *n; i++) {
+				have |= (*out)[i] == (pid_t)pid;
+				mine |= (*out)[i] == ppid;
+			}
+			if (mine && !have) {
+				*out = nook_xrealloc(*out, (*n + 1) * sizeof **out);
+				(*out)[(*n)++] = (pid_t)pid;
+				added = true;
+			}
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
 /* Every process in the init's pid namespace (host pids), or the init
- * alone when it shares ours. */
+ * alone when it shares ours, or the init and its descendants when it
+ * joined another's (linux.namespaces path: the others there are not
+ * the container's). */
 static int container_pids(const struct nook_oci_state *st, pid_t **out, size_t *n)
 {
 	char p[64], ns[128], mine[128];
@@ -545,6 +603,8 @@ static int container_pids(const struct nook_oci_state *st, pid_t **out, size_t *
 		(*out)[(*n)++] = st->pid;
 		return 0;
 	}
+	if (!is_ns_init(st->pid))
+		return init_and_descendants(st->pid, out, n);
 	DIR *d = opendir("/proc");
 	if (!d)
 		return -errno;
