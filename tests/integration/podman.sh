@@ -8,7 +8,7 @@
 # and rm, --userns=keep-id, -p 127.0.0.1:PORT (podman's own networking),
 # --read-only, --cap-drop/--cap-add, seccomp, --tmpfs, -v, --hostname, -e,
 # -w, port 80 and the ids without a user namespace of nook's own, a pod,
-# --network container:NAME, -v :rshared and :rslave.
+# --network container:NAME, --pid container:NAME, -v :rshared and :rslave.
 #
 # podman's whole state lives in the scratch directory: storage.conf,
 # containers.conf, XDG_RUNTIME_DIR, HOME; the image is imported from a
@@ -324,8 +324,12 @@ sharing() {
 	pm "$_rt" run --rm --pull=never --network container:nkp-srv "$I" \
 		sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://127.0.0.1:8082/index.html 2>/dev/null && break; sleep 0.2; done'
 	P_cnet="$rc $out"
+	pm "$_rt" run --rm --pull=never --pid container:nkp-srv "$I" sh -c 'ps -o comm | grep -c httpd'
+	P_cpid="$rc $out"
+	pm "$_rt" inspect -f '{{.State.Status}}' nkp-srv
+	P_cpid="$P_cpid $out"
 	pm "$_rt" rm -f -t 0 nkp-srv
-	P="$P_pod $P_p1 $P_p2 $([ "$P_p1ns" = "$P_p2ns" ] && echo same-ns) $P_rm|$P_cnet"
+	P="$P_pod $P_p1 $P_p2 $([ "$P_p1ns" = "$P_p2ns" ] && echo same-ns) $P_rm|$P_cnet|$P_cpid"
 }
 sharing "$RUNC"
 _runc=$P
@@ -334,7 +338,8 @@ chk "pod: two containers share the infra container's network (one reaches the ot
 chkre "pod: and its net, uts and ipc namespaces" '^net:\[[0-9]+\] uts:\[[0-9]+\] ipc:\[[0-9]+\] ?$' "$P_p2ns"
 chk "pod: the same three in both containers" "$P_p1ns" "$P_p2ns"
 chk "--network container:NAME: that container's network" "0 in-srv" "$P_cnet"
-chk "pod and --network container: as runc" "$_runc" "$P"
+chk "--pid container:NAME: that container's processes; it runs on after" "0 1 running" "$P_cpid"
+chk "pod, --network container: and --pid container: as runc" "$_runc" "$P"
 
 # ---------------------------------------------------------------- the security envelope
 both "--read-only: / is read-only, /tmp a writable tmpfs" "0 ro ok" --read-only "$I" \
