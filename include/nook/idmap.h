@@ -10,7 +10,7 @@ struct nook_error;
 
 /* The maps nook will write, uid and gid side. */
 struct nook_idmaps {
-	enum nook_userns_mode mode;     /* SELF or SUBUID after resolution */
+	enum nook_userns_mode mode;     /* SELF, SUBUID, PARENT or NONE after resolution */
 	struct nook_idmap uid[8]; size_t n_uid;
 	struct nook_idmap gid[8]; size_t n_gid;
 	char why[256];                  /* why this mode was chosen (for --verbose) */
@@ -44,7 +44,16 @@ bool nook_idmaps_may_subuid(const struct nook_spec *s);
 /* Decide the mode and the maps for this spec (AUTO resolved here). */
 int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 			struct nook_error *err);
-/* Write the maps for process pid (parent side). */
+/* Whether this process has CAP_SYS_ADMIN (effective) in its own user
+ * namespace: enough to make a container's namespaces, mount its root and
+ * join namespaces owned there without a user namespace of the
+ * container's own (NOOK_USERNS_NONE). */
+bool nook_userns_admin(void);
+/* This process's own ranges (/proc/self/uid_map, or gid_map) as identity
+ * map lines (inside = outside = its ids): at most max into out, *n of
+ * them. 0, or -errno (-ENOENT: none). */
+int nook_idmap_own(bool gid, struct nook_idmap *out, size_t max, size_t *n);
+/* Write the maps for process pid (parent side); none in NOOK_USERNS_NONE. */
 int nook_idmaps_apply(const struct nook_idmaps *m, pid_t pid, struct nook_error *err);
 /* Pure: does one of the n map lines cover the host (outside) id? */
 bool nook_idmap_covers(const struct nook_idmap *m, size_t n, unsigned long outside);

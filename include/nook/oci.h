@@ -44,10 +44,15 @@ struct nook_oci_config {
 	int oom_score_adj;                /* INT32_MIN = unset */
 	bool has_resources;               /* linux.resources sets a limit */
 	char *cgroups_path;               /* linux.cgroupsPath, relative, or NULL */
+	char *file;                       /* the config file, as messages name it */
 	/* linux.namespaces[].path: namespaces create joins (setns) before
-	 * the container is cloned, which then inherits them (CLONE_NEW* flag) */
-	struct { unsigned long flag; char *path; } join[8];
+	 * the container is cloned, which then inherits them (CLONE_NEW* flag;
+	 * index: the entry in linux.namespaces); a mount namespace is also
+	 * spec.join_mnt_ns, which the container's init enters */
+	struct { unsigned long flag; char *path; unsigned index; } join[8];
 	size_t n_join;
+	bool user_ns;                     /* linux.namespaces has a "user" entry */
+	char userns_note[256];            /* how the user namespace was decided, for --debug */
 	char notes[512];                  /* keys accepted but not applied, for --debug */
 };
 
@@ -55,6 +60,9 @@ struct nook_oci_config {
  * cannot honour fail with a message naming the key. */
 int nook_oci_config_load(const char *bundle, const char *config, struct nook_oci_config *c,
 			 struct nook_error *err);
+/* Open join[i].path and check that it is a namespace of its type (nsfs,
+ * NS_GET_NSTYPE): the fd, or -errno with err naming the key and path. */
+int nook_oci_ns_open(const struct nook_oci_config *c, size_t i, struct nook_error *err);
 /* The "process" object of a config or of `exec --process FILE` into s
  * (argv, env, cwd, user, terminal, rlimits, capabilities, noNewPrivileges).
  * where names the file for messages. */

@@ -21,6 +21,11 @@ enum nook_userns_mode {
 	NOOK_USERNS_PARENT,   /* the explicit maps, written by nook itself: it holds
 			       * CAP_SETUID/CAP_SETGID over its own user namespace
 			       * (root inside an engine's, such as rootless podman's) */
+	NOOK_USERNS_NONE,     /* no user namespace of its own: the container stays
+			       * in nook's (an OCI config that asks for none, run
+			       * by uid 0 with CAP_SYS_ADMIN there: rootless
+			       * podman's runtime, or one that joined a user
+			       * namespace by path). Never chosen by a profile. */
 };
 
 /* One line of a uid_map/gid_map: inside, outside, count. */
@@ -54,6 +59,10 @@ struct nook_mount {
 	bool copyup;    /* tmpfs: starts with a copy of what it hides (OCI tmpcopyup) */
 	char *fstype;   /* NOOK_MOUNT_FS */
 	unsigned long flags; /* extra MS_NOSUID/MS_NODEV/MS_NOEXEC/MS_RDONLY (OCI options) */
+	unsigned long propagation; /* bind kinds: MS_SHARED, MS_SLAVE, MS_PRIVATE or
+				    * MS_UNBINDABLE, | MS_REC for its whole tree (OCI
+				    * "rshared" and the like), set once it is in place;
+				    * 0 = as the kernel makes a bind (private) */
 };
 
 enum nook_rootfs_kind {
@@ -75,6 +84,10 @@ struct nook_rootfs {
 	char *upper;         /* overlay upper dir; NULL = tmpfs (writes discarded) */
 	char *work;          /* overlay work dir; NULL = next to upper */
 	char *overlay_driver; /* "kernel", "fuse" or NULL (auto) */
+	unsigned long propagation; /* of the container's mounts once its root is in
+				    * place (OCI rootfsPropagation): MS_* as in
+				    * nook_mount; 0 = as nook makes them (slaves of
+				    * the host's, which never propagate back) */
 };
 
 enum nook_seccomp_mode {
@@ -159,8 +172,17 @@ struct nook_dbus_bus {
 };
 
 struct nook_spec {
-	/* namespaces: CLONE_NEW* flags to create (CLONE_NEWUSER always) */
+	/* namespaces: CLONE_NEW* flags to create (CLONE_NEWUSER always,
+	 * unless userns is NOOK_USERNS_NONE) */
 	unsigned long ns_flags;
+	/* a mount namespace the container starts from (OCI linux.namespaces
+	 * "mount" with a path): the init enters it and builds its root in a
+	 * copy of it of its own, so the joined one is left as it was; NULL:
+	 * a copy of nook's */
+	char *join_mnt_ns;
+	/* a pid namespace the container's init is cloned into (OCI "pid"
+	 * with a path), or NULL: a new one (CLONE_NEWPID) or nook's */
+	char *join_pid_ns;
 
 	/* user namespace */
 	enum nook_userns_mode userns;

@@ -63,6 +63,12 @@ static int run_bundle(const char *dir)
 		nook_oci_config_free(&c);
 		return NOOK_EXIT_FAILURE;
 	}
+	if (c.n_join) {
+		fprintf(stderr, "nook: %s: linux.namespaces[%u]: nook run --bundle does not join namespaces (path); use nook-oci run\n",
+			c.file, c.join[0].index);
+		nook_oci_config_free(&c);
+		return NOOK_EXIT_FAILURE;
+	}
 	for (int k = 0; k < NOOK_HOOK_N; k++) {
 		if (c.n_hooks[k]) {
 			fprintf(stderr, "nook: %s/config.json: hooks: nook run --bundle does not run hooks; use nook-oci run\n", c.bundle);

@@ -263,9 +263,22 @@ bad "relative cwd" "process.cwd: 'tmp' must be an absolute path" "c['process']['
 bad "missing root.path" "root.path: missing" "del c['root']"
 bad "root.path not a directory" "root.path: .*/nowhere is not a directory" "c['root']['path'] = 'nowhere'"
 bad "unknown mount type" "mounts\[[0-9]+\]: the mount type 'nfs' is not supported" "c['mounts'].append({'destination': '/mnt', 'type': 'nfs', 'source': 'x'})"
-bad "shared propagation" "'rshared' propagation is not supported" "c['mounts'].append({'destination': '/mnt', 'type': 'bind', 'source': '/tmp', 'options': ['rbind', 'rshared']})"
-bad "joining a mount namespace by path" "linux.namespaces\[[0-9]+\]: joining an existing mount namespace" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'mount'] + [{'type': 'mount', 'path': '/proc/1/ns/mnt'}]"
-bad "joining a namespace without privileges over it" "cannot join the namespace /proc/1/ns/net \(linux.namespaces path\): Permission denied" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network'] + [{'type': 'network', 'path': '/proc/1/ns/net'}]"
+# linux.namespaces paths: each checked (a namespace file of its type)
+# before anything is joined; the message names the entry and the path
+bad "a namespace path that is not a namespace file" "config.json: linux.namespaces\[[0-9]+\]: .*/config.json is not a namespace file \(give /proc/PID/ns/net" \
+	"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network'] + [{'type': 'network', 'path': '$B/config.json'}]"
+bad "a namespace path of another type" "config.json: linux.namespaces\[[0-9]+\]: /proc/self/ns/ipc is a namespace of type ipc, not network" \
+	"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network'] + [{'type': 'network', 'path': '/proc/self/ns/ipc'}]"
+bad "a namespace path that does not exist" "config.json: linux.namespaces\[[0-9]+\]: cannot open the namespace /nowhere/net: No such file" \
+	"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network'] + [{'type': 'network', 'path': '/nowhere/net'}]"
+bad "a relative namespace path" "linux.namespaces\[[0-9]+\]: path must be an absolute path" \
+	"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'uts'] + [{'type': 'uts', 'path': 'ns/uts'}]"
+bad "the same namespace type twice" "linux.namespaces\[[0-9]+\]: a second 'ipc' namespace" \
+	"c['linux']['namespaces'] = c['linux']['namespaces'] + [{'type': 'ipc', 'path': '/proc/self/ns/ipc'}]"
+# nook-oci's own network namespace: a file it can open, owned by the
+# host's user namespace, where it has no privileges
+bad "joining a namespace without privileges over it" "config.json: linux.namespaces\[[0-9]+\]: cannot join the namespace /proc/self/ns/net: it belongs to a user namespace where you have no privileges \\(join that user namespace too\\): Operation not permitted" \
+	"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network'] + [{'type': 'network', 'path': '/proc/self/ns/net'}]"
 bad "unknown rlimit" "process.rlimits\[0\]: unknown rlimit type 'RLIMIT_BOGUS'" "c['process']['rlimits'] = [{'type': 'RLIMIT_BOGUS', 'soft': 1, 'hard': 1}]"
 bad "unknown capability" "process.capabilities.bounding: unknown capability 'CAP_BOGUS'" "c['process']['capabilities']['bounding'] = ['CAP_BOGUS']"
 # linux.resources limits need a cgroup leaf of the container's own, made
@@ -341,6 +354,116 @@ oci update --bogus 1 c12
 oci_error "update with an unknown option" "update: unknown option --bogus"
 oci delete --force c12
 chk "delete --force stops it" "0 none" "$rc $(status_of c12)"
+
+# ---------------------------------------------------------------- mount propagation
+# shared/slave/private/unbindable (and the r- forms) on binds and in
+# rootfsPropagation are applied in the container's mount namespace; a
+# mount made inside never reaches the host (its namespace is a slave of
+# the host's, in a user namespace of its own)
+mkdir -p "$T/prop/sub"
+config "c['mounts'].append({'destination': '/p-shared', 'type': 'bind', 'source': '$T/prop', 'options': ['rbind', 'rshared']})" \
+	"c['mounts'].append({'destination': '/p-private', 'type': 'bind', 'source': '$T/prop', 'options': ['rbind', 'rprivate']})" \
+	"c['mounts'].append({'destination': '/p-unbindable', 'type': 'bind', 'source': '$T/prop', 'options': ['bind', 'unbindable']})" \
+	"[c['process']['capabilities'][k].append('CAP_SYS_ADMIN') for k in c['process']['capabilities']]" \
+	"c['process']['args'] = ['sh', '-c', 'for d in /p-shared /p-private /p-unbindable; do awk -v d=\$d \'\$5 == d { print (/ shared:/ ? \"shared\" : / unbindable/ ? \"unbindable\" : \"private\") }\' /proc/self/mountinfo; done; mount -t tmpfs inner /p-shared/sub && echo mounted']"
+oci run --bundle "$B" prop1
+chk "bind propagation: rshared, rprivate, unbindable as asked; a mount inside works" "0 shared private unbindable mounted" "$rc $(echo $out)"
+chk "a mount under an rshared bind never reaches the host" no "$(grep -q " $T/prop/sub " /proc/self/mountinfo && echo yes || echo no)"
+config "c['linux']['rootfsPropagation'] = 'rshared'" \
+	"c['process']['args'] = ['sh', '-c', 'awk \'\$5 == \"/\" { print (/ shared:/ ? \"shared\" : \"not-shared\") }\' /proc/self/mountinfo']"
+oci run --bundle "$B" prop2
+chk "rootfsPropagation rshared: the container's root is shared (within its namespace)" "0 shared" "$rc $out"
+bad "an unknown rootfsPropagation" "linux.rootfsPropagation: 'sideways' is not a propagation" "c['linux']['rootfsPropagation'] = 'sideways'"
+
+# ---------------------------------------------------------------- linux.namespaces with paths
+# A second container joins the first one's user, network, ipc and uts
+# namespaces by /proc/PID/ns/*: same hostname, same ids, the first one's
+# POSIX message queue (ipc) and its listening socket on 127.0.0.1 (net).
+# (The ipc namespace is seen through its mqueue filesystem: busybox has
+# no SysV shm tool.)
+B2=$T/bundle2
+mkdir -p "$B2"
+# bundle2 PYTHON-EDIT...: $B2/config.json, the bundle's root, the edits
+bundle2() {
+	config "c['root']['path'] = '$B/rootfs'" "$@" && mv "$B/config.json" "$B2/config.json"
+}
+config "c['hostname'] = 'box-a'" \
+	"c['process']['args'] = ['sh', '-c', 'touch /dev/mqueue/nookq; echo ready > /out/a-ready; nc -l -p 7777 > /out/a-got; exec sleep 60']"
+rm -f "$T/o/a-ready" "$T/o/a-got"
+oci run -d --bundle "$B" ns-a
+wait_file "$T/o/a-ready"
+pa=$(pid_of ns-a)
+joins="c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] not in ('user', 'network', 'ipc', 'uts')] + [{'type': t, 'path': '/proc/$pa/ns/' + f} for t, f in (('user', 'user'), ('network', 'net'), ('ipc', 'ipc'), ('uts', 'uts'))]"
+bundle2 "del c['hostname']" "$joins" \
+	"c['process']['args'] = ['sh', '-c', 'echo \$(hostname) \$(ls /dev/mqueue) \$(cat /proc/self/uid_map); for n in user net ipc uts; do readlink /proc/self/ns/\$n; done > /out/b-ns; echo via-loopback | nc 127.0.0.1 7777']"
+oci --debug run --bundle "$B2" ns-b
+chk "joined uts, ipc, user: the first one's hostname, message queue and ids" "0 box-a nookq $(cat "/proc/$pa/uid_map" | tr -s ' \t' ' ' | sed 's/^ //; s/ $//')" "$rc $(printf '%s' "$out" | tr -s ' \t' ' ')"
+chkre "--debug says the user namespace is the joined one" "nook-oci: user namespace: the one at /proc/$pa/ns/user \(linux.namespaces path\)" "$err"
+_i=0
+while [ ! -s "$T/o/a-got" ] && [ $_i -lt 250 ]; do sleep 0.02; _i=$((_i + 1)); done
+chk "joined network: the first one's listening socket on 127.0.0.1" via-loopback "$(cat "$T/o/a-got" 2>/dev/null)"
+chk "the same user, net, ipc and uts namespaces as the first" \
+	"$(for n in user net ipc uts; do readlink "/proc/$pa/ns/$n"; done)" "$(cat "$T/o/b-ns" 2>/dev/null)"
+# a joined container that runs on: exec enters the joined namespaces
+bundle2 "del c['hostname']" "$joins" "c['process']['args'] = ['sleep', '60']"
+oci run -d --bundle "$B2" ns-c
+oci exec ns-c sh -c 'echo $(hostname) $(readlink /proc/self/ns/net)'
+chk "exec in a container that joined namespaces enters them" "0 box-a $(readlink "/proc/$pa/ns/net")" "$rc $out"
+oci delete -f ns-c
+# mount and pid namespaces: the second one's root is built in a copy of
+# the first one's mount namespace (root.path "/" is the first one's root;
+# /out, bound there, is in it), and its processes are in the first one's
+# pid namespace; the first one's mounts are left as they were
+bundle2 "del c['hostname']" "c['root']['path'] = '/'" "c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/out']" \
+	"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] not in ('user', 'mount', 'pid')] + [{'type': t, 'path': '/proc/$pa/ns/' + f} for t, f in (('user', 'user'), ('mount', 'mnt'), ('pid', 'pid'))]" \
+	"c['process']['args'] = ['sh', '-c', 'cat /out/a-ready; ps -o comm | grep -c sleep; readlink /proc/self/ns/pid']"
+mounts_before=$(wc -l < "/proc/$pa/mountinfo")
+oci run --bundle "$B2" ns-d
+chk "joined mount and pid: the first one's files and processes" "0 ready 1 $(readlink "/proc/$pa/ns/pid")" "$rc $(echo $out)"
+chk "the joined mount namespace is left as it was" "$mounts_before" "$(wc -l < "/proc/$pa/mountinfo")"
+# a mount namespace whose /proc does not show the container
+bundle2 "del c['hostname']" "c['root']['path'] = '/'" "c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/out']" \
+	"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] not in ('user', 'mount')] + [{'type': t, 'path': '/proc/$pa/ns/' + f} for t, f in (('user', 'user'), ('mount', 'mnt'))]"
+oci create --bundle "$B2" ns-e
+oci_error "a joined mount namespace whose /proc cannot show the container" "the mount namespace /proc/$pa/ns/mnt \(linux.namespaces path\) has no /proc that shows the container \(join the pid namespace of its /proc too\)"
+# a container in another's pid namespace owns only its own processes:
+# ps lists them, delete --force kills them and leaves the other running
+bundle2 "del c['hostname']" \
+	"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] not in ('user', 'pid')] + [{'type': t, 'path': '/proc/$pa/ns/' + f} for t, f in (('user', 'user'), ('pid', 'pid'))]" \
+	"c['process']['args'] = ['sh', '-c', 'sleep 60 & wait']"
+oci run -d --bundle "$B2" ns-f
+_i=0
+while [ $_i -lt 100 ]; do
+	oci ps ns-f
+	[ "$(printf '%s\n' "$out" | sed 1d | grep -c .)" = 2 ] && break
+	sleep 0.05; _i=$((_i + 1))
+done
+chk "ps in a joined pid namespace: the container's own two processes, not the first one's" 2 "$(printf '%s\n' "$out" | sed 1d | grep -c .)"
+oci delete -f ns-f
+chk "delete --force of it leaves the first container running" "0 running" "$rc $(status_of ns-a)"
+oci delete -f ns-a
+chk "no container left" "" "$(ls "$ROOT")"
+
+# ---------------------------------------------------------------- no user namespace asked for
+# a plain user: the container gets one of its own all the same (as with
+# crun; runc refuses), and --debug says why
+config "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'user']" "c.get('linux', {}).pop('uidMappings', None)" \
+	"c.get('linux', {}).pop('gidMappings', None)" "c['process']['args'] = ['readlink', '/proc/self/ns/user']"
+oci --debug run --bundle "$B" nouser1
+chkre "no user namespace asked for, as a plain user: one of its own" "^0 user:\[[0-9]+\]$" "$rc $out"
+chk "and not ours" no "$([ "$out" = "$(readlink /proc/self/ns/user)" ] && echo yes || echo no)"
+chkre "--debug says why" "user namespace: none asked for, but nook \(uid [0-9]+\) is not privileged in its own .* so the container gets one of its own" "$err"
+# root with CAP_SYS_ADMIN in a user namespace (as under rootless podman):
+# the container stays in it
+nkx unshare -r sh -c 'readlink /proc/self/ns/user; cat /proc/self/uid_map; "$0" --root "$1" --debug run --bundle "$2" nouser2 && cat /proc/self/uid_map' "$OCI" "$ROOT" "$B"
+chk "no user namespace asked for, as root in one: none made, the container is in it" \
+	"0 $(printf '%s' "$out" | sed -n 1p) $(printf '%s' "$out" | sed -n 2p | tr -s ' ')" \
+	"$rc $(printf '%s' "$out" | sed -n 3p) $(printf '%s' "$out" | sed -n 4p | tr -s ' ')"
+chkre "--debug says so" "user namespace: none asked for, and none made" "$err"
+config "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'user']" \
+	"c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 0, 'size': 1}]"
+nkx unshare -r "$OCI" --root "$ROOT" create --bundle "$B" nouser3
+oci_error "id maps without a user namespace, as root in one: refused" "linux.uidMappings: needs a user namespace"
 
 # `nook oci` is the same command line
 nk oci --root "$ROOT" list -q

@@ -7,7 +7,8 @@
 # exec -t, exec -i, logs, stop (the payload's SIGTERM handler runs), kill
 # and rm, --userns=keep-id, -p 127.0.0.1:PORT (podman's own networking),
 # --read-only, --cap-drop/--cap-add, seccomp, --tmpfs, -v, --hostname, -e,
-# -w, and a request nook cannot honour, refused with a message saying why.
+# -w, port 80 and the ids without a user namespace of nook's own, a pod,
+# --network container:NAME, --pid container:NAME, -v :rshared and :rslave.
 #
 # podman's whole state lives in the scratch directory: storage.conf,
 # containers.conf, XDG_RUNTIME_DIR, HOME; the image is imported from a
@@ -98,6 +99,10 @@ trap 'cleanup; rm -rf "$T"' EXIT
 
 I=localhost/nook-podman-test:latest
 sh "$NOOK_SRCDIR/tests/integration/mkrootfs.sh" "$T/rootfs" >/dev/null
+# the pods' infra command (catatonit, podman's own pause binary, may not
+# be installed)
+printf '#!/bin/sh\nexec sleep 600\n' > "$T/rootfs/bin/nkp-pause"
+chmod 755 "$T/rootfs/bin/nkp-pause"
 tar -C "$T/rootfs" --owner=0 --group=0 -cf "$T/rootfs.tar" .
 rm -rf "$T/rootfs"
 if ! podman import --quiet --change 'CMD ["/bin/sh"]' "$T/rootfs.tar" "$I" >"$T/import.out" 2>&1; then
@@ -269,14 +274,72 @@ for rt in "$RUNC" "$OCI"; do
 done
 chkre "-p 127.0.0.1:PORT:8080: the container's httpd answers on the host" '^served-by-[0-9a-f]{12}$' "$page"
 chk "-p: as runc" "$_runc" "$(printf '%s' "$page" | sed 's/-[0-9a-f]*$//')"
-# port 80 inside: podman's network namespace belongs to podman's user
-# namespace, not to the one nook makes for the payload, so root inside may
-# bind below 1024 only with the namespace's sysctl lowered (runc needs none)
+# port 80 inside: the container stays in podman's user namespace (the
+# config asks for no user namespace, and nook-oci runs there as uid 0 with
+# every capability), which owns podman's network namespace, so root inside
+# binds below 1024 as with runc, no sysctl needed
 port=$(freeport)
-pm "$OCI" run -d --pull=never --name nkp-web80 --sysctl net.ipv4.ip_unprivileged_port_start=0 \
-	-p "127.0.0.1:$port:80" "$I" sh -c 'echo port-80 > /tmp/index.html; exec httpd -f -p 80 -h /tmp'
-chk "-p 127.0.0.1:PORT:80 with --sysctl net.ipv4.ip_unprivileged_port_start=0" port-80 "$(fetch "$port")"
+pm "$OCI" run -d --pull=never --name nkp-web80 -p "127.0.0.1:$port:80" "$I" \
+	sh -c 'echo port-80 > /tmp/index.html; exec httpd -f -p 80 -h /tmp'
+chk "-p 127.0.0.1:PORT:80: the payload binds port 80" port-80 "$(fetch "$port")"
 pm "$OCI" rm -f -t 0 nkp-web80
+both "a payload binds port 80 (nc -l -p 80)" "0 bound" "$I" \
+	sh -c 'nc -l -p 80 >/dev/null 2>/tmp/e & p=$!; sleep 0.5; kill $p 2>/dev/null && echo bound || cat /tmp/e'
+
+# ---------------------------------------------------------------- no user namespace of nook's own
+# podman's config asks for none: the ids, the capabilities over the
+# network namespace and its sysctls are podman's user namespace's, as
+# with runc (nook-oci --debug says which it chose)
+podman unshare cat /proc/self/uid_map /proc/self/gid_map > "$T/maps"
+both "/proc/self/uid_map and gid_map are podman's user namespace's" "0 $(echo $(cat "$T/maps"))" "$I" \
+	sh -c 'echo $(cat /proc/self/uid_map /proc/self/gid_map)'
+pm "$RUNC" run --rm --pull=never "$I" sh -c 'echo $(cat /proc/sys/net/ipv4/ping_group_range)'
+_runc="$rc $out"
+pm "$OCI" run --rm --pull=never "$I" sh -c 'echo $(cat /proc/sys/net/ipv4/ping_group_range)'
+chkre "ping_group_range: read" '^0 [0-9]+ [0-9]+$' "$rc $out"
+chk "ping_group_range: as runc (nook-oci leaves podman's sysctls alone)" "$_runc" "$rc $out"
+both "the user namespace is podman's (as seen from podman unshare)" "0 $(podman unshare readlink /proc/self/ns/user)" \
+	"$I" readlink /proc/self/ns/user
+# ---------------------------------------------------------------- namespaces joined by path
+# a pod: podman gives the containers its infra container's network, ipc
+# and uts namespaces as linux.namespaces paths; --network container:NAME
+# another container's network namespace
+sharing() {
+	_rt=$1
+	pm "$_rt" pod create --name nkp-pod --infra-image "$I" --infra-command /bin/nkp-pause
+	P_pod=$rc
+	pm "$_rt" run -d --pull=never --pod nkp-pod --name nkp-p1 "$I" \
+		sh -c 'echo in-p1 > /tmp/index.html; exec httpd -f -p 8081 -h /tmp'
+	P_p1=$rc
+	pm "$_rt" run --rm --pull=never --pod nkp-pod "$I" \
+		sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://127.0.0.1:8081/index.html 2>/dev/null && break; sleep 0.2; done; for n in net uts ipc; do readlink /proc/self/ns/$n; done'
+	P_p2=$(printf '%s' "$out" | head -1)
+	P_p2ns=$(printf '%s' "$out" | sed 1d | tr '\n' ' ')
+	pm "$_rt" exec nkp-p1 sh -c 'for n in net uts ipc; do readlink /proc/self/ns/$n; done'
+	P_p1ns=$(printf '%s' "$out" | tr '\n' ' ')
+	pm "$_rt" pod rm -f -t 0 nkp-pod
+	P_rm=$rc
+	pm "$_rt" run -d --pull=never --name nkp-srv "$I" \
+		sh -c 'echo in-srv > /tmp/index.html; exec httpd -f -p 8082 -h /tmp'
+	pm "$_rt" run --rm --pull=never --network container:nkp-srv "$I" \
+		sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://127.0.0.1:8082/index.html 2>/dev/null && break; sleep 0.2; done'
+	P_cnet="$rc $out"
+	pm "$_rt" run --rm --pull=never --pid container:nkp-srv "$I" sh -c 'ps -o comm | grep -c httpd'
+	P_cpid="$rc $out"
+	pm "$_rt" inspect -f '{{.State.Status}}' nkp-srv
+	P_cpid="$P_cpid $out"
+	pm "$_rt" rm -f -t 0 nkp-srv
+	P="$P_pod $P_p1 $P_p2 $([ "$P_p1ns" = "$P_p2ns" ] && echo same-ns) $P_rm|$P_cnet|$P_cpid"
+}
+sharing "$RUNC"
+_runc=$P
+sharing "$OCI"
+chk "pod: two containers share the infra container's network (one reaches the other's httpd on 127.0.0.1)" "0 0 in-p1" "$P_pod $P_p1 $P_p2"
+chkre "pod: and its net, uts and ipc namespaces" '^net:\[[0-9]+\] uts:\[[0-9]+\] ipc:\[[0-9]+\] ?$' "$P_p2ns"
+chk "pod: the same three in both containers" "$P_p1ns" "$P_p2ns"
+chk "--network container:NAME: that container's network" "0 in-srv" "$P_cnet"
+chk "--pid container:NAME: that container's processes; it runs on after" "0 1 running" "$P_cpid"
+chk "pod, --network container: and --pid container: as runc" "$_runc" "$P"
 
 # ---------------------------------------------------------------- the security envelope
 both "--read-only: / is read-only, /tmp a writable tmpfs" "0 ro ok" --read-only "$I" \
@@ -301,14 +364,14 @@ chk "-v: the write reached the host" from-container "$(cat "$T/vol/out" 2>/dev/n
 both "-v :ro: read-only" "0 from-host ro" -v "$T/vol:/vol:ro" "$I" sh -c 'echo $(cat /vol/in) $(touch /vol/x 2>/dev/null && echo rw || echo ro)'
 both "--hostname, -e, -w" "0 box-1 bar /tmp" --hostname box-1 -e FOO=bar -w /tmp "$I" sh -c 'echo $(hostname) $FOO $(pwd)'
 
-# ---------------------------------------------------------------- what nook cannot do
-# shared propagation would let the container's mounts reach the host; nook
-# refuses it (runc accepts it), and podman passes the reason on
-pm "$OCI" run --rm --pull=never -v "$T/vol:/vol:rshared" "$I" true
-chk "-v :rshared is refused (podman's status 126)" 126 "$rc"
-chkre "-v :rshared: the message names the key and why" "mounts\[[0-9]+\]\.options: 'rshared' propagation is not supported by nook" "$err"
-pm "$OCI" ps -a --format '{{.Names}}'
-chk "the refused container is not left" "" "$out"
+# ---------------------------------------------------------------- propagation
+# -v :rshared: the bind is shared in the container's mount namespace, as
+# with runc (a mount inside reaches no namespace but the container's)
+both "-v :rshared: a shared bind" "0 shared mounted" --cap-add SYS_ADMIN -v "$T/vol:/vol:rshared" "$I" \
+	sh -c 'echo $(awk '"'"'$5 == "/vol" { print (/ shared:/ ? "shared" : "private") }'"'"' /proc/self/mountinfo) $(mkdir -p /vol/sub && mount -t tmpfs x /vol/sub && echo mounted)'
+chk "-v :rshared: a mount inside does not reach the host" no "$(grep -q " $T/vol/sub " /proc/self/mountinfo && echo yes || echo no)"
+both "-v :rslave: not shared" "0 private" -v "$T/vol:/vol:rslave" "$I" \
+	sh -c 'awk '"'"'$5 == "/vol" { print (/ shared:/ ? "shared" : "private") }'"'"' /proc/self/mountinfo'
 
 # ---------------------------------------------------------------- nothing left
 cleanup

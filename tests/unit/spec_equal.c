@@ -14,11 +14,11 @@
 #else
 #define PIN(type, size) _Static_assert(1, "")
 #endif
-PIN(struct nook_spec, 760);
+PIN(struct nook_spec, 784);
 PIN(struct nook_dbus_bus, 40);
 PIN(struct nook_idmap, 24);
-PIN(struct nook_mount, 72);
-PIN(struct nook_rootfs, 64);
+PIN(struct nook_mount, 80);
+PIN(struct nook_rootfs, 72);
 PIN(struct nook_seccomp_rule, 32);
 PIN(struct nook_seccomp_arg, 24);
 PIN(struct nook_rlimit, 24);
@@ -91,6 +91,8 @@ static const char *mount_diff(const struct nook_mount *a, const struct nook_moun
 		return AT("mounts", i, "fstype");
 	if (a->flags != b->flags)
 		return AT("mounts", i, "flags");
+	if (a->propagation != b->propagation)
+		return AT("mounts", i, "propagation");
 	return NULL;
 }
 
@@ -119,6 +121,8 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 
 	VAL(ns_flags);
 	VAL(userns);
+	STR(join_mnt_ns);
+	STR(join_pid_ns);
 	VAL(uid);
 	VAL(gid);
 	/* env_set_names is not compared: the written profile sets every
@@ -141,6 +145,7 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	STR(rootfs.upper);
 	STR(rootfs.work);
 	STR(rootfs.overlay_driver);
+	VAL(rootfs.propagation);
 
 	VAL(n_mounts);
 	for (size_t i = 0; i < a->n_mounts; i++)

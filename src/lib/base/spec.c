@@ -120,6 +120,8 @@ void nook_spec_free(struct nook_spec *s)
 	free(s->domainname);
 	nook_strv_free(s->sysctl);
 	free(s->start_fifo);
+	free(s->join_mnt_ns);
+	free(s->join_pid_ns);
 	for (size_t i = 0; i < s->n_start_hooks; i++) {
 		free(s->start_hooks[i].path);
 		nook_strv_free(s->start_hooks[i].argv);

@@ -120,6 +120,11 @@ int nook_mount_setattr(int dirfd, const char *path, unsigned attrs_set, bool rec
 
 int nook_bind_fd(const char *src, int target_fd, bool rec, unsigned attrs)
 {
+	return nook_bind_fd_prop(src, target_fd, rec, attrs, 0);
+}
+
+int nook_bind_fd_prop(const char *src, int target_fd, bool rec, unsigned attrs, unsigned long propagation)
+{
 	_cleanup_close_ int tree = (int)syscall(SYS_open_tree, AT_FDCWD, src,
 						OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
 	if (tree < 0)
@@ -132,6 +137,14 @@ int nook_bind_fd(const char *src, int target_fd, bool rec, unsigned attrs)
 	if (syscall(SYS_move_mount, tree, "", target_fd, "",
 		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return -errno;
+	if (propagation) {
+		/* once attached (a detached tree has no propagation to set);
+		 * tree now names the mount in place */
+		struct nook_mount_attr a = { .propagation = propagation & ~(unsigned long)MS_REC };
+		unsigned flags = AT_EMPTY_PATH | ((propagation & MS_REC) ? AT_RECURSIVE : 0);
+		if (syscall(SYS_mount_setattr, tree, "", flags, &a, sizeof a) < 0)
+			return -errno;
+	}
 	return 0;
 }
 

@@ -33,6 +33,10 @@ void nook_scan_sockets(const struct nook_spec *s, int rootfd);
 /* Clone the mount tree at src (recursively when rec), apply attrs
  * (MOUNT_ATTR_*) to the whole clone, and attach it on target_fd. */
 int nook_bind_fd(const char *src, int target_fd, bool rec, unsigned attrs);
+/* The same, then the propagation of the attached mount set (MS_SHARED,
+ * MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE, | MS_REC for its whole tree; 0:
+ * as the kernel makes it). */
+int nook_bind_fd_prop(const char *src, int target_fd, bool rec, unsigned attrs, unsigned long propagation);
 /* Set attrs recursively on the mount tree at path (mount_setattr). */
 int nook_mount_setattr(int dirfd, const char *path, unsigned attrs_set, bool rec);
 /* Copy the contents of directory from into directory to (copyup.c: the

@@ -316,7 +316,7 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 			attrs |= MOUNT_ATTR_RDONLY;
 		if (m->flags & MS_NOEXEC)
 			attrs |= MOUNT_ATTR_NOEXEC;
-		r = nook_bind_fd(src, tfd, !(m->flags & MS_BIND) || (m->flags & MS_REC), attrs);
+		r = nook_bind_fd_prop(src, tfd, !(m->flags & MS_BIND) || (m->flags & MS_REC), attrs, m->propagation);
 		if (r < 0)
 			return nook_err(err, -r, "cannot bind %s on %s", m->source, m->target);
 		return 0;
@@ -623,6 +623,10 @@ static int build_root(const struct nook_spec *s, const struct nook_rootfs_hooks 
 		return nook_err(err, errno, "cannot detach the old root");
 	if (chdir("/") < 0)
 		return nook_err(err, errno, "chdir /");
+	/* not before: pivot_root refuses a shared new root, and the old
+	 * root's detach would propagate */
+	if (s->rootfs.propagation && mount(NULL, "/", NULL, s->rootfs.propagation, NULL) < 0)
+		return nook_err(err, errno, "cannot set the propagation of the container's mounts (linux.rootfsPropagation)");
 	return 0;
 }
 

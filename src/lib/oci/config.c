@@ -22,12 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "nook/cleanup.h"
+#include "nook/idmap.h"
 #include "nook/oci.h"
 #include "nook/security.h"
 #include "nook/util.h"
@@ -506,6 +511,24 @@ static bool provided(const char *type, const char *dest)
 	return false;
 }
 
+/* A propagation option ("rshared", "slave", ...) as MS_* flags (| MS_REC
+ * for the r- forms), or 0. The container's mounts are made in its own
+ * mount namespace, which starts as a slave of nook's: "shared" makes a
+ * mount a peer of its later copies there (and of the container's own
+ * binds of it), never of the host's, which a user namespace's mounts
+ * cannot reach anyway (the kernel makes a less privileged copy slave). */
+static unsigned long propagation_of(const char *x)
+{
+	static const struct { const char *name; unsigned long flag; } p[] = {
+		{ "shared", MS_SHARED }, { "slave", MS_SLAVE }, { "private", MS_PRIVATE }, { "unbindable", MS_UNBINDABLE },
+	};
+	bool r = x[0] == 'r';
+	for (size_t i = 0; i < sizeof p / sizeof *p; i++)
+		if (strcmp(x + r, p[i].name) == 0)
+			return p[i].flag | (r ? MS_REC : 0);
+	return 0;
+}
+
 static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec *s)
 {
 	static const char *const known[] = { "destination", "source", "type", "options", "uidMappings", "gidMappings", NULL };
@@ -527,7 +550,7 @@ static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec 
 		return -EINVAL;
 	_cleanup_strv_ char **o = opts;
 
-	unsigned long flags = 0;
+	unsigned long flags = 0, prop = 0;
 	bool bind = strcmp(type, "bind") == 0, rec = false, copyup = false;
 	int mode = -1;
 	char data[1024] = "";
@@ -546,15 +569,13 @@ static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec 
 		else if (!strcmp(x, "rw") || !strcmp(x, "suid") || !strcmp(x, "dev") || !strcmp(x, "exec") ||
 			 !strcmp(x, "relatime") || !strcmp(x, "norelatime") || !strcmp(x, "strictatime") ||
 			 !strcmp(x, "nostrictatime") || !strcmp(x, "noatime") || !strcmp(x, "atime") ||
-			 !strcmp(x, "diratime") || !strcmp(x, "nodiratime") || !strcmp(x, "private") ||
-			 !strcmp(x, "rprivate") || !strcmp(x, "slave") || !strcmp(x, "rslave") ||
-			 !strcmp(x, "unbindable") || !strcmp(x, "runbindable") || !strcmp(x, "async") ||
+			 !strcmp(x, "diratime") || !strcmp(x, "nodiratime") || !strcmp(x, "async") ||
 			 !strcmp(x, "sync") || !strcmp(x, "newinstance") || !strcmp(x, "nosymfollow") ||
 			 !strcmp(x, "lazytime") || !strcmp(x, "nolazytime") || !strcmp(x, "dirsync") ||
 			 !strcmp(x, "silent") || !strcmp(x, "loud") || !strcmp(x, "mand") || !strcmp(x, "nomand"))
 			; /* defaults of nook's mounts, or without effect on them */
-		else if (!strcmp(x, "shared") || !strcmp(x, "rshared"))
-			return bad(t->file, t->err, key, "'%s' propagation is not supported by nook (the container's mounts never reach the host); use rprivate or rslave", x);
+		else if (propagation_of(x))
+			prop = propagation_of(x);
 		else if (!strcmp(x, "tmpcopyup") && !strcmp(type, "tmpfs"))
 			copyup = true;
 		else if (!strcmp(x, "tmpcopyup") || !strcmp(x, "idmap") || !strcmp(x, "ridmap") || !strcmp(x, "copy-symlink") ||
@@ -580,6 +601,7 @@ static int one_mount(struct tr *t, json_object *m, size_t idx, struct nook_spec 
 			return bad(t->file, t->err, key, "a bind mount needs a source");
 		mt->type = NOOK_MOUNT_BIND;
 		mt->flags |= MS_BIND | (rec ? MS_REC : 0);
+		mt->propagation = prop;
 		mt->source = source[0] == '/' ? nook_strdup(source) : nook_path_join(t->c->bundle, source);
 		char real[PATH_MAX];
 		if (realpath(mt->source, real)) {
@@ -625,7 +647,11 @@ static int namespaces(struct tr *t, json_object *a, struct nook_spec *s)
 		{ "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "user", CLONE_NEWUSER },
 		{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
 	};
-	s->ns_flags = CLONE_NEWUSER | CLONE_NEWNS;
+	/* nook always makes a mount namespace (one with a path is where its
+	 * own copy starts from); the user namespace is decided with the id
+	 * maps (linux_section) */
+	s->ns_flags = CLONE_NEWNS;
+	unsigned long seen = 0;
 	if (want(t->file, t->err, a, json_type_array, "linux.namespaces") < 0)
 		return -EINVAL;
 	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
@@ -639,27 +665,78 @@ static int namespaces(struct tr *t, json_object *a, struct nook_spec *s)
 				flag = ns[j].flag;
 		if (!flag)
 			return bad(t->file, t->err, key, "unknown namespace type '%s'", name);
-		if (flag == CLONE_NEWTIME)
-			return bad(t->file, t->err, key, "time namespaces are not supported by nook");
+		if (seen & flag)
+			return bad(t->file, t->err, key, "a second '%s' namespace", name);
+		seen |= flag;
+		if (flag == CLONE_NEWUSER)
+			t->c->user_ns = true;
 		json_object *p = get(e, "path");
-		if (p) {
-			/* joined by create before the clone (runtime.c): the ones a
-			 * process can enter and hand down; nook always makes its own
-			 * user and mount namespaces */
-			if (flag == CLONE_NEWUSER || flag == CLONE_NEWNS)
-				return bad(t->file, t->err, key, "joining an existing %s namespace (path) is not supported by nook; let it create one", name);
+		if (p && !(json_object_is_type(p, json_type_string) && !*json_object_get_string(p))) {
+			/* joined by create before the clone (runtime.c), user
+			 * first; the pid namespace by spawn's clone, the mount
+			 * namespace by the container's init */
 			if (!json_object_is_type(p, json_type_string) || !nook_path_is_absolute(json_object_get_string(p)))
 				return bad(t->file, t->err, key, "path must be an absolute path");
 			if (t->c->n_join >= sizeof t->c->join / sizeof t->c->join[0])
 				return bad(t->file, t->err, key, "too many namespaces to join");
 			t->c->join[t->c->n_join].flag = flag;
+			t->c->join[t->c->n_join].index = (unsigned)i;
 			t->c->join[t->c->n_join++].path = nook_strdup(json_object_get_string(p));
+			if (flag == CLONE_NEWNS)
+				s->join_mnt_ns = nook_strdup(json_object_get_string(p));
+			if (flag == CLONE_NEWPID)
+				s->join_pid_ns = nook_strdup(json_object_get_string(p));
 			continue;
 		}
+		if (flag == CLONE_NEWTIME)
+			return bad(t->file, t->err, key, "nook cannot create time namespaces (it can join one by path)");
 		s->ns_flags |= flag;
 	}
 	s->net = (s->ns_flags & CLONE_NEWNET) ? NOOK_NET_NONE : NOOK_NET_HOST;
 	return 0;
+}
+
+int nook_oci_ns_open(const struct nook_oci_config *c, size_t i, struct nook_error *err)
+{
+	static const struct { unsigned long flag; const char *name; } ns[] = {
+		{ CLONE_NEWPID, "pid" }, { CLONE_NEWNET, "network" }, { CLONE_NEWNS, "mount" },
+		{ CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" }, { CLONE_NEWUSER, "user" },
+		{ CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWTIME, "time" },
+	};
+	const char *want_name = "?", *is_name = "?";
+	char key[64];
+	snprintf(key, sizeof key, "linux.namespaces[%u]", c->join[i].index);
+	const char *file = c->file ? c->file : "config.json";
+	int fd = open(c->join[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+		nook_err(err, e, "%s: %s: cannot open the namespace %s", file, key, c->join[i].path);
+		err->exit_status = 1;
+		return -e;
+	}
+	struct statfs sf;
+	int type = -1;
+	if (fstatfs(fd, &sf) == 0 && sf.f_type == NSFS_MAGIC)
+		type = ioctl(fd, NS_GET_NSTYPE);
+	for (size_t j = 0; j < sizeof ns / sizeof *ns; j++) {
+		if (ns[j].flag == c->join[i].flag)
+			want_name = ns[j].name;
+		if (type >= 0 && ns[j].flag == (unsigned long)type)
+			is_name = ns[j].name;
+	}
+	if (type < 0 || (unsigned long)type != c->join[i].flag) {
+		close(fd);
+		if (type < 0)
+			nook_errx(err, EINVAL, "%s: %s: %s is not a namespace file (give /proc/PID/ns/%s, or a bind mount of one)",
+				  file, key, c->join[i].path, c->join[i].flag == CLONE_NEWNET ? "net" :
+				  c->join[i].flag == CLONE_NEWNS ? "mnt" : want_name);
+		else
+			nook_errx(err, EINVAL, "%s: %s: %s is a namespace of type %s, not %s", file, key,
+				  c->join[i].path, is_name, want_name);
+		err->exit_status = 1;
+		return -EINVAL;
+	}
+	return fd;
 }
 
 static int idmaps(struct tr *t, json_object *a, const char *key, struct nook_idmap **out, size_t *n)
@@ -870,19 +947,61 @@ static bool in_user_namespace(void)
 	return !(sscanf(buf, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295UL);
 }
 
-/* An identity map of every id this process's user namespace has. */
-static int own_ranges(const char *file, struct nook_idmap **out, size_t *n)
+/* The user namespace: joined, none, or one of the container's own with
+ * its maps (linux.namespaces and linux.uidMappings/gidMappings read). */
+static int user_namespace(struct tr *t, struct nook_spec *s)
 {
-	FILE *f = fopen(file, "re");
-	if (!f)
-		return -errno;
-	unsigned long a, b, c;
-	*out = nook_xmalloc(8 * sizeof **out);
-	*n = 0;
-	while (*n < 8 && fscanf(f, "%lu %lu %lu", &a, &b, &c) == 3)
-		(*out)[(*n)++] = (struct nook_idmap){ a, a, c };
-	fclose(f);
-	return *n ? 0 : -ENOENT;
+	const char *joined = NULL;
+	for (size_t i = 0; i < t->c->n_join; i++)
+		if (t->c->join[i].flag == CLONE_NEWUSER)
+			joined = t->c->join[i].path;
+	bool parent = getuid() == 0 && in_user_namespace();
+	if (joined) {
+		/* create joins it first (runtime.c) and holds every capability
+		 * there: the container makes no user namespace of its own, and
+		 * the joined one's maps are what they are */
+		s->userns = NOOK_USERNS_NONE;
+		if (s->n_uid_maps || s->n_gid_maps)
+			note(t->c, "linux.uidMappings/gidMappings (the joined user namespace has its maps)");
+		snprintf(t->c->userns_note, sizeof t->c->userns_note, "user namespace: the one at %.200s (linux.namespaces path), "
+			 "none of the container's own", joined);
+		return 0;
+	}
+	if (!t->c->user_ns) {
+		/* no user namespace asked for: as runc and crun, the container
+		 * stays in ours when we are root with CAP_SYS_ADMIN in it (an
+		 * engine's, such as rootless podman's); else one is made, as
+		 * crun does (runc refuses), or a plain user could not run it */
+		if (geteuid() == 0 && nook_userns_admin()) {
+			if (s->n_uid_maps || s->n_gid_maps)
+				return bad(t->file, t->err, s->n_uid_maps ? "linux.uidMappings" : "linux.gidMappings",
+					   "needs a user namespace (linux.namespaces: {\"type\": \"user\"})");
+			s->userns = NOOK_USERNS_NONE;
+			snprintf(t->c->userns_note, sizeof t->c->userns_note,
+				 "user namespace: none asked for, and none made (nook is uid 0 with CAP_SYS_ADMIN in its own)");
+			return 0;
+		}
+		snprintf(t->c->userns_note, sizeof t->c->userns_note,
+			 "user namespace: none asked for, but nook (uid %u) is not privileged in its own (uid 0 with "
+			 "CAP_SYS_ADMIN), so the container gets one of its own, as with crun", (unsigned)geteuid());
+	}
+	s->ns_flags |= CLONE_NEWUSER;
+	if (!s->n_uid_maps && !s->n_gid_maps && parent) {
+		/* root inside an engine's user namespace (rootless podman runs
+		 * its runtime there) and no maps asked for: the container shares
+		 * every id of it, as if it had no user namespace of its own */
+		s->uid_maps = nook_xmalloc(8 * sizeof *s->uid_maps);
+		s->gid_maps = nook_xmalloc(8 * sizeof *s->gid_maps);
+		if (nook_idmap_own(false, s->uid_maps, 8, &s->n_uid_maps) < 0 ||
+		    nook_idmap_own(true, s->gid_maps, 8, &s->n_gid_maps) < 0)
+			return bad(t->file, t->err, "linux.uidMappings", "cannot read this process's own id maps");
+	}
+	if (s->n_uid_maps || s->n_gid_maps) {
+		bool self = s->n_uid_maps == 1 && s->n_gid_maps == 1 && s->uid_maps[0].count == 1 && s->gid_maps[0].count == 1 &&
+			    s->uid_maps[0].outside == getuid() && s->gid_maps[0].outside == getgid();
+		s->userns = parent ? NOOK_USERNS_PARENT : self ? NOOK_USERNS_SELF : NOOK_USERNS_SUBUID;
+	}
+	return 0;
 }
 
 static int linux_section(struct tr *t, json_object *l, struct nook_spec *s)
@@ -897,20 +1016,8 @@ static int linux_section(struct tr *t, json_object *l, struct nook_spec *s)
 	if (idmaps(t, get(l, "uidMappings"), "linux.uidMappings", &s->uid_maps, &s->n_uid_maps) < 0 ||
 	    idmaps(t, get(l, "gidMappings"), "linux.gidMappings", &s->gid_maps, &s->n_gid_maps) < 0)
 		return -EINVAL;
-	bool parent = getuid() == 0 && in_user_namespace();
-	if (!s->n_uid_maps && !s->n_gid_maps && parent) {
-		/* root inside an engine's user namespace (rootless podman runs
-		 * its runtime there) and no maps asked for: the container shares
-		 * every id of it, as if it had no user namespace of its own */
-		if (own_ranges("/proc/self/uid_map", &s->uid_maps, &s->n_uid_maps) < 0 ||
-		    own_ranges("/proc/self/gid_map", &s->gid_maps, &s->n_gid_maps) < 0)
-			return bad(t->file, t->err, "linux.uidMappings", "cannot read this process's own id maps");
-	}
-	if (s->n_uid_maps || s->n_gid_maps) {
-		bool self = s->n_uid_maps == 1 && s->n_gid_maps == 1 && s->uid_maps[0].count == 1 && s->gid_maps[0].count == 1 &&
-			    s->uid_maps[0].outside == getuid() && s->gid_maps[0].outside == getgid();
-		s->userns = parent ? NOOK_USERNS_PARENT : self ? NOOK_USERNS_SELF : NOOK_USERNS_SUBUID;
-	}
+	if (user_namespace(t, s) < 0)
+		return -EINVAL;
 	if (get(l, "timeOffsets"))
 		return bad(t->file, t->err, "linux.timeOffsets", "time namespaces are not supported by nook");
 	if (get(l, "netDevices"))
@@ -923,10 +1030,10 @@ static int linux_section(struct tr *t, json_object *l, struct nook_spec *s)
 	if ((x = get(l, "memoryPolicy")) && memory_policy(t->file, t->err, x, s) < 0)
 		return -EINVAL;
 	if ((x = get(l, "rootfsPropagation"))) {
-		const char *p = json_object_get_string(x);
-		if (strcmp(p, "private") && strcmp(p, "rprivate") && strcmp(p, "slave") && strcmp(p, "rslave") &&
-		    strcmp(p, "unbindable") && strcmp(p, "runbindable"))
-			return bad(t->file, t->err, "linux.rootfsPropagation", "'%s' is not supported by nook (the container's mounts are slaves of the host's and never propagate back); use rprivate or rslave", p);
+		const char *p = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
+		if (!(s->rootfs.propagation = propagation_of(p)))
+			return bad(t->file, t->err, "linux.rootfsPropagation", "'%s' is not a propagation (shared, slave, private, "
+				   "unbindable, or their recursive r- forms)", p);
 	}
 	if (get(l, "mountLabel"))
 		note(t->c, "linux.mountLabel (SELinux is not driven by nook)");
@@ -1053,6 +1160,7 @@ int nook_oci_config_load(const char *bundle, const char *config, struct nook_oci
 		snprintf(file, sizeof file, "%s", cfg);
 	else
 		snprintf(file, sizeof file, "%s/%s", c->bundle, cfg);
+	c->file = nook_strdup(file);
 	struct stat st;
 	if (stat(c->bundle, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		nook_errx(err, ENOENT, "the bundle %s is not a directory", c->bundle);
@@ -1233,6 +1341,7 @@ void nook_oci_config_free(struct nook_oci_config *c)
 	nook_spec_free(&c->spec);
 	free(c->cgroups_path);
 	free(c->bundle);
+	free(c->file);
 	free(c->annotations_json);
 	free(c->seccomp_json);
 	for (size_t i = 0; i < c->n_join; i++)

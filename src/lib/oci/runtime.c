@@ -232,17 +232,40 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 		cfg->spec.pass_fds[cfg->spec.n_pass_fds++] = 3 + (int)i;
 	}
 
-	/* namespaces to join: this process enters them, the container is
-	 * cloned into them (needs CAP_SYS_ADMIN over them: an engine such as
-	 * rootless podman runs us inside its own user namespace) */
-	for (size_t i = 0; i < cfg->n_join; i++) {
-		_cleanup_close_ int nfd = open(cfg->join[i].path, O_RDONLY | O_CLOEXEC);
-		if (nfd < 0 || setns(nfd, (int)cfg->join[i].flag) < 0) {
-			r = fail1(err, nook_err(err, errno, "cannot join the namespace %s (linux.namespaces path)%s",
-						cfg->join[i].path, errno == EPERM ? ": it belongs to a user namespace where you have no privileges" : ""));
-			goto fail;
+	/* namespaces to join: each path checked first (a namespace file of
+	 * its type), then this process enters them, the user namespace
+	 * first (it gives us the privileges over the others it owns), and
+	 * the container is cloned into them (needs CAP_SYS_ADMIN over them:
+	 * an engine such as rootless podman runs us inside its own user
+	 * namespace). The mount namespace is the container init's to enter
+	 * (spec.join_mnt_ns): this process keeps its view of the files; the
+	 * pid namespace is spawn's to clone it into (spec.join_pid_ns). */
+	int nsfd[8];
+	size_t nopen = 0;
+	for (; nopen < cfg->n_join; nopen++)
+		if ((nsfd[nopen] = nook_oci_ns_open(cfg, nopen, err)) < 0)
+			break;
+	r = nopen < cfg->n_join ? -EINVAL : 0;
+	for (int pass = 0; pass < 2 && r == 0; pass++) {
+		for (size_t i = 0; i < cfg->n_join && r == 0; i++) {
+			unsigned long f = cfg->join[i].flag;
+			if ((pass == 0) != (f == CLONE_NEWUSER) || f == CLONE_NEWNS || f == CLONE_NEWPID)
+				continue;
+			if (setns(nsfd[i], (int)f) < 0)
+				r = nook_err(err, errno, "%s: linux.namespaces[%u]: cannot join the namespace %s%s", cfg->file,
+					     cfg->join[i].index, cfg->join[i].path,
+					     errno == EPERM ? ": it belongs to a user namespace where you have no privileges "
+							      "(join that user namespace too)" : "");
 		}
 	}
+	for (size_t i = 0; i < nopen; i++)
+		close(nsfd[i]);
+	if (r < 0) {
+		fail1(err, r);
+		goto fail;
+	}
+	if (o->debug && cfg->userns_note[0])
+		fprintf(stderr, "nook-oci: %s\n", cfg->userns_note);
 
 	if ((r = joined_sysctls(cfg, err)) < 0)
 		goto fail;
@@ -501,8 +524,66 @@ int nook_oci_do_run(const struct nook_oci_opts *o, const struct nook_oci_create 
 	return 0;
 }
 
+/* Whether pid is pid 1 of its own pid namespace (the last NSpid). */
+static bool is_ns_init(pid_t pid)
+{
+	char p[64], line[256];
+	snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(p, "re");
+	bool one = false;
+	while (f && fgets(line, sizeof line, f)) {
+		if (strncmp(line, "NSpid:", 6) == 0) {
+			char *last = strrchr(line, '\t');
+			one = last && atoi(last + 1) == 1;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return one;
+}
+
+/* The init and its descendants (host pids): a container that joined
+ * another's pid namespace owns only these. */
+static int init_and_descendants(pid_t init, pid_t **out, size_t *n)
+{
+	*out = nook_xmalloc(sizeof **out);
+	(*out)[(*n)++] = init;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	/* parents before children is not guaranteed: go round until
+	 * nothing is added */
+	for (bool added = true; added;) {
+		added = false;
+		rewinddir(d);
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			char *end;
+			long pid = strtol(de->d_name, &end, 10);
+			pid_t ppid;
+			if (*end || pid <= 0 || !nook_proc_stat((pid_t)pid, NULL, &ppid, NULL))
+				continue;
+			bool mine = false, have = false;
+			for (size_t i = 0; i < *n; i++) {
+				have |= (*out)[i] == (pid_t)pid;
+				mine |= (*out)[i] == ppid;
+			}
+			if (mine && !have) {
+				*out = nook_xrealloc(*out, (*n + 1) * sizeof **out);
+				(*out)[(*n)++] = (pid_t)pid;
+				added = true;
+			}
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
 /* Every process in the init's pid namespace (host pids), or the init
- * alone when it shares ours. */
+ * alone when it shares ours, or the init and its descendants when it
+ * joined another's (linux.namespaces path: the others there are not
+ * the container's). */
 static int container_pids(const struct nook_oci_state *st, pid_t **out, size_t *n)
 {
 	char p[64], ns[128], mine[128];
@@ -522,6 +603,8 @@ static int container_pids(const struct nook_oci_state *st, pid_t **out, size_t *
 		(*out)[(*n)++] = st->pid;
 		return 0;
 	}
+	if (!is_ns_init(st->pid))
+		return init_and_descendants(st->pid, out, n);
 	DIR *d = opendir("/proc");
 	if (!d)
 		return -errno;
@@ -689,6 +772,10 @@ int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *
 		return r;
 	}
 	struct nook_spec *s = &cfg.spec;
+	/* the command enters the namespaces the container joined as well as
+	 * the ones it made (exec.c leaves out those it is in already) */
+	for (size_t i = 0; i < cfg.n_join; i++)
+		s->ns_flags |= cfg.join[i].flag;
 	if (x->process_file) {
 		json_object *p = json_object_from_file(x->process_file);
 		if (!p) {

@@ -277,6 +277,29 @@ void nook_child_main(struct nook_child_ctx *ctx)
 			_exit(NOOK_EXIT_FAILURE);
 	}
 
+	/* a mount namespace to start from (OCI linux.namespaces path): its
+	 * mounts become the container's, in a copy of its own, so that the
+	 * root built next changes nothing in the joined one */
+	if (ctx->mnt_ns_fd >= 0) {
+		if (setns(ctx->mnt_ns_fd, CLONE_NEWNS) < 0) {
+			nook_err(&err, errno, "cannot enter the mount namespace %s (linux.namespaces path)%s", s->join_mnt_ns,
+				 errno == EPERM ? ": it belongs to a user namespace the container has no privileges in "
+						  "(join that user namespace too)" : "");
+			fail(ctx->sync_fd, &err);
+		}
+		close(ctx->mnt_ns_fd);
+		ctx->mnt_ns_fd = -1;
+		if (unshare(CLONE_NEWNS) < 0) {
+			nook_err(&err, errno, "cannot make a mount namespace of the container's own from %s", s->join_mnt_ns);
+			fail(ctx->sync_fd, &err);
+		}
+		/* the root is built through /proc/self of that namespace */
+		if (access("/proc/self/fd", F_OK) < 0) {
+			nook_errx(&err, errno, "the mount namespace %s (linux.namespaces path) has no /proc that shows the "
+				  "container (join the pid namespace of its /proc too)", s->join_mnt_ns);
+			fail(ctx->sync_fd, &err);
+		}
+	}
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		nook_err(&err, errno, "cannot set the hostname to '%s'", s->hostname);
 		fail(ctx->sync_fd, &err);
@@ -295,7 +318,9 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	if (nook_rootfs_setup(s, &hooks, &err) < 0)
 		fail(ctx->sync_fd, &err);
 	/* the container's own /proc now; /proc/sys is made read-only below */
-	if (s->ns_flags & CLONE_NEWNET)
+	/* (not without a user namespace of its own: the engine's sysctls
+	 * decide then, as with runc) */
+	if ((s->ns_flags & CLONE_NEWNET) && ctx->maps->mode != NOOK_USERNS_NONE)
 		nook_net_allow_ping(nook_idmaps_max_gid(ctx->maps));
 	if (write_sysctls(s, &err) < 0)
 		fail(ctx->sync_fd, &err);

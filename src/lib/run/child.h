@@ -24,6 +24,7 @@ struct nook_child_ctx {
 					  wait for its NOOK_MSG_GO */
 	bool late_net;                 /* cloned without CLONE_NEWNET: the parent builds
 					  the network namespace and sends it (netns.c) */
+	int mnt_ns_fd;                 /* spec->join_mnt_ns opened by the monitor, or -1 */
 	bool report_payload;           /* send a pidfd of the payload (NOOK_MSG_PID) */
 	bool fuse_ok;                  /* fuse-overlayfs may serve an overlay root */
 	const char *fuse_unusable;     /* driver auto: why it may not, or NULL */

@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -273,6 +274,28 @@ fail:
 	return r;
 }
 
+/* The namespaces of flags in which pid is not where we are: setns()
+ * refuses to "join" the user namespace one is in already (a container
+ * without a user namespace of its own, NOOK_USERNS_NONE), and the others
+ * need no joining then. A namespace that cannot be compared stays in. */
+static unsigned long other_namespaces(pid_t pid, unsigned long flags)
+{
+	static const struct { unsigned long flag; const char *name; } ns[] = {
+		{ CLONE_NEWUSER, "user" }, { CLONE_NEWNS, "mnt" }, { CLONE_NEWPID, "pid" }, { CLONE_NEWNET, "net" },
+		{ CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" }, { CLONE_NEWCGROUP, "cgroup" },
+	};
+	for (size_t i = 0; pid > 0 && i < sizeof ns / sizeof *ns; i++) {
+		char p[64], q[64];
+		struct stat a, b;
+		snprintf(p, sizeof p, "/proc/%d/ns/%s", (int)pid, ns[i].name);
+		snprintf(q, sizeof q, "/proc/self/ns/%s", ns[i].name);
+		if ((flags & ns[i].flag) && stat(p, &a) == 0 && stat(q, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev)
+			flags &= ~ns[i].flag;
+	}
+	return flags;
+}
+
 int nook_exec_spec(const char *name, int target_pidfd, const char *cgroup, const struct nook_spec *specp,
 		   int ready_fd, const char *console_socket, int *exit_status, struct nook_error *err)
 {
@@ -315,7 +338,8 @@ int nook_exec_spec(const char *name, int target_pidfd, const char *cgroup, const
 
 	struct joiner j = { .name = name, .spec = sp, .sec = sec, .io = &x.io, .init_pidfd = target_pidfd,
 			    .cgroup_fd = cgroup_fd, .sync_fd = sv[1],
-			    .flags = (sp->ns_flags | CLONE_NEWUSER) & ~(unsigned long)CLONE_NEWTIME };
+			    .flags = other_namespaces(nook_pidfd_pid(target_pidfd),
+						      (sp->ns_flags | CLONE_NEWUSER) & ~(unsigned long)CLONE_NEWTIME) };
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {

@@ -64,12 +64,66 @@ static bool parent_goes(const struct nook_spec *s, bool child_maps, bool holder)
 	       s->net == NOOK_NET_SLIRP || s->net == NOOK_NET_PASTA;
 }
 
+/* clone3 a in the pid namespace pidns_fd (OCI linux.namespaces "pid" with
+ * a path): a short-lived intermediate joins it, sharing our fd table (the
+ * pidfd it gets is ours), and clones the container as our child
+ * (CLONE_PARENT). The monitor itself never joins it: its later threads
+ * and helpers (and the sanitizers' leak checker, which a thread in
+ * another pid namespace than its process's hangs) stay in ours. Like
+ * clone3: 0 in the child, its pid here, -1 with errno. */
+static pid_t clone_in_pidns(int pidns_fd, struct clone_args *a)
+{
+	struct { int32_t pid, pidfd, err; } res = { -1, -1, EPROTO };
+	int *pidfd_out = (int *)(uintptr_t)a->pidfd;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	struct clone_args ia;
+	memset(&ia, 0, sizeof ia);
+	ia.flags = CLONE_FILES;
+	ia.exit_signal = SIGCHLD;
+	pid_t ip = (pid_t)syscall(SYS_clone3, &ia, sizeof ia);
+	if (ip == 0) {
+		/* with CLONE_PARENT the exit signal is our parent's */
+		a->flags |= CLONE_PARENT;
+		a->exit_signal = 0;
+		pid_t pid = -1;
+		if (setns(pidns_fd, CLONE_NEWPID) == 0 && (pid = (pid_t)syscall(SYS_clone3, a, sizeof *a)) == 0) {
+			close(p[0]);
+			close(p[1]);
+			return 0;
+		}
+		res.pid = pid;
+		res.pidfd = *pidfd_out; /* our copy of it: the fd is in the shared table */
+		res.err = pid < 0 ? errno : 0;
+		_exit(write(p[1], &res, sizeof res) == sizeof res ? 0 : 2);
+	}
+	int e = errno;
+	if (ip > 0) {
+		/* not closed before: the fd table is the intermediate's too */
+		while (waitpid(ip, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (read(p[0], &res, sizeof res) != sizeof res)
+			res.pid = -1, res.err = EPROTO;
+		else if (res.pid > 0)
+			*pidfd_out = res.pidfd;
+	} else {
+		res.err = e;
+	}
+	close(p[0]);
+	close(p[1]);
+	errno = res.err;
+	return res.pid > 0 ? res.pid : -1;
+}
+
 static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd, int *pidfd,
-			 int holder_fd, int go_fd, const struct nook_idmaps *maps, struct nook_error *herr)
+			 int holder_fd, int go_fd, int pidns_fd, const struct nook_idmaps *maps, struct nook_error *herr)
 {
 	struct clone_args a;
 	memset(&a, 0, sizeof a);
 	a.flags = (s->ns_flags | CLONE_NEWUSER | CLONE_PIDFD) & ~(unsigned long)CLONE_NEWTIME;
+	if (maps->mode == NOOK_USERNS_NONE)
+		a.flags &= ~(unsigned long)CLONE_NEWUSER;
 	if (late_net)
 		a.flags &= ~(unsigned long)CLONE_NEWNET;
 	a.pidfd = (uint64_t)(uintptr_t)pidfd;
@@ -87,6 +141,8 @@ static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd
 		errno = 0; /* the caller falls back to newuidmap/newgidmap */
 		return -1;
 	}
+	if (pidns_fd >= 0)
+		return clone_in_pidns(pidns_fd, &a);
 	return (pid_t)syscall(SYS_clone3, &a, sizeof a);
 }
 
@@ -346,6 +402,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 				.io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	int sv[2] = { -1, -1 };
 	_cleanup_close_ int upper_lock = -1;
+	_cleanup_close_ int mnt_ns_fd = -1, pid_ns_fd = -1;
 	_cleanup_close_ int holder_fd = -1;
 	sigset_t oldmask;
 	bool blocked = false;
@@ -405,10 +462,25 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		r = nook_err(err, errno, "socketpair");
 		goto out;
 	}
+	if (s->join_mnt_ns && (mnt_ns_fd = open(s->join_mnt_ns, O_RDONLY | O_CLOEXEC)) < 0) {
+		r = nook_err(err, errno, "cannot open the mount namespace %s", s->join_mnt_ns);
+		goto out;
+	}
+	if (s->join_pid_ns && (pid_ns_fd = open(s->join_pid_ns, O_RDONLY | O_CLOEXEC)) < 0) {
+		r = nook_err(err, errno, "cannot open the pid namespace %s", s->join_pid_ns);
+		goto out;
+	}
+	if (pid_ns_fd >= 0 && holder_fd >= 0) {
+		/* the holder's intermediate cannot also join it */
+		close(holder_fd);
+		holder_fd = -1;
+	}
 
 	/* With no network helper, the network namespace is built beside the
-	 * child while it builds its root (netns.c). */
-	bool late_net = (s->ns_flags & CLONE_NEWNET) && s->net == NOOK_NET_NONE;
+	 * child while it builds its root (netns.c)
+	 * (not without a user namespace of its own: the helper would join
+	 * the child's, which is ours). */
+	bool late_net = (s->ns_flags & CLONE_NEWNET) && s->net == NOOK_NET_NONE && maps.mode != NOOK_USERNS_NONE;
 	/* A self map is written by the child itself, in parallel with what
 	 * the parent does next - except when a network helper is started
 	 * next: slirp4netns and pasta join the child's user namespace and
@@ -417,7 +489,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	bool child_maps = maps.mode == NOOK_USERNS_SELF && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA;
 	struct nook_error herr = { 0 };
 	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, holder_fd,
-			     parent_goes(s, child_maps, true) ? -1 : sv[0], &maps, &herr);
+			     parent_goes(s, child_maps, true) ? -1 : sv[0], pid_ns_fd, &maps, &herr);
 	if (rs.pid < 0 && holder_fd >= 0) {
 		nook_verbose("user namespace holder not used: %s; newuidmap/newgidmap write the maps", herr.msg);
 		close(holder_fd);
@@ -426,11 +498,14 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		char drain[64];
 		while (recv(sv[1], drain, sizeof drain, MSG_DONTWAIT) > 0)
 			;
-		rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, -1, -1, &maps, &herr);
+		rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, -1, -1, pid_ns_fd, &maps, &herr);
 	}
 	if (rs.pid < 0) {
 		int e = errno;
-		if (e == ENOSPC || e == EPERM || e == EINVAL)
+		if (pid_ns_fd >= 0 && e == EPERM)
+			r = nook_err(err, e, "cannot join the pid namespace %s (linux.namespaces path): it belongs to a user namespace "
+				     "where you have no privileges (join that user namespace too)", s->join_pid_ns);
+		else if (e == ENOSPC || e == EPERM || e == EINVAL)
 			r = nook_err(err, e, "cannot create the container's namespaces (are unprivileged user namespaces enabled? see /proc/sys/user/max_user_namespaces)");
 		else
 			r = nook_err(err, e, "clone3");
@@ -444,7 +519,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
 					      .maps = &maps, .write_maps = child_maps,
 					      .wait_go = holder_fd >= 0 || parent_goes(s, child_maps, false),
-					      .late_net = late_net,
+					      .late_net = late_net, .mnt_ns_fd = mnt_ns_fd,
 					      .report_payload = rs.state != NULL,
 					      .fuse_ok = fuse && !nook_fuseovl_unusable(fuse),
 					      .fuse_unusable = fuse ? nook_fuseovl_unusable(fuse) : NULL };

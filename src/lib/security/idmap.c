@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <shadow/subid.h>
@@ -183,9 +184,32 @@ static void remember_helpers(struct nook_idmaps *m, const char *nuid, const char
 	snprintf(m->newgidmap, sizeof m->newgidmap, "%s", ngid);
 }
 
+bool nook_userns_admin(void)
+{
+	cap_t c = cap_get_proc();
+	cap_flag_value_t v = CAP_CLEAR;
+	if (c)
+		cap_get_flag(c, CAP_SYS_ADMIN, CAP_EFFECTIVE, &v);
+	cap_free(c);
+	return v == CAP_SET;
+}
+
+int nook_idmap_own(bool gid, struct nook_idmap *out, size_t max, size_t *n)
+{
+	FILE *f = fopen(gid ? "/proc/self/gid_map" : "/proc/self/uid_map", "re");
+	if (!f)
+		return -errno;
+	unsigned long a, b, c;
+	*n = 0;
+	while (*n < max && fscanf(f, "%lu %lu %lu", &a, &b, &c) == 3)
+		out[(*n)++] = (struct nook_idmap){ a, a, c };
+	fclose(f);
+	return *n ? 0 : -ENOENT;
+}
+
 bool nook_idmaps_may_subuid(const struct nook_spec *s)
 {
-	if (s->n_uid_maps > 0 || s->n_gid_maps > 0 || s->userns == NOOK_USERNS_SELF)
+	if (s->n_uid_maps > 0 || s->n_gid_maps > 0 || s->userns == NOOK_USERNS_SELF || s->userns == NOOK_USERNS_NONE)
 		return false;
 	return s->userns == NOOK_USERNS_SUBUID ||
 	       (s->rootfs.kind != NOOK_ROOTFS_HOST && s->rootfs.kind != NOOK_ROOTFS_EMPTY);
@@ -199,6 +223,19 @@ int nook_idmaps_resolve(const struct nook_spec *s, struct nook_idmaps *m,
 	char user[256];
 	memset(m, 0, sizeof *m);
 
+	if (s->userns == NOOK_USERNS_NONE) {
+		/* the container's ids are nook's own: the maps say which (the
+		 * ownership checks read them), nothing writes them */
+		if (!nook_userns_admin())
+			return nook_errx(err, EPERM, "a container without a user namespace of its own needs CAP_SYS_ADMIN "
+					 "in nook's user namespace, which uid %u does not have there", (unsigned)geteuid());
+		m->mode = NOOK_USERNS_NONE;
+		if (nook_idmap_own(false, m->uid, 8, &m->n_uid) < 0 || nook_idmap_own(true, m->gid, 8, &m->n_gid) < 0)
+			return nook_err(err, errno ? errno : ENOENT, "cannot read nook's own id maps (/proc/self/uid_map)");
+		snprintf(m->why, sizeof m->why, "none of its own: the container stays in nook's user namespace, "
+			 "where nook has CAP_SYS_ADMIN (uid %u)", (unsigned)geteuid());
+		return 0;
+	}
 	if (s->n_uid_maps > 0 || s->n_gid_maps > 0) {
 		if (s->n_uid_maps > 8 || s->n_gid_maps > 8)
 			return nook_errx(err, EINVAL, "at most 8 uid and 8 gid map lines are supported");
@@ -381,6 +418,8 @@ int nook_idmaps_apply_self(const struct nook_idmaps *m, struct nook_error *err)
 
 int nook_idmaps_apply(const struct nook_idmaps *m, pid_t pid, struct nook_error *err)
 {
+	if (m->mode == NOOK_USERNS_NONE)
+		return 0;
 	if (m->mode == NOOK_USERNS_SELF || m->mode == NOOK_USERNS_PARENT) {
 		char who[16];
 		snprintf(who, sizeof who, "%d", (int)pid);
