@@ -38,6 +38,14 @@ int nook_security_prepare(const struct nook_spec *s, struct nook_security **out,
 			  struct nook_error *err);
 int nook_security_before_setuid(const struct nook_spec *s, struct nook_security *sec,
 				struct nook_error *err);
+/* spec->seccomp_listener (OCI linux.seccomp.listenerPath): load the
+ * payload's filter now, in the container's init before it reports ready,
+ * with a user-notification listener, and return that fd (or -errno); the
+ * create process hands it to the seccomp agent. nook_security_apply()
+ * then loads no filter again. The syscalls the init makes after this one
+ * (exec.fifo, setresuid, capset, execve) go through the filter. */
+int nook_security_seccomp_listen(const struct nook_spec *s, struct nook_security *sec,
+				 struct nook_error *err);
 int nook_security_apply(const struct nook_spec *s, struct nook_security *sec,
 			struct nook_error *err);
 void nook_security_free(struct nook_security *sec);
@@ -149,12 +157,20 @@ int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 		    struct nook_error *err);
 int nook_sc_compile_libseccomp(const struct nook_sc_filter *f, uint32_t badarch, void **bpf,
 			       size_t *n_insns, struct nook_error *err);
+/* seccomp_cache.c: a program compiled earlier for the same rules (0, or
+ * -errno when there is none), and keeping one; see the file's comment. */
+int nook_sc_cache_get(const struct nook_sc_filter *f, uint32_t badarch, void **bpf, size_t *n_insns);
+void nook_sc_cache_put(const struct nook_sc_filter *f, uint32_t badarch, const void *bpf, size_t n_insns);
 int nook_sc_compile_allowlist(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 			      struct nook_error *err);
 /* Load a compiled program, after the stacked terminal guard when asked
  * (a file's rules cannot say "allow ioctl except TIOCSTI"). */
 int nook_sc_load(const void *bpf, size_t n_insns, bool tty_guard, int default_errno,
 		 struct nook_error *err);
+/* The same with SECCOMP_FILTER_FLAG_NEW_LISTENER: returns the listener
+ * fd (SCMP_ACT_NOTIFY's syscalls wait on it for an agent), or -errno. */
+int nook_sc_load_listener(const void *bpf, size_t n_insns, bool tty_guard, int default_errno,
+			  struct nook_error *err);
 
 /* (seccomp_allow.c) The allow-list (NULL-terminated names). */
 extern const char *const nook_sc_allowlist[];

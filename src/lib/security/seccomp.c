@@ -188,7 +188,13 @@ int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 {
 	if (f->allowlist)
 		return nook_sc_compile_allowlist(f, bpf, n_insns, err);
-	return nook_sc_compile_libseccomp(f, NOOK_SC_BADARCH, bpf, n_insns, err);
+	/* libseccomp is slow on large profiles: reuse an earlier result */
+	if (nook_sc_cache_get(f, NOOK_SC_BADARCH, bpf, n_insns) == 0)
+		return 0;
+	int r = nook_sc_compile_libseccomp(f, NOOK_SC_BADARCH, bpf, n_insns, err);
+	if (r == 0)
+		nook_sc_cache_put(f, NOOK_SC_BADARCH, *bpf, *n_insns);
+	return r;
 }
 
 /* ------------------------------------------------------------ load */
@@ -228,8 +234,10 @@ static int load_tty_guard(int eno, struct nook_error *err)
 	return 0;
 }
 
-int nook_sc_load(const void *bpf, size_t n_insns, bool tty_guard, int default_errno,
-		 struct nook_error *err)
+/* The filter with flags; the seccomp() result (a listener fd with
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER), or -errno. */
+static int load_flags(const void *bpf, size_t n_insns, bool tty_guard, int default_errno, unsigned flags,
+		      struct nook_error *err)
 {
 	struct sock_fprog fp = {
 		.len = (unsigned short)n_insns,
@@ -245,7 +253,22 @@ int nook_sc_load(const void *bpf, size_t n_insns, bool tty_guard, int default_er
 		if (r < 0)
 			return r;
 	}
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
-		return nook_err(err, errno, "cannot load the seccomp filter");
-	return 0;
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fp);
+	if (fd < 0)
+		return nook_err(err, errno, "cannot load the seccomp filter%s",
+				flags & SECCOMP_FILTER_FLAG_NEW_LISTENER ? " with a user-notification listener" : "");
+	return (int)fd;
+}
+
+int nook_sc_load(const void *bpf, size_t n_insns, bool tty_guard, int default_errno,
+		 struct nook_error *err)
+{
+	int r = load_flags(bpf, n_insns, tty_guard, default_errno, 0, err);
+	return r < 0 ? r : 0;
+}
+
+int nook_sc_load_listener(const void *bpf, size_t n_insns, bool tty_guard, int default_errno,
+			  struct nook_error *err)
+{
+	return load_flags(bpf, n_insns, tty_guard, default_errno, SECCOMP_FILTER_FLAG_NEW_LISTENER, err);
 }

@@ -171,6 +171,21 @@ static int load_filters(const struct nook_spec *s, struct nook_security *sec,
 	return nook_sc_load(sec->bpf, sec->n_insns, sec->tty_guard, sec->default_errno, err);
 }
 
+int nook_security_seccomp_listen(const struct nook_spec *s, struct nook_security *sec,
+				 struct nook_error *err)
+{
+	if (!sec || !sec->filter)
+		return nook_errx(err, EINVAL, "a seccomp listener was asked for, but there is no seccomp filter to load");
+	/* without CAP_SYS_ADMIN over our user namespace, loading needs
+	 * no_new_privs, which the payload gets anyway when asked for */
+	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+		return nook_err(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+	int fd = nook_sc_load_listener(sec->bpf, sec->n_insns, sec->tty_guard, sec->default_errno, err);
+	if (fd >= 0)
+		sec->filter = false; /* loaded: apply() must not stack it twice */
+	return fd;
+}
+
 int nook_security_apply(const struct nook_spec *s, struct nook_security *sec,
 			struct nook_error *err)
 {
