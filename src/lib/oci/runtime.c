@@ -264,6 +264,13 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	snprintf(st->cgroup, sizeof st->cgroup, "%s", res.cgroup_path);
 	st->pid = res.init_pid;
 	st->pid_start = nook_proc_starttime(res.init_pid);
+	if (cfg->seccomp_listener && res.seccomp_fd < 0) {
+		if (res.pty_master >= 0)
+			close(res.pty_master);
+		r = fail1(err, nook_errx(err, EPROTO, "the container's init did not hand over its seccomp listener "
+					 "(linux.seccomp.listenerPath)"));
+		goto kill;
+	}
 	if (res.seccomp_fd >= 0) {
 		/* the seccomp agent gets the listener before anything else runs */
 		_cleanup_free_ char *pj = state_json_of(st, NOOK_OCI_CREATING);
