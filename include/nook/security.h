@@ -157,10 +157,6 @@ int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 		    struct nook_error *err);
 int nook_sc_compile_libseccomp(const struct nook_sc_filter *f, uint32_t badarch, void **bpf,
 			       size_t *n_insns, struct nook_error *err);
-/* seccomp_cache.c: a program compiled earlier for the same rules (0, or
- * -errno when there is none), and keeping one; see the file's comment. */
-int nook_sc_cache_get(const struct nook_sc_filter *f, uint32_t badarch, void **bpf, size_t *n_insns);
-void nook_sc_cache_put(const struct nook_sc_filter *f, uint32_t badarch, const void *bpf, size_t n_insns);
 int nook_sc_compile_allowlist(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 			      struct nook_error *err);
 /* Load a compiled program, after the stacked terminal guard when asked

@@ -4,7 +4,6 @@
  * Landlock rights per ABI, rlimit names and checks; and, against the
  * real kernel in forked children, the sandbox of nook's helpers
  * (confine.c). */
-#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <linux/audit.h>
@@ -671,96 +670,6 @@ START_TEST(oci_containers_common)
 }
 END_TEST
 
-/* compiled programs kept in $XDG_RUNTIME_DIR/nook/seccomp (seccomp_cache.c) */
-static void damage_entries(const char *dir, off_t size)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			char *p = nook_asprintf("%s/%s", dir, e->d_name);
-			ck_assert_int_eq(truncate(p, size), 0);
-			free(p);
-		}
-	closedir(d);
-}
-
-START_TEST(seccomp_cache)
-{
-	char rt[] = "/tmp/nook-sc-cache.XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(rt));
-	const char *old = getenv("XDG_RUNTIME_DIR");
-	char *saved = old ? nook_strdup(old) : NULL;
-	char *dir = nook_asprintf("%s/nook/seccomp", rt);
-	struct nook_sc_filter f;
-	struct nook_error err = { 0 };
-	void *a = NULL, *b = NULL;
-	size_t na = 0, nb = 0;
-
-	setenv("XDG_RUNTIME_DIR", rt, 1);
-	unsetenv("NOOK_SECCOMP_CACHE");
-	nook_sc_filter_init(&f, SCMP_ACT_ALLOW);
-	nook_sc_filter_add_static(&f, "mkdir", SCMP_ACT_ERRNO(EPERM));
-	ck_assert_int_eq(nook_sc_cache_get(&f, NOOK_SC_BADARCH, &b, &nb), -ENOENT);
-	ck_assert_msg(nook_sc_compile(&f, &a, &na, &err) == 0, "%s", err.msg);
-	/* the compilation was kept, and is what compiling gives */
-	ck_assert_int_eq(nook_sc_cache_get(&f, NOOK_SC_BADARCH, &b, &nb), 0);
-	ck_assert_uint_eq(na, nb);
-	ck_assert_int_eq(memcmp(a, b, na * sizeof(struct sock_filter)), 0);
-	free(b);
-	b = NULL;
-	/* another rule list does not find it */
-	nook_sc_filter_add_static(&f, "rmdir", SCMP_ACT_ERRNO(EPERM));
-	ck_assert_int_eq(nook_sc_cache_get(&f, NOOK_SC_BADARCH, &b, &nb), -ENOENT);
-	nook_sc_filter_remove(&f, "rmdir");
-	/* a damaged entry is not used; compiling again replaces it */
-	damage_entries(dir, 30);
-	ck_assert_int_eq(nook_sc_cache_get(&f, NOOK_SC_BADARCH, &b, &nb), -EINVAL);
-	ck_assert_msg(nook_sc_compile(&f, &b, &nb, &err) == 0, "%s", err.msg);
-	ck_assert_uint_eq(na, nb);
-	ck_assert_int_eq(memcmp(a, b, na * sizeof(struct sock_filter)), 0);
-	free(b);
-	b = NULL;
-	ck_assert_int_eq(nook_sc_cache_get(&f, NOOK_SC_BADARCH, &b, &nb), 0);
-	free(b);
-	b = NULL;
-	/* a directory others may write to is not trusted */
-	ck_assert_int_eq(chmod(dir, 0770), 0);
-	ck_assert_int_eq(nook_sc_cache_get(&f, NOOK_SC_BADARCH, &b, &nb), -ENOENT);
-	ck_assert_int_eq(chmod(dir, 0700), 0);
-	/* NOOK_SECCOMP_CACHE=0 turns it off */
-	setenv("NOOK_SECCOMP_CACHE", "0", 1);
-	ck_assert_int_eq(nook_sc_cache_get(&f, NOOK_SC_BADARCH, &b, &nb), -ENOENT);
-	unsetenv("NOOK_SECCOMP_CACHE");
-
-	damage_entries(dir, 0);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			char *p = nook_asprintf("%s/%s", dir, e->d_name);
-			unlink(p);
-			free(p);
-		}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-	char *nd = nook_asprintf("%s/nook", rt);
-	rmdir(nd);
-	free(nd);
-	ck_assert_int_eq(rmdir(rt), 0);
-	if (saved)
-		setenv("XDG_RUNTIME_DIR", saved, 1);
-	else
-		unsetenv("XDG_RUNTIME_DIR");
-	free(saved);
-	free(dir);
-	free(a);
-	nook_sc_filter_free(&f);
-}
-END_TEST
-
 /* ------------------------------------------------------------ Landlock */
 
 START_TEST(landlock_rights)
@@ -1081,7 +990,6 @@ static Suite *suite(void)
 	tcase_add_test(t, oci_small);
 	tcase_add_test(t, oci_errors);
 	tcase_add_test(t, oci_containers_common);
-	tcase_add_test(t, seccomp_cache);
 	tcase_add_test(t, landlock_rights);
 	tcase_add_test(t, landlock_scope);
 	tcase_add_test(t, relay_filter_table);

@@ -188,13 +188,7 @@ int nook_sc_compile(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 {
 	if (f->allowlist)
 		return nook_sc_compile_allowlist(f, bpf, n_insns, err);
-	/* libseccomp is slow on large profiles: reuse an earlier result */
-	if (nook_sc_cache_get(f, NOOK_SC_BADARCH, bpf, n_insns) == 0)
-		return 0;
-	int r = nook_sc_compile_libseccomp(f, NOOK_SC_BADARCH, bpf, n_insns, err);
-	if (r == 0)
-		nook_sc_cache_put(f, NOOK_SC_BADARCH, *bpf, *n_insns);
-	return r;
+	return nook_sc_compile_libseccomp(f, NOOK_SC_BADARCH, bpf, n_insns, err);
 }
 
 /* ------------------------------------------------------------ load */
