@@ -46,7 +46,6 @@ test_terminal.py:console-socket	test bug: calls run_and_get_output() with an arg
 test_terminal.py:terminal-detach	nook refuses a detached terminal without --console-socket, as runc does (test_tty.py test-detach-tty expects that refusal; crun accepts it)
 test_terminal.py:terminal-exec	as terminal-detach
 test_terminal.py:terminal-exec-no-tty	as terminal-detach
-test_seccomp.py:seccomp-listener	not implemented: seccomp user notification (linux.seccomp.listenerPath)
 test_cgroup_setup.py:cgroup-v1-subsystems	not implemented: cgroup v1 (nook-oci enforces linux.resources only in a leaf under a delegated cgroup v2, and refuses limits elsewhere)
 '
 

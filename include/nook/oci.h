@@ -41,6 +41,8 @@ struct nook_oci_config {
 	struct nook_oci_hook *hooks[NOOK_HOOK_N];
 	size_t n_hooks[NOOK_HOOK_N];
 	char *seccomp_json;               /* linux.seccomp as JSON, or NULL */
+	char *seccomp_listener;           /* linux.seccomp.listenerPath, or NULL */
+	char *seccomp_metadata;           /* linux.seccomp.listenerMetadata, or NULL */
 	int oom_score_adj;                /* INT32_MIN = unset */
 	bool has_resources;               /* linux.resources sets a limit */
 	char *cgroups_path;               /* linux.cgroupsPath, relative, or NULL */
@@ -189,11 +191,29 @@ struct nook_oci_exec {
 int nook_oci_do_exec(const struct nook_oci_opts *o, const struct nook_oci_exec *x, int *exit_code,
 		     struct nook_error *err);
 int nook_oci_do_pause(const struct nook_oci_opts *o, const char *id, bool pause, struct nook_error *err);
-/* Write new limits into the container's cgroup leaf: resources_file
- * (linux.resources JSON; "-" = stdin, or NULL), then options_json (the
- * command-line options as a linux.resources object, or NULL). */
-int nook_oci_do_update(const struct nook_oci_opts *o, const char *id, const char *resources_file,
-		       const char *options_json, struct nook_error *err);
+/* (listener.c) Hand the seccomp listener fd of the container whose init
+ * is pid to the agent at cfg->seccomp_listener, with the container
+ * process state (state_json: the container's state). */
+int nook_oci_seccomp_send(const struct nook_oci_config *cfg, int fd, pid_t pid, const char *state_json,
+			  struct nook_error *err);
+/* (update.c) `update`: a linux.resources file and runc's resource
+ * options ("--memory", "512M"), as the command line gave them. */
+struct nook_oci_update {
+	const char *resources_file;       /* linux.resources JSON; "-" = stdin; or NULL */
+	const char *const *opts;          /* [n] option names, "--memory" ... */
+	const char *const *values;        /* [n] their values, "512M" ... */
+	size_t n;
+};
+/* The i-th resource option update knows ("--memory", ...), NULL past the
+ * last: the command line takes a value after each. */
+const char *nook_oci_update_option(size_t i);
+/* The options of u as one linux.resources object (a new reference); a
+ * bad value or unknown option fails naming it. */
+int nook_oci_update_resources(const struct nook_oci_update *u, struct json_object **out, struct nook_error *err);
+/* Write new limits into the container's cgroup leaf: u's file, then its
+ * options, which win. */
+int nook_oci_do_update(const struct nook_oci_opts *o, const char *id, const struct nook_oci_update *u,
+		       struct nook_error *err);
 /* `features`: a new JSON string. */
 char *nook_oci_features_json(void);
 /* `spec`: write a rootless config.json into bundle (NULL = cwd). */

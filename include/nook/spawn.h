@@ -17,6 +17,8 @@ struct nook_result {
 	pid_t init_pid;       /* spec->detach: the container's init (host pid) */
 	int pty_master;       /* spec->detach with spec->tty: the pty master
 				* (the caller owns it), else -1 */
+	int seccomp_fd;       /* spec->detach with spec->seccomp_listener: the
+				* seccomp listener (the caller owns it), else -1 */
 	char cgroup_path[4096]; /* spec->detach with spec->cgroup_leaf: the leaf
 				* that stays (the caller removes it), or "" */
 	char note[256];       /* a line the CLI prints (timeout, OOM kill), or "" */

@@ -219,6 +219,9 @@ struct nook_spec {
 	char *seccomp_file;
 	int seccomp_default_errno; /* default EPERM */
 	bool allow_nested_userns;
+	bool seccomp_listener;     /* OCI listenerPath: the init loads the filter with a
+				    * user-notification listener before it reports ready,
+				    * and hands it over (nook_result.seccomp_fd) */
 	struct nook_seccomp_rule *seccomp_rules; size_t n_seccomp_rules;
 	char **landlock_read, **landlock_write, **landlock_execute;
 	bool landlock_enabled, landlock_required;

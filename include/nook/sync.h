@@ -17,6 +17,8 @@ enum nook_msg_type {
 				 mount; value: the kernel's errno that made auto fall back */
 	NOOK_MSG_ERROR_PATH,  /* child -> parent, before NOOK_MSG_ERROR: the path
 	                       * inside that error is about, its errno in value */
+	NOOK_MSG_SECCOMP,     /* child -> parent, before NOOK_MSG_READY: the seccomp
+	                       * user-notification listener (spec->seccomp_listener) */
 };
 
 struct nook_msg {

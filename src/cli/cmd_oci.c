@@ -4,7 +4,6 @@
  * it so that podman, conmon and the OCI test suites can drive nook.
  * Parsing and printing only; src/lib/oci does the work. */
 #include <errno.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -398,105 +397,46 @@ static int oci_list(const struct nook_oci_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* One `update` option into the linux.resources object being built as
- * text: "memory":{"limit":N} and the like. */
-static int update_opt(char *obj, size_t size, const char *group, const char *key, const char *opt,
-		      const char *value, bool size_ok)
-{
-	uint64_t n = 0;
-	long long sn = 0;
-	char *end = NULL;
-	const char *why = NULL;
-	char num[32];
-	if (strcmp(value, "-1") == 0) {
-		snprintf(num, sizeof num, "-1");
-	} else if (size_ok) {
-		if (nook_parse_size(value, &n, &why) < 0)
-			return usage_error("%s: '%s' is not a size (%s)", opt, value, why ? why : "e.g. 512M");
-		snprintf(num, sizeof num, "%" PRIu64, n);
-	} else {
-		errno = 0;
-		sn = strtoll(value, &end, 10);
-		if (errno || end == value || *end || sn < 0)
-			return usage_error("%s: '%s' is not a number", opt, value);
-		snprintf(num, sizeof num, "%lld", sn);
-	}
-	size_t len = strlen(obj);
-	snprintf(obj + len, size - len, "%s\"%s\":{\"%s\":%s}", len > 1 ? "," : "", group, key, num);
-	return 0;
-}
-
 static int oci_update(const struct nook_oci_opts *o, int argc, char **argv)
 {
-	static const struct { const char *opt, *group, *key; bool size; } opts[] = {
-		{ "--memory", "memory", "limit", true },
-		{ "--memory-reservation", "memory", "reservation", true },
-		{ "--memory-swap", "memory", "swap", true },
-		{ "--pids-limit", "pids", "limit", false },
-		{ "--cpu-quota", "cpu", "quota", false },
-		{ "--cpu-period", "cpu", "period", false },
-		{ "--cpu-share", "cpu", "shares", false },
-		{ "--blkio-weight", "blockIO", "weight", false },
-	};
-	const char *res = NULL, *v;
+	struct nook_oci_update u = { 0 };
+	const char **opts = nook_xmalloc((size_t)argc * sizeof *opts);
+	const char **values = nook_xmalloc((size_t)argc * sizeof *values);
+	const char *v;
 	bool missing;
-	int i;
-	/* the options become one linux.resources object; keys of the same
-	 * group are merged by the library (each is a separate object here) */
-	char objs[8][160];
-	size_t nobj = 0;
+	int i, rc = 0;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if ((v = opt_value(argc, argv, &i, "--resources", "-r", &missing))) {
-			res = v;
+			u.resources_file = v;
 			continue;
 		}
-		size_t k;
+		const char *name;
 		bool novalue = missing;
-		for (k = 0; k < sizeof opts / sizeof *opts; k++) {
-			if ((v = opt_value(argc, argv, &i, opts[k].opt, NULL, &missing)))
+		for (size_t k = 0; (name = nook_oci_update_option(k)); k++) {
+			if ((v = opt_value(argc, argv, &i, name, NULL, &missing)))
 				break;
 			novalue |= missing;
 		}
-		if (k == sizeof opts / sizeof *opts)
-			return usage_error(novalue ? "update: %s needs a value" : "update: unknown option %s", argv[i]);
-		snprintf(objs[nobj], sizeof objs[nobj], "{");
-		int rc = update_opt(objs[nobj], sizeof objs[nobj], opts[k].group, opts[k].key, opts[k].opt, v, opts[k].size);
-		if (rc != 0)
-			return rc;
-		size_t l = strlen(objs[nobj]);
-		snprintf(objs[nobj] + l, sizeof objs[nobj] - l, "}");
-		if (nobj < 7)
-			nobj++;
-	}
-	if (i != argc - 1)
-		return usage_error("%s", "update needs exactly one container ID");
-	/* merge: a JSON object per group, as linux.resources has them */
-	char merged[4096] = "{";
-	size_t ml = 1;
-	bool fits = true;
-	static const char *const groups[] = { "memory", "pids", "cpu", "blockIO" };
-	for (size_t gi = 0; gi < 4; gi++) {
-		char inner[1024] = "";
-		size_t il = 0;
-		for (size_t j = 0; j < nobj; j++) {
-			char pfx[32];
-			int pl = snprintf(pfx, sizeof pfx, "{\"%s\":{", groups[gi]);
-			if (strncmp(objs[j], pfx, (size_t)pl) != 0)
-				continue;
-			fits &= nook_append(inner, sizeof inner, &il, "%s%.*s", il ? "," : "",
-					    (int)(strlen(objs[j]) - (size_t)pl - 2), objs[j] + pl);
+		if (!name) {
+			rc = usage_error(novalue ? "update: %s needs a value" : "update: unknown option %s", argv[i]);
+			goto out;
 		}
-		if (inner[0])
-			fits &= nook_append(merged, sizeof merged, &ml, "%s\"%s\":{%s}", ml > 1 ? "," : "",
-					    groups[gi], inner);
+		opts[u.n] = name;
+		values[u.n++] = v;
 	}
-	fits &= nook_append(merged, sizeof merged, &ml, "}");
-	if (!fits)
-		return usage_error("%s", "update: too many resource options in one call (give them in a -r FILE)");
+	if (i != argc - 1) {
+		rc = usage_error("%s", "update needs exactly one container ID");
+		goto out;
+	}
+	u.opts = opts;
+	u.values = values;
 	struct nook_error err = { 0 };
-	if (nook_oci_do_update(o, argv[i], res, nobj ? merged : NULL, &err) < 0)
-		return report(&err);
-	return 0;
+	if (nook_oci_do_update(o, argv[i], &u, &err) < 0)
+		rc = report(&err);
+out:
+	free(opts);
+	free(values);
+	return rc;
 }
 
 static int oci_spec(int argc, char **argv)

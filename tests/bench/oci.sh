@@ -10,17 +10,20 @@
 #   nook-oci   nook-oci create ID; nook-oci start ID; nook-oci delete --force ID
 #   runc       the same commands with runc (when it runs rootless here)
 #   crun       the same commands with crun (when it runs rootless here)
-# and, when rootless podman works with an image it can build offline
-# (`podman import` of the busybox rootfs) and PODMAN is not "no":
-#   podman-nook   podman --runtime NOOK_OCI run --rm IMAGE true
-#   podman-runc   podman --runtime runc run --rm IMAGE true
+# and, when rootless podman works and PODMAN is not "no", issue 16's
+# measure (the same busybox rootfs given with --rootfs):
+#   podman-nook   podman --runtime NOOK_OCI run --rm --rootfs ROOTFS true
+#   podman-runc   podman --runtime runc run --rm --rootfs ROOTFS true
+# (PODMAN=image: an image made offline with `podman import` of that rootfs
+# instead, so podman's storage copies it for each container, as the
+# figures before 2026-12 were taken)
 # Prints the medians and the ratios against the goals of issue 16:
 # nook-oci/runc <= 0.5, podman-nook/podman-runc <= 0.9. Timing never fails
 # the script; it exits 0 unless nook-oci cannot run the bundle at all.
 #
 # Environment: NOOK (the nook binary; nook-oci is the symlink beside it, or
 # made in the work directory), RUNS (default 100), WARMUP (default 5),
-# PODMAN (no: leave podman out), ROOTFS, BENCH_DIR, BENCH_USER (when
+# PODMAN (no: leave podman out; image: run an imported image), ROOTFS, BENCH_DIR, BENCH_USER (when
 # started as root; default nooktest), SEED, CC.
 set -eu
 
@@ -87,14 +90,21 @@ for rt in runc crun; do
 	fi
 done
 
+img=
 if [ "${PODMAN:-}" != no ] && command -v podman >/dev/null; then
-	img=localhost/nook-bench-busybox:latest
-	if tar -C "$ROOTFS" -cf - . | podman import - "$img" >/dev/null 2>&1; then
+	what="--rootfs $(cd "$ROOTFS" && pwd -P)"
+	if [ "${PODMAN:-}" = image ]; then
+		img=localhost/nook-bench-busybox:latest
+		what=$img
+		tar -C "$ROOTFS" -cf - . | podman import - "$img" >/dev/null 2>&1 || what=
+	fi
+	if [ -n "$what" ]; then
 		for rt in nook runc; do
 			p=$OCI
 			[ $rt = runc ] && p=$(command -v runc)
-			if podman --runtime "$p" run --rm "$img" true >"$W/podman-$rt.try" 2>&1; then
-				set -- "$@" podman-$rt podman --runtime "$p" run --rm "$img" true ';'
+			# $what is split on purpose (no white space in ROOTFS)
+			if podman --runtime "$p" run --rm $what true >"$W/podman-$rt.try" 2>&1; then
+				set -- "$@" podman-$rt podman --runtime "$p" run --rm $what true ';'
 			else
 				echo "# podman-$rt left out: $(tail -n 1 "$W/podman-$rt.try")"
 			fi
@@ -115,5 +125,5 @@ echo "runs=$RUNS seed=$SEED"
 ratio nook-oci runc 0.5
 ratio nook-oci crun 1.0
 ratio podman-nook podman-runc 0.9
-[ "${PODMAN:-}" != no ] && command -v podman >/dev/null && podman rmi -f localhost/nook-bench-busybox:latest >/dev/null 2>&1
+[ -n "$img" ] && podman rmi -f "$img" >/dev/null 2>&1
 exit 0

@@ -296,6 +296,12 @@ bad "memory.swap without memory.limit" "linux.resources.memory.swap: needs memor
 bad "cgroupsPath with .." "linux.cgroupsPath: 'a/../b': empty, '.' and '..' parts are not allowed" "c['linux']['cgroupsPath'] = '/a/../b'"
 bad "hostname without uts namespace" "hostname: needs a uts namespace" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'uts']"
 bad "ociVersion 2" "ociVersion: '2.0.0' is not a version 1" "c['ociVersion'] = '2.0.0'"
+bad "seccomp listenerMetadata without listenerPath" "linux.seccomp.listenerMetadata: is only for the agent at listenerPath, which is not set" \
+	"c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'listenerMetadata': 'm'}"
+bad "SCMP_ACT_NOTIFY without a listenerPath" "SCMP_ACT_NOTIFY needs a seccomp agent: give its socket in listenerPath" \
+	"c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_NOTIFY'}]}"
+bad "no seccomp agent at listenerPath" "cannot connect to the seccomp agent at .*/no-agent \(linux.seccomp.listenerPath\): (No such file|Connection refused)" \
+	"c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '$T/no-agent'}"
 printf '{ not json' > "$B/config.json"
 oci create --bundle "$B" bad1
 oci_error "invalid bundle: not JSON" "config.json: not valid JSON"
@@ -328,6 +334,61 @@ chkre "nook-oci runs it, with the seccomp filter" "^from-profile Seccomp:[[:spac
 nk profile show --oci --set rootfs.kind=overlay --set 'rootfs.overlay.lower=["/"]'
 chk_error "profile show --oci refuses what a config.json cannot say" 125 "rootfs.kind: an overlay root has no config.json form"
 
+# seccomp user notification: create hands the filter's listener and the
+# container process state to the agent at linux.seccomp.listenerPath; this
+# agent answers the payload's first mkdir with ENOSPC and its second with
+# a success of its own (the kernel creates nothing)
+cat > "$T/agent.py" <<'EOF'
+import array, fcntl, json, signal, socket, struct, sys
+sock_path, report = sys.argv[1], sys.argv[2]
+signal.alarm(30)
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sock_path)
+srv.listen(1)
+open(report + '.ready', 'w').close()
+conn, _ = srv.accept()
+fds = array.array('i')
+msg, anc, _, _ = conn.recvmsg(65536, socket.CMSG_LEN(4 * fds.itemsize))
+for level, kind, data in anc:
+    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+        fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+more = conn.recv(65536)
+while more:
+    msg += more
+    more = conn.recv(65536)
+m = json.loads(msg)
+st = m.get('state', {})
+with open(report, 'w') as f:
+    print(len(fds), m.get('ociVersion'), ','.join(m.get('fds', [])),
+          'pid' if isinstance(m.get('pid'), int) and m['pid'] > 0 else 'nopid', m.get('metadata'),
+          st.get('status'), st.get('id'), 'pid-matches' if st.get('pid') == m.get('pid') else 'pid-differs', file=f)
+# struct seccomp_notif is 80 bytes, seccomp_notif_resp 24:
+# SECCOMP_IOCTL_NOTIF_RECV = _IOWR('!', 0, 80), _SEND = _IOWR('!', 1, 24)
+RECV, SEND = 0xC0502100, 0xC0182101
+for val, error in ((0, -28), (0, 0)):
+    buf = bytearray(80)
+    fcntl.ioctl(fds[0], RECV, buf)
+    nid, _, _, nr = struct.unpack_from('=QIIi', buf)
+    with open(report, 'a') as f:
+        print('syscall', nr, file=f)
+    fcntl.ioctl(fds[0], SEND, bytearray(struct.pack('=QqiI', nid, val, error, 0)))
+EOF
+python3 "$T/agent.py" "$T/agent.sock" "$T/agent.out" 2>"$T/agent.err" &
+agent=$!
+_w=0
+while [ ! -e "$T/agent.out.ready" ] && [ $_w -lt 100 ]; do sleep 0.1; _w=$((_w + 1)); done
+config "c['process']['args'] = ['sh', '-c', 'mkdir /tmp/a 2>/dev/null; echo a=\$?; mkdir /tmp/b; echo b=\$?; [ -d /tmp/b ] && echo b-made || echo b-not-made']" \
+	"c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '$T/agent.sock', 'listenerMetadata': 'nook-test-meta', 'syscalls': [{'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_NOTIFY'}]}"
+oci run --bundle "$B" c13
+chk "seccomp agent: the payload's mkdir gets the agent's answers (ENOSPC, then a success that made nothing)" \
+	"0 a=1 b=0 b-not-made" "$rc $(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
+wait $agent
+chk "seccomp agent: it exited cleanly" "0 " "$? $(cat "$T/agent.err")"
+chk "seccomp agent: one fd and the container process state (version, fds, pid, metadata, status creating, id)" \
+	"1 0.2.0 seccompFd pid nook-test-meta creating c13 pid-matches" "$(head -n 1 "$T/agent.out" 2>/dev/null)"
+chkre "seccomp agent: two notifications, for mkdir or mkdirat (83 or 258 on x86_64)" \
+	"^syscall (83|258) syscall (83|258)$" "$(sed -n '2,$p' "$T/agent.out" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+
 # linux.resources without limits (device rules, unlimited pids) runs
 # anywhere; without a leaf of its own, pause/resume/update explain why
 config "c['process']['args'] = ['sh', '-c', 'exec sleep 60']" \
@@ -352,6 +413,10 @@ oci update --memory lots c12
 oci_error "update with a bad size names the option" "--memory: 'lots' is not a size"
 oci update --bogus 1 c12
 oci_error "update with an unknown option" "update: unknown option --bogus"
+oci update --pids-limit -5 c12
+oci_error "update with a negative count names the option" "--pids-limit: '-5' is not a number"
+oci update --memory
+oci_error "update with an option and no value" "update: --memory needs a value"
 oci delete --force c12
 chk "delete --force stops it" "0 none" "$rc $(status_of c12)"
 

@@ -174,6 +174,7 @@ const char *nook_test_spec_diff(const struct nook_spec *a, const struct nook_spe
 	STR(seccomp_file);
 	VAL(seccomp_default_errno);
 	VAL(allow_nested_userns);
+	VAL(seccomp_listener);
 	VAL(n_seccomp_rules);
 	for (size_t i = 0; i < a->n_seccomp_rules; i++)
 		if ((d = rule_diff(&a->seccomp_rules[i], &b->seccomp_rules[i], i, buf, size)))

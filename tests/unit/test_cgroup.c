@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nook/cgroup.h"
+#include "nook/oci.h"
 #include "nook/stats.h"
 #include "tap.h"
 
@@ -368,6 +369,55 @@ START_TEST(stats_no_cgroup)
 }
 END_TEST
 
+/* `nook-oci update`'s options as one linux.resources object (oci/update.c),
+ * read back by the translation create uses */
+START_TEST(oci_update_options)
+{
+	const char *opts[] = { "--memory", "--pids-limit", "--cpu-quota", "--cpu-period", "--memory", "--cpu-share" };
+	const char *vals[] = { "64M", "77", "20000", "50000", "128M", "2" };
+	struct nook_oci_update u = { .opts = opts, .values = vals, .n = 6 };
+	struct json_object *j = NULL;
+	struct nook_error err = { 0 };
+	struct nook_spec s;
+
+	ck_assert_msg(nook_oci_update_resources(&u, &j, &err) == 0, "%s", err.msg);
+	/* one object per group, the last --memory wins */
+	ck_assert_str_eq(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+			 "{\"memory\":{\"limit\":134217728},\"pids\":{\"limit\":77},\"cpu\":{\"quota\":20000,\"period\":50000,\"shares\":2}}");
+	nook_spec_init(&s);
+	ck_assert_msg(nook_oci_resources_apply(j, "the command line", &s, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(s.memory, 134217728);
+	ck_assert_uint_eq(s.pids, 77);
+	ck_assert_uint_eq(s.cpu_quota_us, 20000);
+	ck_assert_uint_eq(s.cpu_period_us, 50000);
+	ck_assert_uint_eq(s.cpu_weight, 1);
+	nook_spec_free(&s);
+	json_object_put(j);
+
+	/* -1 is "no limit"; bad values and unknown options are named */
+	const char *o2[] = { "--memory" }, *v2[] = { "-1" };
+	struct nook_oci_update u2 = { .opts = o2, .values = v2, .n = 1 };
+	ck_assert_int_eq(nook_oci_update_resources(&u2, &j, &err), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN), "{\"memory\":{\"limit\":-1}}");
+	json_object_put(j);
+	v2[0] = "lots";
+	ck_assert_int_lt(nook_oci_update_resources(&u2, &j, &err), 0);
+	ck_assert_ptr_null(j);
+	ck_assert_ptr_nonnull(strstr(err.msg, "--memory: 'lots' is not a size"));
+	ck_assert_int_eq(err.exit_status, 1);
+	o2[0] = "--pids-limit";
+	v2[0] = "-5";
+	ck_assert_int_lt(nook_oci_update_resources(&u2, &j, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "--pids-limit: '-5' is not a number"));
+	o2[0] = "--bogus";
+	ck_assert_int_lt(nook_oci_update_resources(&u2, &j, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unknown option --bogus"));
+	/* the names the command line takes a value after */
+	ck_assert_str_eq(nook_oci_update_option(0), "--memory");
+	ck_assert_ptr_null(nook_oci_update_option(8));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cgroup");
@@ -386,6 +436,7 @@ static Suite *suite(void)
 	tcase_add_test(t, starttime);
 	tcase_add_test(t, keyed);
 	tcase_add_test(t, controllers);
+	tcase_add_test(t, oci_update_options);
 	suite_add_tcase(s, t);
 	TCase *j = tcase_create("stats");
 	tcase_add_test(j, stats_oom);

@@ -715,6 +715,177 @@ START_TEST(oci_containers_common)
 }
 END_TEST
 
+/* ------------------------------------------------------------ split filters */
+
+/* Classic BPF as the kernel runs a seccomp program over d. */
+static uint32_t bpf_run(const struct sock_filter *p, size_t n, const struct seccomp_data *d)
+{
+	uint32_t A = 0, X = 0, M[16] = { 0 };
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct sock_filter *in = &p[pc];
+		uint32_t k = in->k, v = BPF_SRC(in->code) == BPF_X ? X : k;
+		bool t = false;
+		switch (BPF_CLASS(in->code)) {
+		case BPF_LD:
+			if (BPF_MODE(in->code) == BPF_ABS) {
+				ck_assert_uint_le(k + 4, sizeof *d);
+				memcpy(&A, (const char *)d + k, 4);
+			} else if (BPF_MODE(in->code) == BPF_IMM) {
+				A = k;
+			} else if (BPF_MODE(in->code) == BPF_MEM) {
+				A = M[k & 15];
+			} else {
+				A = sizeof *d;
+			}
+			break;
+		case BPF_LDX:
+			X = BPF_MODE(in->code) == BPF_MEM ? M[k & 15] : BPF_MODE(in->code) == BPF_LEN ? sizeof *d : k;
+			break;
+		case BPF_ST:
+			M[k & 15] = A;
+			break;
+		case BPF_STX:
+			M[k & 15] = X;
+			break;
+		case BPF_ALU:
+			switch (BPF_OP(in->code)) {
+			case BPF_ADD: A += v; break;
+			case BPF_SUB: A -= v; break;
+			case BPF_MUL: A *= v; break;
+			case BPF_DIV: A = v ? A / v : 0; break;
+			case BPF_MOD: A = v ? A % v : 0; break;
+			case BPF_OR: A |= v; break;
+			case BPF_AND: A &= v; break;
+			case BPF_XOR: A ^= v; break;
+			case BPF_LSH: A <<= v & 31; break;
+			case BPF_RSH: A >>= v & 31; break;
+			case BPF_NEG: A = -A; break;
+			default: ck_abort_msg("ALU op %#x", in->code);
+			}
+			break;
+		case BPF_JMP:
+			switch (BPF_OP(in->code)) {
+			case BPF_JA: pc += k; continue;
+			case BPF_JEQ: t = A == v; break;
+			case BPF_JGT: t = A > v; break;
+			case BPF_JGE: t = A >= v; break;
+			case BPF_JSET: t = (A & v) != 0; break;
+			default: ck_abort_msg("JMP op %#x", in->code);
+			}
+			pc += t ? in->jt : in->jf;
+			break;
+		case BPF_RET:
+			return BPF_RVAL(in->code) == BPF_A ? A : k;
+		case BPF_MISC:
+			if (BPF_MISCOP(in->code) == BPF_TAX)
+				X = A;
+			else
+				A = X;
+			break;
+		}
+	}
+	ck_abort_msg("the program ran off its end");
+	return 0;
+}
+
+/* Stacked programs: the most restrictive answer (kernel/seccomp.c). */
+static uint32_t stack_run(const struct nook_sc_prog *p, size_t n, const struct seccomp_data *d)
+{
+	uint32_t ret = SECCOMP_RET_ALLOW;
+	for (size_t i = n; i-- > 0;) {
+		uint32_t cur = bpf_run(p[i].bpf, p[i].n_insns, d);
+		if ((int32_t)(cur & SECCOMP_RET_ACTION_FULL) < (int32_t)(ret & SECCOMP_RET_ACTION_FULL))
+			ret = cur;
+	}
+	return ret;
+}
+
+/* The split programs answer every syscall (each ABI, the numbers of all
+ * three, -1, the argument values the rules compare with) as the one
+ * program libseccomp makes for the same filter. */
+static void check_split_same(const struct nook_sc_filter *f, const char *what)
+{
+	struct nook_error err = { 0 };
+	struct nook_sc_prog one = { 0 }, split[NOOK_SC_MAX_PROGS];
+	size_t n = 0, checked = 0;
+	uint64_t vals[64];
+	size_t nv = 0;
+
+	ck_assert_msg(nook_sc_compile_libseccomp(f, NOOK_SC_BADARCH, &one.bpf, &one.n_insns, &err) == 0, "%s", err.msg);
+	ck_assert_msg(nook_sc_compile_split(f, NOOK_SC_BADARCH, split, &n, &err) == 0, "%s", err.msg);
+	ck_assert_uint_ge(n, 2);
+	vals[nv++] = 0;
+	vals[nv++] = 0xffffffffULL;
+	vals[nv++] = ~0ULL;
+	for (size_t i = 0; i < f->n_rules; i++)
+		for (unsigned a = 0; a < f->rules[i].n_args; a++)
+			for (int w = 0; w < 2; w++) {
+				uint64_t v = w ? f->rules[i].args[a].datum_b : f->rules[i].args[a].datum_a;
+				bool seen = false;
+				for (size_t j = 0; j < nv; j++)
+					seen |= vals[j] == v;
+				if (!seen && nv < sizeof vals / sizeof *vals)
+					vals[nv++] = v;
+			}
+	static const uint32_t arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64 };
+	for (size_t ai = 0; ai < 3; ai++)
+		for (uint32_t k = 0; k < 1066; k++) {
+			/* x86_64 and i386 numbers, x32's (bit 30), -1, around bit 30, high ones */
+			static const uint32_t odd[] = { 0xffffffffu, 0xfffffffeu, 0x80000000u, 0x7fffffffu, 0xc0000001u, 0x40001000u };
+			uint32_t nr = k < 480 ? k : k < 1050 ? 0x40000000u + (k - 480) : k < 1056 ? odd[k - 1050] : 0x3ffffffbu + (k - 1056);
+			for (size_t vi = 0; vi < nv; vi++)
+				for (int slot = -1; slot < 3; slot++) {
+					struct seccomp_data d = { .nr = (int)nr, .arch = arches[ai] };
+					for (int a = 0; a < 6; a++)
+						d.args[a] = slot < 0 || slot == a ? vals[vi] : 0;
+					uint32_t want = bpf_run(one.bpf, one.n_insns, &d), got = stack_run(split, n, &d);
+					ck_assert_msg(want == got, "%s: arch %#x nr %#x args[%d]=%#llx: one program says %#x, the split ones %#x",
+						      what, arches[ai], nr, slot, (unsigned long long)vals[vi], want, got);
+					checked++;
+				}
+		}
+	ck_assert_uint_gt(checked, 10000);
+	free(one.bpf);
+	for (size_t i = 0; i < n; i++)
+		free(split[i].bpf);
+}
+
+START_TEST(split_same_answers)
+{
+	const char *path = "/usr/share/containers/seccomp.json";
+	struct nook_sc_filter f;
+	struct nook_error err = { 0 };
+
+	ck_assert_msg(access(path, R_OK) == 0,
+		      "%s is missing: install golang-github-containers-common (contrib/setup-host.sh --test)", path);
+	/* podman's profile: three ABIs, argument rules, ERRNO default */
+	nook_sc_filter_init(&f, SCMP_ACT_ALLOW);
+	ck_assert_msg(nook_sc_load_oci(path, nook_caps_default(), 6, 1, &f, &err) == 0, "%s", err.msg);
+	check_split_same(&f, "containers-common");
+	/* the same rules for x86_64 alone: the guard refuses x32 and i386 */
+	f.n_arches = 1;
+	f.arches[0] = SCMP_ARCH_X86_64;
+	check_split_same(&f, "containers-common, x86_64 only");
+	/* and x86_64 + i386 */
+	f.arches[f.n_arches++] = SCMP_ARCH_X86;
+	check_split_same(&f, "containers-common, x86_64 and i386");
+	nook_sc_filter_free(&f);
+
+	/* an allowing default with refusals, kills and masked comparisons */
+	char *p = write_tmp("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X32\"],\n"
+			    " \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 5},\n"
+			    "  {\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_KILL_PROCESS\"},\n"
+			    "  {\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 2114060288, \"valueTwo\": 268435456, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},\n"
+			    "  {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_TRAP\", \"args\": [{\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_GT\"}]}]}");
+	nook_sc_filter_init(&f, SCMP_ACT_ALLOW);
+	ck_assert_msg(nook_sc_load_oci(p, nook_caps_default(), 6, 1, &f, &err) == 0, "%s", err.msg);
+	check_split_same(&f, "allowing default");
+	nook_sc_filter_free(&f);
+	unlink(p);
+	free(p);
+}
+END_TEST
+
 /* ------------------------------------------------------------ Landlock */
 
 START_TEST(landlock_rights)
@@ -1046,6 +1217,11 @@ static Suite *suite(void)
 	tcase_add_test(t, rlimit_check);
 	tcase_add_test(t, default_paths);
 	suite_add_tcase(s, t);
+	TCase *sp = tcase_create("split");
+	/* ~10^5 syscalls through five programs, slow under ASan */
+	tcase_set_timeout(sp, 300);
+	tcase_add_test(sp, split_same_answers);
+	suite_add_tcase(s, sp);
 	return s;
 }
 

@@ -1065,8 +1065,23 @@ static int linux_section(struct tr *t, json_object *l, struct nook_spec *s)
 	if ((x = get(l, "seccomp"))) {
 		if (want(t->file, t->err, x, json_type_object, "linux.seccomp") < 0)
 			return -EINVAL;
-		if (get(x, "listenerPath"))
-			return bad(t->file, t->err, "linux.seccomp.listenerPath", "seccomp user notification is not supported by nook");
+		/* a seccomp agent: create sends it the filter's listener */
+		json_object *lp = get(x, "listenerPath"), *lm = get(x, "listenerMetadata");
+		if (want(t->file, t->err, lp, json_type_string, "linux.seccomp.listenerPath") < 0 ||
+		    want(t->file, t->err, lm, json_type_string, "linux.seccomp.listenerMetadata") < 0)
+			return -EINVAL;
+		if (lm && !lp)
+			return bad(t->file, t->err, "linux.seccomp.listenerMetadata", "is only for the agent at listenerPath, which is not set");
+		if (lp) {
+			const char *p = json_object_get_string(lp);
+			if (!p[0])
+				return bad(t->file, t->err, "linux.seccomp.listenerPath", "give the path of the seccomp agent's unix socket");
+			free(t->c->seccomp_listener);
+			free(t->c->seccomp_metadata);
+			t->c->seccomp_listener = nook_strdup(p);
+			t->c->seccomp_metadata = lm ? nook_strdup(json_object_get_string(lm)) : NULL;
+			s->seccomp_listener = true;
+		}
 		t->c->seccomp_json = nook_strdup(json_object_to_json_string_ext(x, JSON_C_TO_STRING_PLAIN));
 		s->seccomp = NOOK_SECCOMP_FILE;
 	}
@@ -1344,6 +1359,8 @@ void nook_oci_config_free(struct nook_oci_config *c)
 	free(c->file);
 	free(c->annotations_json);
 	free(c->seccomp_json);
+	free(c->seccomp_listener);
+	free(c->seccomp_metadata);
 	for (size_t i = 0; i < c->n_join; i++)
 		free(c->join[i].path);
 	for (int k = 0; k < NOOK_HOOK_N; k++) {

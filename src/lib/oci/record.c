@@ -250,7 +250,10 @@ char *nook_oci_state_json(const struct nook_oci_state *st, bool pretty)
 	json_object_object_add(o, "ociVersion", json_object_new_string("1.2.0"));
 	json_object_object_add(o, "id", json_object_new_string(st->id));
 	json_object_object_add(o, "status", json_object_new_string(nook_oci_status_name(st->status)));
-	bool live = st->status == NOOK_OCI_CREATED || st->status == NOOK_OCI_RUNNING || st->status == NOOK_OCI_PAUSED;
+	/* creating: once the init exists, its pid too (the hooks and the
+	 * seccomp agent of create find the container's namespaces by it) */
+	bool live = st->status == NOOK_OCI_CREATED || st->status == NOOK_OCI_RUNNING || st->status == NOOK_OCI_PAUSED ||
+		    (st->status == NOOK_OCI_CREATING && st->pid > 0);
 	json_object_object_add(o, "pid", json_object_new_int(live ? st->pid : 0));
 	json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
 	if (st->cgroup[0])

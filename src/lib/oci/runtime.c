@@ -287,6 +287,25 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 	snprintf(st->cgroup, sizeof st->cgroup, "%s", res.cgroup_path);
 	st->pid = res.init_pid;
 	st->pid_start = nook_proc_starttime(res.init_pid);
+	if (cfg->seccomp_listener && res.seccomp_fd < 0) {
+		if (res.pty_master >= 0)
+			close(res.pty_master);
+		r = fail1(err, nook_errx(err, EPROTO, "the container's init did not hand over its seccomp listener "
+					 "(linux.seccomp.listenerPath)"));
+		goto kill;
+	}
+	if (res.seccomp_fd >= 0) {
+		/* the seccomp agent gets the listener before anything else runs */
+		_cleanup_free_ char *pj = state_json_of(st, NOOK_OCI_CREATING);
+		r = nook_oci_seccomp_send(cfg, res.seccomp_fd, st->pid, pj, err);
+		close(res.seccomp_fd);
+		if (r < 0) {
+			if (res.pty_master >= 0)
+				close(res.pty_master);
+			fail1(err, r);
+			goto kill;
+		}
+	}
 	if (res.pty_master >= 0) {
 		if (c->console_socket)
 			r = nook_console_send(c->console_socket, res.pty_master, err) < 0 ? fail1(err, -EIO) : 0;
@@ -935,72 +954,5 @@ int nook_oci_do_pause(const struct nook_oci_opts *o, const char *id, bool pause,
 		r = fail1(err, r);
 	}
 	nook_oci_state_free(&st);
-	return r;
-}
-
-int nook_oci_do_update(const struct nook_oci_opts *o, const char *id, const char *resources_file,
-		       const char *options_json, struct nook_error *err)
-{
-	struct nook_oci_state st;
-	struct nook_spec s;
-	nook_spec_init(&s);
-	s.cgroup_oci_keys = true;
-	int r = read_state(o, id, &st, err);
-	if (r < 0)
-		goto out0;
-	if (!st.cgroup[0]) {
-		r = fail1(err, nook_errx(err, ENOTSUP, "cannot update container '%s': it has no cgroup leaf of its own "
-					 "(nook makes one only under a delegated cgroup v2; see nook check)", id));
-		goto out;
-	}
-	if (st.status == NOOK_OCI_STOPPED) {
-		r = fail1(err, nook_errx(err, EINVAL, "cannot update container '%s': it is stopped", id));
-		goto out;
-	}
-	if (resources_file) {
-		json_object *j = strcmp(resources_file, "-") == 0 ? json_object_from_fd(0) : json_object_from_file(resources_file);
-		if (!j || !json_object_is_type(j, json_type_object)) {
-			if (j)
-				json_object_put(j);
-			r = fail1(err, nook_errx(err, EINVAL, "%s: not a JSON object (linux.resources of config.json)", resources_file));
-			goto out;
-		}
-		r = nook_oci_resources_apply(j, resources_file, &s, err);
-		json_object_put(j);
-		if (r < 0) {
-			r = fail1(err, r);
-			goto out;
-		}
-	}
-	/* options on the command line win over the file */
-	if (options_json) {
-		json_object *j = json_tokener_parse(options_json);
-		r = j ? nook_oci_resources_apply(j, "the command line", &s, err) : nook_errx(err, EINVAL, "bad options");
-		if (j)
-			json_object_put(j);
-		if (r < 0) {
-			r = fail1(err, r);
-			goto out;
-		}
-	}
-	if (s.cpu_period_us && !s.cpu_quota_us) {
-		/* a new period alone keeps the quota that is there */
-		char path[4200];
-		snprintf(path, sizeof path, "%s/cpu.max", st.cgroup);
-		_cleanup_free_ char *cur = nook_read_file(path, 256, NULL);
-		unsigned long long q = cur ? strtoull(cur, NULL, 10) : 0;
-		if (!q) {
-			r = fail1(err, nook_errx(err, EINVAL, "cannot update container '%s': a CPU period needs a quota "
-						 "(--cpu-quota), as %s has none", id, path));
-			goto out;
-		}
-		s.cpu_quota_us = q;
-	}
-	if ((r = nook_cgroup_apply(st.cgroup, &s, err)) < 0)
-		r = fail1(err, r);
-out:
-	nook_oci_state_free(&st);
-out0:
-	nook_spec_free(&s);
 	return r;
 }

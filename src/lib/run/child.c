@@ -338,6 +338,15 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		 * state is published; it holds nothing then that names the host. */
 		if (keep_only(s, (const int[]){ ctx->sync_fd, master, ctx->tty_slave, fifo }, 4, true, &err) < 0)
 			fail(ctx->sync_fd, &err);
+		if (s->seccomp_listener) {
+			/* the agent gets its listener during create, so the
+			 * filter is loaded now rather than right before execve */
+			int lfd = nook_security_seccomp_listen(s, ctx->security, &err);
+			if (lfd < 0)
+				fail(ctx->sync_fd, &err);
+			nook_sync_send_fd(ctx->sync_fd, NOOK_MSG_SECCOMP, 0, lfd);
+			close(lfd);
+		}
 		send_ready(ctx, master);
 		if (fifo >= 0)
 			wait_for_start(ctx, fifo);

@@ -251,6 +251,7 @@ struct run_state {
 	bool fuse_died;                /* fuse-overlayfs died under a running payload */
 	bool detached;                 /* spec->detach: the init waits for start */
 	int detached_master;           /* its pty master, or -1 */
+	int seccomp_fd;                /* its seccomp listener (NOOK_MSG_SECCOMP), or -1 */
 };
 
 static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passed)
@@ -301,6 +302,12 @@ static void handle_msg(struct run_state *rs, const struct nook_msg *m, int passe
 	case NOOK_MSG_EXIT:
 		rs->got_exit_msg = true;
 		rs->payload_status = m->value;
+		break;
+	case NOOK_MSG_SECCOMP:
+		if (passed >= 0 && rs->seccomp_fd < 0) {
+			rs->seccomp_fd = passed;
+			passed = -1;
+		}
 		break;
 	case NOOK_MSG_FUSE:
 		/* the child mounted the overlay root's FUSE filesystem and waits
@@ -398,7 +405,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	struct nook_fuseovl *fuse = NULL;
 	struct nook_desktop *desk = NULL;
 	struct run_state rs = { .pidfd = -1, .sync_fd = -1, .sfd = -1, .tfd = -1, .pid = -1,
-				.pty = { .master = -1 }, .spec = s, .detached_master = -1,
+				.pty = { .master = -1 }, .spec = s, .detached_master = -1, .seccomp_fd = -1,
 				.io = { .child = { -1, -1, -1 }, .in_w = -1, .out_r = { -1, -1, -1 } } };
 	int sv[2] = { -1, -1 };
 	_cleanup_close_ int upper_lock = -1;
@@ -410,6 +417,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 
 	memset(res, 0, sizeof *res);
 	res->pty_master = -1;
+	res->seccomp_fd = -1;
 	if ((r = nook_self_limits_prepare(err)) < 0)
 		return r;
 	uint64_t t0 = nook_now_ns();
@@ -585,6 +593,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		res->init_pid = rs.pid;
 		res->pty_master = rs.detached_master;
 		rs.detached_master = -1;
+		res->seccomp_fd = rs.seccomp_fd;
+		rs.seccomp_fd = -1;
 		r = 0;
 		goto out;
 	}
@@ -660,6 +670,8 @@ out:
 	nook_state_release(rs.state);
 	if (rs.detached_master >= 0)
 		close(rs.detached_master);
+	if (rs.seccomp_fd >= 0)
+		close(rs.seccomp_fd);
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)

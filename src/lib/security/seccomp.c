@@ -228,8 +228,10 @@ static int load_tty_guard(int eno, struct nook_error *err)
 	return 0;
 }
 
-int nook_sc_load(const void *bpf, size_t n_insns, bool tty_guard, int default_errno,
-		 struct nook_error *err)
+/* The filter with flags; the seccomp() result (a listener fd with
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER), or -errno. */
+static int load_flags(const void *bpf, size_t n_insns, bool tty_guard, int default_errno, unsigned flags,
+		      struct nook_error *err)
 {
 	struct sock_fprog fp = {
 		.len = (unsigned short)n_insns,
@@ -245,7 +247,22 @@ int nook_sc_load(const void *bpf, size_t n_insns, bool tty_guard, int default_er
 		if (r < 0)
 			return r;
 	}
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
-		return nook_err(err, errno, "cannot load the seccomp filter");
-	return 0;
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fp);
+	if (fd < 0)
+		return nook_err(err, errno, "cannot load the seccomp filter%s",
+				flags & SECCOMP_FILTER_FLAG_NEW_LISTENER ? " with a user-notification listener" : "");
+	return (int)fd;
+}
+
+int nook_sc_load(const void *bpf, size_t n_insns, bool tty_guard, int default_errno,
+		 struct nook_error *err)
+{
+	int r = load_flags(bpf, n_insns, tty_guard, default_errno, 0, err);
+	return r < 0 ? r : 0;
+}
+
+int nook_sc_load_listener(const void *bpf, size_t n_insns, bool tty_guard, int default_errno,
+			  struct nook_error *err)
+{
+	return load_flags(bpf, n_insns, tty_guard, default_errno, SECCOMP_FILTER_FLAG_NEW_LISTENER, err);
 }

@@ -125,8 +125,10 @@ size_t nook_sc_filter_count(const struct nook_sc_filter *f, const char *name)
 
 /* ------------------------------------------------------------ compile */
 
-int nook_sc_compile_libseccomp(const struct nook_sc_filter *f, uint32_t badarch, void **bpf,
-			       size_t *n_insns, struct nook_error *err)
+/* f's rules for the ABIs arches[n] (only: without_native drops the native
+ * one libseccomp starts with when it is not among them). */
+static int compile_for(const struct nook_sc_filter *f, const uint32_t *arches, size_t n_arches, bool without_native,
+		       uint32_t badarch, void **bpf, size_t *n_insns, struct nook_error *err)
 {
 	scmp_filter_ctx ctx;
 	_cleanup_close_ int fd = -1;
@@ -145,11 +147,20 @@ int nook_sc_compile_libseccomp(const struct nook_sc_filter *f, uint32_t badarch,
 	/* binary search over syscall numbers: cheaper per syscall */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, NOOK_SC_OPTIMIZE);
 
-	for (size_t i = 0; i < f->n_arches; i++) {
-		r = seccomp_arch_add(ctx, f->arches[i]);
+	for (size_t i = 0; i < n_arches; i++) {
+		r = seccomp_arch_add(ctx, arches[i]);
 		if (r < 0 && r != -EEXIST) {
 			nook_err(err, -r, "cannot add architecture %#x to the seccomp filter",
-				 f->arches[i]);
+				 arches[i]);
+			goto fail;
+		}
+	}
+	if (without_native) {
+		bool listed = false;
+		for (size_t i = 0; i < n_arches; i++)
+			listed |= arches[i] == seccomp_arch_native() || arches[i] == SCMP_ARCH_NATIVE;
+		if (!listed && (r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE)) < 0) {
+			nook_err(err, -r, "cannot leave the native architecture out of a seccomp filter");
 			goto fail;
 		}
 	}
@@ -196,4 +207,79 @@ int nook_sc_compile_libseccomp(const struct nook_sc_filter *f, uint32_t badarch,
 fail:
 	seccomp_release(ctx);
 	return r < 0 ? r : -EINVAL;
+}
+
+int nook_sc_compile_libseccomp(const struct nook_sc_filter *f, uint32_t badarch, void **bpf,
+			       size_t *n_insns, struct nook_error *err)
+{
+	return compile_for(f, f->arches, f->n_arches, false, badarch, bpf, n_insns, err);
+}
+
+/* ------------------------------------------------------------ split */
+
+#define X32_BIT 0x40000000u
+
+/* The ABI guard of a split filter: a syscall of an ABI the filter does not
+ * list gets badarch (as libseccomp's own check would give it), the rest
+ * pass to the per-ABI programs. x32 shares x86_64's audit arch and is told
+ * apart by the syscall number's bit 30 (-1, a syscall a tracer skipped, is
+ * x86_64's, as libseccomp has it). */
+static void guard_program(bool x86_64, bool x32, bool i386, uint32_t badarch, struct nook_sc_prog *p)
+{
+	const uint32_t ALLOW = SECCOMP_RET_ALLOW;
+	struct sock_filter prog[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),       /* else 7 */
+		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 2, 0),              /* -1: 6 */
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, 0, 1),                  /* else 6 */
+		/* 5 */ BPF_STMT(BPF_RET | BPF_K, x32 ? ALLOW : badarch),
+		/* 6 */ BPF_STMT(BPF_RET | BPF_K, x86_64 ? ALLOW : badarch),
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 1),         /* else 9 */
+		/* 8 */ BPF_STMT(BPF_RET | BPF_K, i386 ? ALLOW : badarch),
+		/* 9 */ BPF_STMT(BPF_RET | BPF_K, badarch),
+	};
+	p->n_insns = sizeof prog / sizeof *prog;
+	p->bpf = nook_xmalloc(sizeof prog);
+	memcpy(p->bpf, prog, sizeof prog);
+}
+
+int nook_sc_compile_split(const struct nook_sc_filter *f, uint32_t badarch, struct nook_sc_prog *progs,
+			  size_t *n_progs, struct nook_error *err)
+{
+	bool have[3] = { false, false, false };
+	static const uint32_t abis[3] = { SCMP_ARCH_X86_64, SCMP_ARCH_X32, SCMP_ARCH_X86 };
+	size_t n = 0;
+	int r;
+
+	*n_progs = 0;
+	/* libseccomp keeps the native ABI in every filter */
+	have[0] = true;
+	for (size_t i = 0; i < f->n_arches; i++)
+		for (size_t a = 0; a < 3; a++)
+			have[a] |= f->arches[i] == abis[a];
+	/* another host's ABIs never reach this kernel: only the guard's
+	 * badarch would answer them, as in the whole program */
+	if (seccomp_arch_native() != SCMP_ARCH_X86_64) {
+		if ((r = nook_sc_compile_libseccomp(f, badarch, &progs[0].bpf, &progs[0].n_insns, err)) < 0)
+			return r;
+		*n_progs = 1;
+		return 0;
+	}
+	guard_program(have[0], have[1], have[2], badarch, &progs[n++]);
+	for (size_t a = 0; a < 3; a++) {
+		if (!have[a])
+			continue;
+		/* what is not this ABI's passes here: the guard and the
+		 * other programs answer it */
+		r = compile_for(f, &abis[a], 1, true, SCMP_ACT_ALLOW, &progs[n].bpf, &progs[n].n_insns, err);
+		if (r < 0) {
+			for (size_t i = 0; i < n; i++)
+				free(progs[i].bpf);
+			return r;
+		}
+		n++;
+	}
+	*n_progs = n;
+	return 0;
 }

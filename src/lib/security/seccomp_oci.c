@@ -27,6 +27,7 @@ struct oci {
 	int kmajor, kminor;
 	struct nook_sc_filter *f;
 	struct nook_error *err;
+	bool listener;        /* the profile names a listenerPath (OCI) */
 };
 
 static int at(struct oci *o, yaml_node_t *n, const char *fmt, ...)
@@ -115,9 +116,13 @@ static int parse_action(struct oci *o, yaml_node_t *n, int errno_ret, uint32_t *
 			*out = acts[i].act;
 			return 0;
 		}
-	if (strcmp(s, "SCMP_ACT_NOTIFY") == 0)
-		return at(o, n, "SCMP_ACT_NOTIFY needs a seccomp agent, which nook does not run; use SCMP_ACT_ERRNO");
-	return at(o, n, "unknown action '%s' (SCMP_ACT_ALLOW, _ERRNO, _KILL, _KILL_PROCESS, _TRAP, _LOG, _TRACE)", s);
+	if (strcmp(s, "SCMP_ACT_NOTIFY") == 0) {
+		if (!o->listener)
+			return at(o, n, "SCMP_ACT_NOTIFY needs a seccomp agent: give its socket in listenerPath, or use SCMP_ACT_ERRNO");
+		*out = SCMP_ACT_NOTIFY;
+		return 0;
+	}
+	return at(o, n, "unknown action '%s' (SCMP_ACT_ALLOW, _ERRNO, _KILL, _KILL_PROCESS, _TRAP, _LOG, _TRACE, _NOTIFY)", s);
 }
 
 static int parse_errno(struct oci *o, yaml_node_t *n, int dflt, int *out)
@@ -398,6 +403,7 @@ int nook_sc_load_oci(const char *path, uint64_t caps, int kernel_major, int kern
 		r = nook_errx(err, EINVAL, "%s: a seccomp profile must be a JSON object with defaultAction and syscalls", path);
 		goto out;
 	}
+	o.listener = get(&o, root, "listenerPath") != NULL;
 	if (!get(&o, root, "defaultAction")) {
 		r = at(&o, root, "the profile has no defaultAction");
 		goto out;

@@ -24,8 +24,8 @@ struct nook_security {
 	uint64_t ambient;
 	uint64_t inheritable;      /* with spec->cap_inheritable: that set, else ambient */
 	bool filter;               /* a seccomp program is to be loaded */
-	void *bpf;
-	size_t n_insns;
+	struct nook_sc_prog progs[NOOK_SC_MAX_PROGS]; /* stacked in this order */
+	size_t n_progs;
 	bool tty_guard;
 	int default_errno;
 };
@@ -63,20 +63,29 @@ static int prepare_seccomp(const struct nook_spec *s, struct nook_security *sec,
 	} else {
 		r = nook_sc_default(s, major, minor, &f, err);
 	}
-	if (r == 0)
-		r = nook_sc_compile(&f, &sec->bpf, &sec->n_insns, err);
+	if (r == 0 && !f.allowlist && !s->seccomp_listener) {
+		/* a file's rules: one small program per ABI, stacked */
+		r = nook_sc_compile_split(&f, NOOK_SC_BADARCH, sec->progs, &sec->n_progs, err);
+	} else if (r == 0) {
+		r = nook_sc_compile(&f, &sec->progs[0].bpf, &sec->progs[0].n_insns, err);
+		sec->n_progs = r == 0;
+	}
 	/* the allow-list program checks ioctl itself */
 	sec->tty_guard = f.tty_guard && !f.allowlist;
 	nook_sc_filter_free(&f);
 	if (r < 0)
 		return r;
-	if (sec->n_insns > BPF_MAXINSNS)
-		return nook_errx(err, E2BIG,
-				 "the seccomp filter compiles to %zu BPF instructions, more than the kernel's %d (use fewer rules or argument comparisons)",
-				 sec->n_insns, BPF_MAXINSNS);
+	size_t total = 0;
+	for (size_t i = 0; i < sec->n_progs; i++) {
+		if (sec->progs[i].n_insns > BPF_MAXINSNS)
+			return nook_errx(err, E2BIG,
+					 "the seccomp filter compiles to %zu BPF instructions, more than the kernel's %d (use fewer rules or argument comparisons)",
+					 sec->progs[i].n_insns, BPF_MAXINSNS);
+		total += sec->progs[i].n_insns;
+	}
 	sec->filter = true;
-	nook_verbose("seccomp: %zu BPF instructions compiled in %llu us", sec->n_insns,
-		     (unsigned long long)((nook_now_ns() - t0) / 1000));
+	nook_verbose("seccomp: %zu BPF instructions compiled in %llu us (%zu program%s)", total,
+		     (unsigned long long)((nook_now_ns() - t0) / 1000), sec->n_progs, sec->n_progs == 1 ? "" : "s");
 	return 0;
 }
 
@@ -145,7 +154,8 @@ void nook_security_free(struct nook_security *sec)
 {
 	if (!sec)
 		return;
-	free(sec->bpf);
+	for (size_t i = 0; i < sec->n_progs; i++)
+		free(sec->progs[i].bpf);
 	free(sec);
 }
 
@@ -168,7 +178,26 @@ static int load_filters(const struct nook_spec *s, struct nook_security *sec,
 		return r;
 	if (!sec->filter)
 		return 0;
-	return nook_sc_load(sec->bpf, sec->n_insns, sec->tty_guard, sec->default_errno, err);
+	for (size_t i = 0; i < sec->n_progs; i++)
+		if ((r = nook_sc_load(sec->progs[i].bpf, sec->progs[i].n_insns, i == 0 && sec->tty_guard,
+				      sec->default_errno, err)) < 0)
+			return r;
+	return 0;
+}
+
+int nook_security_seccomp_listen(const struct nook_spec *s, struct nook_security *sec,
+				 struct nook_error *err)
+{
+	if (!sec || !sec->filter || sec->n_progs != 1)
+		return nook_errx(err, EINVAL, "a seccomp listener was asked for, but there is no seccomp filter to load");
+	/* without CAP_SYS_ADMIN over our user namespace, loading needs
+	 * no_new_privs, which the payload gets anyway when asked for */
+	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+		return nook_err(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+	int fd = nook_sc_load_listener(sec->progs[0].bpf, sec->progs[0].n_insns, sec->tty_guard, sec->default_errno, err);
+	if (fd >= 0)
+		sec->filter = false; /* loaded: apply() must not stack it twice */
+	return fd;
 }
 
 int nook_security_apply(const struct nook_spec *s, struct nook_security *sec,
