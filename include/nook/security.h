@@ -50,6 +50,12 @@ int nook_security_apply(const struct nook_spec *s, struct nook_security *sec,
 			struct nook_error *err);
 void nook_security_free(struct nook_security *sec);
 int nook_masks_apply(const struct nook_spec *s, struct nook_error *err);
+/* The same in parts, on the root rootfd: NOOK_MASKS_EARLY is every path
+ * neither under /sys (mounted last: it needs the container's network
+ * namespace) nor under /proc/sys (writable until the sysctls and
+ * ping_group_range are written), NOOK_MASKS_LATE the rest. */
+enum nook_masks_part { NOOK_MASKS_ALL, NOOK_MASKS_EARLY, NOOK_MASKS_LATE };
+int nook_masks_apply_at(const struct nook_spec *s, int rootfd, enum nook_masks_part part, struct nook_error *err);
 
 /* ------------------------------------------------------------ defaults
  * Used when spec->masked_paths / spec->readonly_paths are NULL. A profile

@@ -601,6 +601,8 @@ static int build_root(const struct nook_spec *s, const struct nook_rootfs_hooks 
 			return r;
 	if (resolv >= 0)
 		keep_resolv_conf(sg, resolv);
+	if (sys_last && h->before_net && (r = h->before_net(h->arg, sg->rootfd, err)) < 0)
+		return r;
 	if (sys_last && ((r = h->join_net(h->arg, err)) < 0 || (r = mount_sys(s, sg, err)) < 0))
 		return r;
 	if (nook_verbose_level > 0)

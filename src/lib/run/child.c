@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "child.h"
+#include "nook/cleanup.h"
 #include "nook/error.h"
 #include "nook/idmap.h"
 #include "nook/net.h"
@@ -129,6 +130,19 @@ __attribute__((noreturn)) static void reaper(struct nook_child_ctx *ctx, pid_t p
 			}
 		}
 	}
+}
+
+/* While the parent may still be building our network namespace: the
+ * masks outside /sys and /proc/sys, and the bounding set trimmed (the init
+ * keeps its effective capabilities for the mounts still to come). */
+static int before_net(void *arg, int rootfd, struct nook_error *err)
+{
+	struct nook_child_ctx *ctx = arg;
+	int r = nook_masks_apply_at(ctx->spec, rootfd, NOOK_MASKS_EARLY, err);
+	if (r == 0)
+		r = nook_caps_trim_init(ctx->spec, err);
+	ctx->masks_early = r == 0;
+	return r;
 }
 
 /* The network namespace the parent built beside us (netns.c). */
@@ -313,6 +327,7 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	if ((s->ns_flags & CLONE_NEWNET) && s->net == NOOK_NET_PASTA)
 		nook_net_size_txqueue(s->mtu ? s->mtu : NOOK_NET_DEFAULT_MTU);
 	struct nook_rootfs_hooks hooks = { .join_net = ctx->late_net ? join_net : NULL,
+					   .before_net = ctx->late_net ? before_net : NULL,
 					   .fuse_handover = ctx->fuse_ok ? fuse_handover : NULL,
 					   .fuse_unusable = ctx->fuse_unusable, .arg = ctx };
 	if (nook_rootfs_setup(s, &hooks, &err) < 0)
@@ -324,7 +339,14 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		nook_net_allow_ping(nook_idmaps_max_gid(ctx->maps));
 	if (write_sysctls(s, &err) < 0)
 		fail(ctx->sync_fd, &err);
-	if (nook_masks_apply(s, &err) < 0 || nook_caps_trim_init(s, &err) < 0)
+	if (ctx->masks_early) {
+		_cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0 || nook_masks_apply_at(s, rootfd, NOOK_MASKS_LATE, &err) < 0) {
+			if (rootfd < 0)
+				nook_err(&err, errno, "cannot open the container's root");
+			fail(ctx->sync_fd, &err);
+		}
+	} else if (nook_masks_apply(s, &err) < 0 || nook_caps_trim_init(s, &err) < 0)
 		fail(ctx->sync_fd, &err);
 
 	int master = -1;

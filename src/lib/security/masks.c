@@ -2,7 +2,9 @@
 /* masks.c - masked and read-only paths inside the new root.
  *
  * Runs in the container's init after pivot_root, with /proc, /sys and /dev
- * mounted. Every target is opened relative to the new root with openat2
+ * mounted - or in two parts: what lies outside /sys and /proc/sys before
+ * the pivot (on the new root, while the network namespace /sys needs is
+ * still being built), the rest after it. Every target is opened relative to the new root with openat2
  * (RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS) as an O_PATH fd, and the mounts go
  * onto that fd with the fd-based mount API, so nothing can be raced onto a
  * different path. A target that is a symlink, or lies behind one, is
@@ -194,14 +196,29 @@ static bool seen_before(char *const *list, size_t i)
 	return false;
 }
 
-static int apply_masked(struct mask_ctx *c, char *const *list, struct nook_error *err)
+/* p names dir or lies below it ("sys" matches /sys and /sys/x, not /system) */
+static bool below(const char *p, const char *dir)
+{
+	while (*p == '/')
+		p++;
+	size_t n = strlen(dir);
+	return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+static bool in_part(const char *p, enum nook_masks_part part)
+{
+	bool late = below(p, "sys") || below(p, "proc/sys");
+	return part == NOOK_MASKS_ALL || (part == NOOK_MASKS_LATE) == late;
+}
+
+static int apply_masked(struct mask_ctx *c, char *const *list, enum nook_masks_part part, struct nook_error *err)
 {
 	for (size_t i = 0; list && list[i]; i++) {
 		_cleanup_close_ int fd = -1;
 		struct stat st;
 		int r;
 
-		if (seen_before(list, i))
+		if (seen_before(list, i) || !in_part(list[i], part))
 			continue;
 		fd = open_target(c, "masked_paths", list[i], err);
 		if (fd == -ENOENT)
@@ -217,13 +234,13 @@ static int apply_masked(struct mask_ctx *c, char *const *list, struct nook_error
 	return 0;
 }
 
-static int apply_readonly(struct mask_ctx *c, char *const *list, struct nook_error *err)
+static int apply_readonly(struct mask_ctx *c, char *const *list, enum nook_masks_part part, struct nook_error *err)
 {
 	for (size_t i = 0; list && list[i]; i++) {
 		_cleanup_close_ int fd = -1;
 		int r;
 
-		if (seen_before(list, i))
+		if (seen_before(list, i) || !in_part(list[i], part))
 			continue;
 		fd = open_target(c, "readonly_paths", list[i], err);
 		if (fd == -ENOENT)
@@ -237,25 +254,27 @@ static int apply_readonly(struct mask_ctx *c, char *const *list, struct nook_err
 	return 0;
 }
 
-int nook_masks_apply(const struct nook_spec *s, struct nook_error *err)
+int nook_masks_apply_at(const struct nook_spec *s, int rootfd, enum nook_masks_part part, struct nook_error *err)
 {
-	struct mask_ctx c = { .rootfd = -1, .nullfd = -1, .emptyfd = -1 };
+	struct mask_ctx c = { .rootfd = rootfd, .nullfd = -1, .emptyfd = -1 };
 	char *const *masked = s->masked_paths ? s->masked_paths : (char *const *)nook_default_masked_paths;
 	char *const *ro = s->readonly_paths ? s->readonly_paths : (char *const *)nook_default_readonly_paths;
-	int r;
-
-	c.rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c.rootfd < 0)
-		return nook_err(err, errno, "cannot open the container's root");
-	r = apply_masked(&c, masked, err);
+	int r = apply_masked(&c, masked, part, err);
 	if (r == 0)
-		r = apply_readonly(&c, ro, err);
+		r = apply_readonly(&c, ro, part, err);
 	/* /sys/fs/cgroup: rootfs.c mounts the cgroup namespace's root there
 	 * read-only unless the profile delegates it (cgroup_writable) */
 	if (c.nullfd >= 0)
 		close(c.nullfd);
 	if (c.emptyfd >= 0)
 		close(c.emptyfd);
-	close(c.rootfd);
 	return r;
+}
+
+int nook_masks_apply(const struct nook_spec *s, struct nook_error *err)
+{
+	_cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return nook_err(err, errno, "cannot open the container's root");
+	return nook_masks_apply_at(s, rootfd, NOOK_MASKS_ALL, err);
 }
