@@ -249,6 +249,11 @@ chk "run -d, exec, logs, stop, kill, rm: as runc" "$_runc" "$L"
 
 # ---------------------------------------------------------------- ids, network
 both "--userns=keep-id: the caller's uid inside" "0 $(id -u) $(id -g)" --userns=keep-id "$I" sh -c 'echo $(id -u) $(id -g)'
+# podman's other user namespace modes: its maps, the same under either runtime
+both "--userns=nomap: root inside, the caller not mapped" "0 0 65536" --userns=nomap "$I" \
+	sh -c 'echo $(id -u) $(awk "{ n += \$3 } END { print n }" /proc/self/uid_map)'
+both "--userns=auto:size=2000: a range of its own" "0 0 2000" --userns=auto:size=2000 "$I" \
+	sh -c 'echo $(id -u) $(awk "{ n += \$3 } END { print n }" /proc/self/uid_map)'
 
 # -p: podman's rootlessport forwards 127.0.0.1:PORT to the container's
 # port (8080; port 80 below)

@@ -211,6 +211,20 @@ static int create_container(const struct nook_oci_opts *o, const struct nook_oci
 		r = fail1(err, nook_err(err, errno, "cannot create %s", path));
 		goto fail;
 	}
+	/* the container's root opens it for writing once it has taken uid 0
+	 * of its map: when that is not us (podman's --userns=nomap or auto),
+	 * it must be its (as runc does) */
+	for (size_t i = 0; i < cfg->spec.n_uid_maps; i++) {
+		if (cfg->spec.uid_maps[i].inside != 0)
+			continue;
+		gid_t g = (gid_t)-1;
+		for (size_t k = 0; k < cfg->spec.n_gid_maps; k++)
+			if (cfg->spec.gid_maps[k].inside == 0)
+				g = (gid_t)cfg->spec.gid_maps[k].outside;
+		if ((uid_t)cfg->spec.uid_maps[i].outside != getuid() && chown(path, (uid_t)cfg->spec.uid_maps[i].outside, g) < 0)
+			nook_verbose("cannot give %s to the container's root (%lu): %s", path,
+				     cfg->spec.uid_maps[i].outside, strerror(errno));
+	}
 	cfg->spec.start_fifo = nook_strdup(path);
 	cfg->spec.detach = true;
 	/* socket activation (LISTEN_FDS in our environment): the fds after

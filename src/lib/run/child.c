@@ -290,6 +290,17 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
 			_exit(NOOK_EXIT_FAILURE);
 	}
+	/* A map that leaves the caller out (podman's --userns=nomap or auto
+	 * hand such an OCI config): we are nobody inside until we take root,
+	 * which the new namespace lets us (runc does the same). */
+	if (ctx->maps->mode != NOOK_USERNS_NONE && (getuid() != 0 || getgid() != 0)) {
+		(void)setgroups(0, NULL); /* refused when setgroups is denied: then there are none */
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+			nook_err(&err, errno, "the user namespace's map has no uid or gid 0 and does not map you: "
+				 "nook cannot build the container as nobody (map 0 inside)");
+			fail(ctx->sync_fd, &err);
+		}
+	}
 
 	/* a mount namespace to start from (OCI linux.namespaces path): its
 	 * mounts become the container's, in a copy of its own, so that the
