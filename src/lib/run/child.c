@@ -293,11 +293,10 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	/* A map that leaves the caller out (podman's --userns=nomap or auto
 	 * hand such an OCI config): we are nobody inside until we take root,
 	 * which the new namespace lets us (runc does the same). */
-	if (ctx->maps->mode != NOOK_USERNS_NONE && (getuid() != 0 || getgid() != 0)) {
+	if (ctx->take_root) {
 		(void)setgroups(0, NULL); /* refused when setgroups is denied: then there are none */
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
-			nook_err(&err, errno, "the user namespace's map has no uid or gid 0 and does not map you: "
-				 "nook cannot build the container as nobody (map 0 inside)");
+			nook_err(&err, errno, "the user namespace's map leaves you out, and its uid/gid 0 cannot be taken");
 			fail(ctx->sync_fd, &err);
 		}
 	}

@@ -52,6 +52,26 @@ static int pidfd_signal(int pidfd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+/* Whether one of the maps' outside ranges holds id. */
+static bool maps_cover(const struct nook_idmap *m, size_t n, uid_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].outside && id - m[i].outside < m[i].count)
+			return true;
+	return false;
+}
+
+/* Whether uid 0 and gid 0 inside are mapped. */
+static bool maps_inside0(const struct nook_idmaps *m)
+{
+	bool u = false, g = false;
+	for (size_t i = 0; i < m->n_uid; i++)
+		u |= m->uid[i].inside == 0 && m->uid[i].count > 0;
+	for (size_t i = 0; i < m->n_gid; i++)
+		g |= m->gid[i].inside == 0 && m->gid[i].count > 0;
+	return u && g;
+}
+
 /* Whether the parent has something to do before the child may go on:
  * write its id maps with newuidmap/newgidmap, lock the overlay's upper
  * directory, start slirp4netns or pasta; then it sends NOOK_MSG_GO.
@@ -496,6 +516,11 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	 * a loaded machine made happen; then the parent writes it first. */
 	bool child_maps = maps.mode == NOOK_USERNS_SELF && s->net != NOOK_NET_SLIRP && s->net != NOOK_NET_PASTA;
 	struct nook_error herr = { 0 };
+	/* A map that leaves us out but maps 0 (podman's --userns=nomap or
+	 * auto hand such an OCI config): the child is nobody inside until it
+	 * takes root, which its namespace lets it (runc does the same). */
+	bool take_root = maps.mode != NOOK_USERNS_NONE && !maps_cover(maps.uid, maps.n_uid, getuid()) &&
+			 maps_inside0(&maps);
 	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, holder_fd,
 			     parent_goes(s, child_maps, true) ? -1 : sv[0], pid_ns_fd, &maps, &herr);
 	if (rs.pid < 0 && holder_fd >= 0) {
@@ -527,6 +552,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
 					      .maps = &maps, .write_maps = child_maps,
 					      .wait_go = holder_fd >= 0 || parent_goes(s, child_maps, false),
+					      .take_root = take_root,
 					      .late_net = late_net, .mnt_ns_fd = mnt_ns_fd,
 					      .report_payload = rs.state != NULL,
 					      .fuse_ok = fuse && !nook_fuseovl_unusable(fuse),
