@@ -3,7 +3,16 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include "nook/error.h"
+
+/* Room for one passed fd in a message's control data. */
+union nook_fdbuf {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+/* Attach fd to mh as SCM_RIGHTS, in b. */
+void nook_msg_attach_fd(struct msghdr *mh, union nook_fdbuf *b, int fd);
 
 enum nook_msg_type {
 	NOOK_MSG_GO = 1,      /* parent -> child: maps written, helpers up */

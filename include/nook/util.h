@@ -82,6 +82,9 @@ struct sockaddr_un;
 /* sa = { AF_UNIX, path }; -ENAMETOOLONG (sa untouched) when path does not
  * fit sun_path with its NUL. */
 int nook_unix_addr(struct sockaddr_un *sa, const char *path);
+/* A stream socket (close-on-exec) connected to the unix socket at path:
+ * its fd, or -ENAMETOOLONG (path too long), or -errno. */
+int nook_unix_connect(const char *path);
 int nook_locked_tmpdir(const char *prefix, size_t reserve, char **path, int *fd);
 /* Remove it (flat files only) and close its fd; idempotent. */
 void nook_locked_tmpdir_remove(char **path, int *fd);

@@ -28,18 +28,25 @@ int nook_sync_send(int fd, int type, int value, const char *text)
 	}
 }
 
+void nook_msg_attach_fd(struct msghdr *mh, union nook_fdbuf *b, int fd)
+{
+	memset(b, 0, sizeof *b);
+	mh->msg_control = b->buf;
+	mh->msg_controllen = sizeof b->buf;
+	struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+}
+
 int nook_sync_send_fd(int fd, int type, int value, int pass)
 {
 	struct nook_msg m = { .type = type, .value = value };
 	struct iovec iov = { .iov_base = &m, .iov_len = offsetof(struct nook_msg, text) };
-	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof u.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &pass, sizeof pass);
+	union nook_fdbuf u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	nook_msg_attach_fd(&msg, &u, pass);
 	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
 		if (errno != EINTR)
 			return -errno;

@@ -577,3 +577,19 @@ size_t nook_read_tail(int fd, char *buf, size_t size)
 		buf[--got] = '\0';
 	return (size_t)got;
 }
+
+int nook_unix_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	if (nook_unix_addr(&sa, path) < 0)
+		return -ENAMETOOLONG;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}

@@ -22,17 +22,10 @@
 
 static int connect_to(const char *path)
 {
-	struct sockaddr_un sa;
-	if (nook_unix_addr(&sa, path) < 0) {
-		errno = ENAMETOOLONG;
+	int fd = nook_unix_connect(path);
+	if (fd < 0) {
+		errno = -fd;
 		return -1;
-	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		fd = -1;
 	}
 	return fd;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/oci.h"
+#include "nook/sync.h"
 #include "nook/util.h"
 
 /* the version of the container process state structure, as the
@@ -42,30 +43,20 @@ int nook_oci_seccomp_send(const struct nook_oci_config *cfg, int fd, pid_t pid, 
 			  struct nook_error *err)
 {
 	const char *path = cfg->seccomp_listener;
-	struct sockaddr_un sa;
-	if (nook_unix_addr(&sa, path) < 0)
+	_cleanup_close_ int s = nook_unix_connect(path);
+	if (s == -ENAMETOOLONG)
 		return nook_errx(err, ENAMETOOLONG, "linux.seccomp.listenerPath %s is too long for a unix socket (at most %zu bytes)",
-				 path, sizeof sa.sun_path - 1);
-	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0)
-		return nook_err(err, errno, "cannot connect to the seccomp agent at %s (linux.seccomp.listenerPath)", path);
+				 path, sizeof ((struct sockaddr_un *)0)->sun_path - 1);
+	if (s < 0)
+		return nook_err(err, -s, "cannot connect to the seccomp agent at %s (linux.seccomp.listenerPath)", path);
 	_cleanup_free_ char *msg = process_state(cfg->seccomp_metadata, pid, state_json);
 	size_t len = strlen(msg), off = 0;
 	while (off < len) {
 		struct iovec iov = { .iov_base = msg + off, .iov_len = len - off };
-		union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+		union nook_fdbuf u;
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		if (off == 0) {
-			/* the fd travels with the first byte */
-			memset(&u, 0, sizeof u);
-			mh.msg_control = u.buf;
-			mh.msg_controllen = sizeof u.buf;
-			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &fd, sizeof fd);
-		}
+		if (off == 0)
+			nook_msg_attach_fd(&mh, &u, fd); /* the fd travels with the first byte */
 		ssize_t n = sendmsg(s, &mh, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -10,27 +10,22 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "nook/exec.h"
+#include "nook/sync.h"
 #include "nook/util.h"
 
 int nook_console_send(const char *path, int fd, struct nook_error *err)
 {
-	struct sockaddr_un sa;
-	if (nook_unix_addr(&sa, path) < 0)
+	_cleanup_close_ int s = nook_unix_connect(path);
+	if (s == -ENAMETOOLONG)
 		return nook_errx(err, ENAMETOOLONG, "the console socket path %s is too long (at most %zu bytes)",
-				 path, sizeof sa.sun_path - 1);
-	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0)
-		return nook_err(err, errno, "cannot connect to the console socket %s", path);
+				 path, sizeof ((struct sockaddr_un *)0)->sun_path - 1);
+	if (s < 0)
+		return nook_err(err, -s, "cannot connect to the console socket %s", path);
 	char name[] = "/dev/ptmx";
 	struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
-	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
-	memset(&u, 0, sizeof u);
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	union nook_fdbuf u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	nook_msg_attach_fd(&msg, &u, fd);
 	if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
 		return nook_err(err, errno, "cannot send the terminal over the console socket %s", path);
 	return 0;

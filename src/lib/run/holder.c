@@ -252,22 +252,11 @@ static char serve(struct holder *h, int c)
 		return 0;
 	if (req == 'Q')
 		unlink_ours(h);
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	memset(&u, 0, sizeof u);
+	union nook_fdbuf u;
 	struct iovec iov = { &h->info, sizeof h->info };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (nsfd >= 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof u.buf;
-		struct cmsghdr *ch = CMSG_FIRSTHDR(&mh);
-		ch->cmsg_level = SOL_SOCKET;
-		ch->cmsg_type = SCM_RIGHTS;
-		ch->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(ch), &nsfd, sizeof nsfd);
-	}
+	if (nsfd >= 0)
+		nook_msg_attach_fd(&mh, &u, nsfd);
 	sendmsg(c, &mh, MSG_NOSIGNAL);
 	if (nsfd >= 0)
 		close(nsfd);
