@@ -48,7 +48,40 @@ if [ ! -x "$OCI" ]; then
 	ln -s "$NOOK" "$W/nook-oci"
 	OCI=$W/nook-oci
 fi
-export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$W/xdg}"
+# podman's state, all under $W (its database would otherwise pin the
+# paths of the first run in the user's own storage), and gone at the end
+# with podman's pause process, which holds its user namespace
+mkdir -p "$W/home" "$W/cfg"
+cat > "$W/storage.conf" <<EOF_CONF
+[storage]
+driver = "vfs"
+graphroot = "$W/graph"
+runroot = "$W/run"
+rootless_storage_path = "$W/graph"
+EOF_CONF
+cat > "$W/containers.conf" <<EOF_CONF
+[containers]
+pids_limit = 0
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF_CONF
+export CONTAINERS_STORAGE_CONF="$W/storage.conf" CONTAINERS_CONF="$W/containers.conf" \
+	XDG_RUNTIME_DIR="$W/xdg" XDG_CONFIG_HOME="$W/cfg" XDG_DATA_HOME="$W/home/.local/share" HOME="$W/home"
+end_podman() {
+	if command -v podman >/dev/null; then
+		podman system reset --force >/dev/null 2>&1 || true
+		[ -d "$W/graph" ] && { podman unshare rm -rf "$W/graph" "$W/run" >/dev/null 2>&1 || true; }
+		# the pause processes of this run's runtime directory
+		for _p in $(pgrep -u "$(id -u)" 2>/dev/null || true); do
+			[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = "podman pause" ] || continue
+			tr '\0' '\n' < "/proc/$_p/environ" 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$W/xdg" && kill -9 "$_p" 2>/dev/null
+		done
+	fi
+	[ -z "${BENCH_DIR:-}" ] && rm -rf "$W"
+	return 0
+}
+trap end_podman EXIT
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 
 B=$W/bundle
