@@ -5,7 +5,7 @@
 # the phases (exec of nook -> first clone, -> the payload's exec, the
 # payload's own run, its exit -> nook's exit) and, per process role
 # (monitor, container init, network helper, payload), the system calls
-# that took longest, per run.
+# that took longest, per run (the intermediate: the holder path's).
 import collections
 import re
 import statistics
@@ -27,32 +27,46 @@ for line in open(sys.argv[1]):
     if m:
         events.append((m.group(1), int(m.group(2)), float(m.group(3)) * 1000, m.group(4), m.group(5)))
 
-runs, cur, role = [], None, {}
+runs, cur = [], None
 for comm, pid, t, ev, arg in events:
     if ev == 'sched:sched_process_exec' and ('filename=' + nook_path) in arg:
-        cur = {'exec': t, 'monitor': pid}
+        cur = {'exec': t, 'monitor': pid, 'forks': [], 'payload': None}
         runs.append(cur)
-        role[pid] = 'monitor'
         continue
     if cur is None:
         continue
     if ev == 'sched:sched_process_fork':
         parent = int(re.search(r' pid=(\d+)', arg).group(1))
         child = int(re.search(r'child_pid=(\d+)', arg).group(1))
-        pr = role.get(parent)
-        if pr == 'monitor':
-            role[child] = 'init' if 'first_fork' not in cur else 'helper'
+        cur['forks'].append((t, parent, child))
+        if parent == cur['monitor']:
             cur.setdefault('first_fork', t)
-        elif pr == 'intermediate':
-            role[child] = 'init'
-        elif pr == 'init':
-            role[child] = 'payload'
-    elif ev == 'sched:sched_process_exec' and role.get(pid) == 'payload' and ('/' + payload) in arg:
+    elif ev == 'sched:sched_process_exec' and ('/' + payload) in arg and cur['payload'] is None:
+        cur['payload'] = pid
         cur['payload_exec'] = t
-    elif ev == 'sched:sched_process_exit' and role.get(pid) == 'payload':
+    elif ev == 'sched:sched_process_exit' and pid == cur['payload']:
         cur['payload_exit'] = t
     elif ev == 'sched:sched_process_exit' and pid == cur['monitor']:
         cur['end'] = t
+
+# Roles from the tree: the payload's forker is the container's init; the
+# init's forker is the monitor, or (through the user namespace holder) the
+# intermediate the monitor forked; the monitor's other children are its
+# helpers (the network namespace's, slirp4netns, ...).
+role = {}
+for r in runs:
+    parent_of = {c: p for _, p, c in r['forks']}
+    role[r['monitor']] = 'monitor'
+    init = parent_of.get(r['payload']) if r['payload'] else None
+    if init:
+        role[init] = 'init'
+        if parent_of.get(init) not in (None, r['monitor']):
+            role[parent_of[init]] = 'intermediate'
+    for _, p, c in r['forks']:
+        if p == r['monitor'] and c not in role:
+            role[c] = 'helper'
+    if r['payload']:
+        role[r['payload']] = 'payload'
 
 
 def med(a, b):
@@ -84,7 +98,7 @@ for comm, pid, t, ev, arg in events:
         total[r][k] += t - t0
         count[r][k] += 1
 n = max(len(runs), 1)
-for r in ('monitor', 'init', 'helper', 'payload'):
+for r in ('monitor', 'intermediate', 'init', 'helper', 'payload'):
     if r not in total:
         continue
     top = sorted(total[r].items(), key=lambda kv: -kv[1])[:12]
