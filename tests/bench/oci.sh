@@ -48,36 +48,12 @@ if [ ! -x "$OCI" ]; then
 	ln -s "$NOOK" "$W/nook-oci"
 	OCI=$W/nook-oci
 fi
-# podman's state, all under $W (its database would otherwise pin the
-# paths of the first run in the user's own storage), and gone at the end
-# with podman's pause process, which holds its user namespace
-mkdir -p "$W/home" "$W/cfg"
-cat > "$W/storage.conf" <<EOF_CONF
-[storage]
-driver = "vfs"
-graphroot = "$W/graph"
-runroot = "$W/run"
-rootless_storage_path = "$W/graph"
-EOF_CONF
-cat > "$W/containers.conf" <<EOF_CONF
-[containers]
-pids_limit = 0
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF_CONF
-export CONTAINERS_STORAGE_CONF="$W/storage.conf" CONTAINERS_CONF="$W/containers.conf" \
-	XDG_RUNTIME_DIR="$W/xdg" XDG_CONFIG_HOME="$W/cfg" XDG_DATA_HOME="$W/home/.local/share" HOME="$W/home"
+# podman's state, all under $W (tests/integration/podman-state.sh), and
+# gone at the end with podman's pause process
+. "$here/../integration/podman-state.sh"
+podman_state_init "$W" vfs
 end_podman() {
-	if command -v podman >/dev/null; then
-		podman system reset --force >/dev/null 2>&1 || true
-		[ -d "$W/graph" ] && { podman unshare rm -rf "$W/graph" "$W/run" >/dev/null 2>&1 || true; }
-		# the pause processes of this run's runtime directory
-		for _p in $(pgrep -u "$(id -u)" 2>/dev/null || true); do
-			[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = "podman pause" ] || continue
-			tr '\0' '\n' < "/proc/$_p/environ" 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$W/xdg" && kill -9 "$_p" 2>/dev/null
-		done
-	fi
+	command -v podman >/dev/null && podman_state_end "$W"
 	[ -z "${BENCH_DIR:-}" ] && rm -rf "$W"
 	return 0
 }

@@ -27,31 +27,14 @@ OCI=$NOOK_BUILDDIR/nook-oci
 RUNC=$(command -v runc)
 
 # ---------------------------------------------------------------- podman's state, all under $T
-mkdir -p "$T/xdg" "$T/home" "$T/cfg" "$T/ovl/l" "$T/ovl/u" "$T/ovl/w" "$T/ovl/m"
-chmod 0700 "$T/xdg"
+. "$NOOK_SRCDIR/tests/integration/podman-state.sh"
+mkdir -p "$T/ovl/l" "$T/ovl/u" "$T/ovl/w" "$T/ovl/m"
 # native overlay in a user namespace (Linux 5.11 and later), else vfs
 driver=vfs
 unshare -rm sh -c "mount -t overlay ovl -o lowerdir=$T/ovl/l,upperdir=$T/ovl/u,workdir=$T/ovl/w $T/ovl/m" \
 	2>/dev/null && driver=overlay
 rm -rf "$T/ovl"
-cat > "$T/storage.conf" <<EOF
-[storage]
-driver = "$driver"
-graphroot = "$T/graph"
-runroot = "$T/run"
-rootless_storage_path = "$T/graph"
-EOF
-# the host's cgroups are not delegated to us: cgroupfs, no pids limit;
-# events in a file rather than the journal
-cat > "$T/containers.conf" <<EOF
-[containers]
-pids_limit = 0
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-export CONTAINERS_STORAGE_CONF="$T/storage.conf" CONTAINERS_CONF="$T/containers.conf" \
-	XDG_RUNTIME_DIR="$T/xdg" XDG_CONFIG_HOME="$T/cfg" XDG_DATA_HOME="$T/home/.local/share" HOME="$T/home"
+podman_state_init "$T" "$driver"
 # _podman_procs: "PID COMM" of podman's processes of this user: by name
 # (the pause process, which holds podman's user namespace, is "podman
 # pause"), or, for its helpers (slirp4netns, rootlessport's child "exe"),
@@ -83,15 +66,7 @@ _podman0=$(_podman_procs | awk '{print $1}')
 
 cleanup() {
 	[ -e "$T/cleaned" ] && return 0
-	podman rm -af -t 0 >/dev/null 2>&1
-	# the user namespace's holder (the reset removes its pid file)
-	_pp=$(cat "$T/xdg/libpod/tmp/pause.pid" 2>/dev/null)
-	podman system reset --force >/dev/null 2>&1
-	# files of the container's ids that the reset left (none, normally)
-	[ -d "$T/graph" ] && podman unshare rm -rf "$T/graph" "$T/run" >/dev/null 2>&1
-	# SIGTERM does not end the pause process
-	_pp=${_pp:-$(cat "$T/xdg/libpod/tmp/pause.pid" 2>/dev/null)}
-	[ -n "$_pp" ] && [ "$(cat "/proc/$_pp/comm" 2>/dev/null)" = "podman pause" ] && kill -9 "$_pp" 2>/dev/null
+	podman_state_end "$T"
 	: > "$T/cleaned"
 	return 0
 }
