@@ -36,7 +36,8 @@ static int launcher_id(const char *profile, char *id, size_t size, struct nook_e
 	if (len > 5 && strcmp(base + len - 5, ".yaml") == 0)
 		len -= 5;
 	if (len == 0 || len >= size)
-		return nook_errx(err, EINVAL, "cannot name a launcher after the profile '%s'", profile);
+		return nook_errx(err, EINVAL, "cannot name a launcher after the profile '%s': its name must have 1 to %zu characters",
+				 profile, size - 1);
 	for (size_t i = 0; i < len; i++) {
 		char c = base[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
@@ -116,7 +117,7 @@ int nook_launcher_install(const struct nook_launcher *l, char **path_out, struct
 	if (r < 0)
 		return nook_err(err, -r, "cannot create %s", dir);
 	_cleanup_free_ char *tmp = nook_asprintf("%s.XXXXXX", path);
-	int fd = mkstemp(tmp);
+	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return nook_err(err, errno, "cannot create a file in %s", dir);
 	FILE *f = fdopen(fd, "w");

@@ -296,7 +296,8 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	if (ctx->take_root) {
 		(void)setgroups(0, NULL); /* refused when setgroups is denied: then there are none */
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
-			nook_err(&err, errno, "the user namespace's map leaves you out, and its uid/gid 0 cannot be taken");
+			nook_err(&err, errno, "the user namespace's map leaves you out, and its uid/gid 0 cannot be taken "
+				 "(map 0 inside the namespace, or map your own ids)");
 			fail(ctx->sync_fd, &err);
 		}
 	}
