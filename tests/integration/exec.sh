@@ -182,42 +182,7 @@ t_clean "after stop --time"
 # terminal and read what the user types after nook returned (a hostile
 # container's /bin/ls starts such a reader). ptydrive.py gives nook a real
 # terminal (a new pty, nook in its foreground) and types into it.
-cat > "$T/ptydrive.py" <<'PYEOF'
-# ptydrive.py [WAIT SEND]... -- CMD...: run CMD in the foreground of a new
-# pty; for each pair in turn, wait until CMD's output holds WAIT, then type
-# SEND (both with backslash escapes); copy the output to stdout and exit
-# with CMD's status
-import fcntl, os, select, subprocess, sys, termios, time
-args = sys.argv[1:]
-sep = args.index("--")
-def esc(t):
-    return t.encode().decode("unicode_escape").encode("latin-1")
-pairs = [(esc(args[i]), esc(args[i + 1])) for i in range(0, sep, 2)]
-m, s = os.openpty()
-def ctty():
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-p = subprocess.Popen(args[sep + 1:], stdin=s, stdout=s, stderr=s, preexec_fn=ctty)
-os.close(s)
-out = b""
-deadline = time.time() + 25
-while time.time() < deadline:
-    while pairs and pairs[0][0] in out:
-        os.write(m, pairs.pop(0)[1])
-    r, _, _ = select.select([m], [], [], 0.1)
-    if r:
-        try:
-            d = os.read(m, 4096)
-        except OSError:
-            break
-        if not d:
-            break
-        out += d
-    elif p.poll() is not None and not pairs:
-        break
-sys.stdout.buffer.write(out)
-sys.exit(p.wait())
-PYEOF
+PTYDRIVE=$NOOK_SRCDIR/tests/integration/ptydrive.py
 if command -v python3 >/dev/null 2>&1; then
 	start_bg t9 --rootfs "$R" -- /bin/sh -c 'touch /tmp/ready; exec sleep 60'
 	t9=$bg
@@ -229,7 +194,7 @@ if command -v python3 >/dev/null 2>&1; then
 		(sleep 1; cat <&3 > /tmp/stolen0) & (sleep 1; cat <&1 > /tmp/stolen1) &
 		(sleep 1; cat <&2 > /tmp/stolen2) &
 		echo thief-started; test -t 0 || echo stdin-is-no-tty'
-	nkx python3 "$T/ptydrive.py" '@@rc=' 'typed-after-nook\n' -- \
+	nkx python3 "$PTYDRIVE" '@@rc=' 'typed-after-nook\n' -- \
 		sh -c '"$0" exec t9 sh -c "$1"; echo "@@rc=$?"; sleep 2.5' "$NOOK" "$thief"
 	chkre "exec without -t on a terminal: the command's output reaches it" 'thief-started' "$out"
 	chkre "exec without -t on a terminal: the command gets a pipe, not the terminal" 'stdin-is-no-tty' "$out"
@@ -239,19 +204,19 @@ if command -v python3 >/dev/null 2>&1; then
 	chknore "exec without -t: the line typed after exec returned is not in the container" 'typed-after-nook' "$out"
 
 	# the relay keeps interactive use working: input, its end (^D), ^C
-	nkx python3 "$T/ptydrive.py" 'ready' 'hello\n' 'hello\r\nhello' '\004' -- \
+	nkx python3 "$PTYDRIVE" 'ready' 'hello\n' 'hello\r\nhello' '\004' -- \
 		"$NOOK" exec t9 sh -c 'echo ready; cat'
 	chk "exec without -t on a terminal: cat reads a typed line and ^D ends it" 0 "$rc"
 	chkre "exec without -t on a terminal: cat echoes the typed line" 'hello.*hello' "$(tr -d '\r\n' < "$T/out")"
-	nkx python3 "$T/ptydrive.py" 'ready' '\003' -- "$NOOK" exec t9 sh -c 'echo ready; exec sleep 20'
+	nkx python3 "$PTYDRIVE" 'ready' '\003' -- "$NOOK" exec t9 sh -c 'echo ready; exec sleep 20'
 	chk "exec without -t on a terminal: ^C stops the command (130)" 130 "$rc"
-	nkx python3 "$T/ptydrive.py" 'ask' 'abc\n' -- \
+	nkx python3 "$PTYDRIVE" 'ask' 'abc\n' -- \
 		"$NOOK" run --rootfs "$R" -- sh -c 'test -t 1 || echo ask; read x; echo "got:$x"; echo err-out >&2; exit 7'
 	chk "run without -t on a terminal: the status passes through" 7 "$rc"
 	chkre "run without -t on a terminal: stdin, stdout and stderr are relayed" 'ask.*got:abc.*err-out' "$(tr -d '\r\n' < "$T/out")"
 	# a job in the background of the terminal does not read it (that
 	# would stop nook): the command's stdin is at its end at once
-	nkx python3 "$T/ptydrive.py" -- sh -mc '"$0" exec t9 sh -c "cat; echo bg-done" & wait $!; echo "@@rc=$?"' "$NOOK"
+	nkx python3 "$PTYDRIVE" -- sh -mc '"$0" exec t9 sh -c "cat; echo bg-done" & wait $!; echo "@@rc=$?"' "$NOOK"
 	chkre "exec in the background of a terminal: not stopped, stdin at its end" 'bg-done.*@@rc=0' "$(tr -d '\r\n' < "$T/out")"
 	nk stop --time 1 t9
 	reap "$t9" 10

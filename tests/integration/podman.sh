@@ -118,43 +118,9 @@ end" "$rc $out"
 chk "run --rm -i: as runc" "$_runc" "$rc $out"
 
 # run -it: a pty from podman; what is typed reaches the payload, its exit status comes back
-cat > "$T/ptydrive.py" <<'PYEOF'
-# ptydrive.py [WAIT SEND]... -- CMD...: run CMD in the foreground of a new
-# pty; for each pair in turn wait until the output holds WAIT, then type
-# SEND (backslash escapes); print the output, exit with CMD's status
-import fcntl, os, select, subprocess, sys, termios, time
-args = sys.argv[1:]
-sep = args.index("--")
-def esc(t):
-    return t.encode().decode("unicode_escape").encode("latin-1")
-pairs = [(esc(args[i]), esc(args[i + 1])) for i in range(0, sep, 2)]
-m, s = os.openpty()
-def ctty():
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-p = subprocess.Popen(args[sep + 1:], stdin=s, stdout=s, stderr=s, preexec_fn=ctty)
-os.close(s)
-out = b""
-deadline = time.time() + 25
-while time.time() < deadline:
-    while pairs and pairs[0][0] in out:
-        os.write(m, pairs.pop(0)[1])
-    r, _, _ = select.select([m], [], [], 0.1)
-    if r:
-        try:
-            d = os.read(m, 4096)
-        except OSError:
-            break
-        if not d:
-            break
-        out += d
-    elif p.poll() is not None and not pairs:
-        break
-sys.stdout.buffer.write(out)
-sys.exit(p.wait())
-PYEOF
+PTYDRIVE=$NOOK_SRCDIR/tests/integration/ptydrive.py
 for rt in "$RUNC" "$OCI"; do
-	nkx python3 "$T/ptydrive.py" 'ready' 'typed-in\n' -- podman --runtime "$rt" run --rm -it --pull=never "$I" \
+	nkx python3 "$PTYDRIVE" 'ready' 'typed-in\n' -- podman --runtime "$rt" run --rm -it --pull=never "$I" \
 		sh -c 'tty; [ -t 0 ] && echo stdin-is-a-tty; echo ready; read x; echo "got:$x"; exit 5'
 	out=$(printf '%s' "$out" | tr -d '\r' | grep -E '^(/dev/|stdin-is|got:)' | tr '\n' ' ')
 	[ "$rt" = "$RUNC" ] && _runc="$rc $out"
