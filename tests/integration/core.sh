@@ -338,6 +338,22 @@ chk "host-root mode: /tmp is private and writable" "inside" "$out"
 chk "host-root mode: the private /tmp does not reach the host" "no" "$([ -e "/tmp/nook-private-probe.$$" ] && echo yes || echo no)"
 nk run --tmpfs /mnt -- /bin/sh -c "awk '\$5 == \"/mnt\" { sub(/.* - /, \"\"); print \$1 }' /proc/self/mountinfo"
 chk "host-root mode: --tmpfs /mnt" "tmpfs" "$out"
+# a plain tmpfs whose mount point lies in an earlier plain one (the home
+# directory in /home, the runtime directory in /run) is a directory there:
+# same mode, private and writable, no filesystem of its own
+cat > "$T/mnt-of.sh" <<'EOF_SH'
+for d in "$@"; do
+	echo "$d $(stat -c %a "$d") $(awk -v t="$d" '$5 == t { print "mount" }' /proc/self/mountinfo)"
+done
+echo x > /home/nk-probe/f && cat /home/nk-probe/f
+EOF_SH
+nkx env HOME=/home/nk-probe XDG_RUNTIME_DIR=/run/user/4242 "$NOOK" run --rootfs "$R" --userns self \
+	-v "$T/mnt-of.sh:/mnt-of.sh:ro" -- /bin/sh /mnt-of.sh /home /home/nk-probe /run/user/4242
+chk "default profile: \$HOME and \$XDG_RUNTIME_DIR are private 0700 directories of the /home and /run tmpfs" \
+	"$(printf '/home 755 mount\n/home/nk-probe 700 \n/run/user/4242 700 \nx')" "$out"
+nkx env HOME=/home/nk-probe "$NOOK" run --rootfs "$R" --userns self --tmpfs /home/nk-probe/big:size=1m -- \
+	/bin/sh -c "awk '\$5 == \"/home/nk-probe/big\" { print \$5 }' /proc/self/mountinfo"
+chk "a tmpfs with a size inside /home's stays a mount of its own" "/home/nk-probe/big" "$out"
 t_clean "mounts"
 
 # ---------------------------------------------------------------- id maps

@@ -328,12 +328,32 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 		int had = m->copyup ? nook_open_in_root(sg->rootfd, m->target, NOOK_MK_NONE, 0) : -1;
 		if (had >= 0)
 			close(had);
+		unsigned long flags = MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0) |
+				      (m->flags & (MS_NOEXEC | MS_RDONLY));
+		/* plain: writable, no size, no options. Its mount point missing
+		 * inside an earlier plain tmpfs of the same flags (the home
+		 * directory in /home, $XDG_RUNTIME_DIR in /run), a directory
+		 * there with the tmpfs's mode is the same private empty
+		 * directory without a filesystem of its own to set up and tear
+		 * down (its space counts against the outer one's, both without
+		 * a size: half the memory) */
+		bool plain = !(flags & MS_RDONLY) && !m->copyup && !m->size && !(m->options && m->options[0]);
+		bool as_dir = false;
 		/* optional: a mount point the given tree lacks is left out, not
 		 * staged (a --rootfs without /var gets no /var/tmp); on nook's
 		 * own filesystems (a $HOME in its /home) it is made */
 		bool left_out = false;
-		_cleanup_close_ int tfd = nook_stage_open_ex(sg, m->target, NOOK_MK_DIR, 0,
-							     m->optional ? &left_out : NULL, err);
+		_cleanup_close_ int tfd = nook_stage_open_tmpfs(sg, m->target, plain ? flags : 0, &as_dir,
+								m->optional ? &left_out : NULL, err);
+		if (as_dir) {
+			char p[64];
+			snprintf(p, sizeof p, HOSTPROC "/self/fd/%d", tfd);
+			if (chmod(p, (mode_t)(m->mode >= 0 ? m->mode : 0755)) < 0)
+				return nook_err_at(err, m->target, nook_err(err, errno, "cannot set the mode of %s", m->target));
+			nook_verbose("tmpfs on %s: a directory of the tmpfs it lies in (same options), not a tmpfs of its own",
+				     m->target);
+			return 0;
+		}
 		if (left_out) {
 			nook_verbose("tmpfs on %s left out: the root filesystem lacks it (optional)", m->target);
 			return 0;
@@ -375,9 +395,7 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 			n += snprintf(opts + n, sizeof opts - (size_t)n, ",size=%llu", (unsigned long long)m->size);
 		if (m->options && m->options[0])
 			snprintf(opts + n, sizeof opts - (size_t)n, ",%s", m->options);
-		r = nook_mount_on_fd(HOSTPROC, "tmpfs", tfd, "tmpfs",
-				     MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0) |
-				     (m->flags & (MS_NOEXEC | MS_RDONLY)), opts);
+		r = nook_mount_on_fd(HOSTPROC, "tmpfs", tfd, "tmpfs", flags, opts);
 		if (r < 0)
 			return nook_err(err, -r, "cannot mount tmpfs on %s", m->target);
 		if (below >= 0) {
@@ -386,7 +404,10 @@ static int apply_mount(const struct nook_spec *s, const struct nook_mount *m, un
 			if (r < 0)
 				return nook_err(err, -r, "cannot copy the contents of %s into its tmpfs (tmpcopyup)", m->target);
 		}
-		nook_stage_own_path(sg, m->target);
+		if (plain)
+			nook_stage_plain_tmpfs(sg, m->target, flags);
+		else
+			nook_stage_own_path(sg, m->target);
 		return 0;
 	}
 	case NOOK_MOUNT_PROC: {

@@ -46,15 +46,20 @@ void nook_stage_init(struct nook_stage *st, int rootfd, const char *root)
 	st->root = root;
 }
 
+static void own_dev(struct nook_stage *st, dev_t dev)
+{
+	for (size_t i = 0; i < st->n_own; i++)
+		if (st->own[i] == dev)
+			return;
+	if (st->n_own < NOOK_STAGE_MAX)
+		st->own[st->n_own++] = dev;
+}
+
 void nook_stage_own_fd(struct nook_stage *st, int fd)
 {
 	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb) < 0 || st->n_own >= NOOK_STAGE_MAX)
-		return;
-	for (size_t i = 0; i < st->n_own; i++)
-		if (st->own[i] == sb.st_dev)
-			return;
-	st->own[st->n_own++] = sb.st_dev;
+	if (fd >= 0 && fstat(fd, &sb) == 0)
+		own_dev(st, sb.st_dev);
 }
 
 void nook_stage_own_path(struct nook_stage *st, const char *path)
@@ -70,6 +75,18 @@ static bool is_own(const struct nook_stage *st, int fd)
 		return false;
 	for (size_t i = 0; i < st->n_own; i++)
 		if (st->own[i] == sb.st_dev)
+			return true;
+	return false;
+}
+
+/* Whether fd lies in a plain tmpfs of mount flags flags. */
+static bool in_plain(const struct nook_stage *st, int fd, unsigned long flags)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		return false;
+	for (size_t i = 0; i < st->n_plain; i++)
+		if (st->plain[i] == sb.st_dev && st->plain_flags[i] == flags)
 			return true;
 	return false;
 }
@@ -232,14 +249,29 @@ bool nook_stage_would_hide_writes(struct nook_stage *st, const char *path, char 
 	return dfd >= 0 && faccessat(dfd, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) == 0;
 }
 
+void nook_stage_plain_tmpfs(struct nook_stage *st, const char *path, unsigned long flags)
+{
+	struct stat sb;
+	_cleanup_close_ int fd = nook_resolve_in_root(st->rootfd, path, O_PATH | O_DIRECTORY);
+	if (fd < 0 || fstat(fd, &sb) < 0)
+		return;
+	own_dev(st, sb.st_dev);
+	if (st->n_plain < NOOK_STAGE_MAX) {
+		st->plain[st->n_plain] = sb.st_dev;
+		st->plain_flags[st->n_plain++] = flags;
+	}
+}
+
 int nook_stage_open(struct nook_stage *st, const char *path, enum nook_mkpath mk, mode_t mode,
 		    struct nook_error *err)
 {
 	return nook_stage_open_ex(st, path, mk, mode, NULL, err);
 }
 
-int nook_stage_open_ex(struct nook_stage *st, const char *path, enum nook_mkpath mk, mode_t mode,
-		       bool *left_out, struct nook_error *err)
+/* nook_stage_open_ex, and with plain (mount flags, 0 for none) a missing
+ * path inside a plain tmpfs of those flags made there (*as_dir set). */
+static int stage_open(struct nook_stage *st, const char *path, enum nook_mkpath mk, mode_t mode,
+		      unsigned long plain, bool *as_dir, bool *left_out, struct nook_error *err)
 {
 	int fd = nook_open_in_root(st->rootfd, path, NOOK_MK_NONE, 0);
 	if (fd >= 0)
@@ -251,6 +283,13 @@ int nook_stage_open_ex(struct nook_stage *st, const char *path, enum nook_mkpath
 	_cleanup_close_ int dfd = deepest_dir(st->rootfd, path, dir, sizeof dir);
 	if (dfd < 0)
 		return nook_err_at(err, path, nook_err(err, -dfd, "cannot create the mount point %s", path));
+	if (plain && in_plain(st, dfd, plain)) {
+		fd = nook_open_in_root(st->rootfd, path, NOOK_MK_DIR, 0755);
+		if (fd < 0)
+			return nook_err_at(err, path, nook_err(err, -fd, "cannot create the directory %s in its tmpfs", path));
+		*as_dir = true;
+		return fd;
+	}
 	if (is_own(st, dfd)) {
 		fd = nook_open_in_root(st->rootfd, path, mk, mode);
 		if (fd >= 0)
@@ -280,6 +319,19 @@ int nook_stage_open_ex(struct nook_stage *st, const char *path, enum nook_mkpath
 		return nook_err_at(err, path, nook_err(err, -fd, "cannot create the mount point %s in the staged %s",
 						      path, dir[0] ? dir : "/"));
 	return fd;
+}
+
+int nook_stage_open_ex(struct nook_stage *st, const char *path, enum nook_mkpath mk, mode_t mode,
+		       bool *left_out, struct nook_error *err)
+{
+	return stage_open(st, path, mk, mode, 0, NULL, left_out, err);
+}
+
+int nook_stage_open_tmpfs(struct nook_stage *st, const char *path, unsigned long plain, bool *as_dir,
+			  bool *left_out, struct nook_error *err)
+{
+	*as_dir = false;
+	return stage_open(st, path, NOOK_MK_DIR, 0, plain, as_dir, left_out, err);
 }
 
 int nook_stage_finish(struct nook_stage *st, struct nook_error *err)

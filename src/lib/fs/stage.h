@@ -19,6 +19,12 @@ struct nook_stage {
 	size_t n_own;
 	int ro[NOOK_STAGE_MAX];  /* staged copies of read-only directories, made read-only at the end */
 	size_t n_ro;
+	/* the profile's writable tmpfs mounts without size or options, and
+	 * their mount flags: a later one of the same flags inside one of them
+	 * becomes a directory there (nook_stage_plain_dir) */
+	dev_t plain[NOOK_STAGE_MAX];
+	unsigned long plain_flags[NOOK_STAGE_MAX];
+	size_t n_plain;
 	unsigned seq;
 };
 void nook_stage_init(struct nook_stage *st, int rootfd, const char *root);
@@ -44,6 +50,16 @@ bool nook_stage_would_hide_writes(struct nook_stage *st, const char *path, char 
  * (its deepest existing directory is not on one of nook's own
  * filesystems). dir gets that directory's path. False when path exists. */
 bool nook_stage_would_stage(struct nook_stage *st, const char *path, char *dir, size_t size);
+/* Record the tmpfs now mounted on path (inside the root) as a plain one
+ * (writable, no size, no options) of mount flags flags. */
+void nook_stage_plain_tmpfs(struct nook_stage *st, const char *path, unsigned long flags);
+/* nook_stage_open_ex for the mount point of a tmpfs of mount flags plain
+ * (0: not a plain one): when path is missing and its deepest existing
+ * directory lies in a plain tmpfs of the same flags, path is made there as
+ * a directory (missing parents 0755) and *as_dir set; the caller gives it
+ * the tmpfs's mode instead of mounting one. */
+int nook_stage_open_tmpfs(struct nook_stage *st, const char *path, unsigned long plain, bool *as_dir,
+			  bool *left_out, struct nook_error *err);
 /* Make the staged copies of read-only directories read-only themselves. */
 int nook_stage_finish(struct nook_stage *st, struct nook_error *err);
 

@@ -38,9 +38,23 @@ static void buf_add(struct buf *b, const char *s, size_t n)
 	b->s[b->len] = 0;
 }
 
-static const struct passwd *me(void)
+/* The caller's passwd entry, looked up once per process (a profile names
+ * ${USER} and ${HOME} several times; each lookup asks NSS again). */
+static struct {
+	bool done;
+	char *name, *dir;
+} me_cache;
+
+static void me(void)
 {
-	return getpwuid(getuid());
+	if (me_cache.done)
+		return;
+	me_cache.done = true;
+	const struct passwd *pw = getpwuid(getuid());
+	if (pw) {
+		me_cache.name = pw->pw_name ? nook_strdup(pw->pw_name) : NULL;
+		me_cache.dir = pw->pw_dir ? nook_strdup(pw->pw_dir) : NULL;
+	}
 }
 
 /* The value of a variable name, or NULL when undefined; *known false when
@@ -56,14 +70,12 @@ static char *lookup(const char *name, bool *known)
 		const char *h = getenv("HOME");
 		if (h && h[0] == '/')
 			return nook_strdup(h);
-		const struct passwd *pw = me();
-		return pw && pw->pw_dir ? nook_strdup(pw->pw_dir) : NULL;
+		me();
+		return nook_strdup(me_cache.dir);
 	}
 	if (strcmp(name, "USER") == 0) {
-		const struct passwd *pw = me();
-		if (pw && pw->pw_name)
-			return nook_strdup(pw->pw_name);
-		return nook_strdup(getenv("USER"));
+		me();
+		return nook_strdup(me_cache.name ? me_cache.name : getenv("USER"));
 	}
 	if (strcmp(name, "UID") == 0)
 		return nook_asprintf("%u", (unsigned)getuid());

@@ -138,7 +138,7 @@ __attribute__((noreturn)) static void reaper(struct nook_child_ctx *ctx, pid_t p
 static int before_net(void *arg, int rootfd, struct nook_error *err)
 {
 	struct nook_child_ctx *ctx = arg;
-	int r = nook_masks_apply_at(ctx->spec, rootfd, NOOK_MASKS_EARLY, err);
+	int r = nook_masks_apply_at(ctx->spec, rootfd, NOOK_MASKS_EARLY, &ctx->mask_empty, err);
 	if (r == 0)
 		r = nook_caps_trim_init(ctx->spec, err);
 	ctx->masks_early = r == 0;
@@ -352,11 +352,13 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		fail(ctx->sync_fd, &err);
 	if (ctx->masks_early) {
 		_cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (rootfd < 0 || nook_masks_apply_at(s, rootfd, NOOK_MASKS_LATE, &err) < 0) {
+		if (rootfd < 0 || nook_masks_apply_at(s, rootfd, NOOK_MASKS_LATE, &ctx->mask_empty, &err) < 0) {
 			if (rootfd < 0)
 				nook_err(&err, errno, "cannot open the container's root");
 			fail(ctx->sync_fd, &err);
 		}
+		if (ctx->mask_empty >= 0)
+			close(TAKE_FD(ctx->mask_empty));
 	} else if (nook_masks_apply(s, &err) < 0 || nook_caps_trim_init(s, &err) < 0)
 		fail(ctx->sync_fd, &err);
 

@@ -20,6 +20,7 @@ struct nook_child_ctx {
 	const struct nook_idmaps *maps; /* the id maps of the new user namespace */
 	bool write_maps;               /* self mode: the child writes them itself */
 	bool masks_early;              /* before_net applied the early masks */
+	int mask_empty;                /* their empty tmpfs, for the late ones (-1: none) */
 	bool take_root;                /* the map leaves the caller out but maps 0:
 					  become root of the namespace first */
 	bool wait_go;                  /* the parent has work to do first (maps,

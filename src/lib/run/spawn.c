@@ -548,7 +548,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		/* the forwarded signals stay blocked (see above); the payload
 		 * starts with an empty mask (payload.c) */
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
-					      .tty_slave = -1, .stdio = &rs.io,
+					      .tty_slave = -1, .mask_empty = -1, .stdio = &rs.io,
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
 					      .maps = &maps, .write_maps = child_maps,
 					      .wait_go = holder_fd >= 0 || parent_goes(s, child_maps, false),

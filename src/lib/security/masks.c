@@ -51,7 +51,7 @@ struct mask_ctx {
 
 /* Open path inside the root without following any symlink. Returns the fd,
  * -ENOENT when it does not exist, or fails with a message. */
-static int open_target(struct mask_ctx *c, const char *what, const char *path,
+static int open_target(struct mask_ctx *c, const char *what, const char *path, struct stat *stp,
 		       struct nook_error *err)
 {
 	struct open_how how = {
@@ -91,6 +91,8 @@ static int open_target(struct mask_ctx *c, const char *what, const char *path,
 				 "%s: refusing '%s': it is a symlink inside the container (list the real path instead)",
 				 what, path);
 	}
+	if (stp)
+		*stp = st;
 	return fd;
 }
 
@@ -220,13 +222,11 @@ static int apply_masked(struct mask_ctx *c, char *const *list, enum nook_masks_p
 
 		if (seen_before(list, i) || !in_part(list[i], part))
 			continue;
-		fd = open_target(c, "masked_paths", list[i], err);
+		fd = open_target(c, "masked_paths", list[i], &st, err);
 		if (fd == -ENOENT)
 			continue;
 		if (fd < 0)
 			return fd;
-		if (fstat(fd, &st) < 0)
-			return nook_err(err, errno, "masked_paths: stat '%s'", list[i]);
 		r = S_ISDIR(st.st_mode) ? mask_dir(c, fd, list[i], err) : mask_file(c, fd, list[i], err);
 		if (r < 0)
 			return r;
@@ -242,7 +242,7 @@ static int apply_readonly(struct mask_ctx *c, char *const *list, enum nook_masks
 
 		if (seen_before(list, i) || !in_part(list[i], part))
 			continue;
-		fd = open_target(c, "readonly_paths", list[i], err);
+		fd = open_target(c, "readonly_paths", list[i], NULL, err);
 		if (fd == -ENOENT)
 			continue;
 		if (fd < 0)
@@ -254,9 +254,12 @@ static int apply_readonly(struct mask_ctx *c, char *const *list, enum nook_masks
 	return 0;
 }
 
-int nook_masks_apply_at(const struct nook_spec *s, int rootfd, enum nook_masks_part part, struct nook_error *err)
+int nook_masks_apply_at(const struct nook_spec *s, int rootfd, enum nook_masks_part part, int *empty,
+			struct nook_error *err)
 {
-	struct mask_ctx c = { .rootfd = rootfd, .nullfd = -1, .emptyfd = -1 };
+	/* an empty tmpfs from an earlier part is attached already */
+	struct mask_ctx c = { .rootfd = rootfd, .nullfd = -1, .emptyfd = empty ? *empty : -1,
+			      .empty_attached = empty && *empty >= 0 };
 	char *const *masked = s->masked_paths ? s->masked_paths : (char *const *)nook_default_masked_paths;
 	char *const *ro = s->readonly_paths ? s->readonly_paths : (char *const *)nook_default_readonly_paths;
 	int r = apply_masked(&c, masked, part, err);
@@ -266,7 +269,9 @@ int nook_masks_apply_at(const struct nook_spec *s, int rootfd, enum nook_masks_p
 	 * read-only unless the profile delegates it (cgroup_writable) */
 	if (c.nullfd >= 0)
 		close(c.nullfd);
-	if (c.emptyfd >= 0)
+	if (empty && c.empty_attached)
+		*empty = c.emptyfd;
+	else if (c.emptyfd >= 0)
 		close(c.emptyfd);
 	return r;
 }
@@ -276,5 +281,5 @@ int nook_masks_apply(const struct nook_spec *s, struct nook_error *err)
 	_cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return nook_err(err, errno, "cannot open the container's root");
-	return nook_masks_apply_at(s, rootfd, NOOK_MASKS_ALL, err);
+	return nook_masks_apply_at(s, rootfd, NOOK_MASKS_ALL, NULL, err);
 }
