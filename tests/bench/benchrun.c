@@ -17,7 +17,10 @@
  *          cpu_med_ms=.. (user + system CPU time of the process tree: the
  *          growth of getrusage(RUSAGE_CHILDREN) over the run and, with -R,
  *          the reaping of its orphans; less disturbed by other load than
- *          the wall-clock time)
+ *          the wall-clock time), gone_med_ms (with -R: the median time
+ *          until the processes it left behind have exited by themselves
+ *          too, as a dying pid 1 of bwrap's does just after bwrap returns;
+ *          runs where one outlived it by 100 ms are left out)
  * and, with -r, one line per timed run: "ROUND NAME MS MAXRSS_KIB STATUS CPU_MS".
  * With -R, benchrun is a child subreaper: a process that outlives the
  * candidate it was started by is re-parented to benchrun, counted as an
@@ -45,8 +48,9 @@ extern char **environ;
 struct cand {
 	const char *name;
 	char **argv;
-	double *ms, *cpu;
+	double *ms, *cpu, *gone;
 	long *rss;
+	int n_gone;
 	int n, fails, orphans;
 	int errfd;
 };
@@ -89,9 +93,60 @@ static double children_cpu_ms(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
-static int run_once(struct cand *c, int devnull, double *ms, long *rss, double *cpu)
+/* Whether every child of ours is gone or a zombie (exited, not reaped). */
+static int children_exited(void)
+{
+	char path[64], buf[4096], stat[512];
+	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n")) {
+		snprintf(path, sizeof path, "/proc/%s/stat", t);
+		FILE *g = fopen(path, "re");
+		if (!g)
+			continue;
+		size_t k = fread(stat, 1, sizeof stat - 1, g);
+		fclose(g);
+		stat[k] = '\0';
+		char *close = strrchr(stat, ')');
+		if (close && close[1] == ' ' && close[2] != 'Z')
+			return 0;
+	}
+	return 1;
+}
+
+/* With -R: the time until the processes the candidate left behind have
+ * exited by themselves too (bwrap's pid 1 finishes tearing its namespaces
+ * down after bwrap returns), at most 100 ms after the candidate; -1 when
+ * one is still running then (a daemon: collect_orphans kills it). */
+static double until_gone(double t0, double ms)
+{
+	if (children_exited())
+		return ms;
+	double limit = now_ms() + 100;
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	for (;;) {
+		double left = limit - now_ms();
+		if (left <= 0)
+			return -1;
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)(left * 1e6) };
+		sigtimedwait(&chld, NULL, &ts);
+		double t = now_ms();
+		if (children_exited())
+			return t - t0;
+	}
+}
+
+static int run_once(struct cand *c, int devnull, int reaper, double *ms, double *gone, long *rss, double *cpu)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t sa;
 	struct rusage ru;
 	pid_t pid;
 	int st = 0;
@@ -100,12 +155,20 @@ static int run_once(struct cand *c, int devnull, double *ms, long *rss, double *
 	posix_spawn_file_actions_adddup2(&fa, devnull, 0);
 	posix_spawn_file_actions_adddup2(&fa, devnull, 1);
 	posix_spawn_file_actions_adddup2(&fa, c->errfd >= 0 ? c->errfd : devnull, 2);
+	/* SIGCHLD is blocked here (until_gone waits for it): not in the candidate */
+	sigset_t none;
+	sigemptyset(&none);
+	posix_spawnattr_init(&sa);
+	posix_spawnattr_setsigmask(&sa, &none);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK);
 	double t0 = now_ms();
-	int r = posix_spawnp(&pid, c->argv[0], &fa, NULL, c->argv, environ);
+	int r = posix_spawnp(&pid, c->argv[0], &fa, &sa, c->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&sa);
 	if (r != 0) {
 		fprintf(stderr, "benchrun: cannot run %s: %s\n", c->argv[0], strerror(r));
 		*ms = 0;
+		*gone = 0;
 		*rss = 0;
 		*cpu = 0;
 		return 127 << 8;
@@ -116,6 +179,7 @@ static int run_once(struct cand *c, int devnull, double *ms, long *rss, double *
 			exit(1);
 		}
 	*ms = now_ms() - t0;
+	*gone = reaper ? until_gone(t0, *ms) : *ms;
 	*rss = ru.ru_maxrss;
 	return st;
 }
@@ -223,6 +287,7 @@ int main(int argc, char **argv)
 		c[nc].ms = calloc((size_t)runs, sizeof(double));
 		c[nc].rss = calloc((size_t)runs, sizeof(long));
 		c[nc].cpu = calloc((size_t)runs, sizeof(double));
+		c[nc].gone = calloc((size_t)runs, sizeof(double));
 		c[nc].errfd = -1;
 		if (errdir) {
 			char p[4096];
@@ -245,6 +310,10 @@ int main(int argc, char **argv)
 		perror("benchrun: PR_SET_CHILD_SUBREAPER");
 		return 2;
 	}
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
 	srand(seed);
 
 	for (int round = -warmup; round < runs; round++) {
@@ -257,9 +326,9 @@ int main(int argc, char **argv)
 		}
 		for (int k = 0; k < nc; k++) {
 			struct cand *x = &c[order[k]];
-			double ms, cpu, cpu0 = children_cpu_ms();
+			double ms, gone, cpu, cpu0 = children_cpu_ms();
 			long rss;
-			int st = run_once(x, devnull, &ms, &rss, &cpu);
+			int st = run_once(x, devnull, reaper, &ms, &gone, &rss, &cpu);
 			int orphans = reaper ? collect_orphans(x->name, round) : 0;
 			cpu = children_cpu_ms() - cpu0;
 			if (round < 0)
@@ -269,6 +338,8 @@ int main(int argc, char **argv)
 				x->fails++;
 			x->orphans += orphans;
 			x->ms[x->n] = ms;
+			if (gone >= 0)
+				x->gone[x->n_gone++] = gone;
 			x->rss[x->n] = rss;
 			x->cpu[x->n] = cpu;
 			x->n++;
@@ -291,11 +362,14 @@ int main(int argc, char **argv)
 		qsort(x->ms, (size_t)x->n, sizeof(double), cmp_d);
 		qsort(x->rss, (size_t)x->n, sizeof(long), cmp_l);
 		qsort(x->cpu, (size_t)x->n, sizeof(double), cmp_d);
+		qsort(x->gone, (size_t)x->n_gone, sizeof(double), cmp_d);
 		printf("RESULT %s runs=%d fails=%d median_ms=%.3f mean_ms=%.3f min_ms=%.3f p10_ms=%.3f "
-		       "p90_ms=%.3f max_ms=%.3f sd_ms=%.3f maxrss_kib=%ld maxrss_med_kib=%ld orphans=%d cpu_med_ms=%.3f\n",
+		       "p90_ms=%.3f max_ms=%.3f sd_ms=%.3f maxrss_kib=%ld maxrss_med_kib=%ld orphans=%d cpu_med_ms=%.3f "
+		       "gone_med_ms=%.3f\n",
 		       x->name, x->n, x->fails, pct(x->ms, x->n, 0.5), mean, x->ms[0],
 		       pct(x->ms, x->n, 0.1), pct(x->ms, x->n, 0.9), x->ms[x->n - 1],
-		       x->n > 1 ? sqrt(sq / (x->n - 1)) : 0.0, x->rss[x->n - 1], x->rss[x->n / 2], x->orphans, pct(x->cpu, x->n, 0.5));
+		       x->n > 1 ? sqrt(sq / (x->n - 1)) : 0.0, x->rss[x->n - 1], x->rss[x->n / 2], x->orphans, pct(x->cpu, x->n, 0.5),
+		       pct(x->gone, x->n_gone, 0.5));
 	}
 	return 0;
 }
