@@ -12,8 +12,9 @@ struct nook_rootfs_hooks {
 	/* Called before join_net when /sys comes last (no mount of the list
 	 * goes there): work that needs neither the network namespace nor /sys,
 	 * done while the parent may still be building the namespace. rootfd
-	 * is the new root (not yet pivoted into). NULL: none. */
-	int (*before_net)(void *arg, int rootfd, struct nook_error *err);
+	 * is the new root (not yet pivoted into), emptydir an empty directory
+	 * of nook's own (O_PATH) to bind over masked directories. NULL: none. */
+	int (*before_net)(void *arg, int rootfd, int emptydir, struct nook_error *err);
 	/* The overlay root is a FUSE mount: hand its /dev/fuse fd to the parent,
 	 * which starts fuse-overlayfs on it (fuseovl.h). kernel_errno is why
 	 * (0: driver fuse). The callee does not take fd. */

@@ -55,11 +55,12 @@ int nook_masks_apply(const struct nook_spec *s, struct nook_error *err);
  * namespace) nor under /proc/sys (writable until the sysctls and
  * ping_group_range are written), NOOK_MASKS_LATE the rest. */
 enum nook_masks_part { NOOK_MASKS_ALL, NOOK_MASKS_EARLY, NOOK_MASKS_LATE };
-/* *empty (when not NULL, -1 at first): the empty read-only tmpfs that hides
- * masked directories, kept between the parts so that one filesystem serves
- * both; the caller closes it. */
+/* *empty (when not NULL, -1 at first): the empty read-only mount that hides
+ * masked directories, kept between the parts so that one serves both; the
+ * caller closes it. emptydir: an empty directory to make it of (bound
+ * read-only), or -1 for an empty tmpfs of its own. */
 int nook_masks_apply_at(const struct nook_spec *s, int rootfd, enum nook_masks_part part, int *empty,
-			struct nook_error *err);
+			int emptydir, struct nook_error *err);
 
 /* ------------------------------------------------------------ defaults
  * Used when spec->masked_paths / spec->readonly_paths are NULL. A profile

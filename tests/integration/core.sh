@@ -286,6 +286,10 @@ nk run --rootfs "$R" -- /bin/sh -c 'head -c 8 /dev/zero | wc -c; head -c 16 /dev
 chk "/dev nodes work (zero, urandom, null, full)" "8 16 null-ok full-fails" "$(echo $out)"
 nk run --rootfs "$R" -- /bin/sh -c 'exec 3<>/dev/ptmx && ls /dev/pts'
 chkre "opening /dev/ptmx creates a pty in the new devpts" '(^|[[:space:]])0($|[[:space:]])' "$out"
+# /dev is a directory of nook's staging tmpfs bound there: nosuid and
+# noexec as a tmpfs of its own would be, not nodev, writable by root inside
+nk run --rootfs "$R" -- /bin/sh -c "awk '\$5 == \"/dev\" { print \$6 }' /proc/self/mountinfo; mkdir /dev/nk-dir && echo made"
+chk "/dev is mounted nosuid,noexec (not nodev) and root inside can add to it" "rw,nosuid,noexec,relatime made" "$(echo $out)"
 
 # a directory rootfs is bound nosuid and nodev: device nodes a rootfs
 # unpacked by root may hold open nothing

@@ -376,6 +376,16 @@ out=$("$NOOK" run --set 'security.readonly_paths=[/tmp]' default -- sh -c 'echo 
 t_match "extra read-only path" 'Read-only file system' "$out"
 out=$("$NOOK" run default -- sh -c 'mkdir /sys/fs/cgroup/nook-x 2>&1; true')
 t_match "/sys/fs/cgroup is read-only" 'Read-only file system|Permission denied|No such file' "$out"
+# masked directories (one empty read-only directory bound on each, before
+# and after /sys is mounted) and an extra one: empty, nothing can be made
+mkdir -p "$T/maskme/sub"
+out=$("$NOOK" run -v "$T/maskme:/mnt/maskme" --set 'security.masked_paths+=[/mnt/maskme]' default -- sh -c '
+	for d in /proc/acpi /sys/firmware /mnt/maskme; do
+		[ -d "$d" ] || { echo "$d absent"; continue; }
+		touch "$d/nk-x" 2>/dev/null && echo "$d writable"
+		echo "$d $(ls -A "$d" | wc -l)"
+	done' 2>&1)
+t_match "masked directories are empty and read-only" '^(/proc/acpi (0|absent)) (/sys/firmware (0|absent)) /mnt/maskme 0$' "$(echo $out)"
 t_clean "masks"
 
 # ---------------------------------------------------------------- a busybox root

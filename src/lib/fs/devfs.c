@@ -2,7 +2,8 @@
 /* devfs.c - a minimal /dev for the container.
  *
  * Device nodes cannot be created in a user namespace, so the few safe ones
- * are bind-mounted from the host onto empty files in a fresh tmpfs. A new
+ * are bind-mounted from the host onto empty files in a directory of
+ * nook's staging tmpfs (rootfs.c), bound on /dev. A new
  * devpts instance gives the container its own ptys; shm and mqueue are
  * private. */
 #include <fcntl.h>
@@ -111,11 +112,13 @@ int nook_devfs_setup(const struct nook_spec *s, struct nook_stage *sg, struct no
 	snprintf(dev, sizeof dev, "%s/dev", sg->root);
 	if (!s->minimal_dev)
 		return host_dev(dfd, dev, err);
-	int r = nook_mount_on_fd("/oldroot/proc", "nook-dev", dfd, "tmpfs", MS_NOSUID | MS_NOEXEC,
-				 "mode=0755,size=64k");
+	/* the staging tmpfs's /devfs (rootfs.c), bound there: a directory of
+	 * nook's own, without a filesystem of its own to set up and tear down
+	 * on every start */
+	int r = nook_bind_fd("/devfs", dfd, false, 0);
 	if (r < 0)
-		return nook_err(err, -r, "cannot mount a tmpfs on /dev");
-	/* work with the path of the fresh tmpfs from here on */
+		return nook_err(err, -r, "cannot bind nook's /dev directory on /dev");
+	/* work with the path of the bound directory from here on */
 
 	/* an empty file to mount on, then a plain bind (two syscalls each: this
 	 * is on every start's path); nosuid and noexec are set once, for the
@@ -139,6 +142,10 @@ int nook_devfs_setup(const struct nook_spec *s, struct nook_stage *sg, struct no
 			return nook_err(err, errno, "cannot create /dev/%s", links[i].name);
 	}
 	r = nook_mount_setattr(AT_FDCWD, dev, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, true);
+	/* /dev itself as a tmpfs of its own would be: nodev is the staging
+	 * tmpfs's, not the container's /dev's */
+	if (r == 0)
+		r = nook_mount_setattr_clr(AT_FDCWD, dev, 0, MOUNT_ATTR_NODEV, false);
 	if (r < 0)
 		return nook_err(err, -r, "cannot make /dev nosuid and noexec");
 	nook_stage_own_path(sg, "/dev");

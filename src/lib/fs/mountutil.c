@@ -111,7 +111,12 @@ int nook_open_in_root(int rootfd, const char *path, enum nook_mkpath mk, mode_t 
 
 int nook_mount_setattr(int dirfd, const char *path, unsigned attrs_set, bool rec)
 {
-	struct nook_mount_attr a = { .attr_set = attrs_set };
+	return nook_mount_setattr_clr(dirfd, path, attrs_set, 0, rec);
+}
+
+int nook_mount_setattr_clr(int dirfd, const char *path, unsigned attrs_set, unsigned attrs_clr, bool rec)
+{
+	struct nook_mount_attr a = { .attr_set = attrs_set, .attr_clr = attrs_clr };
 	unsigned flags = (rec ? AT_RECURSIVE : 0) | (path[0] ? 0 : AT_EMPTY_PATH);
 	if (syscall(SYS_mount_setattr, dirfd, path, flags, &a, sizeof a) < 0)
 		return -errno;

@@ -39,6 +39,8 @@ int nook_bind_fd(const char *src, int target_fd, bool rec, unsigned attrs);
 int nook_bind_fd_prop(const char *src, int target_fd, bool rec, unsigned attrs, unsigned long propagation);
 /* Set attrs recursively on the mount tree at path (mount_setattr). */
 int nook_mount_setattr(int dirfd, const char *path, unsigned attrs_set, bool rec);
+/* The same, clearing attrs_clr too. */
+int nook_mount_setattr_clr(int dirfd, const char *path, unsigned attrs_set, unsigned attrs_clr, bool rec);
 /* Copy the contents of directory from into directory to (copyup.c: the
  * OCI tmpcopyup option). Returns 0 or -errno. */
 int nook_copy_tree(int from, int to);

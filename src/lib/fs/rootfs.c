@@ -6,7 +6,10 @@
  *   1. make every mount a slave, so nothing we mount reaches the host;
  *   2. mount a private staging tmpfs on /tmp and pivot_root into it, so the
  *      host's tree is reachable only as /oldroot (bind sources are opened
- *      there, under their real host paths);
+ *      there, under their real host paths); besides the new root it holds
+ *      the files nook writes (/files), the container's minimal /dev
+ *      (/devfs, bound on /dev: no tmpfs of its own) and an empty directory
+ *      for the masked ones (/empty), so those cost no filesystem each;
  *   3. build /newroot: the rootfs (host / read-only, a directory, an overlay
  *      of the kernel or of fuse-overlayfs, or an empty tmpfs), /proc, /dev, /sys, /tmp, then the profile's mounts
  *      in order, each target resolved inside /newroot without escaping it;
@@ -53,7 +56,8 @@ static int enter_staging(struct nook_error *err)
 		return nook_err(err, errno, "cannot mount the staging tmpfs on " STAGE);
 	if (chdir(STAGE) < 0)
 		return nook_err(err, errno, "cannot enter " STAGE);
-	if (mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0 || mkdir("files", 0755) < 0)
+	if (mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0 || mkdir("files", 0755) < 0 ||
+	    mkdir("devfs", 0755) < 0 || mkdir("empty", 0555) < 0 || chmod("empty", 0555) < 0)
 		return nook_err(err, errno, "cannot create the staging directories");
 	if (syscall(SYS_pivot_root, ".", "oldroot") < 0)
 		return nook_err(err, errno, "cannot pivot_root into the staging tmpfs");
@@ -622,8 +626,11 @@ static int build_root(const struct nook_spec *s, const struct nook_rootfs_hooks 
 			return r;
 	if (resolv >= 0)
 		keep_resolv_conf(sg, resolv);
-	if (sys_last && h->before_net && (r = h->before_net(h->arg, sg->rootfd, err)) < 0)
-		return r;
+	if (sys_last && h->before_net) {
+		_cleanup_close_ int empty = open("/empty", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if ((r = h->before_net(h->arg, sg->rootfd, empty, err)) < 0)
+			return r;
+	}
 	if (sys_last && ((r = h->join_net(h->arg, err)) < 0 || (r = mount_sys(s, sg, err)) < 0))
 		return r;
 	if (nook_verbose_level > 0)

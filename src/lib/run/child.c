@@ -135,10 +135,10 @@ __attribute__((noreturn)) static void reaper(struct nook_child_ctx *ctx, pid_t p
 /* While the parent may still be building our network namespace: the
  * masks outside /sys and /proc/sys, and the bounding set trimmed (the init
  * keeps its effective capabilities for the mounts still to come). */
-static int before_net(void *arg, int rootfd, struct nook_error *err)
+static int before_net(void *arg, int rootfd, int emptydir, struct nook_error *err)
 {
 	struct nook_child_ctx *ctx = arg;
-	int r = nook_masks_apply_at(ctx->spec, rootfd, NOOK_MASKS_EARLY, &ctx->mask_empty, err);
+	int r = nook_masks_apply_at(ctx->spec, rootfd, NOOK_MASKS_EARLY, &ctx->mask_empty, emptydir, err);
 	if (r == 0)
 		r = nook_caps_trim_init(ctx->spec, err);
 	ctx->masks_early = r == 0;
@@ -352,7 +352,7 @@ void nook_child_main(struct nook_child_ctx *ctx)
 		fail(ctx->sync_fd, &err);
 	if (ctx->masks_early) {
 		_cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (rootfd < 0 || nook_masks_apply_at(s, rootfd, NOOK_MASKS_LATE, &ctx->mask_empty, &err) < 0) {
+		if (rootfd < 0 || nook_masks_apply_at(s, rootfd, NOOK_MASKS_LATE, &ctx->mask_empty, -1, &err) < 0) {
 			if (rootfd < 0)
 				nook_err(&err, errno, "cannot open the container's root");
 			fail(ctx->sync_fd, &err);

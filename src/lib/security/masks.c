@@ -10,7 +10,8 @@
  * different path. A target that is a symlink, or lies behind one, is
  * refused. A target that does not exist is skipped: there is nothing to hide.
  *
- *  - masked directory: an empty, read-only tmpfs on top
+ *  - masked directory: an empty, read-only directory on top (a bind of
+ *    the staging tmpfs's /empty, or an empty tmpfs)
  *  - masked file: a bind of /dev/null (opened once, checked to be 1:3)
  *  - read-only path: a recursive read-only bind of itself
  */
@@ -45,7 +46,8 @@ const char *const nook_default_readonly_paths[] = {
 struct mask_ctx {
 	int rootfd;
 	int nullfd;     /* opened on first use */
-	int emptyfd;    /* the empty tmpfs for directories, made on first use */
+	int emptyfd;    /* the empty mount for directories, made on first use */
+	int emptydir;   /* an empty directory to make it of, or -1: a tmpfs */
 	bool empty_attached;
 };
 
@@ -125,12 +127,29 @@ static int attach(int mnt, int target, const char *what, const char *path,
 	return 0;
 }
 
-/* One empty read-only tmpfs serves every masked directory: each gets a
- * clone of its mount, which costs one superblock instead of one each. */
+/* One empty read-only mount serves every masked directory: each gets a
+ * clone of it, which costs one superblock at most instead of one each (none
+ * when the caller has an empty directory of its own to bind). */
 static int get_empty(struct mask_ctx *c, const char *path, struct nook_error *err)
 {
 	if (c->emptyfd >= 0)
 		return c->emptyfd;
+	if (c->emptydir >= 0) {
+		struct stat st;
+		if (fstat(c->emptydir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_nlink != 2)
+			return nook_errx(err, EINVAL, "masked_paths: the directory to mask '%s' with is not empty", path);
+		int fd = open_tree(c->emptydir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (fd < 0)
+			return nook_err(err, errno, "masked_paths: cannot bind an empty directory for '%s'", path);
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+						       MOUNT_ATTR_NOEXEC };
+		if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+			int e = errno;
+			close(fd);
+			return nook_err(err, e, "masked_paths: cannot make the empty directory for '%s' read-only", path);
+		}
+		return c->emptyfd = fd;
+	}
 	_cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return nook_err(err, errno, "masked_paths: fsopen(tmpfs) for '%s'", path);
@@ -255,11 +274,11 @@ static int apply_readonly(struct mask_ctx *c, char *const *list, enum nook_masks
 }
 
 int nook_masks_apply_at(const struct nook_spec *s, int rootfd, enum nook_masks_part part, int *empty,
-			struct nook_error *err)
+			int emptydir, struct nook_error *err)
 {
-	/* an empty tmpfs from an earlier part is attached already */
+	/* an empty mount from an earlier part is attached already */
 	struct mask_ctx c = { .rootfd = rootfd, .nullfd = -1, .emptyfd = empty ? *empty : -1,
-			      .empty_attached = empty && *empty >= 0 };
+			      .emptydir = emptydir, .empty_attached = empty && *empty >= 0 };
 	char *const *masked = s->masked_paths ? s->masked_paths : (char *const *)nook_default_masked_paths;
 	char *const *ro = s->readonly_paths ? s->readonly_paths : (char *const *)nook_default_readonly_paths;
 	int r = apply_masked(&c, masked, part, err);
@@ -281,5 +300,5 @@ int nook_masks_apply(const struct nook_spec *s, struct nook_error *err)
 	_cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return nook_err(err, errno, "cannot open the container's root");
-	return nook_masks_apply_at(s, rootfd, NOOK_MASKS_ALL, NULL, err);
+	return nook_masks_apply_at(s, rootfd, NOOK_MASKS_ALL, NULL, -1, err);
 }
