@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
@@ -286,6 +287,27 @@ static void check_i386_tiocsti(void)
 			 : "a"(54L), "b"(0L), "c"((long)TIOCSTI), "d"((long)(uintptr_t)&c)
 			 : "memory");
 	report("i386_tiocsti", r < 0 && r > -4096 ? -1 : r, r < 0 && r > -4096 ? (int)-r : 0);
+}
+
+/* socket(AF_NETLINK, SOCK_RAW, 0) through i386's socketcall multiplexer,
+ * whose arguments lie in memory (below 4 GiB for the 32-bit pointer) */
+static void check_i386_socketcall(void)
+{
+	uint32_t *args = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	long r;
+
+	if (args == MAP_FAILED) {
+		report("i386_socketcall", -1, errno);
+		return;
+	}
+	args[0] = AF_NETLINK;
+	args[1] = SOCK_RAW;
+	args[2] = 0;
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(102L), "b"(1L /* SYS_SOCKET */), "c"((long)(uintptr_t)args)
+			 : "memory");
+	report("i386_socketcall", r < 0 && r > -4096 ? -1 : r, r < 0 && r > -4096 ? (int)-r : 0);
 }
 
 static void check_personality(void)
@@ -736,6 +758,7 @@ int main(int argc, char **argv)
 	RUN("i386_getpid", check_i386_getpid());
 	RUN("i386_keyctl", check_i386_keyctl());
 	RUN("i386_tiocsti", check_i386_tiocsti());
+	RUN("i386_socketcall", check_i386_socketcall());
 	RUN("personality", check_personality());
 	RUN("ptrace_parent", check_ptrace_parent());
 	RUN("open_tree", check_open_tree());

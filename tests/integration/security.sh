@@ -177,6 +177,12 @@ expect "custom allow" "$out" add_key EPERM
 out=$(probe default --set 'security.seccomp.rules=[{syscalls: [uname], action: errno, args: [{index: 0, op: eq, value: 0}]}]')
 t_match "custom rule with an argument compare compiles and runs" '^Seccomp: 2$' "$out"
 
+# i386's socketcall hides socket()'s arguments from the filter: a rule
+# that allows socket only for AF_UNIX must not let netlink through it
+expect_i386 default "$(probe default)" i386_socketcall ok
+out=$(probe default --set 'security.seccomp.rules=[{syscalls: [socket], action: allow, args: [{index: 0, op: eq, value: 1}]}]')
+expect_i386 "socket allowed for AF_UNIX only" "$out" i386_socketcall EPERM
+
 out=$(probe default --set security.seccomp.default_errno=EACCES)
 expect "default_errno EACCES" "$out" keyctl EACCES
 expect "default_errno EACCES" "$out" clone3 ENOSYS

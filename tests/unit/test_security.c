@@ -421,19 +421,22 @@ START_TEST(sc_custom_rules)
 	char *n_errno[] = { sv("getcpu"), NULL };
 	char *n_pers[] = { sv("personality"), NULL };
 	char *n_sock[] = { sv("socket"), NULL };
+	char *n_shm[] = { sv("shmget"), NULL };
+	struct nook_seccomp_arg private_only = { .index = 0, .op = NOOK_SCMP_OP_EQ, .value = 0 };
 	struct nook_seccomp_rule rules[] = {
 		{ .names = n_allow, .action = NOOK_SCMP_ALLOW },
 		{ .names = n_kill, .action = NOOK_SCMP_KILL },
 		{ .names = n_errno, .action = NOOK_SCMP_ERRNO, .errno_ret = ENODEV, .args = &arg, .n_args = 1 },
 		{ .names = n_pers, .action = NOOK_SCMP_LOG },
 		{ .names = n_sock, .action = NOOK_SCMP_ALLOW, .args = &unix_only, .n_args = 1 },
+		{ .names = n_shm, .action = NOOK_SCMP_ALLOW, .args = &private_only, .n_args = 1 },
 	};
 	void *bpf = NULL;
 	size_t n = 0;
 
 	nook_spec_init(&s);
 	s.seccomp_rules = rules;
-	s.n_seccomp_rules = 5;
+	s.n_seccomp_rules = 6;
 	ck_assert_int_eq(nook_sc_default(&s, 6, 1, &f, &err), 0);
 	/* allow: added, also a syscall libseccomp does not know */
 	ck_assert_uint_eq(find_rule(&f, "keyctl", 0)->action, SCMP_ACT_ALLOW);
@@ -454,6 +457,21 @@ START_TEST(sc_custom_rules)
 	/* an allow with a condition: only that value */
 	ck_assert_uint_eq(answer(&f, A64, "socket", 1, 0), SCMP_ACT_ALLOW);
 	ck_assert_uint_eq(answer(&f, A64, "socket", 2, 0), EPERM_ACT);
+	ck_assert_uint_eq(answer(&f, A32, "socket", 1, 0), SCMP_ACT_ALLOW);
+	ck_assert_uint_eq(answer(&f, A32, "socket", 16, 0), EPERM_ACT);
+	/* i386's multiplexers hide the arguments: the call they carry is
+	 * refused as a whole (libseccomp alone allowed socketcall(SOCKET)
+	 * for every family), the other calls stay allowed */
+	ck_assert_int_eq(nook_sc_compile(&f, &bpf, &n, &err), 0);
+	ck_assert_uint_eq(run_bpf(bpf, n, A32, 102, 1, 0), EPERM_ACT);       /* socketcall(SOCKET) */
+	ck_assert_uint_eq(run_bpf(bpf, n, A32, 102, 3, 0), SCMP_ACT_ALLOW);  /* socketcall(CONNECT) */
+	ck_assert_uint_eq(run_bpf(bpf, n, A32, 117, 23, 0), EPERM_ACT);      /* ipc(SHMGET) */
+	ck_assert_uint_eq(run_bpf(bpf, n, A32, 117, 21, 0), SCMP_ACT_ALLOW); /* ipc(SHMAT) */
+	ck_assert_uint_eq(run_bpf(bpf, n, A64, 102, 1, 0), SCMP_ACT_ALLOW);  /* getuid on x86_64 */
+	ck_assert_uint_eq(answer(&f, A32, "shmget", 0, 0), SCMP_ACT_ALLOW);
+	ck_assert_uint_eq(answer(&f, A32, "shmget", 5, 0), EPERM_ACT);
+	free(bpf);
+	bpf = NULL;
 	/* a custom personality rule replaces the built-in value check */
 	ck_assert(!f.personality_guard);
 	ck_assert_uint_eq(find_rule(&f, "personality", 0)->action, SCMP_ACT_LOG);

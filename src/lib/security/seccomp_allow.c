@@ -30,6 +30,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -330,6 +331,102 @@ static void put_arch(struct prog *g, const struct nook_sc_plan *p, uint32_t deny
  * profile rule can produce (nook offers no trace action). */
 #define PREFIX_FALLTHROUGH SCMP_ACT_TRACE(0x6e6b)
 
+/* i386 reaches the socket and System V IPC calls through two multiplexers
+ * as well, socketcall(call, args) and ipc(call, ...), whose real arguments
+ * lie in memory where a filter cannot look. libseccomp turns a rule with
+ * argument comparisons into one on the multiplexer's call number alone:
+ * for a refusing rule that refuses the call outright (safe), for an
+ * allowing one ("socket only for AF_UNIX") it allows it outright, and
+ * i386 code got every socket that way. Those call numbers are refused
+ * here, before the rules run: through the multiplexer the call is refused
+ * as a whole, as a refusing rule has it; the direct i386 calls and x86_64
+ * keep the comparisons. */
+static const struct {
+	const char *name;
+	uint32_t nr;    /* i386: 102 socketcall, 117 ipc */
+	uint32_t call[2];
+} muxed[] = {
+	{ "socket", 102, { 1, 0 } }, { "bind", 102, { 2, 0 } }, { "connect", 102, { 3, 0 } },
+	{ "listen", 102, { 4, 0 } }, { "accept", 102, { 5, 0 } }, { "getsockname", 102, { 6, 0 } },
+	{ "getpeername", 102, { 7, 0 } }, { "socketpair", 102, { 8, 0 } },
+	{ "sendto", 102, { 11, 9 } }, { "recvfrom", 102, { 12, 10 } }, { "shutdown", 102, { 13, 0 } },
+	{ "setsockopt", 102, { 14, 0 } }, { "getsockopt", 102, { 15, 0 } }, { "sendmsg", 102, { 16, 0 } },
+	{ "recvmsg", 102, { 17, 0 } }, { "accept4", 102, { 18, 5 } }, { "recvmmsg", 102, { 19, 0 } },
+	{ "sendmmsg", 102, { 20, 0 } },
+	{ "semop", 117, { 1, 0 } }, { "semget", 117, { 2, 0 } }, { "semctl", 117, { 3, 0 } },
+	{ "semtimedop", 117, { 4, 0 } }, { "msgsnd", 117, { 11, 0 } }, { "msgrcv", 117, { 12, 0 } },
+	{ "msgget", 117, { 13, 0 } }, { "msgctl", 117, { 14, 0 } }, { "shmat", 117, { 21, 0 } },
+	{ "shmdt", 117, { 22, 0 } }, { "shmget", 117, { 23, 0 } }, { "shmctl", 117, { 24, 0 } },
+};
+
+/* The multiplexer call numbers (nr 102 or 117) to refuse: those of every
+ * allowing rule with argument comparisons. Returns how many. */
+static size_t muxed_calls(const struct nook_sc_filter *f, uint32_t nr, uint32_t *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->n_rules; i++) {
+		if (!f->rules[i].n_args || f->rules[i].action != SCMP_ACT_ALLOW)
+			continue;
+		for (size_t m = 0; m < sizeof muxed / sizeof *muxed; m++) {
+			if (muxed[m].nr != nr || strcmp(muxed[m].name, f->rules[i].name) != 0)
+				continue;
+			for (size_t c = 0; c < 2 && muxed[m].call[c]; c++) {
+				bool seen = false;
+				for (size_t k = 0; k < n; k++)
+					seen |= out[k] == muxed[m].call[c];
+				if (!seen && n < max)
+					out[n++] = muxed[m].call[c];
+			}
+		}
+	}
+	return n;
+}
+
+/* if i386 and the multiplexer's number: refuse the listed call numbers */
+static void put_mux_guard(struct prog *g, const struct nook_sc_filter *f, uint32_t deny)
+{
+	static const uint32_t mux_nr[2] = { 102, 117 };
+	uint32_t calls[2][32];
+	size_t n[2] = { muxed_calls(f, 102, calls[0], 32), muxed_calls(f, 117, calls[1], 32) };
+	if (!n[0] && !n[1])
+		return;
+	/* jumps to patch: to the end (false branch or JA), to the refusal */
+	size_t to_end[8], to_deny[64], ne = 0, nd = 0;
+	put(g, LD(offsetof(struct seccomp_data, arch)));
+	to_end[ne++] = g->n;
+	put(g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 0));
+	put(g, LD(offsetof(struct seccomp_data, nr)));
+	size_t next = SIZE_MAX; /* the previous block's number test, whose false branch comes here */
+	for (int b = 0; b < 2; b++) {
+		if (!n[b])
+			continue;
+		if (next != SIZE_MAX)
+			g->p[next].jf = (uint8_t)(g->n - next - 1);
+		next = g->n;
+		put(g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, mux_nr[b], 0, 0));
+		put(g, LD(ARG_LO(0)));
+		for (size_t k = 0; k < n[b]; k++) {
+			to_deny[nd++] = g->n;
+			put(g, JUMP(BPF_JMP | BPF_JEQ | BPF_K, calls[b][k], 0, 0));
+		}
+		to_end[ne++] = g->n;
+		put(g, STMT(BPF_JMP | BPF_JA, 0));
+	}
+	/* the last number test's false branch: the end */
+	size_t deny_at = g->n;
+	put(g, RET(deny));
+	size_t end = g->n;
+	g->p[next].jf = (uint8_t)(end - next - 1);
+	for (size_t i = 0; i < nd; i++)
+		g->p[to_deny[i]].jt = (uint8_t)(deny_at - to_deny[i] - 1);
+	for (size_t i = 0; i < ne; i++) {
+		if (BPF_OP(g->p[to_end[i]].code) == BPF_JA)
+			g->p[to_end[i]].k = (uint32_t)(end - to_end[i] - 1);
+		else
+			g->p[to_end[i]].jf = (uint8_t)(end - to_end[i] - 1);
+	}
+}
+
 int nook_sc_compile_allowlist(const struct nook_sc_filter *f, void **bpf, size_t *n_insns,
 			      struct nook_error *err)
 {
@@ -344,6 +441,8 @@ int nook_sc_compile_allowlist(const struct nook_sc_filter *f, void **bpf, size_t
 	*bpf = NULL;
 	*n_insns = 0;
 
+	/* i386's multiplexers, for the allowing rules with comparisons */
+	put_mux_guard(&g, f, deny);
 	/* rules with argument comparisons: a libseccomp prefix */
 	nook_sc_filter_init(&cond, PREFIX_FALLTHROUGH);
 	cond.n_arches = 0;
