@@ -93,25 +93,29 @@ static double children_cpu_ms(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
+/* A small /proc file into buf (NUL-terminated); its length, or -1. */
+static int read_text(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return (int)n;
+}
+
 /* Whether every child of ours is gone or a zombie (exited, not reaped). */
 static int children_exited(void)
 {
 	char path[64], buf[4096], stat[512];
 	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
-	FILE *f = fopen(path, "re");
-	if (!f)
+	if (read_text(path, buf, sizeof buf) < 0)
 		return 1;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
 	for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n")) {
 		snprintf(path, sizeof path, "/proc/%s/stat", t);
-		FILE *g = fopen(path, "re");
-		if (!g)
+		if (read_text(path, stat, sizeof stat) < 0)
 			continue;
-		size_t k = fread(stat, 1, sizeof stat - 1, g);
-		fclose(g);
-		stat[k] = '\0';
 		char *close = strrchr(stat, ')');
 		if (close && close[1] == ' ' && close[2] != 'Z')
 			return 0;
@@ -190,12 +194,8 @@ static void describe(pid_t pid, char *out, size_t size)
 	char path[64], buf[512];
 	snprintf(out, size, "?");
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
+	if (read_text(path, buf, sizeof buf) < 0)
 		return;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
 	char *open = strchr(buf, '('), *close = strrchr(buf, ')');
 	if (open && close && close > open && close[1] == ' ')
 		snprintf(out, size, "%.*s %c", (int)(close - open - 1), open + 1, close[2]);
@@ -224,11 +224,7 @@ static int collect_orphans(const char *name, int round)
 			count++;
 		}
 		snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
-		FILE *f = fopen(path, "re");
-		if (f) {
-			size_t n = fread(buf, 1, sizeof buf - 1, f);
-			buf[n] = '\0';
-			fclose(f);
+		if (read_text(path, buf, sizeof buf) >= 0) {
 			for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n")) {
 				if (pass == 0) {
 					describe((pid_t)atoi(t), what, sizeof what);
