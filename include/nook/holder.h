@@ -48,9 +48,11 @@ int nook_holder_maps(const struct nook_spec *s, struct nook_holder_req *q, struc
  * child is the caller's own child (CLONE_PARENT through a short-lived
  * intermediate process). With go_fd >= 0 the intermediate sends
  * NOOK_MSG_GO there once the maps are written, so that the child can go
- * on without waiting for the caller. */
+ * on without waiting for the caller; with build_net too, it then builds
+ * the child's network namespace and sends it there as nook_netns_build()
+ * would (*net_built says whether it did: if not, the caller does). */
 pid_t nook_holder_clone(int userns_fd, const void *clone_args, const struct nook_idmaps *m, int go_fd,
-			struct nook_error *err);
+			bool build_net, bool *net_built, struct nook_error *err);
 
 /* The running holder, for nook ps --all: 1 and info filled, 0 none. */
 int nook_holder_status(struct nook_holder_info *info);

@@ -56,6 +56,9 @@ void nook_net_allow_ping(unsigned long max_gid);
 /* Parent, after GO: build a network namespace owned by the child's user
  * namespace (pidfd) in a vfork'ed helper and pass it over sync_fd. */
 int nook_netns_build(int pidfd, int sync_fd, struct nook_error *err);
+/* The same in the calling process, which joins the child's user namespace
+ * for it (a short-lived process of its own: the holder's intermediate). */
+int nook_netns_build_here(int pidfd, int sync_fd, struct nook_error *err);
 /* Child: receive that namespace and join it. */
 int nook_netns_join(int sync_fd, struct nook_error *err);
 int nook_net_start(const struct nook_spec *s, pid_t child, struct nook_net **out,

@@ -116,6 +116,12 @@ hostmap=$(cat "/proc/$cpid/uid_map" 2>/dev/null | tr -s ' ' | sed 's/^ //' | tr 
 touch "$T/x/down"
 wait "$pc"
 chk "the host reads the container's uid map as the subordinate range" "0 $myuid 1;1 $subuid_start $subuid_count;" "$hostmap"
+# the network namespace (built by the holder's intermediate) belongs to the
+# container's user namespace: its root configures it and writes its sysctls
+# (a changed MTU; the ping range nook wrote: every mapped gid)
+nk run --rootfs "$R" --cap-add NET_ADMIN -- /bin/sh -c 'ip link set lo mtu 1500 && cat /sys/class/net/lo/mtu; cat /proc/sys/net/ipv4/ping_group_range'
+chk "holder: the network namespace is the container's own (its root sets lo's MTU; nook wrote its ping range)" \
+	"1500 0 $subuid_count" "$(echo $out)"
 
 # ---------------------------------------------------------------- SIGKILL
 kill -9 "$hp"

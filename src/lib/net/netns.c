@@ -16,6 +16,10 @@
  *           namespace of the task that mounts it), long before the payload
  *           starts.
  *
+ * Through the user namespace holder (holder.c) the intermediate that
+ * cloned the child builds it right after writing the maps, instead of a
+ * helper the parent starts only once the intermediate is gone.
+ *
  * Nothing outlives a start: the helper exits as soon as it has passed the
  * namespace on, and the namespace lives only as long as the container. */
 #include <errno.h>
@@ -45,6 +49,11 @@ static __attribute__((noinline)) int build(int pidfd, int sync_fd, struct nook_e
 	nook_sync_send_fd(sync_fd, NOOK_MSG_NETNS, 0, fd);
 	close(fd);
 	return 0;
+}
+
+int nook_netns_build_here(int pidfd, int sync_fd, struct nook_error *err)
+{
+	return build(pidfd, sync_fd, err);
 }
 
 int nook_netns_build(int pidfd, int sync_fd, struct nook_error *err)

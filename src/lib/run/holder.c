@@ -71,6 +71,7 @@
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/holder.h"
+#include "nook/net.h"
 #include "nook/security.h"
 #include "nook/state.h"
 #include "nook/sync.h"
@@ -603,6 +604,7 @@ fallback:
 
 struct clone_result {
 	int32_t pid, err;
+	bool net_built;
 	char what[64];
 };
 
@@ -611,7 +613,7 @@ struct clone_result {
  * the container; otherwise fills *res (our parent's memory: we are its
  * vfork child) and returns 1. */
 static int intermediate(int userns_fd, struct clone_args *a, const struct nook_idmaps *m, int go_fd,
-			struct clone_result *res)
+			bool build_net, struct clone_result *res)
 {
 	char buf[512], path[64];
 	if (setns(userns_fd, CLONE_NEWUSER) < 0) {
@@ -657,11 +659,21 @@ static int intermediate(int userns_fd, struct clone_args *a, const struct nook_i
 	/* mapped: the child may go on (a failure here shows as its EOF) */
 	if (go_fd >= 0)
 		(void)nook_sync_send(go_fd, NOOK_MSG_GO, 0, NULL);
+	/* its network namespace, now rather than from a helper our parent
+	 * starts once we are gone (a failure leaves that to the parent: the
+	 * namespace is sent only when it is complete) */
+	if (go_fd >= 0 && build_net) {
+		struct nook_error nerr = { 0 };
+		int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		res->net_built = pfd >= 0 && nook_netns_build_here(pfd, go_fd, &nerr) == 0;
+		if (pfd >= 0)
+			close(pfd);
+	}
 	return 1;
 }
 
 pid_t nook_holder_clone(int userns_fd, const void *clone_args, const struct nook_idmaps *m, int go_fd,
-			struct nook_error *err)
+			bool build_net, bool *net_built, struct nook_error *err)
 {
 	struct clone_args a;
 	memcpy(&a, clone_args, sizeof a);
@@ -678,7 +690,7 @@ pid_t nook_holder_clone(int userns_fd, const void *clone_args, const struct nook
 	if (ip < 0)
 		return nook_err(err, errno, "vfork"), -1;
 	if (ip == 0) {
-		if (intermediate(userns_fd, &a, m, go_fd, &res) == 0)
+		if (intermediate(userns_fd, &a, m, go_fd, build_net, &res) == 0)
 			return 0; /* the container */
 		_exit(0);
 	}
@@ -690,6 +702,7 @@ pid_t nook_holder_clone(int userns_fd, const void *clone_args, const struct nook
 		int pfd = (int)syscall(SYS_pidfd_open, res.pid, 0);
 		if (pfd >= 0) { /* close-on-exec, as every pidfd */
 			*pidfd_out = pfd;
+			*net_built = res.net_built;
 			return res.pid;
 		}
 		res.err = errno;

@@ -137,7 +137,8 @@ static pid_t clone_in_pidns(int pidns_fd, struct clone_args *a)
 }
 
 static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd, int *pidfd,
-			 int holder_fd, int go_fd, int pidns_fd, const struct nook_idmaps *maps, struct nook_error *herr)
+			 int holder_fd, int go_fd, int pidns_fd, const struct nook_idmaps *maps, bool *net_built,
+			 struct nook_error *herr)
 {
 	struct clone_args a;
 	memset(&a, 0, sizeof a);
@@ -155,7 +156,7 @@ static pid_t clone_child(const struct nook_spec *s, bool late_net, int cgroup_fd
 	if (holder_fd >= 0) {
 		/* a user namespace of its own inside the holder's (holder.c) */
 		a.flags &= ~(unsigned long)(CLONE_NEWUSER | CLONE_PIDFD);
-		pid_t pid = nook_holder_clone(holder_fd, &a, maps, go_fd, herr);
+		pid_t pid = nook_holder_clone(holder_fd, &a, maps, go_fd, late_net, net_built, herr);
 		if (pid >= 0)
 			return pid;
 		errno = 0; /* the caller falls back to newuidmap/newgidmap */
@@ -521,8 +522,9 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	 * takes root, which its namespace lets it (runc does the same). */
 	bool take_root = maps.mode != NOOK_USERNS_NONE && !maps_cover(maps.uid, maps.n_uid, getuid()) &&
 			 maps_inside0(&maps);
+	bool net_built = false;
 	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, holder_fd,
-			     parent_goes(s, child_maps, true) ? -1 : sv[0], pid_ns_fd, &maps, &herr);
+			     parent_goes(s, child_maps, true) ? -1 : sv[0], pid_ns_fd, &maps, &net_built, &herr);
 	if (rs.pid < 0 && holder_fd >= 0) {
 		nook_verbose("user namespace holder not used: %s; newuidmap/newgidmap write the maps", herr.msg);
 		close(holder_fd);
@@ -531,7 +533,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		char drain[64];
 		while (recv(sv[1], drain, sizeof drain, MSG_DONTWAIT) > 0)
 			;
-		rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, -1, -1, pid_ns_fd, &maps, &herr);
+		rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, -1, -1, pid_ns_fd, &maps,
+				     &net_built, &herr);
 	}
 	if (rs.pid < 0) {
 		int e = errno;
@@ -589,7 +592,7 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	}
 	if (go && nook_sync_send(rs.sync_fd, NOOK_MSG_GO, 0, NULL) < 0) {
 		/* the child died already; monitor() collects the reason */
-	} else if (late_net && (r = nook_netns_build(rs.pidfd, rs.sync_fd, err)) < 0) {
+	} else if (late_net && !net_built && (r = nook_netns_build(rs.pidfd, rs.sync_fd, err)) < 0) {
 		/* the child may have failed first (then the helper found no user
 		 * namespace to join): its own message explains more */
 		struct nook_error nerr = *err;
