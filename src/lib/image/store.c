@@ -407,17 +407,32 @@ int nook_store_prune_locked(const char *dir, const struct nook_image_info *v, si
 	return r;
 }
 
+/* The store, locked for writing, and its index; nothing held on failure. */
+static int open_indexed(struct nook_store *st, const struct nook_image_opts *o, struct nook_image_info **v,
+			size_t *n, struct nook_error *err)
+{
+	*v = NULL;
+	*n = 0;
+	int r = nook_store_open(st, o->store, true, err);
+	if (r < 0)
+		return r;
+	r = nook_store_read_index(st->dir, v, n, err);
+	if (r < 0) {
+		nook_image_info_free(*v, *n);
+		nook_store_close(st);
+	}
+	return r;
+}
+
 int nook_image_prune(const struct nook_image_opts *o, size_t *freed, size_t *busy, struct nook_error *err)
 {
 	struct nook_store st;
-	struct nook_image_info *v = NULL;
-	size_t n = 0;
-	int r = nook_store_open(&st, o->store, true, err);
+	struct nook_image_info *v;
+	size_t n;
+	int r = open_indexed(&st, o, &v, &n, err);
 	if (r < 0)
 		return r;
-	r = nook_store_read_index(st.dir, &v, &n, err);
-	if (r == 0)
-		r = nook_store_prune_locked(st.dir, v, n, freed, busy, err);
+	r = nook_store_prune_locked(st.dir, v, n, freed, busy, err);
 	nook_image_info_free(v, n);
 	nook_store_close(&st);
 	return r;
@@ -426,14 +441,13 @@ int nook_image_prune(const struct nook_image_opts *o, size_t *freed, size_t *bus
 int nook_image_remove(const char *ref, const struct nook_image_opts *o, struct nook_error *err)
 {
 	struct nook_store st;
-	struct nook_image_info *v = NULL;
-	size_t n = 0;
-	int r = nook_store_open(&st, o->store, true, err);
+	struct nook_image_info *v;
+	size_t n;
+	int r = open_indexed(&st, o, &v, &n, err);
 	if (r < 0)
 		return r;
-	r = nook_store_read_index(st.dir, &v, &n, err);
-	long i = r == 0 ? nook_store_find(v, n, ref) : -1;
-	if (r == 0 && i < 0)
+	long i = nook_store_find(v, n, ref);
+	if (i < 0)
 		r = nook_errx(err, ENOENT, "no image '%s' in the store %s (see nook image ls)", ref, st.dir);
 	if (r == 0) {
 		struct nook_image_info gone = v[i];
