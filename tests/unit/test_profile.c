@@ -226,6 +226,70 @@ static struct nook_node *parse(const char *y)
 	return n;
 }
 
+/* Two trees are the same nodes: kinds, origins, positions, values, tags,
+ * children in order. */
+static void same_tree(const struct nook_node *a, const struct nook_node *b, const char *where)
+{
+	ck_assert_msg(a->kind == b->kind && a->line == b->line && a->col == b->col && a->quoted == b->quoted &&
+		      strcmp(a->origin, b->origin) == 0 && !a->value == !b->value && !a->tag == !b->tag &&
+		      a->n == b->n, "%s: node at %u:%u differs", where, a->line, a->col);
+	if (a->value)
+		ck_assert_str_eq(a->value, b->value);
+	if (a->tag)
+		ck_assert_str_eq(a->tag, b->tag);
+	for (size_t i = 0; a->kind == NOOK_NODE_MAP && i < a->n; i++) {
+		same_tree(a->pairs[i].key, b->pairs[i].key, where);
+		same_tree(a->pairs[i].val, b->pairs[i].val, where);
+	}
+	for (size_t i = 0; a->kind == NOOK_NODE_SEQ && i < a->n; i++)
+		same_tree(a->items[i], b->items[i], where);
+}
+
+/* The shipped profiles' trees written at build time (ptree.c) give what
+ * libyaml gives for the same text; an edited text goes to libyaml. */
+START_TEST(test_shipped_trees)
+{
+	struct nook_error e = { 0 };
+	size_t n = 0;
+	for (; nook_shipped_profile_text[n]; n++) {
+		const char *text = nook_shipped_profile_text[n];
+		struct nook_node *fast = NULL, *slow = NULL;
+		ck_assert_uint_eq(nook_shipped_text_len[n], strlen(text));
+		ck_assert_int_eq(nook_yaml_parse(text, strlen(text), "/p/x.yaml", &fast, &e), 0);
+		ck_assert_int_eq(nook_yaml_parse_text(text, strlen(text), "/p/x.yaml", &slow, &e), 0);
+		same_tree(fast, slow, nook_shipped_profile_name[n]);
+		nook_node_free(fast);
+		/* what the build stored is libyaml's tree */
+		ck_assert_int_eq(nook_node_decode(nook_shipped_tree[n], nook_shipped_tree_len[n], "/p/x.yaml", &fast), 0);
+		same_tree(fast, slow, nook_shipped_profile_name[n]);
+		nook_node_free(fast);
+		nook_node_free(slow);
+		/* the tree survives its own round trip, and truncated bytes are refused */
+		size_t len;
+		unsigned char *c;
+		ck_assert_int_eq(nook_node_decode(nook_shipped_tree[n], nook_shipped_tree_len[n], "o", &fast), 0);
+		c = nook_node_encode(fast, &len);
+		ck_assert_uint_eq(len, nook_shipped_tree_len[n]);
+		ck_assert(memcmp(c, nook_shipped_tree[n], len) == 0);
+		free(c);
+		nook_node_free(fast);
+		ck_assert_int_eq(nook_node_decode(nook_shipped_tree[n], nook_shipped_tree_len[n] - 1, "o", &fast), -EINVAL);
+		ck_assert_ptr_null(fast);
+	}
+	ck_assert_uint_ge(n, 3);
+	/* one byte changed: libyaml's answer, with the change */
+	char *edited = nook_strdup(nook_shipped_profile_text[0]);
+	char *at = strstr(edited, "hostname: nook");
+	ck_assert_ptr_nonnull(at);
+	at[13] = 'x';
+	struct nook_node *t = NULL;
+	ck_assert_int_eq(nook_yaml_parse(edited, strlen(edited), "/p/d.yaml", &t, &e), 0);
+	ck_assert_str_eq(nook_map_get(t, "hostname")->value, "noox");
+	nook_node_free(t);
+	free(edited);
+}
+END_TEST
+
 START_TEST(test_merge_rules)
 {
 	struct nook_node *base = parse("m: {a: 1, b: 2}\nl: [1, 2]\ns: x\nr: [1]\nprocess: {args: [a, b]}\n");
@@ -1191,6 +1255,7 @@ int main(void)
 	tcase_add_test(tc, test_cpus);
 	tcase_add_test(tc, test_vars);
 	tcase_add_test(tc, test_tree_positions);
+	tcase_add_test(tc, test_shipped_trees);
 	tcase_add_test(tc, test_merge_rules);
 	tcase_add_test(tc, test_overrides);
 	tcase_add_test(tc, test_every_key);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* internal.h - internals of the profile loader, shared by its files:
- * yaml_tree.c (libyaml -> node tree), merge.c (extends, overrides),
+ * yaml_tree.c (libyaml -> node tree), ptree.c and treecode.c (the
+ * shipped profiles' trees parsed at build time), merge.c (extends, overrides),
  * vars.c (${...}), units.c (sizes, durations, cpus), keys.c (the
  * key table and the setters), profile.c (lookup and resolve), emit.c. */
 #pragma once
@@ -51,12 +52,31 @@ struct nook_node {
 	size_t index_cap;
 };
 
-/* yaml_tree.c */
+/* ptree.c */
 /* Parse one YAML document. origin names the source in errors. An empty
- * document is an error. */
+ * document is an error. A text that is byte for byte a shipped profile
+ * is rebuilt from the tree its build-time parse left (shipped_trees.c),
+ * the same nodes libyaml would give. */
 int nook_yaml_parse(const char *buf, size_t len, const char *origin,
 		    struct nook_node **out, struct nook_error *err);
 int nook_yaml_parse_file(const char *path, struct nook_node **out, struct nook_error *err);
+/* shipped_trees.c (gen_ptree.c writes it at build time): per shipped
+ * profile, in nook_shipped_profile_text's order, its text's length and
+ * its tree as nook_node_encode() wrote it (origin "") */
+extern const size_t nook_shipped_text_len[];
+extern const unsigned char *const nook_shipped_tree[];
+extern const size_t nook_shipped_tree_len[];
+
+/* treecode.c: a node tree as bytes and back (positions, values, tags;
+ * the origin is given when it is read back) */
+unsigned char *nook_node_encode(const struct nook_node *n, size_t *len);
+/* Returns 0, or -EINVAL for bytes nook_node_encode did not write. */
+int nook_node_decode(const unsigned char *buf, size_t len, const char *origin, struct nook_node **out);
+
+/* yaml_tree.c */
+/* nook_yaml_parse with libyaml, always. */
+int nook_yaml_parse_text(const char *buf, size_t len, const char *origin,
+			 struct nook_node **out, struct nook_error *err);
 void nook_node_free(struct nook_node *n);
 struct nook_node *nook_node_new(enum nook_node_kind kind, const char *origin,
 				unsigned line, unsigned col);

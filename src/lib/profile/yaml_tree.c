@@ -461,8 +461,8 @@ static int parse_buf(const char *buf, size_t len, const char *origin, bool posit
 	return r;
 }
 
-int nook_yaml_parse(const char *buf, size_t len, const char *origin,
-		    struct nook_node **out, struct nook_error *err)
+int nook_yaml_parse_text(const char *buf, size_t len, const char *origin,
+			 struct nook_node **out, struct nook_error *err)
 {
 	*out = NULL;
 	if (len > NOOK_PROFILE_MAX_BYTES)
@@ -471,20 +471,4 @@ int nook_yaml_parse(const char *buf, size_t len, const char *origin,
 	/* overrides are named "--set KEY": no line and column in their errors */
 	bool positions = strncmp(origin, "--", 2) != 0;
 	return parse_buf(buf, len, origin, positions, out, err);
-}
-
-int nook_yaml_parse_file(const char *path, struct nook_node **out, struct nook_error *err)
-{
-	size_t len = 0;
-	*out = NULL;
-	const char *builtin = nook_profile_builtin_text(path);
-	if (builtin)
-		return nook_yaml_parse(builtin, strlen(builtin), path, out, err);
-	_cleanup_free_ char *buf = nook_read_file(path, NOOK_PROFILE_MAX_BYTES + 1, &len);
-	if (!buf)
-		return nook_errx(err, errno, "cannot read profile %s: %s", path, nook_file_strerror(errno));
-	if (len > NOOK_PROFILE_MAX_BYTES)
-		return nook_errx(err, EFBIG, "%s:1:1: file is too large (more than %d bytes)", path,
-				 NOOK_PROFILE_MAX_BYTES);
-	return nook_yaml_parse(buf, len, path, out, err);
 }
