@@ -12,8 +12,9 @@
 src=$NOOK_SRCDIR
 lib=$NOOK_BUILDDIR/src/lib/libnook.a
 seconds=${NOOK_FUZZ_SECONDS:-30}
-# the whole profile layer, built with the fuzzer's instrumentation
-files="tests/fuzz/fuzz_profile.c $(cd "$src" && echo src/lib/profile/*.c)"
+# the whole profile layer, built with the fuzzer's instrumentation (not
+# the build-time generators, programs of their own)
+files="tests/fuzz/fuzz_profile.c $(cd "$src" && ls src/lib/profile/*.c | grep -v '/gen_' | tr '\n' ' ')"
 libs="-lyaml -lcap -lseccomp"
 pkg-config --exists json-c 2>/dev/null && libs="$libs $(pkg-config --libs json-c)"
 [ -e /usr/lib/x86_64-linux-gnu/libsubid.so ] || [ -n "$(ls /usr/lib/*/libsubid.so 2>/dev/null)" ] && libs="$libs -lsubid"
