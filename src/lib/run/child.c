@@ -275,6 +275,16 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	}
 	if (s->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(NOOK_EXIT_FAILURE);
+	/* the monitor may have died before the death signal was set: then its
+	 * pidfd is readable (the go and the network namespace may still come,
+	 * from processes that outlive it) */
+	if (ctx->parent_pidfd >= 0) {
+		struct pollfd pp = { .fd = ctx->parent_pidfd, .events = POLLIN };
+		if (poll(&pp, 1, 0) != 0)
+			_exit(NOOK_EXIT_FAILURE);
+		close(ctx->parent_pidfd);
+		ctx->parent_pidfd = -1;
+	}
 	if (ctx->write_maps && nook_idmaps_apply_self(ctx->maps, &err) < 0)
 		fail(ctx->sync_fd, &err);
 	/* Wait for the parent when it has work to do first: it writes our id

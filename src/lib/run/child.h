@@ -21,6 +21,7 @@ struct nook_child_ctx {
 	bool write_maps;               /* self mode: the child writes them itself */
 	bool masks_early;              /* before_net applied the early masks */
 	int mask_empty;                /* their empty tmpfs, for the late ones (-1: none) */
+	int parent_pidfd;              /* the monitor (die_with_parent), or -1 */
 	bool take_root;                /* the map leaves the caller out but maps 0:
 					  become root of the namespace first */
 	bool wait_go;                  /* the parent has work to do first (maps,

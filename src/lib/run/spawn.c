@@ -523,6 +523,11 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	bool take_root = maps.mode != NOOK_USERNS_NONE && !maps_cover(maps.uid, maps.n_uid, getuid()) &&
 			 maps_inside0(&maps);
 	bool net_built = false;
+	/* the child's proof that we still live once its death signal is set
+	 * (getppid() says 0 across its pid namespace, and the processes that
+	 * may send it the go and the network namespace - the holder's
+	 * intermediate, the network helper - can outlive us) */
+	int self_pidfd = s->die_with_parent ? (int)syscall(SYS_pidfd_open, getpid(), 0) : -1;
 	rs.pid = clone_child(s, late_net, cg ? nook_cgroup_fd(cg) : -1, &rs.pidfd, holder_fd,
 			     parent_goes(s, child_maps, true) ? -1 : sv[0], pid_ns_fd, &maps, &net_built, &herr);
 	if (rs.pid < 0 && holder_fd >= 0) {
@@ -538,6 +543,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 	}
 	if (rs.pid < 0) {
 		int e = errno;
+		if (self_pidfd >= 0)
+			close(self_pidfd);
 		if (pid_ns_fd >= 0 && e == EPERM)
 			r = nook_err(err, e, "cannot join the pid namespace %s (linux.namespaces path): it belongs to a user namespace "
 				     "where you have no privileges (join that user namespace too)", s->join_pid_ns);
@@ -551,7 +558,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 		/* the forwarded signals stay blocked (see above); the payload
 		 * starts with an empty mask (payload.c) */
 		struct nook_child_ctx ctx = { .spec = s, .sync_fd = sv[1], .parent_fd = sv[0], .security = sec,
-					      .tty_slave = -1, .mask_empty = -1, .stdio = &rs.io,
+					      .tty_slave = -1, .mask_empty = -1, .parent_pidfd = self_pidfd,
+					      .stdio = &rs.io,
 					      .state_lock_fd = nook_state_lock_fd(rs.state),
 					      .maps = &maps, .write_maps = child_maps,
 					      .wait_go = holder_fd >= 0 || parent_goes(s, child_maps, false),
@@ -562,6 +570,8 @@ int nook_spawn(const struct nook_spec *s, struct nook_result *res, struct nook_e
 					      .fuse_unusable = fuse ? nook_fuseovl_unusable(fuse) : NULL };
 		nook_child_main(&ctx);
 	}
+	if (self_pidfd >= 0)
+		close(self_pidfd);
 	close(sv[1]);
 	sv[1] = -1;
 	nook_stdio_started(&rs.io);
