@@ -288,10 +288,10 @@ void nook_child_main(struct nook_child_ctx *ctx)
 	if (ctx->write_maps && nook_idmaps_apply_self(ctx->maps, &err) < 0)
 		fail(ctx->sync_fd, &err);
 	/* Wait for the parent when it has work to do first: it writes our id
-	 * maps (unless we did), starts the network helpers, then says go. If
-	 * it died before we set the death signal, its end of the socket is
-	 * closed and we see EOF here - or, with no go to wait for, a hang-up
-	 * right now. */
+	 * maps (unless we did), starts the network helpers, then says go.
+	 * Without a death signal (a detached OCI container) its death shows
+	 * as EOF here - or, with no go to wait for, as a hang-up right now;
+	 * with one, its pidfd above has told already. */
 	if (ctx->wait_go) {
 		if (nook_sync_recv(ctx->sync_fd, &msg) <= 0 || msg.type != NOOK_MSG_GO)
 			_exit(NOOK_EXIT_FAILURE);
