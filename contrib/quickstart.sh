@@ -127,7 +127,7 @@ test)
 	# cannot run (it reserves terabytes of address space, so `ulimit -v`
 	# stops it before main)
 	if ! as_user sh -c "mkdir '$work/build-plain' && cd '$work/build-plain' &&
-	     ../configure --quiet --enable-werror && make -j$(nproc) nook >/dev/null" >> "$work/build.out" 2>&1; then
+	     ../configure --quiet --enable-werror && make -j$(nproc) programs >/dev/null" >> "$work/build.out" 2>&1; then
 		tail -50 "$work/build.out"
 		echo "quickstart: the build without sanitizers failed (above; the whole output is in $logs/build.out)"
 		echo "0 passed, 1 failed"

@@ -28,6 +28,11 @@ bool nook_dbus_name_valid(const char *name, bool wildcard_ok, const char **why);
 bool nook_dbus_rule_valid(const char *rule, const char **why);
 
 struct nook_desktop;
+/* Whether this spec will ask the compositor for a Wayland security
+ * context (wayland.socket with security_context auto or required, and a
+ * compositor's socket there): libwayland-client, which a statically linked
+ * nook leaves to its twin (twin.h). */
+bool nook_wayland_needs_twin(const struct nook_spec *s);
 int nook_desktop_start(const struct nook_spec *s, struct nook_desktop **out, const struct nook_spec **run_spec,
 		       struct nook_error *err);
 void nook_desktop_stop(struct nook_desktop *d);

@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include "args.h"
 #include "cli.h"
+#include "nook/desktop.h"
+#include "nook/twin.h"
 #include "nook/error.h"
 #include "nook/image.h"
 #include "nook/oci.h"
@@ -141,6 +143,9 @@ int cmd_run(int argc, char **argv)
 
 	struct nook_image_hold hold = { .n = 0 };
 	int r = nook_profile_resolve_labeled(a.profile, a.overrides, a.labels, a.command, 0, &spec, &err);
+	/* a static nook has no libwayland-client: its twin starts this one */
+	if (r == 0 && nook_is_static() && nook_wayland_needs_twin(&spec))
+		r = nook_twin_exec("a Wayland security context (libwayland-client)", &err);
 	if (r == 0) {
 		spec.verbose = a.verbose;
 		r = nook_image_prepare(&spec, &hold, &err);

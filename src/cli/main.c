@@ -7,6 +7,8 @@
 #include "config.h"
 #include "nook/error.h"
 #include "nook/limits.h"
+#include "nook/idmap.h"
+#include "nook/twin.h"
 #include "nook/util.h"
 
 struct command {
@@ -102,8 +104,28 @@ int cmd_help(int argc, char **argv)
 	return c->fn(2, args);
 }
 
+/* nook-dyn __subid USER: the subordinate uid and gid ranges of USER, for
+ * a statically linked nook (idmap.c reads this): per line "uid" or "gid",
+ * what the lookup returned (0, or -errno: -2 is no range), the range's
+ * start and count, and the error message. Not a command of its own. */
+static int internal_subid(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "nook: __subid USER is for nook itself\n");
+		return NOOK_EXIT_FAILURE;
+	}
+	for (int gid = 0; gid < 2; gid++) {
+		struct nook_error err = { 0 };
+		unsigned long start = 0, count = 0;
+		int r = nook_subid_lookup(argv[2], gid, &start, &count, &err);
+		printf("%s %d %lu %lu %s\n", gid ? "gid" : "uid", r, start, count, r < 0 ? err.msg : "");
+	}
+	return fflush(stdout) == 0 ? 0 : NOOK_EXIT_FAILURE;
+}
+
 int main(int argc, char **argv)
 {
+	nook_twin_save_argv(argv);
 	/* the OCI runtime: nook-oci is the same binary under a second name */
 	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "");
@@ -122,7 +144,17 @@ int main(int argc, char **argv)
 		printf("nook %s\n", PACKAGE_VERSION);
 		return 0;
 	}
+	if (strcmp(argv[1], "__subid") == 0)
+		return internal_subid(argc, argv);
 	const struct command *c = find_command(argv[1]);
+	if (c && nook_is_static() && (c->fn == cmd_image || c->fn == cmd_check)) {
+		/* libarchive for image layers; libsubid and NSS for the
+		 * report: the dynamically linked twin does these (twin.h) */
+		struct nook_error err = { 0 };
+		nook_twin_exec(c->fn == cmd_image ? "nook image (libarchive)" : "nook check (libsubid, NSS)", &err);
+		fprintf(stderr, "nook: %s\n", err.msg);
+		return NOOK_EXIT_FAILURE;
+	}
 	if (c) {
 		/* before anything deep: under a tight `ulimit` nook says which
 		 * limit stops it instead of dying of it (SIGSEGV, SIGXFSZ) */

@@ -30,20 +30,33 @@ static int connect_to(const char *path)
 	return fd;
 }
 
+/* The compositor's socket: $WAYLAND_DISPLAY, a name in $XDG_RUNTIME_DIR
+ * or an absolute path, wayland-0 by default (*disp: that name). */
+static char *compositor_socket(const char **disp)
+{
+	*disp = getenv("WAYLAND_DISPLAY");
+	if (!*disp || !(*disp)[0])
+		*disp = "wayland-0";
+	if ((*disp)[0] == '/')
+		return nook_strdup(*disp);
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	return rt && rt[0] == '/' ? nook_path_join(rt, *disp) : nook_asprintf("/run/user/%u/%s", (unsigned)getuid(), *disp);
+}
+
+bool nook_wayland_needs_twin(const struct nook_spec *s)
+{
+	if (!s->wayland_socket || s->wayland_secctx == NOOK_WL_SECCTX_OFF)
+		return false;
+	const char *disp;
+	_cleanup_free_ char *src = compositor_socket(&disp);
+	struct stat st;
+	return stat(src, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 int nook_wayland_setup(const struct nook_spec *s, struct nook_desktop *d, struct nook_error *err)
 {
-	/* the compositor's socket: $WAYLAND_DISPLAY, a name in
-	 * $XDG_RUNTIME_DIR or an absolute path, wayland-0 by default */
-	const char *disp = getenv("WAYLAND_DISPLAY");
-	if (!disp || !disp[0])
-		disp = "wayland-0";
-	_cleanup_free_ char *src = NULL;
-	if (disp[0] == '/') {
-		src = nook_strdup(disp);
-	} else {
-		const char *rt = getenv("XDG_RUNTIME_DIR");
-		src = rt && rt[0] == '/' ? nook_path_join(rt, disp) : nook_asprintf("/run/user/%u/%s", (unsigned)getuid(), disp);
-	}
+	const char *disp;
+	_cleanup_free_ char *src = compositor_socket(&disp);
 	/* in the container: the same name, or wayland-0 for a path */
 	const char *name = disp[0] == '/' || strchr(disp, '/') ? "wayland-0" : disp;
 	struct stat st;

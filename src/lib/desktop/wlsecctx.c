@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "nook/cleanup.h"
 #include "nook/error.h"
+#include "nook/twin.h"
 #include "nook/util.h"
 #include "internal.h"
 
@@ -114,6 +115,11 @@ struct wl {
 static int wl_load(struct wl *w, const char **why)
 {
 	memset(w, 0, sizeof *w);
+	/* a static nook hands such a start to its twin (nook_wayland_needs_twin) */
+	if (nook_is_static()) {
+		*why = "internal error: a static nook does not load libwayland-client.so.0";
+		return -ENOTSUP;
+	}
 	w->so = dlopen(WL_LIB, RTLD_NOW | RTLD_LOCAL);
 	if (!w->so) {
 		*why = "libwayland-client.so.0 cannot be loaded, apt-get install libwayland-client0";

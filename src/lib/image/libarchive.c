@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <stdbool.h>
 #include "libarchive.h"
+#include "nook/twin.h"
 
 struct nook_la nook_la;
 
@@ -12,6 +13,9 @@ int nook_la_load(struct nook_error *err)
 	static bool loaded;
 	if (loaded)
 		return 0;
+	/* `nook image` runs as the twin in a static nook (twin.h) */
+	if (nook_is_static())
+		return nook_errx(err, ENOTSUP, "internal error: a static nook does not load %s", NOOK_LIBARCHIVE_SONAME);
 	void *h = dlopen(NOOK_LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h)
 		return nook_errx(err, ENOENT, "cannot load %s, which nook unpacks image layers with "

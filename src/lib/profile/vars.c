@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "nook/cleanup.h"
+#include "nook/error.h"
+#include "nook/twin.h"
 #include "nook/util.h"
 #include "internal.h"
 
@@ -50,6 +52,17 @@ static void me(void)
 	if (me_cache.done)
 		return;
 	me_cache.done = true;
+	/* from /etc/passwd when NSS would answer from it (most machines):
+	 * NSS's own setup costs more than the whole file */
+	if (nook_passwd_self(&me_cache.name, &me_cache.dir) == 0)
+		return;
+	if (nook_is_static()) {
+		/* no NSS in a static glibc: the twin asks it (twin.h) */
+		struct nook_error err = { 0 };
+		nook_twin_exec("your user is not in /etc/passwd (NSS knows it)", &err);
+		nook_warn("%s", err.msg);
+		return;
+	}
 	const struct passwd *pw = getpwuid(getuid());
 	if (pw) {
 		me_cache.name = pw->pw_name ? nook_strdup(pw->pw_name) : NULL;

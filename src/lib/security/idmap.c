@@ -16,6 +16,7 @@
 #include "nook/cleanup.h"
 #include "nook/error.h"
 #include "nook/idmap.h"
+#include "nook/twin.h"
 #include "nook/util.h"
 
 extern char **environ;
@@ -121,6 +122,10 @@ static bool subid_load(void)
 	if (subid.tried)
 		return subid.handle != NULL;
 	subid.tried = true;
+	if (nook_is_static()) {
+		snprintf(subid.why, sizeof subid.why, "internal error: a static nook does not load %s", NOOK_LIBSUBID_SONAME);
+		return false;
+	}
 	void *h = dlopen(NOOK_LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		snprintf(subid.why, sizeof subid.why, "cannot load %s (install it with: apt-get install libsubid4): %s",
@@ -139,9 +144,58 @@ static bool subid_load(void)
 	return true;
 }
 
+/* A static nook cannot load libsubid (twin.h): its twin reads both
+ * ranges of a user at once (`nook-dyn __subid USER` prints a line for
+ * each, as nook_subid_lookup returned it), once per process. */
+static struct {
+	char user[256];
+	struct twin_range {
+		int r;
+		unsigned long start, count;
+		char msg[NOOK_ERR_MAX];
+	} range[2];
+} twin_subid;
+
+static int lookup_by_twin(const char *user, bool gid, unsigned long *start,
+			  unsigned long *count, struct nook_error *err)
+{
+	if (strcmp(twin_subid.user, user) != 0) {
+		char out[2 * NOOK_ERR_MAX + 128];
+		char *args[] = { (char *)"__subid", (char *)user, NULL };
+		int st = nook_twin_run("reading subordinate ids (libsubid)", args, out, sizeof out, err);
+		if (st < 0)
+			return st;
+		char *save = NULL;
+		size_t got = 0;
+		for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char kind[4];
+			int r, at = 0;
+			unsigned long a, b;
+			if (sscanf(line, "%3s %d %lu %lu %n", kind, &r, &a, &b, &at) < 4)
+				continue;
+			struct twin_range *t = &twin_subid.range[strcmp(kind, "gid") == 0];
+			*t = (struct twin_range){ r, a, b, "" };
+			snprintf(t->msg, sizeof t->msg, "%s", line + at);
+			got++;
+		}
+		if (st != 0 || got != 2)
+			return nook_errx(err, EIO, "%s did not report the subordinate ids of '%s' (exit status %d)",
+					 nook_twin_path(), user, st);
+		snprintf(twin_subid.user, sizeof twin_subid.user, "%s", user);
+	}
+	const struct twin_range *t = &twin_subid.range[gid];
+	if (t->r < 0 && t->r != -ENOENT)
+		return nook_errx(err, -t->r, "%s", t->msg);
+	*start = t->start;
+	*count = t->count;
+	return t->r;
+}
+
 int nook_subid_lookup(const char *user, bool gid, unsigned long *start,
 		      unsigned long *count, struct nook_error *err)
 {
+	if (nook_is_static())
+		return lookup_by_twin(user, gid, start, count, err);
 	struct subid_range *ranges = NULL;
 	if (!subid_load())
 		return nook_errx(err, ELIBACC, "%s", subid.why);
@@ -169,9 +223,15 @@ int nook_subid_lookup(const char *user, bool gid, unsigned long *start,
 
 static const char *caller_name(char *buf, size_t size)
 {
+	_cleanup_free_ char *name = NULL, *home = NULL;
+	if (nook_passwd_self(&name, &home) == 0) {
+		snprintf(buf, size, "%s", name);
+		return buf;
+	}
 	struct passwd pw, *res = NULL;
 	char tmp[4096];
-	if (getpwuid_r(getuid(), &pw, tmp, sizeof tmp, &res) != 0 || !res)
+	/* (no NSS in a static nook: the twin asks libsubid by uid) */
+	if (nook_is_static() || getpwuid_r(getuid(), &pw, tmp, sizeof tmp, &res) != 0 || !res)
 		snprintf(buf, size, "%u", (unsigned)getuid());
 	else
 		snprintf(buf, size, "%s", pw.pw_name);
