@@ -2,7 +2,7 @@
 # common.sh - set-up shared by the benchmarks (sourced, after the switch to
 # the unprivileged user). In: here, NOOK, BENCH_NAME (for messages and the
 # work directory). Out: NOOK_PROFILE_PATH exported, W (work directory, removed
-# at exit unless BENCH_DIR was given), W/benchrun and W/vmhwm.so built,
+# at exit unless BENCH_DIR was given), W/benchrun and W/vmhwm built,
 # ROOTFS (a busybox rootfs unless given).
 
 # an uninstalled nook finds its profiles (default.yaml) in the source tree
@@ -25,7 +25,7 @@ else
 fi
 
 "${CC:-cc}" -O2 -o "$W/benchrun" "$here/benchrun.c" -lm
-"${CC:-cc}" -O2 -shared -fPIC -o "$W/vmhwm.so" "$here/vmhwm.c"
+"${CC:-cc}" -O2 -o "$W/vmhwm" "$here/vmhwm.c"
 if [ -z "${ROOTFS:-}" ]; then
 	ROOTFS=$W/rootfs
 	sh "$here/../integration/mkrootfs.sh" "$ROOTFS" >/dev/null

@@ -64,7 +64,7 @@ snapshot() { # NAME: what a leak would change, outside the container
 		echo "procs $(ps -u "$(id -u)" -o comm= | grep -c -E '^(nook|newuidmap|newgidmap|slirp4netns|pasta|fuse-overlayfs)$' || true)"
 	} >"$W/snap.$1"
 	# inside: the payload's fds and the container's mounts
-	NOOK_BENCH_HWM="$W/hwm.$1" LD_PRELOAD="$W/vmhwm.so" \
+	"$W/vmhwm" "$W/hwm.$1" \
 		"$NOOK" run --userns "$SOAK_USERNS" --rootfs "$ROOTFS" -- sh -c 'echo "payload_fds $(ls /proc/self/fd | wc -l)"; echo "container_mounts $(wc -l </proc/self/mountinfo)"' \
 		>>"$W/snap.$1" 2>"$W/snap.$1.err" || echo "inside_failed 1" >>"$W/snap.$1"
 	echo "nook_fds_at_exit $(awk '{ print $4 }' "$W/hwm.$1" 2>/dev/null | tail -n1)" >>"$W/snap.$1"

@@ -156,8 +156,9 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$W/benchrun" -R -n "$RUNS" -w "$WARMUP" -s "$SEED" -e "$W" "$@" >"$W/results" 2>"$W/orphans"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# nook's own peak RSS and the fds it opened and left open at exit (vmhwm.c;
-# setuid helpers and the static payload ignore it), 20 runs of each mode
+# nook's own peak RSS and the fds it opened and left open at exit (vmhwm.c
+# stops nook as it exits and reads them; its children are not counted), 20
+# runs of each mode
 : >"$W/hwm"
 for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	for mode in self subuid default auto; do
@@ -167,7 +168,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 		*) # shellcheck disable=SC2086
 		   set -- --userns "$mode" --rootfs "$ROOTFS" $off_flags ;;
 		esac
-		NOOK_BENCH_HWM="$W/hwm.$mode" LD_PRELOAD="$W/vmhwm.so" "$NOOK" run "$@" -- true >/dev/null 2>&1 || true
+		"$W/vmhwm" "$W/hwm.$mode" "$NOOK" run "$@" -- true >/dev/null 2>&1 || true
 	done
 done
 
