@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include "nook/cgroup.h"
 #include "nook/check.h"
+#include "nook/twin.h"
 #include "nook/cleanup.h"
 #include "nook/idmap.h"
 #include "nook/profile.h"
@@ -246,12 +247,26 @@ static void check_userns(struct nook_check_report *r, const char *self)
 	if (max == 0)
 		FIX(it, "as root: sysctl -w user.max_user_namespaces=15000, and put "
 			"'user.max_user_namespaces = 15000' in /etc/sysctl.d/90-nook.conf. ");
-	if (aa > 0)
+	if (aa > 0) {
+		/* the profile names nook and its twin (twin.h), which runs
+		 * this check for a static nook: then self is the twin */
+		char nook[4096], twin[4096];
+		const char *base = self ? strrchr(self, '/') : NULL;
+		if (base && strcmp(base + 1, "nook-dyn") == 0) {
+			snprintf(twin, sizeof twin, "%s", self);
+			snprintf(nook, sizeof nook, "%.*s/nook", (int)(base - self), self);
+			if (access(nook, X_OK) < 0)
+				snprintf(nook, sizeof nook, "%s/nook", NOOK_BINDIR);
+		} else {
+			snprintf(nook, sizeof nook, "%s", self ? self : NOOK_BINDIR "/nook");
+			snprintf(twin, sizeof twin, "%s", nook_twin_path());
+		}
 		FIX(it, "AppArmor restricts unprivileged user namespaces: as root, install nook's profile "
-			"(from the source tree: sed 's|@NOOK@|%s|' contrib/apparmor/nook > /etc/apparmor.d/nook; "
+			"(from the source tree: sed -e 's|@NOOK@|%s|' -e 's|@NOOK_DYN@|%s|' contrib/apparmor/nook > /etc/apparmor.d/nook; "
 			"after make install: cp %s/apparmor/nook /etc/apparmor.d/nook) and run "
 			"apparmor_parser -r /etc/apparmor.d/nook. ",
-		    self ? self : "/usr/local/bin/nook", NOOK_DATADIR);
+		    nook, twin, NOOK_DATADIR);
+	}
 	if (!it->fix[0])
 		FIX(it, "this kernel or a security module refuses user namespaces to unprivileged users; "
 			"inside a container, give the container user namespaces (podman --security-opt "
