@@ -43,12 +43,13 @@ bool nook_strv_contains(char *const *v, const char *s);
 size_t nook_read_tail(int fd, char *buf, size_t size);
 /* nook_strv_free() is declared in cleanup.h */
 
-/* The caller's name and home directory (malloc'd) from /etc/passwd, when
- * NSS would answer from that file (/etc/nsswitch.conf names files first
- * for passwd): 0, or -ENOENT when only NSS can tell (getpwuid). A static
- * glibc has no NSS of its own (twin.h); a dynamic one is spared its setup
- * (about 0.1 ms, more than reading the whole file). */
-int nook_passwd_self(char **name, char **home);
+/* The caller's name and home directory, looked up once per process: from
+ * /etc/passwd when NSS would answer from that file (/etc/nsswitch.conf
+ * names files first for passwd; NSS's setup costs ~0.1 ms, more than the
+ * file), else from NSS (getpwuid). 0, or -ENOENT when neither knows the
+ * caller, or when only NSS could and this nook is static, which has no NSS
+ * (twin.h). The strings stay valid until exit; NULL on -ENOENT. */
+int nook_passwd_me(const char **name, const char **home);
 
 /* Paths */
 bool nook_path_is_absolute(const char *p);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* passwd.c - the caller's passwd entry from /etc/passwd, without NSS when
- * NSS would answer from that file anyway (util.h: nook_passwd_self). */
+/* passwd.c - the caller's passwd entry, once per process: from
+ * /etc/passwd without NSS when NSS would answer from that file anyway,
+ * else from NSS (util.h: nook_passwd_me). */
 #include <errno.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "nook/twin.h"
 #include "nook/util.h"
 
 /* Whether NSS asks /etc/passwd first: the passwd line of nsswitch.conf
@@ -34,7 +36,7 @@ static bool passwd_files_first(void)
 	return first;
 }
 
-int nook_passwd_self(char **name, char **home)
+static int from_files(char **name, char **home)
 {
 	*name = *home = NULL;
 	if (!passwd_files_first())
@@ -60,4 +62,29 @@ int nook_passwd_self(char **name, char **home)
 		*name = *home = NULL;
 	}
 	return r;
+}
+
+int nook_passwd_me(const char **name, const char **home)
+{
+	static struct {
+		bool done;
+		int r;
+		char *name, *home;
+	} me;
+	if (!me.done) {
+		me.done = true;
+		me.r = from_files(&me.name, &me.home);
+		/* NSS's own answer: not in a static glibc (twin.h) */
+		if (me.r < 0 && !nook_is_static()) {
+			const struct passwd *pw = getpwuid(getuid());
+			if (pw && pw->pw_name && pw->pw_dir) {
+				me.name = nook_strdup(pw->pw_name);
+				me.home = nook_strdup(pw->pw_dir);
+				me.r = 0;
+			}
+		}
+	}
+	*name = me.name;
+	*home = me.home;
+	return me.r;
 }

@@ -77,11 +77,12 @@ int nook_twin_exec(const char *why, struct nook_error *err)
 	if (!saved_argv)
 		return missing(path, EINVAL, why, err);
 	nook_verbose("%s: the dynamically linked nook (%s) takes over", why, path);
-	/* the twin raises its own limits again, from the caller's */
+	/* the twin raises its own limits again, from the caller's (the
+	 * stack's is lowered around the execve itself) */
 	struct nook_error lerr = { 0 };
 	nook_self_limits_restore(&lerr);
 	extern char **environ;
-	execve(path, saved_argv, environ);
+	nook_self_limits_exec(path, saved_argv, environ);
 	return missing(path, errno, why, err);
 }
 

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <linux/sched.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -281,8 +280,9 @@ static void check_subid(struct nook_check_report *r, bool needed)
 	it->needed = needed;
 	struct nook_idmap u, g;
 	nook_subid_caller_ranges(&u, &g);
-	struct passwd *pw = getpwuid(getuid());
-	const char *user = pw ? pw->pw_name : "USER";
+	const char *user, *home;
+	if (nook_passwd_me(&user, &home) < 0)
+		user = "USER";
 	it->ok = u.count > 0 && g.count > 0;
 	if (u.count)
 		DETAIL(it, "uids %lu-%lu (%lu ids)", u.outside, u.outside + u.count - 1, u.count);

@@ -10,7 +10,6 @@
  * name is always an error (typos must not expand to nothing); a known one
  * that is undefined is an error unless a default is given. */
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,34 +39,20 @@ static void buf_add(struct buf *b, const char *s, size_t n)
 	b->s[b->len] = 0;
 }
 
-/* The caller's passwd entry, looked up once per process (a profile names
- * ${USER} and ${HOME} several times; each lookup asks NSS again). */
-static struct {
-	bool done;
-	char *name, *dir;
-} me_cache;
-
-static void me(void)
+/* The caller's name or home directory (util.h: nook_passwd_me). A static
+ * nook without NSS hands the whole command to its twin when /etc/passwd
+ * lacks the caller (twin.h), before the profile has made anything. */
+static const char *me(bool home)
 {
-	if (me_cache.done)
-		return;
-	me_cache.done = true;
-	/* from /etc/passwd when NSS would answer from it (most machines):
-	 * NSS's own setup costs more than the whole file */
-	if (nook_passwd_self(&me_cache.name, &me_cache.dir) == 0)
-		return;
-	if (nook_is_static()) {
-		/* no NSS in a static glibc: the twin asks it (twin.h) */
+	static bool handed;
+	const char *name, *dir;
+	if (nook_passwd_me(&name, &dir) < 0 && nook_is_static() && !handed) {
 		struct nook_error err = { 0 };
+		handed = true;
 		nook_twin_exec("your user is not in /etc/passwd (NSS knows it)", &err);
 		nook_warn("%s", err.msg);
-		return;
 	}
-	const struct passwd *pw = getpwuid(getuid());
-	if (pw) {
-		me_cache.name = pw->pw_name ? nook_strdup(pw->pw_name) : NULL;
-		me_cache.dir = pw->pw_dir ? nook_strdup(pw->pw_dir) : NULL;
-	}
+	return home ? dir : name;
 }
 
 /* The value of a variable name, or NULL when undefined; *known false when
@@ -83,12 +68,11 @@ static char *lookup(const char *name, bool *known)
 		const char *h = getenv("HOME");
 		if (h && h[0] == '/')
 			return nook_strdup(h);
-		me();
-		return nook_strdup(me_cache.dir);
+		return nook_strdup(me(true));
 	}
 	if (strcmp(name, "USER") == 0) {
-		me();
-		return nook_strdup(me_cache.name ? me_cache.name : getenv("USER"));
+		const char *n = me(false);
+		return nook_strdup(n ? n : getenv("USER"));
 	}
 	if (strcmp(name, "UID") == 0)
 		return nook_asprintf("%u", (unsigned)getuid());

@@ -4,7 +4,6 @@
  * mode, through newuidmap/newgidmap in subuid mode). */
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,18 +222,13 @@ int nook_subid_lookup(const char *user, bool gid, unsigned long *start,
 
 static const char *caller_name(char *buf, size_t size)
 {
-	_cleanup_free_ char *name = NULL, *home = NULL;
-	if (nook_passwd_self(&name, &home) == 0) {
+	const char *name, *home;
+	/* unknown (or only NSS knows it and this nook is static): libsubid
+	 * is asked by uid */
+	if (nook_passwd_me(&name, &home) == 0)
 		snprintf(buf, size, "%s", name);
-		return buf;
-	}
-	struct passwd pw, *res = NULL;
-	char tmp[4096];
-	/* (no NSS in a static nook: the twin asks libsubid by uid) */
-	if (nook_is_static() || getpwuid_r(getuid(), &pw, tmp, sizeof tmp, &res) != 0 || !res)
-		snprintf(buf, size, "%u", (unsigned)getuid());
 	else
-		snprintf(buf, size, "%s", pw.pw_name);
+		snprintf(buf, size, "%u", (unsigned)getuid());
 	return buf;
 }
 
